@@ -1,0 +1,148 @@
+import type { BlockRequest } from "../blocking/BlockRequest.js"
+import type { Reply } from "../protocol/Reply.js"
+import type { Client } from "../server/Client.js"
+
+/** Valkey's command flags, as COMMAND INFO prints them. */
+export type CommandFlag =
+  | "write"
+  | "readonly"
+  | "denyoom"
+  | "module"
+  | "admin"
+  | "pubsub"
+  | "noscript"
+  | "blocking"
+  | "loading"
+  | "stale"
+  | "skip_monitor"
+  | "skip_slowlog"
+  | "asking"
+  | "fast"
+  | "no_auth"
+  | "may_replicate"
+  | "sentinel"
+  | "only_sentinel"
+  | "no_mandatory_keys"
+  | "protected"
+  | "module_getkeys"
+  | "module_no_cluster"
+  | "no_async_loading"
+  | "no_multi"
+  | "movablekeys"
+  | "allow_busy"
+
+/**
+ * A command: what the dispatcher needs to check and run it, and what COMMAND reports about it.
+ * `run` is plain synchronous code (see ARCHITECTURE.md, rule 1): it returns the reply, or a
+ * `BlockRequest` when the client must wait.
+ */
+export interface CommandSpec {
+  /** Lower-case name; for a subcommand, the subcommand's own name (`kill` of `client`). */
+  readonly name: string
+  /** `container|sub` for subcommands, else `name`. Used in arity errors and commandstats. */
+  readonly fullName: string
+  /** Valkey's arity: exact when positive, a minimum when negative. Counts the command name. */
+  readonly arity: number
+  readonly flags: ReadonlyArray<CommandFlag>
+  /** Key positions for COMMAND INFO/GETKEYS: first, last (negative counts from the end), step. */
+  readonly firstKey: number
+  readonly lastKey: number
+  readonly step: number
+  /** Keys of commands whose key positions depend on arguments (`numkeys`). */
+  readonly getKeys?: (argv: ReadonlyArray<string>) => Array<number>
+  readonly group: string
+  readonly summary: string
+  readonly since: string
+  readonly complexity?: string
+  readonly aclCategories: ReadonlyArray<string>
+  readonly subcommands?: ReadonlyMap<string, CommandSpec>
+  /** The module that registered it, if any. */
+  readonly module?: string
+  readonly run: (client: Client, argv: Array<string>) => Reply | BlockRequest
+}
+
+export interface CommandDefinition {
+  readonly name: string
+  readonly arity: number
+  readonly flags?: ReadonlyArray<CommandFlag>
+  /** [first, last, step]; omitted for commands without keys. */
+  readonly keys?: readonly [number, number, number]
+  readonly getKeys?: (argv: ReadonlyArray<string>) => Array<number>
+  readonly group: string
+  readonly summary?: string
+  readonly since?: string
+  readonly complexity?: string
+  readonly aclCategories?: ReadonlyArray<string>
+  readonly subcommands?: ReadonlyArray<CommandDefinition>
+  readonly module?: string
+  /** Containers (CLIENT, CONFIG, ...) have no `run` of their own. */
+  readonly run?: (client: Client, argv: Array<string>) => Reply | BlockRequest
+}
+
+const categoryOf = (flags: ReadonlyArray<CommandFlag>, group: string): Array<string> => {
+  const out: Array<string> = []
+  if (flags.includes("write")) out.push("@write")
+  if (flags.includes("readonly")) out.push("@read")
+  if (flags.includes("admin")) out.push("@admin", "@dangerous")
+  if (flags.includes("fast")) out.push("@fast")
+  else out.push("@slow")
+  if (flags.includes("blocking")) out.push("@blocking")
+  const groupCategory: Record<string, string> = {
+    string: "@string",
+    list: "@list",
+    hash: "@hash",
+    set: "@set",
+    sorted_set: "@sortedset",
+    generic: "@keyspace",
+    connection: "@connection",
+    transactions: "@transaction",
+    server: "",
+    scripting: "@scripting"
+  }
+  const g = groupCategory[group]
+  if (g) out.push(g)
+  return out
+}
+
+/** Builds a `CommandSpec` with Valkey's defaults filled in. */
+export const defineCommand = (def: CommandDefinition, container?: string): CommandSpec => {
+  const flags = def.flags ?? []
+  const name = def.name.toLowerCase()
+  const fullName = container === undefined ? name : `${container}|${name}`
+  const subcommands = def.subcommands
+    ? new Map(def.subcommands.map((sub) => [sub.name.toLowerCase(), defineCommand(sub, name)] as const))
+    : undefined
+  const run =
+    def.run ??
+    ((): never => {
+      throw new Error(`container command ${fullName} has no handler`)
+    })
+  return {
+    name,
+    fullName,
+    arity: def.arity,
+    flags,
+    firstKey: def.keys?.[0] ?? 0,
+    lastKey: def.keys?.[1] ?? 0,
+    step: def.keys?.[2] ?? 0,
+    getKeys: def.getKeys,
+    group: def.group,
+    summary: def.summary ?? "",
+    since: def.since ?? "1.0.0",
+    complexity: def.complexity,
+    aclCategories: def.aclCategories ?? categoryOf(flags, def.group),
+    subcommands,
+    module: def.module,
+    run
+  }
+}
+
+/** Positions of the keys in `argv`, from the spec's key positions or its `getKeys`. */
+export const keyPositions = (spec: CommandSpec, argv: ReadonlyArray<string>): Array<number> => {
+  if (spec.getKeys) return spec.getKeys(argv)
+  if (spec.firstKey <= 0) return []
+  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey
+  const out: Array<number> = []
+  for (let i = spec.firstKey; i <= last && i < argv.length; i += Math.max(1, spec.step)) out.push(i)
+  return out
+}

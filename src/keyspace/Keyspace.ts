@@ -1,0 +1,194 @@
+import { Database, type Entry } from "./Database.js"
+import type { Value } from "./Value.js"
+
+/**
+ * Who hears about key changes. The server wires these once: WATCH (`keyModified`), blocking
+ * (`keyCreated` marks a key ready, like Valkey's `signalKeyAsReady` in `dbAdd`), and
+ * `keyDeleted` (module blocks with UNBLOCK_DELETED).
+ */
+export interface KeyspaceEvents {
+  keyModified(db: number, key: string): void
+  keyCreated(db: number, key: string, value: Value): void
+  keyDeleted(db: number, key: string): void
+  /** A whole database was emptied (FLUSHDB/FLUSHALL) or swapped (SWAPDB). */
+  databaseReplaced(db: number): void
+}
+
+const noEvents: KeyspaceEvents = {
+  keyModified: () => {},
+  keyCreated: () => {},
+  keyDeleted: () => {},
+  databaseReplaced: () => {}
+}
+
+export interface KeyspaceStats {
+  hits: number
+  misses: number
+  expiredKeys: number
+}
+
+/**
+ * All databases, with Valkey's expiry: lazy on access and active in `activeExpireCycle`. Time comes
+ * from `now` (the server passes Effect's `Clock`, so `TestClock` drives TTLs).
+ *
+ * The primitives here do not decide reply shapes; commands do.
+ */
+export class Keyspace {
+  readonly dbs: Array<Database>
+  events: KeyspaceEvents = noEvents
+  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0 }
+
+  constructor(
+    databases: number,
+    readonly now: () => number
+  ) {
+    this.dbs = Array.from({ length: databases }, (_, i) => new Database(i))
+  }
+
+  /** The live entry for `key`, deleting it first if its TTL has passed. */
+  lookup(db: number, key: string): Entry | undefined {
+    const database = this.dbs[db]
+    const entry = database.entries.get(key)
+    if (entry === undefined) return undefined
+    if (entry.expireAt !== 0 && entry.expireAt <= this.now()) {
+      this.expire(database, entry)
+      return undefined
+    }
+    return entry
+  }
+
+  /** A read lookup: counts keyspace hits and misses for INFO. */
+  read(db: number, key: string): Value | undefined {
+    const entry = this.lookup(db, key)
+    if (entry === undefined) {
+      this.stats.misses++
+      return undefined
+    }
+    this.stats.hits++
+    return entry.value
+  }
+
+  exists(db: number, key: string): boolean {
+    return this.lookup(db, key) !== undefined
+  }
+
+  /** Creates a key that does not exist (Valkey's `dbAdd`). */
+  add(db: number, key: string, value: Value, expireAt = 0): Entry {
+    const entry = this.dbs[db].insert(key, value, expireAt)
+    this.events.keyCreated(db, key, value)
+    this.events.keyModified(db, key)
+    return entry
+  }
+
+  /**
+   * Sets a key whatever it held (Valkey's `setKey`): the TTL is cleared unless `keepTtl`.
+   * Overwriting with another type counts as a deletion for UNBLOCK_DELETED waiters.
+   */
+  set(db: number, key: string, value: Value, keepTtl = false): Entry {
+    const entry = this.lookup(db, key)
+    if (entry === undefined) return this.add(db, key, value)
+    const typeChanged = typeof entry.value !== typeof value || (typeof value !== "string" && entry.value.constructor !== value.constructor)
+    entry.value = value
+    if (!keepTtl && entry.expireAt !== 0) this.dbs[db].clearExpire(entry)
+    if (typeChanged) this.events.keyDeleted(db, key)
+    this.events.keyModified(db, key)
+    return entry
+  }
+
+  /** Deletes a live key; returns whether it existed. */
+  delete(db: number, key: string): boolean {
+    const entry = this.lookup(db, key)
+    if (entry === undefined) return false
+    this.dbs[db].remove(entry)
+    this.events.keyDeleted(db, key)
+    this.events.keyModified(db, key)
+    return true
+  }
+
+  /** Deletes an entry already looked up (for example a list emptied by a pop). */
+  deleteEntry(db: number, entry: Entry): void {
+    this.dbs[db].remove(entry)
+    this.events.keyDeleted(db, entry.key)
+    this.events.keyModified(db, entry.key)
+  }
+
+  /** Tells watchers that a value changed in place (Valkey's `signalModifiedKey`). */
+  touch(db: number, key: string): void {
+    this.events.keyModified(db, key)
+  }
+
+  /** Sets or clears (0) an entry's TTL. A TTL already in the past deletes the key. */
+  setExpire(db: number, entry: Entry, expireAt: number): void {
+    if (expireAt === 0) this.dbs[db].clearExpire(entry)
+    else this.dbs[db].setExpire(entry, expireAt)
+    this.events.keyModified(db, entry.key)
+  }
+
+  flushDb(db: number): number {
+    const removed = this.dbs[db].size
+    this.dbs[db].clear()
+    this.events.databaseReplaced(db)
+    return removed
+  }
+
+  flushAll(): void {
+    for (let i = 0; i < this.dbs.length; i++) this.flushDb(i)
+  }
+
+  swap(a: number, b: number): void {
+    const first = this.dbs[a]
+    this.dbs[a] = this.dbs[b]
+    this.dbs[b] = first
+    this.dbs[a].id = a
+    this.dbs[b].id = b
+    this.events.databaseReplaced(a)
+    this.events.databaseReplaced(b)
+  }
+
+  /** Removes an expired entry (lazy or active expiry). */
+  private expire(database: Database, entry: Entry): void {
+    database.remove(entry)
+    this.stats.expiredKeys++
+    this.events.keyDeleted(database.id, entry.key)
+    this.events.keyModified(database.id, entry.key)
+  }
+
+  /**
+   * Valkey's active expiry: sample keys with a TTL in each database and delete the expired ones,
+   * repeating while more than a quarter of a sample was expired, within `maxSamples` per call.
+   */
+  activeExpireCycle(maxSamples = 2000): number {
+    const now = this.now()
+    let expired = 0
+    let budget = maxSamples
+    for (const database of this.dbs) {
+      for (;;) {
+        const volatile = database.volatile
+        if (volatile.length === 0 || budget <= 0) break
+        const sample = Math.min(20, volatile.length)
+        let found = 0
+        for (let i = 0; i < sample && volatile.length > 0; i++) {
+          const entry = volatile[Math.floor(Math.random() * volatile.length)]
+          if (entry.expireAt <= now) {
+            this.expire(database, entry)
+            found++
+          }
+        }
+        budget -= sample
+        expired += found
+        if (found * 4 <= sample) break
+      }
+    }
+    return expired
+  }
+
+  /** A random live key of `db`, or undefined when it is empty. */
+  randomKey(db: number): string | undefined {
+    const database = this.dbs[db]
+    for (let tries = 0; database.size > 0 && tries < 100; tries++) {
+      const entry = database.slots[Math.floor(Math.random() * database.size)]
+      if (this.lookup(db, entry.key) !== undefined) return entry.key
+    }
+    return database.size > 0 ? database.slots[0].key : undefined
+  }
+}

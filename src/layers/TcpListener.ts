@@ -1,0 +1,24 @@
+import { Context, Effect, Layer } from "effect"
+import type { AddressInfo } from "node:net"
+import { listen, type ListenOptions } from "../server/Listener.js"
+import { ServerCore } from "./ServerCore.js"
+
+export interface BoundAddress {
+  readonly host: string
+  readonly port: number
+}
+
+/** The TCP listener for the lifetime of its scope; provides the address it bound (port 0 allowed). */
+export class TcpListener extends Context.Tag("keyfiber/TcpListener")<TcpListener, BoundAddress>() {
+  static readonly layer = (options: ListenOptions) =>
+    Layer.scoped(
+      TcpListener,
+      Effect.gen(function* () {
+        const server = yield* ServerCore
+        const listener = yield* listen(server, options)
+        const address = listener.address() as AddressInfo
+        server.log("notice", `Ready to accept connections tcp on ${address.address}:${address.port}`)
+        return { host: address.address, port: address.port }
+      })
+    )
+}

@@ -1,0 +1,170 @@
+import { splitArgs } from "./splitArgs.js"
+
+/** A request the server cannot parse; the connection replies `-ERR Protocol error: ...` and closes. */
+export class ProtocolError extends Error {
+  constructor(readonly reason: string) {
+    super("Protocol error: " + reason)
+  }
+}
+
+/** Valkey's PROTO_INLINE_MAX_SIZE: the longest inline request or count line. */
+const INLINE_MAX = 64 * 1024
+const INT_MAX = 2147483647
+const EMPTY = Buffer.alloc(0)
+
+export interface ParserLimits {
+  /** `proto-max-bulk-len` */
+  maxBulkLen: number
+}
+
+/**
+ * Incremental RESP request parser (multibulk and inline), following Valkey's
+ * `processMultibulkBuffer` / `processInlineBuffer`. Bytes are pushed as they arrive and whole
+ * requests are pulled one at a time with `next()`, so a blocked client can leave the rest of its
+ * pipeline unparsed. Arguments are latin1 byte strings.
+ *
+ * A partially received multibulk keeps its parsed arguments, so a request that arrives in many small
+ * pieces is parsed once, and bytes are only copied when a bulk needs more than what has arrived.
+ */
+export class RespParser {
+  private buf: Buffer = EMPTY
+  private pos = 0
+  /** Chunks received while waiting for `needed` bytes, not yet joined to `buf`. */
+  private queued: Array<Buffer> = []
+  private queuedBytes = 0
+  private needed = 0
+  /** State of a multibulk request that has not fully arrived. */
+  private argv: Array<string> | null = null
+  private remaining = 0
+
+  constructor(readonly limits: ParserLimits) {}
+
+  /** Bytes received and not yet consumed by a complete request (the query buffer). */
+  get pendingBytes(): number {
+    return this.buf.length - this.pos + this.queuedBytes
+  }
+
+  push(chunk: Buffer): void {
+    if (this.pos >= this.buf.length && this.queuedBytes === 0) {
+      this.buf = chunk
+      this.pos = 0
+      return
+    }
+    this.queued.push(chunk)
+    this.queuedBytes += chunk.length
+  }
+
+  /** The next complete request, `undefined` when more bytes are needed. Throws `ProtocolError`. */
+  next(): Array<string> | undefined {
+    for (;;) {
+      if (this.queuedBytes > 0) {
+        // Join queued chunks only once enough bytes arrived for the request in progress.
+        if (this.buf.length - this.pos + this.queuedBytes < this.needed) return undefined
+        this.join()
+      }
+      if (this.pos >= this.buf.length) return undefined
+      const result = this.argv !== null || this.buf[this.pos] === 42 /* * */ ? this.multibulk() : this.inline()
+      if (result === undefined) return undefined
+      if (result.length > 0) return result
+      // An empty request (`*0`, `*-1`, a blank inline line) is skipped.
+    }
+  }
+
+  private join(): void {
+    const rest = this.buf.subarray(this.pos)
+    this.queued.unshift(rest)
+    this.buf = Buffer.concat(this.queued, rest.length + this.queuedBytes)
+    this.pos = 0
+    this.queued = []
+    this.queuedBytes = 0
+    this.needed = 0
+  }
+
+  private inline(): Array<string> | undefined {
+    const buf = this.buf
+    const newline = buf.indexOf(10, this.pos)
+    if (newline === -1) {
+      if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError("too big inline request")
+      this.needed = buf.length - this.pos + 1
+      return undefined
+    }
+    let end = newline
+    if (end > this.pos && buf[end - 1] === 13) end--
+    const line = buf.toString("latin1", this.pos, end)
+    this.pos = newline + 1
+    const argv = splitArgs(line)
+    if (argv === undefined) throw new ProtocolError("unbalanced quotes in request")
+    return argv
+  }
+
+  private multibulk(): Array<string> | undefined {
+    const buf = this.buf
+    let pos = this.pos
+    if (this.argv === null) {
+      const cr = buf.indexOf(13, pos)
+      if (cr === -1 || cr + 1 >= buf.length) {
+        if (buf.length - pos > INLINE_MAX) throw new ProtocolError("too big mbulk count string")
+        this.needed = buf.length - pos + 1
+        return undefined
+      }
+      const count = parseLength(buf, pos + 1, cr)
+      if (count === undefined || count > INT_MAX) throw new ProtocolError("invalid multibulk length")
+      pos = cr + 2
+      this.pos = pos
+      if (count <= 0) return []
+      this.argv = []
+      this.remaining = count
+    }
+    const argv = this.argv
+    while (this.remaining > 0) {
+      if (pos >= buf.length) {
+        this.needed = 1
+        return undefined
+      }
+      if (buf[pos] !== 36 /* $ */) {
+        throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`)
+      }
+      const cr = buf.indexOf(13, pos)
+      if (cr === -1 || cr + 1 >= buf.length) {
+        if (buf.length - pos > INLINE_MAX) throw new ProtocolError("too big bulk count string")
+        this.needed = buf.length - pos + 1
+        return undefined
+      }
+      const len = parseLength(buf, pos + 1, cr)
+      if (len === undefined || len < 0 || len > this.limits.maxBulkLen) {
+        throw new ProtocolError("invalid bulk length")
+      }
+      const start = cr + 2
+      if (start + len + 2 > buf.length) {
+        this.needed = start + len + 2 - pos
+        return undefined
+      }
+      argv.push(buf.toString("latin1", start, start + len))
+      pos = start + len + 2
+      this.pos = pos
+      this.remaining--
+    }
+    this.argv = null
+    return argv
+  }
+}
+
+/** Valkey's `string2ll` on a count line: an optional `-`, digits, no leading zeros or `+`. */
+const parseLength = (buf: Buffer, start: number, end: number): number | undefined => {
+  if (start >= end || end - start > 20) return undefined
+  let i = start
+  let negative = false
+  if (buf[i] === 45 /* - */) {
+    negative = true
+    i++
+    if (i === end) return undefined
+  }
+  if (buf[i] === 48 /* 0 */) return i + 1 === end && !negative ? 0 : undefined
+  let value = 0
+  for (; i < end; i++) {
+    const d = buf[i] - 48
+    if (d < 0 || d > 9) return undefined
+    value = value * 10 + d
+  }
+  return negative ? -value : value
+}

@@ -1,0 +1,75 @@
+import {
+  BigNumberReply,
+  DoubleReply,
+  ErrorReply,
+  MapReply,
+  NullArray,
+  PushReply,
+  RawReply,
+  type Reply,
+  SetReply,
+  SimpleString,
+  VerbatimReply
+} from "./Reply.js"
+
+export type RespVersion = 2 | 3
+
+const CRLF = "\r\n"
+
+/** Valkey prints doubles in their shortest round-trip form, with `inf`, `-inf` and `nan`. */
+export const formatDouble = (value: number): string => {
+  if (Number.isNaN(value)) return "nan"
+  if (value === Infinity) return "inf"
+  if (value === -Infinity) return "-inf"
+  return String(value)
+}
+
+/** Encodes one reply as RESP bytes (latin1 string). */
+export const encodeReply = (reply: Reply, resp: RespVersion): string => {
+  switch (typeof reply) {
+    case "string":
+      return "$" + reply.length + CRLF + reply + CRLF
+    case "number":
+      return ":" + reply + CRLF
+    case "bigint":
+      return ":" + reply + CRLF
+    case "boolean":
+      return resp === 3 ? (reply ? "#t\r\n" : "#f\r\n") : reply ? ":1\r\n" : ":0\r\n"
+  }
+  if (reply === null) return resp === 3 ? "_\r\n" : "$-1\r\n"
+  if (Array.isArray(reply)) return encodeAggregate("*", reply as ReadonlyArray<Reply>, resp)
+  if (reply instanceof SimpleString) return "+" + reply.value + CRLF
+  if (reply instanceof ErrorReply) return "-" + sanitizeLine(reply.message) + CRLF
+  if (reply instanceof NullArray) return resp === 3 ? "_\r\n" : "*-1\r\n"
+  if (reply instanceof MapReply) {
+    if (resp === 2) return encodeAggregate("*", reply.entries, resp)
+    let out = "%" + reply.entries.length / 2 + CRLF
+    for (const item of reply.entries) out += encodeReply(item, resp)
+    return out
+  }
+  if (reply instanceof SetReply) return encodeAggregate(resp === 3 ? "~" : "*", reply.items, resp)
+  if (reply instanceof PushReply) return encodeAggregate(resp === 3 ? ">" : "*", reply.items, resp)
+  if (reply instanceof DoubleReply) {
+    const text = formatDouble(reply.value)
+    return resp === 3 ? "," + text + CRLF : "$" + text.length + CRLF + text + CRLF
+  }
+  if (reply instanceof VerbatimReply) {
+    if (resp === 2) return "$" + reply.text.length + CRLF + reply.text + CRLF
+    return "=" + (reply.text.length + 4) + CRLF + reply.format + ":" + reply.text + CRLF
+  }
+  if (reply instanceof BigNumberReply) {
+    return resp === 3 ? "(" + reply.digits + CRLF : "$" + reply.digits.length + CRLF + reply.digits + CRLF
+  }
+  if (reply instanceof RawReply) return reply.bytes
+  throw new TypeError("unknown reply value: " + String(reply))
+}
+
+const encodeAggregate = (prefix: string, items: ReadonlyArray<Reply>, resp: RespVersion): string => {
+  let out = prefix + items.length + CRLF
+  for (let i = 0; i < items.length; i++) out += encodeReply(items[i], resp)
+  return out
+}
+
+/** Error and status lines cannot carry CR or LF (Valkey replaces them with spaces). */
+const sanitizeLine = (line: string): string =>
+  line.indexOf("\r") === -1 && line.indexOf("\n") === -1 ? line : line.replace(/[\r\n]/g, " ")

@@ -1,0 +1,104 @@
+import type { Socket } from "node:net"
+import type { CommandSpec } from "../commands/CommandSpec.js"
+import { RespParser } from "../protocol/RespParser.js"
+import type { Reply } from "../protocol/Reply.js"
+import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
+import type { Server } from "./Server.js"
+
+/** A command queued between MULTI and EXEC. */
+export interface QueuedCommand {
+  readonly spec: CommandSpec
+  readonly argv: Array<string>
+}
+
+export interface MultiState {
+  readonly queue: Array<QueuedCommand>
+  /** A command failed to queue: EXEC replies EXECABORT. */
+  aborted: boolean
+}
+
+/** A key watched by WATCH; `expiredAtWatch` follows Valkey's `watchedKey.expired`. */
+export interface WatchedKey {
+  readonly db: number
+  readonly key: string
+  expiredAtWatch: boolean
+}
+
+/**
+ * One client: its connection (or none, for in-process clients), protocol state, selected database,
+ * transaction and blocking state. Replies are encoded into `output` and written once per tick.
+ */
+export class Client {
+  resp: RespVersion = 2
+  db = 0
+  name = ""
+  libName = ""
+  libVer = ""
+  authenticated = true
+  readonly createdAt: number
+  lastInteraction: number
+  /** The command being run or last run, for CLIENT LIST `cmd=`. */
+  lastCommand = "NULL"
+  multi: MultiState | null = null
+  /** Set by a write to a watched key: EXEC fails with a null reply. */
+  dirtyCas = false
+  readonly watched: Array<WatchedKey> = []
+  /** Running inside EXEC or a module call: blocking commands act as if they timed out at once. */
+  denyBlocking = false
+  noEvict = false
+  noTouch = false
+  /** The blocking engine's record while this client is blocked (see `blocking/`). */
+  blocked: unknown = null
+  /** Close the connection once the pending output is written (QUIT, protocol errors, KILL). */
+  closeAfterReply = false
+  closed = false
+  /** Encoded replies not yet written to the socket. */
+  output = ""
+  /** In-process clients collect reply values here instead of bytes. */
+  readonly replies: Array<Reply> | null
+  readonly parser: RespParser
+  /** Set on a command that must run again later (blocked pipelines resume from here). */
+  pendingArgv: Array<string> | null = null
+
+  constructor(
+    readonly server: Server,
+    readonly id: number,
+    readonly socket: Socket | null,
+    readonly addr: string,
+    readonly laddr: string
+  ) {
+    this.createdAt = server.now()
+    this.lastInteraction = this.createdAt
+    this.parser = new RespParser({ maxBulkLen: server.limits.protoMaxBulkLen })
+    this.replies = socket === null ? [] : null
+  }
+
+  get isBlocked(): boolean {
+    return this.blocked !== null
+  }
+
+  /** Loopback or in-process: allowed by `enable-*-command local`. */
+  get isLocal(): boolean {
+    if (this.socket === null) return true
+    const host = this.addr.slice(0, this.addr.lastIndexOf(":"))
+    return host === "127.0.0.1" || host === "::1" || host === "::ffff:127.0.0.1" || host.startsWith("127.")
+  }
+
+  /** Queues a reply for this client. */
+  reply(reply: Reply): void {
+    if (this.closed) return
+    if (this.replies !== null) {
+      this.replies.push(reply)
+      return
+    }
+    this.output += encodeReply(reply, this.resp)
+    this.server.markPendingWrite(this)
+  }
+
+  /** Queues bytes already encoded for this client's protocol. */
+  replyRaw(bytes: string): void {
+    if (this.closed || this.replies !== null) return
+    this.output += bytes
+    this.server.markPendingWrite(this)
+  }
+}

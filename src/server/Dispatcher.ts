@@ -1,0 +1,149 @@
+import { BlockRequest } from "../blocking/BlockRequest.js"
+import type { CommandSpec } from "../commands/CommandSpec.js"
+import { ProtocolError } from "../protocol/RespParser.js"
+import { ErrorReply, QUEUED, type Reply } from "../protocol/Reply.js"
+import type { Client } from "./Client.js"
+import type { Server } from "./Server.js"
+
+/** Commands that run at once inside MULTI instead of being queued (Valkey's processCommand). */
+const MULTI_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"])
+
+/**
+ * A gate run before a command executes (authentication, protected commands, OOM): an error text
+ * rejects the command, `undefined` lets it through.
+ */
+export type Admission = (client: Client, spec: CommandSpec, argv: Array<string>) => string | undefined
+
+/**
+ * Looks up, checks and runs commands: Valkey's `processCommand` and `call`. Synchronous from start
+ * to end, so each command is atomic.
+ */
+export class Dispatcher {
+  readonly admissions: Array<Admission> = []
+
+  constructor(readonly server: Server) {}
+
+  /** Runs every complete request in the client's input until it blocks, closes or runs dry. */
+  processInput(client: Client): void {
+    while (!client.closed && !client.closeAfterReply && !client.isBlocked) {
+      let argv: Array<string> | undefined
+      try {
+        argv = client.parser.next()
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e
+        this.server.log("verbose", `Protocol error (${e.reason}) from client: id=${client.id} addr=${client.addr}`)
+        client.reply(new ErrorReply("ERR " + e.message))
+        this.server.stats.errorReply("ERR")
+        client.closeAfterReply = true
+        return
+      }
+      if (argv === undefined) break
+      this.processCommand(client, argv)
+    }
+    if (client.parser.pendingBytes > this.server.limits.clientQueryBufferLimit) {
+      this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
+      client.closeAfterReply = true
+    }
+  }
+
+  /** One top-level command from a client. */
+  processCommand(client: Client, argv: Array<string>): void {
+    const server = this.server
+    client.lastInteraction = server.now()
+    const found = this.lookup(argv)
+    if (typeof found === "string") return this.reject(client, found, undefined)
+    const spec = found
+    client.lastCommand = spec.fullName
+    for (const admission of this.admissions) {
+      const denied = admission(client, spec, argv)
+      if (denied !== undefined) return this.reject(client, denied, spec)
+    }
+    if (client.multi !== null && !MULTI_CONTROL.has(spec.name)) {
+      if (spec.flags.includes("no_multi")) return this.reject(client, "ERR Command not allowed inside a transaction", spec)
+      client.multi.queue.push({ spec, argv })
+      client.reply(QUEUED)
+      return
+    }
+    const result = this.call(client, spec, argv)
+    if (result instanceof BlockRequest) this.block(client, spec, argv, result)
+    else client.reply(result)
+    server.blocker?.serveReadyKeys()
+  }
+
+  /**
+   * Runs a command and counts it (Valkey's `call`). Used for top-level commands, EXEC bodies and
+   * re-runs of blocked commands. A blocked command is counted when it completes, not here.
+   */
+  call(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
+    const server = this.server
+    const start = performance.now()
+    server.nesting++
+    let result: Reply | BlockRequest
+    try {
+      result = spec.run(client, argv)
+    } catch (e) {
+      server.log("warning", `Command ${spec.fullName} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      const message = e instanceof Error ? e.message : String(e)
+      result = new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
+    } finally {
+      server.nesting--
+    }
+    if (result instanceof BlockRequest) return result
+    this.count(spec, performance.now() - start, result)
+    return result
+  }
+
+  /** Updates commandstats and errorstats for a completed command. */
+  count(spec: CommandSpec, elapsedMs: number, reply: Reply): void {
+    const stats = this.server.stats
+    const stat = stats.command(spec.fullName)
+    stat.calls++
+    stat.usec += Math.round(elapsedMs * 1000)
+    stats.totalCommands++
+    if (reply instanceof ErrorReply) {
+      stat.failedCalls++
+      stats.errorReply(reply.code)
+    }
+  }
+
+  private block(client: Client, spec: CommandSpec, argv: Array<string>, request: BlockRequest): void {
+    const blocker = this.server.blocker
+    if (blocker === null || client.denyBlocking) {
+      // No engine, or blocking is not allowed: act as if the timeout passed at once.
+      this.count(spec, 0, request.timeoutReply)
+      client.reply(request.timeoutReply)
+      return
+    }
+    blocker.block(client, spec, argv, request)
+  }
+
+  /** The command for `argv`, or Valkey's error text for an unknown command or wrong arity. */
+  lookup(argv: Array<string>): CommandSpec | string {
+    let spec = this.server.commands.lookup(argv[0])
+    if (spec === undefined) {
+      let args = ""
+      for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `
+      return `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`
+    }
+    if (spec.subcommands !== undefined && argv.length >= 2) {
+      const sub = spec.subcommands.get(argv[1].toLowerCase())
+      if (sub === undefined) {
+        return `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`
+      }
+      spec = sub
+    }
+    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
+      return `ERR wrong number of arguments for '${spec.fullName}' command`
+    }
+    return spec
+  }
+
+  /** Valkey's `rejectCommand`: the error reply, and inside MULTI the transaction is aborted. */
+  private reject(client: Client, message: string, spec: CommandSpec | undefined): void {
+    if (client.multi !== null) client.multi.aborted = true
+    if (spec !== undefined) this.server.stats.command(spec.fullName).rejectedCalls++
+    const reply = new ErrorReply(message)
+    this.server.stats.errorReply(reply.code)
+    client.reply(reply)
+  }
+}

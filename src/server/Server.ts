@@ -1,0 +1,153 @@
+import type { BlockRequest } from "../blocking/BlockRequest.js"
+import type { CommandSpec } from "../commands/CommandSpec.js"
+import { CommandTable } from "../commands/CommandTable.js"
+import { Keyspace } from "../keyspace/Keyspace.js"
+import { Client } from "./Client.js"
+import { Dispatcher } from "./Dispatcher.js"
+import { ServerStats } from "./ServerStats.js"
+
+/** Limits read on the hot path; the config system keeps them current. */
+export interface ServerLimits {
+  protoMaxBulkLen: number
+  clientQueryBufferLimit: number
+  maxclients: number
+}
+
+export interface ServerOptions {
+  readonly databases: number
+  /** Milliseconds since the epoch, from Effect's `Clock` (so `TestClock` drives TTLs and timeouts). */
+  readonly now: () => number
+  readonly limits?: Partial<ServerLimits>
+  readonly log?: (level: LogLevel, message: string) => void
+}
+
+export type LogLevel = "debug" | "verbose" | "notice" | "warning"
+
+/** The blocking engine's entry points the dispatcher needs (see `blocking/`). */
+export interface Blocker {
+  /** Parks `client` as `request` says; the command will be re-run when a key is ready. */
+  block(client: Client, spec: CommandSpec, argv: Array<string>, request: BlockRequest): void
+  /** After the outermost command: serve clients waiting on keys that became ready. */
+  serveReadyKeys(): void
+  /** The client is going away: drop its blocked state without replying. */
+  disconnect(client: Client): void
+}
+
+/**
+ * The server's state, like Valkey's global `server`: keyspace, command table, clients, stats, and
+ * the hooks other parts plug into. Everything here is synchronous and runs on the one executor.
+ */
+export class Server {
+  readonly keyspace: Keyspace
+  readonly commands = new CommandTable()
+  readonly clients = new Map<number, Client>()
+  readonly stats = new ServerStats()
+  readonly limits: ServerLimits
+  readonly now: () => number
+  readonly log: (level: LogLevel, message: string) => void
+  readonly startedAt: number
+  readonly dispatcher: Dispatcher
+  blocker: Blocker | null = null
+  /** Work for the end of each tick, in order (module unblocks, resuming unblocked clients). */
+  readonly endOfTickHooks: Array<() => void> = []
+  /** Called when a client goes away (WATCH, blocking, modules clean up). */
+  readonly disconnectHooks: Array<(client: Client) => void> = []
+  /** Set by the lifecycle layer: SHUTDOWN asks it to stop the server. */
+  shutdownHandler: (() => void) | null = null
+  /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */
+  nesting = 0
+  private nextClientId = 1
+  private readonly pendingWrites = new Set<Client>()
+
+  constructor(options: ServerOptions) {
+    this.now = options.now
+    this.keyspace = new Keyspace(options.databases, options.now)
+    this.limits = {
+      protoMaxBulkLen: 512 * 1024 * 1024,
+      clientQueryBufferLimit: 1024 * 1024 * 1024,
+      maxclients: 10000,
+      ...options.limits
+    }
+    this.log = options.log ?? (() => {})
+    this.startedAt = this.now()
+    this.dispatcher = new Dispatcher(this)
+  }
+
+  createClient(socket: Client["socket"], addr: string, laddr: string): Client {
+    const client = new Client(this, this.nextClientId++, socket, addr, laddr)
+    this.clients.set(client.id, client)
+    this.stats.totalConnections++
+    return client
+  }
+
+  /** Frees a client's server-side state; the connection is closed by its owner. */
+  freeClient(client: Client): void {
+    if (client.closed) return
+    client.closed = true
+    for (const hook of this.disconnectHooks) hook(client)
+    if (client.isBlocked) this.blocker?.disconnect(client)
+    this.clients.delete(client.id)
+    this.pendingWrites.delete(client)
+  }
+
+  /**
+   * Closes a client: at once, or after its pending replies are written (QUIT, protocol errors,
+   * CLIENT KILL of itself).
+   */
+  closeClient(client: Client, afterReply: boolean): void {
+    if (afterReply && client.socket !== null && !client.closed) {
+      client.closeAfterReply = true
+      this.markPendingWrite(client)
+      return
+    }
+    this.freeClient(client)
+    client.socket?.destroy()
+  }
+
+  /**
+   * The end of a tick (Valkey's beforeSleep): run the queued work (module unblocks, resumed
+   * clients), then write each touched client's output once.
+   */
+  endOfTick(): void {
+    for (const hook of this.endOfTickHooks) hook()
+    if (this.pendingWrites.size === 0) return
+    for (const client of this.takePendingWrites()) this.flush(client)
+  }
+
+  private flush(client: Client): void {
+    const socket = client.socket
+    if (socket === null) return
+    if (client.output.length > 0 && !socket.destroyed) {
+      this.stats.netOutputBytes += client.output.length
+      const drained = socket.write(client.output, "latin1")
+      client.output = ""
+      // Backpressure: stop reading from a client that does not read its replies.
+      if (!drained && !client.closeAfterReply) {
+        socket.pause()
+        socket.once("drain", () => socket.resume())
+      }
+    }
+    if (client.closeAfterReply) {
+      this.freeClient(client)
+      socket.end()
+    }
+  }
+
+  markPendingWrite(client: Client): void {
+    this.pendingWrites.add(client)
+  }
+
+  /** Clients with output to write this tick (drained by the connection layer). */
+  takePendingWrites(): Array<Client> {
+    if (this.pendingWrites.size === 0) return []
+    const out = Array.from(this.pendingWrites)
+    this.pendingWrites.clear()
+    return out
+  }
+
+  get blockedClients(): number {
+    let n = 0
+    for (const c of this.clients.values()) if (c.isBlocked) n++
+    return n
+  }
+}
