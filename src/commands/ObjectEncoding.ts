@@ -1,0 +1,89 @@
+import type { Entry } from "../keyspace/Database.js"
+import { ListValue } from "../keyspace/ListValue.js"
+import { parseInt64 } from "./args.js"
+
+/**
+ * What `OBJECT ENCODING` reports. Values are plain strings here, so a string's encoding is derived
+ * from its bytes the way Valkey's `tryObjectEncoding` would choose it, except where the command
+ * that wrote it left a hint: APPEND and SETRANGE make `raw` strings, INCRBYFLOAT makes
+ * `embstr`/`raw` strings even for integer-looking results (it never tries the `int` encoding).
+ */
+export type StringHint = "raw" | "noint"
+
+const hints = new WeakMap<Entry, StringHint>()
+
+/** Records how the command that just wrote `entry` encoded it (`undefined`: the usual rules). */
+export const setStringHint = (entry: Entry, hint: StringHint | undefined): void => {
+  if (hint === undefined) hints.delete(entry)
+  else hints.set(entry, hint)
+}
+
+export const stringHint = (entry: Entry): StringHint | undefined => hints.get(entry)
+
+/** `sdsReqSize` plus the 1-byte header-size prefix of an embedded key (Valkey 8.1 object.c). */
+const embeddedKeySize = (length: number): number => {
+  const header = length < 32 ? 1 : length < 256 - 4 ? 3 : length < 65536 - 6 ? 5 : 9
+  return header + length + 1 + 1
+}
+
+/**
+ * Valkey 8.1+ `shouldEmbedStringObject`: the value is embedded with its key (and expire) in one
+ * allocation when robj header (8) + key + expire + value sds (type 8) fit in 64 bytes.
+ */
+const embeds = (entry: Entry, length: number): boolean => {
+  if (length > 255 - 4) return false
+  const size = 8 + embeddedKeySize(entry.key.length) + (entry.expireAt !== 0 ? 8 : 0) + 3 + length + 1
+  return size <= 64
+}
+
+const isLongEncodable = (value: string): boolean => value.length <= 20 && parseInt64(value) !== undefined
+
+export const stringEncoding = (entry: Entry, value: string): string => {
+  const hint = hints.get(entry)
+  if (hint === "raw") return "raw"
+  if (hint === undefined && isLongEncodable(value)) return "int"
+  return embeds(entry, value.length) ? "embstr" : "raw"
+}
+
+/** Valkey's `list-max-listpack-size` default (-2): a listpack holds at most 8 KB. */
+const LISTPACK_MAX_BYTES = 8192
+
+/** Bytes one element takes in a listpack (`lpEncodeBacklen` + the entry's encoding). */
+const listpackEntrySize = (s: string): number => {
+  let size: number
+  const n = s.length <= 20 ? parseInt64(s) : undefined
+  if (n !== undefined) {
+    const v = typeof n === "bigint" ? n : BigInt(n)
+    if (v >= 0n && v <= 127n) size = 1
+    else if (v >= -4096n && v <= 4095n) size = 2
+    else if (v >= -32768n && v <= 32767n) size = 3
+    else if (v >= -8388608n && v <= 8388607n) size = 4
+    else if (v >= -2147483648n && v <= 2147483647n) size = 5
+    else size = 9
+  } else if (s.length < 64) size = 1 + s.length
+  else if (s.length < 4096) size = 2 + s.length
+  else size = 5 + s.length
+  const backlen = size < 128 ? 1 : size < 16384 ? 2 : size < 2097152 ? 3 : size < 268435456 ? 4 : 5
+  return size + backlen
+}
+
+/**
+ * A list is a listpack while it fits in one 8 KB listpack, else a quicklist. (Valkey converts a
+ * quicklist back only once it shrinks to half the limit; that hysteresis is not tracked here.)
+ */
+export const listEncoding = (list: ListValue): string => {
+  let bytes = 7
+  for (let i = 0; i < list.length; i++) {
+    bytes += listpackEntrySize(list.at(i)!)
+    if (bytes > LISTPACK_MAX_BYTES) return "quicklist"
+  }
+  return "listpack"
+}
+
+/** The `OBJECT ENCODING` reply for a live entry. */
+export const objectEncoding = (entry: Entry): string => {
+  const value = entry.value
+  if (typeof value === "string") return stringEncoding(entry, value)
+  if (value instanceof ListValue) return listEncoding(value)
+  return "raw"
+}
