@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runSequence, type Sequence, transcript } from "./support/differential.js"
-import { type RedisServer, startRedisServer } from "./support/redisServer.js"
-import { type RunningServer, startServer } from "./support/server.js"
+import { differentialSuite, type Sequence } from "./support/differential.js"
 
 /**
- * Command sequences compared byte for byte between redis-server 7.0 and keyfiber. Add tables here
- * (or in another test file with the same loop); see `support/differential.ts`.
+ * Command sequences compared byte for byte between redis-server 7.0 and keyfiber. Add sequences to
+ * these tables, or make another test file with its own tables and one `differentialSuite` call
+ * (see `support/differential.ts`).
  */
 const FUTURE_S = "4102444800" // 2100-01-01
 const FUTURE_MS = "4102444800000"
@@ -584,34 +582,45 @@ const keys: ReadonlyArray<Sequence> = [
   }
 ]
 
-describe("differential: keyfiber vs redis-server", () => {
-  let redis: RedisServer
-  let keyfiber: RunningServer
-  beforeAll(async () => {
-    ;[redis, keyfiber] = await Promise.all([startRedisServer(), startServer()])
-  })
-  afterAll(async () => {
-    await Promise.all([redis?.stop(), keyfiber?.close()])
-  })
+/** A small deterministic random generator, so generated sequences are the same on every run. */
+const seeded = (seed: number) => () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
 
-  for (const [family, table] of [
-    ["strings", strings],
-    ["keys", keys]
-  ] as const) {
-    describe(family, () => {
-      for (const sequence of table) {
-        const test = sequence.skip !== undefined || sequence.commands.length === 0 ? it.skip : it
-        test(sequence.name, async (ctx) => {
-          // A sequence using a command keyfiber does not have yet (another family) waits for it.
-          const missing = sequence.commands.find((argv) => !keyfiber.server.commands.has(argv[0]))
-          if (missing !== undefined) ctx.skip()
-          await runSequence(redis.port, [["FLUSHALL"]])
-          keyfiber.server.keyspace.flushAll()
-          const expected = await runSequence(redis.port, sequence.commands)
-          const actual = await runSequence(keyfiber.port, sequence.commands)
-          expect(transcript(sequence.commands, actual)).toEqual(transcript(sequence.commands, expected))
-        })
-      }
-    })
+/** INCRBYFLOAT on many magnitudes: checks the long double arithmetic and its printing. */
+const generatedFloats = (): Sequence => {
+  const rand = seeded(7)
+  const commands: Array<Array<string>> = []
+  for (let i = 0; i < 400; i++) {
+    const key = "f" + Math.floor(rand() * 8)
+    const kind = Math.floor(rand() * 5)
+    const sign = rand() < 0.5 ? "-" : ""
+    let v: string
+    if (kind === 0) v = String(Math.floor(rand() * 1000) - 500)
+    else if (kind === 1) v = sign + (rand() * 100).toFixed(Math.floor(rand() * 20))
+    else if (kind === 2) v = sign + Math.floor(rand() * 1000) + "e" + (Math.floor(rand() * 40) - 20)
+    else if (kind === 3) v = sign + "0." + String(Math.floor(rand() * 1e9)).padStart(9, "0") + String(Math.floor(rand() * 1e9))
+    else v = String(rand() * 1e20)
+    commands.push(["INCRBYFLOAT", key, v])
   }
-})
+  return { name: "generated INCRBYFLOAT sequence", commands }
+}
+
+/** INCRBY/DECRBY around the int64 limits. */
+const generatedIntegers = (): Sequence => {
+  const rand = seeded(11)
+  const edges = ["9223372036854775807", "-9223372036854775808", "9223372036854775806", "-9223372036854775807", "0", "1", "-1"]
+  const commands: Array<Array<string>> = []
+  for (let i = 0; i < 200; i++) {
+    const key = "n" + Math.floor(rand() * 4)
+    const pick = () => edges[Math.floor(rand() * edges.length)]
+    const op = Math.floor(rand() * 4)
+    if (op === 0) commands.push(["SET", key, pick()])
+    else if (op === 1) commands.push(["INCRBY", key, pick()])
+    else if (op === 2) commands.push(["DECRBY", key, pick()])
+    else commands.push([rand() < 0.5 ? "INCR" : "DECR", key])
+  }
+  return { name: "generated INCRBY/DECRBY sequence near int64 limits", commands }
+}
+
+const generated: ReadonlyArray<Sequence> = [generatedFloats(), generatedIntegers()]
+
+differentialSuite("differential: keyfiber vs redis-server", { strings, keys, generated })

@@ -1,4 +1,7 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "./raw.js"
+import { type RedisServer, startRedisServer } from "./redisServer.js"
+import { type RunningServer, startServer } from "./server.js"
 
 /**
  * Differential testing: run the same command sequence against redis-server and keyfiber over raw
@@ -7,7 +10,12 @@ import { RawClient } from "./raw.js"
  * To add cases, append `Sequence`s to a table (see `test/differential.test.ts`): a name and the
  * commands, each an argv array of latin1 strings. Each sequence runs on a fresh connection after
  * both servers are emptied, so keys need not be unique across sequences. Mark a sequence `skip`
- * with the reason when Valkey is known to differ from Redis 7.0 there.
+ * with the reason when Valkey is known to differ from Redis 7.0 there. A sequence that uses a
+ * command keyfiber does not have yet is skipped until that command family lands.
+ *
+ * A new family can live in its own file:
+ *
+ *     differentialSuite("differential: lists", { lists: [{ name: "...", commands: [[...]] }] })
  */
 export interface Sequence {
   readonly name: string
@@ -110,3 +118,36 @@ export const runSequence = async (port: number, commands: ReadonlyArray<Readonly
 /** A transcript for readable failures: `> SET k v` then the reply, per command. */
 export const transcript = (commands: ReadonlyArray<ReadonlyArray<string>>, replies: ReadonlyArray<string>): Array<string> =>
   commands.map((argv, i) => `${argv.map((a) => JSON.stringify(a)).join(" ")} => ${JSON.stringify(replies[i])}`)
+
+/**
+ * Starts one redis-server and one keyfiber for the file and registers one test per sequence,
+ * grouped by table name. Each test empties both servers (FLUSHALL there, `flushAll` here) first.
+ */
+export const differentialSuite = (title: string, tables: Readonly<Record<string, ReadonlyArray<Sequence>>>): void => {
+  describe(title, () => {
+    let redis: RedisServer
+    let keyfiber: RunningServer
+    beforeAll(async () => {
+      ;[redis, keyfiber] = await Promise.all([startRedisServer(), startServer()])
+    })
+    afterAll(async () => {
+      await Promise.all([redis?.stop(), keyfiber?.close()])
+    })
+    for (const [family, table] of Object.entries(tables)) {
+      describe(family, () => {
+        for (const sequence of table) {
+          const test = sequence.skip !== undefined || sequence.commands.length === 0 ? it.skip : it
+          test(sequence.name, async (ctx) => {
+            const missing = sequence.commands.find((argv) => !keyfiber.server.commands.has(argv[0]))
+            if (missing !== undefined) ctx.skip()
+            await runSequence(redis.port, [["FLUSHALL"]])
+            keyfiber.server.keyspace.flushAll()
+            const expected = await runSequence(redis.port, sequence.commands)
+            const actual = await runSequence(keyfiber.port, sequence.commands)
+            expect(transcript(sequence.commands, actual)).toEqual(transcript(sequence.commands, expected))
+          })
+        }
+      })
+    }
+  })
+}
