@@ -311,6 +311,28 @@ const strings: ReadonlyArray<Sequence> = [
     ]
   },
   {
+    name: "LCS",
+    commands: [
+      ["MSET", "key1", "ohmytext", "key2", "mynewtext"],
+      ["LCS", "key1", "key2"],
+      ["LCS", "key1", "key2", "LEN"],
+      ["LCS", "key1", "key2", "IDX"],
+      ["LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4"],
+      ["LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"],
+      ["LCS", "key1", "key2", "IDX", "WITHMATCHLEN", "MINMATCHLEN", "-5"],
+      ["LCS", "key1", "key2", "LEN", "IDX"],
+      ["LCS", "key1", "key2", "MINMATCHLEN"],
+      ["LCS", "key1", "key2", "MINMATCHLEN", "x"],
+      ["LCS", "key1", "key2", "FOO"],
+      ["LCS", "key1", "missing"],
+      ["LCS", "missing", "missing", "IDX"],
+      ["MSET", "a", "rhythm and blues", "b", "the rhythm of the night"],
+      ["LCS", "a", "b", "IDX", "WITHMATCHLEN"],
+      ["LCS", "b", "a"],
+      ["LCS", "a", "a", "len"]
+    ]
+  },
+  {
     name: "arity errors",
     commands: [
       ["SET"],

@@ -22,7 +22,8 @@ export const stringHint = (entry: Entry): StringHint | undefined => hints.get(en
 
 /** `sdsReqSize` plus the 1-byte header-size prefix of an embedded key (Valkey 8.1 object.c). */
 const embeddedKeySize = (length: number): number => {
-  const header = length < 32 ? 1 : length < 256 - 4 ? 3 : length < 65536 - 6 ? 5 : 9
+  // `sdsReqType`: type 5 below 32 bytes, then the smallest header whose length field fits.
+  const header = length < 32 ? 1 : length <= 252 ? 3 : length <= 65530 ? 5 : 9
   return header + length + 1 + 1
 }
 

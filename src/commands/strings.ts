@@ -1,7 +1,7 @@
 import type { Entry } from "../keyspace/Database.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
 import { WRONGTYPE } from "../keyspace/Value.js"
-import { ErrorReply, OK, type Reply } from "../protocol/Reply.js"
+import { ErrorReply, MapReply, OK, type Reply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import { NOT_FLOAT, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
@@ -222,6 +222,96 @@ const msetGeneric = (client: Client, argv: Array<string>, nx: boolean): Reply =>
   }
   for (let j = 1; j < argv.length; j += 2) setString(keyspace, client.db, argv[j], argv[j + 1])
   return nx ? 1 : OK
+}
+
+/** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] (Valkey's `lcsCommand`). */
+const lcs = (client: Client, argv: Array<string>): Reply => {
+  const keyspace = client.server.keyspace
+  const first = keyspace.read(client.db, argv[1])
+  const second = keyspace.read(client.db, argv[2])
+  if ((first !== undefined && typeof first !== "string") || (second !== undefined && typeof second !== "string")) {
+    return new ErrorReply("ERR The specified keys must contain string values")
+  }
+  const a = (first as string | undefined) ?? ""
+  const b = (second as string | undefined) ?? ""
+  let getLen = false
+  let getIdx = false
+  let withMatchLen = false
+  let minMatchLen = 0
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j].toLowerCase()
+    if (opt === "idx") getIdx = true
+    else if (opt === "len") getLen = true
+    else if (opt === "withmatchlen") withMatchLen = true
+    else if (opt === "minmatchlen" && j < argv.length - 1) {
+      const n = parseInt64(argv[++j])
+      if (n === undefined) return NOT_AN_INTEGER
+      minMatchLen = n < 0 ? 0 : Number(n)
+    } else return SYNTAX_ERROR
+  }
+  if (getLen && getIdx) return new ErrorReply("ERR If you want both the length and indexes, please just use IDX.")
+  const alen = a.length
+  const blen = b.length
+  const cells = (alen + 1) * (blen + 1)
+  if (cells * 4 > client.server.limits.protoMaxBulkLen) {
+    return new ErrorReply("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+  }
+  // table[j + (blen + 1) * i] is the LCS length of a[0..i) and b[0..j).
+  const table = new Uint32Array(cells)
+  const at = (i: number, j: number) => table[j + (blen + 1) * i]
+  for (let i = 1; i <= alen; i++) {
+    for (let j = 1; j <= blen; j++) {
+      table[j + (blen + 1) * i] =
+        a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? at(i - 1, j - 1) + 1 : Math.max(at(i - 1, j), at(i, j - 1))
+    }
+  }
+  const total = at(alen, blen)
+  if (getLen && !getIdx) return total
+  // Walk back from the end, collecting the LCS and the matching ranges (newest first, like Valkey).
+  const chars: Array<string> = new Array(total)
+  let idx = total
+  const matches: Array<Reply> = []
+  let aStart = alen
+  let aEnd = 0
+  let bStart = 0
+  let bEnd = 0
+  let i = alen
+  let j = blen
+  while (i > 0 && j > 0) {
+    let emit = false
+    if (a.charCodeAt(i - 1) === b.charCodeAt(j - 1)) {
+      chars[idx - 1] = a[i - 1]
+      if (aStart === alen) {
+        aStart = aEnd = i - 1
+        bStart = bEnd = j - 1
+      } else if (aStart === i && bStart === j) {
+        aStart--
+        bStart--
+      } else emit = true
+      if (aStart === 0 || bStart === 0) emit = true
+      idx--
+      i--
+      j--
+    } else {
+      if (at(i - 1, j) > at(i, j - 1)) i--
+      else j--
+      if (aStart !== alen) emit = true
+    }
+    const matchLen = aEnd - aStart + 1
+    if (emit) {
+      if (getIdx && (minMatchLen === 0 || matchLen >= minMatchLen)) {
+        const match: Array<Reply> = [
+          [aStart, aEnd],
+          [bStart, bEnd]
+        ]
+        if (withMatchLen) match.push(matchLen)
+        matches.push(match)
+      }
+      aStart = alen
+    }
+  }
+  if (getIdx) return new MapReply(["matches", matches, "len", total])
+  return chars.join("")
 }
 
 /** String commands (Valkey's t_string.c). */
@@ -497,6 +587,16 @@ export const stringCommands = [
       setString(client.server.keyspace, client.db, argv[1], text, true, "noint")
       return text
     }
+  }),
+  defineCommand({
+    name: "lcs",
+    arity: -3,
+    flags: ["readonly"],
+    keys: [1, 2, 1],
+    group: "string",
+    summary: "Finds the longest common substring.",
+    since: "7.0.0",
+    run: lcs
   }),
   defineCommand({
     name: "getrange",
