@@ -46,8 +46,13 @@ export const stringEncoding = (entry: Entry, value: string): string => {
   return embeds(entry, value.length) ? "embstr" : "raw"
 }
 
-/** Valkey's `list-max-listpack-size` default (-2): a listpack holds at most 8 KB. */
-const LISTPACK_MAX_BYTES = 8192
+/** Valkey's `list-max-listpack-size` default: a listpack holds at most 8 KB. */
+export const DEFAULT_LIST_MAX_LISTPACK_SIZE = -2
+
+/** quicklist.c `optimization_level`: the byte limits of negative `list-max-listpack-size`s. */
+const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536]
+/** quicklist.c `SIZE_SAFETY_LIMIT`: a count-limited listpack still stops at 8 KB. */
+const SIZE_SAFETY_LIMIT = 8192
 
 /** Bytes one element takes in a listpack (`lpEncodeBacklen` + the entry's encoding). */
 const listpackEntrySize = (s: string): number => {
@@ -69,22 +74,27 @@ const listpackEntrySize = (s: string): number => {
 }
 
 /**
- * A list is a listpack while it fits in one 8 KB listpack, else a quicklist. (Valkey converts a
- * quicklist back only once it shrinks to half the limit; that hysteresis is not tracked here.)
+ * A list is a listpack while it fits in one listpack under `list-max-listpack-size` (quicklist.c
+ * `quicklistNodeExceedsLimit`: a byte limit when negative, an entry count when positive), else a
+ * quicklist. Valkey decides at each write and converts back only once a list shrinks to half the
+ * limit; that history is not kept here, so a list near the limit may read as the other encoding.
  */
-export const listEncoding = (list: ListValue): string => {
+export const listEncoding = (list: ListValue, fill = DEFAULT_LIST_MAX_LISTPACK_SIZE): string => {
+  const sizeLimit = fill < 0 ? OPTIMIZATION_LEVEL[Math.min(-fill, OPTIMIZATION_LEVEL.length) - 1] : SIZE_SAFETY_LIMIT
+  if (fill >= 0 && list.length > Math.max(fill, 1)) return "quicklist"
+  // Listpack header (6 bytes) and end marker (1 byte).
   let bytes = 7
   for (let i = 0; i < list.length; i++) {
     bytes += listpackEntrySize(list.at(i)!)
-    if (bytes > LISTPACK_MAX_BYTES) return "quicklist"
+    if (bytes > sizeLimit) return "quicklist"
   }
   return "listpack"
 }
 
 /** The `OBJECT ENCODING` reply for a live entry. */
-export const objectEncoding = (entry: Entry): string => {
+export const objectEncoding = (entry: Entry, listMaxListpackSize = DEFAULT_LIST_MAX_LISTPACK_SIZE): string => {
   const value = entry.value
   if (typeof value === "string") return stringEncoding(entry, value)
-  if (value instanceof ListValue) return listEncoding(value)
+  if (value instanceof ListValue) return listEncoding(value, listMaxListpackSize)
   return "raw"
 }
