@@ -2,23 +2,43 @@ import { Database, type Entry } from "./Database.js"
 import type { Value } from "./Value.js"
 
 /**
- * Who hears about key changes. The server wires these once: WATCH (`keyModified`), blocking
- * (`keyCreated` marks a key ready, like Valkey's `signalKeyAsReady` in `dbAdd`), and
- * `keyDeleted` (module blocks with UNBLOCK_DELETED).
+ * Who hears about key changes: WATCH (`keyModified`, `databaseReplaced`), blocking (`keyCreated`
+ * marks a key ready, like Valkey's `signalKeyAsReady` in `dbAdd`), and `keyDeleted` (module blocks
+ * with UNBLOCK_DELETED). Several listeners subscribe with `Keyspace.listen`.
  */
 export interface KeyspaceEvents {
   keyModified(db: number, key: string): void
   keyCreated(db: number, key: string, value: Value): void
   keyDeleted(db: number, key: string): void
-  /** A whole database was emptied (FLUSHDB/FLUSHALL) or swapped (SWAPDB). */
-  databaseReplaced(db: number): void
+  /**
+   * A whole database was emptied (FLUSHDB/FLUSHALL) or swapped (SWAPDB). Fired after the change;
+   * `previous` holds the contents `db` had before it (after SWAPDB, the other index holds it).
+   */
+  databaseReplaced(db: number, previous: Database): void
 }
 
-const noEvents: KeyspaceEvents = {
-  keyModified: () => {},
-  keyCreated: () => {},
-  keyDeleted: () => {},
-  databaseReplaced: () => {}
+const EVENT_NAMES = ["keyModified", "keyCreated", "keyDeleted", "databaseReplaced"] as const
+
+const noop = () => {}
+
+/**
+ * One `KeyspaceEvents` calling every listener's handler. Built once per subscription change, so a
+ * write costs one call when one listener handles an event and no allocation in any case.
+ */
+const composeEvents = (listeners: ReadonlyArray<Partial<KeyspaceEvents>>): KeyspaceEvents => {
+  const out: Record<string, (...args: Array<any>) => void> = {}
+  for (const name of EVENT_NAMES) {
+    const handlers = listeners.flatMap((l) => (l[name] === undefined ? [] : [l[name].bind(l) as (...args: Array<any>) => void]))
+    out[name] =
+      handlers.length === 0
+        ? noop
+        : handlers.length === 1
+          ? handlers[0]
+          : (a: any, b: any, c: any) => {
+              for (let i = 0; i < handlers.length; i++) handlers[i](a, b, c)
+            }
+  }
+  return out as unknown as KeyspaceEvents
 }
 
 export interface KeyspaceStats {
@@ -35,7 +55,11 @@ export interface KeyspaceStats {
  */
 export class Keyspace {
   readonly dbs: Array<Database>
-  events: KeyspaceEvents = noEvents
+  /** The composed listeners; subscribe with `listen` rather than assigning. */
+  events: KeyspaceEvents = composeEvents([])
+  /** `DEBUG SET-ACTIVE-EXPIRE 0` turns the active expiry cycle off (keys still expire lazily). */
+  activeExpire = true
+  private readonly listeners: Array<Partial<KeyspaceEvents>> = []
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0 }
 
   constructor(
@@ -43,6 +67,18 @@ export class Keyspace {
     readonly now: () => number
   ) {
     this.dbs = Array.from({ length: databases }, (_, i) => new Database(i))
+  }
+
+  /** Subscribes to key events; returns the unsubscribe function. */
+  listen(listener: Partial<KeyspaceEvents>): () => void {
+    this.listeners.push(listener)
+    this.events = composeEvents(this.listeners)
+    return () => {
+      const i = this.listeners.indexOf(listener)
+      if (i === -1) return
+      this.listeners.splice(i, 1)
+      this.events = composeEvents(this.listeners)
+    }
   }
 
   /** The live entry for `key`, deleting it first if its TTL has passed. */
@@ -124,11 +160,12 @@ export class Keyspace {
     this.events.keyModified(db, entry.key)
   }
 
+  /** Empties `db` (a fresh Database replaces it, so listeners can still read what it held). */
   flushDb(db: number): number {
-    const removed = this.dbs[db].size
-    this.dbs[db].clear()
-    this.events.databaseReplaced(db)
-    return removed
+    const previous = this.dbs[db]
+    this.dbs[db] = new Database(db)
+    this.events.databaseReplaced(db, previous)
+    return previous.size
   }
 
   flushAll(): void {
@@ -141,8 +178,8 @@ export class Keyspace {
     this.dbs[b] = first
     this.dbs[a].id = a
     this.dbs[b].id = b
-    this.events.databaseReplaced(a)
-    this.events.databaseReplaced(b)
+    this.events.databaseReplaced(a, this.dbs[b])
+    this.events.databaseReplaced(b, this.dbs[a])
   }
 
   /** Removes an expired entry (lazy or active expiry). */
@@ -158,6 +195,7 @@ export class Keyspace {
    * repeating while more than a quarter of a sample was expired, within `maxSamples` per call.
    */
   activeExpireCycle(maxSamples = 2000): number {
+    if (!this.activeExpire) return 0
     const now = this.now()
     let expired = 0
     let budget = maxSamples
