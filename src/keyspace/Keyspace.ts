@@ -19,26 +19,38 @@ export interface KeyspaceEvents {
 
 const EVENT_NAMES = ["keyModified", "keyCreated", "keyDeleted", "databaseReplaced"] as const
 
-const noop = () => {}
+type Handler = (a: any, b: any, c: any) => void
+
+const noop = (..._args: Array<unknown>): void => {}
 
 /**
- * One `KeyspaceEvents` calling every listener's handler. Built once per subscription change, so a
- * write costs one call when one listener handles an event and no allocation in any case.
+ * `first` then `second` for every event. Built once per subscription, so a write costs a call or
+ * two and never an allocation.
  */
-const composeEvents = (listeners: ReadonlyArray<Partial<KeyspaceEvents>>): KeyspaceEvents => {
-  const out: Record<string, (...args: Array<any>) => void> = {}
+const composeEvents = (first: KeyspaceEvents, second: Partial<KeyspaceEvents>, isActive: () => boolean): KeyspaceEvents => {
+  const out: Record<string, Handler> = {}
   for (const name of EVENT_NAMES) {
-    const handlers = listeners.flatMap((l) => (l[name] === undefined ? [] : [l[name].bind(l) as (...args: Array<any>) => void]))
-    out[name] =
-      handlers.length === 0
-        ? noop
-        : handlers.length === 1
-          ? handlers[0]
-          : (a: any, b: any, c: any) => {
-              for (let i = 0; i < handlers.length; i++) handlers[i](a, b, c)
-            }
+    const before = (first[name] === noop ? noop : first[name].bind(first)) as Handler
+    const handler = second[name]?.bind(second) as Handler | undefined
+    if (handler === undefined) out[name] = before
+    else if (before === noop)
+      out[name] = (a, b, c) => {
+        if (isActive()) handler(a, b, c)
+      }
+    else
+      out[name] = (a, b, c) => {
+        before(a, b, c)
+        if (isActive()) handler(a, b, c)
+      }
   }
   return out as unknown as KeyspaceEvents
+}
+
+const noEvents: KeyspaceEvents = {
+  keyModified: noop,
+  keyCreated: noop,
+  keyDeleted: noop,
+  databaseReplaced: noop
 }
 
 export interface KeyspaceStats {
@@ -55,11 +67,10 @@ export interface KeyspaceStats {
  */
 export class Keyspace {
   readonly dbs: Array<Database>
-  /** The composed listeners; subscribe with `listen` rather than assigning. */
-  events: KeyspaceEvents = composeEvents([])
+  /** Every subscriber's handlers, composed (see `listen`). */
+  events: KeyspaceEvents = noEvents
   /** `DEBUG SET-ACTIVE-EXPIRE 0` turns the active expiry cycle off (keys still expire lazily). */
   activeExpire = true
-  private readonly listeners: Array<Partial<KeyspaceEvents>> = []
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0 }
 
   constructor(
@@ -69,15 +80,15 @@ export class Keyspace {
     this.dbs = Array.from({ length: databases }, (_, i) => new Database(i))
   }
 
-  /** Subscribes to key events; returns the unsubscribe function. */
+  /**
+   * Adds a listener after those already subscribed (also after handlers composed by assigning
+   * `events`); returns the unsubscribe function.
+   */
   listen(listener: Partial<KeyspaceEvents>): () => void {
-    this.listeners.push(listener)
-    this.events = composeEvents(this.listeners)
+    let active = true
+    this.events = composeEvents(this.events, listener, () => active)
     return () => {
-      const i = this.listeners.indexOf(listener)
-      if (i === -1) return
-      this.listeners.splice(i, 1)
-      this.events = composeEvents(this.listeners)
+      active = false
     }
   }
 
