@@ -39,15 +39,32 @@ describe("MULTI / EXEC / DISCARD (in process)", () => {
     expect(run("GET", "k")).toBe("a")
   })
 
-  it("replies Valkey's errors for misplaced MULTI, EXEC, DISCARD and WATCH", () => {
+  it("replies Valkey's errors for EXEC and DISCARD without MULTI", () => {
     expect(run("EXEC")).toBe("-ERR EXEC without MULTI")
     expect(run("DISCARD")).toBe("-ERR DISCARD without MULTI")
+  })
+
+  it("nested MULTI and WATCH inside MULTI are rejected and abort the transaction (Valkey 8, #723)", () => {
     run("MULTI")
-    expect(run("MULTI")).toBe("-ERR MULTI calls can not be nested")
-    expect(run("WATCH", "x")).toBe("-ERR WATCH inside MULTI is not allowed")
-    // Neither aborts the transaction.
+    expect(run("MULTI")).toBe("-ERR Command not allowed inside a transaction")
     expect(run("PING")).toBe("+QUEUED")
-    expect(run("EXEC")).toEqual(["+PONG"])
+    expect(run("EXEC")).toBe("-EXECABORT Transaction discarded because of previous errors.")
+    run("MULTI")
+    expect(run("WATCH", "x")).toBe("-ERR Command not allowed inside a transaction")
+    expect(run("EXEC")).toBe("-EXECABORT Transaction discarded because of previous errors.")
+    expect(s.server.stats.command("multi").rejectedCalls).toBe(1)
+    expect(s.server.stats.command("watch").rejectedCalls).toBe(1)
+    expect(s.server.watchedKeys.totalWatchedKeys).toBe(0)
+  })
+
+  it("MULTI and WATCH keep Redis 7's own errors when called directly inside MULTI", () => {
+    // Reachable only past the dispatcher (module calls); the dispatcher rejects them first.
+    run("MULTI")
+    const multi = s.server.commands.lookup("multi")!
+    const watch = s.server.commands.lookup("watch")!
+    expect(show(s.server.dispatcher.call(r.client, multi, ["MULTI"]) as never)).toBe("-ERR MULTI calls can not be nested")
+    expect(show(s.server.dispatcher.call(r.client, watch, ["WATCH", "x"]) as never)).toBe("-ERR WATCH inside MULTI is not allowed")
+    run("DISCARD")
   })
 
   it("aborts with EXECABORT after an unknown command or a wrong arity while queueing", () => {

@@ -61,8 +61,11 @@ export class Dispatcher {
       const denied = admission(client, spec, argv)
       if (denied !== undefined) return this.reject(client, denied, spec)
     }
-    if (client.multi !== null && !MULTI_CONTROL.has(spec.name)) {
+    if (client.multi !== null) {
+      // Valkey 8 flags MULTI and WATCH no_multi too, so nesting them aborts the transaction.
       if (spec.flags.includes("no_multi")) return this.reject(client, "ERR Command not allowed inside a transaction", spec)
+    }
+    if (client.multi !== null && !MULTI_CONTROL.has(spec.name)) {
       client.multi.queue.push({ spec, argv })
       client.reply(QUEUED)
       return

@@ -12,6 +12,8 @@ export interface InfoHooks {
   /** `config_file`: the absolute path of the config file, or "". */
   readonly configFile?: () => string
   readonly hz?: () => number
+  /** `extended-redis-compatibility yes` names the mode field `redis_mode` (Valkey 8). */
+  readonly extendedRedisCompatibility?: () => boolean
   readonly maxmemory?: () => number
   readonly maxmemoryPolicy?: () => string
   /** The lines of `# Modules` (`module:name=...,ver=...`), without CRLF. */
@@ -146,7 +148,7 @@ const serverSection = (server: Server, state: InfoState, client: Client | undefi
     ["redis_git_sha1", "00000000"],
     ["redis_git_dirty", 0],
     ["redis_build_id", "0"],
-    ["server_mode", "standalone"],
+    [state.hooks.extendedRedisCompatibility?.() === true ? "redis_mode" : "server_mode", "standalone"],
     ["os", `${os.type()} ${os.release()} ${os.machine()}`],
     ["arch_bits", process.arch.endsWith("64") ? 64 : 32],
     ["monotonic_clock", "POSIX clock_gettime"],
