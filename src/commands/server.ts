@@ -114,7 +114,7 @@ const debug = (client: Client, argv: Array<string>): Reply => {
   const sub = argv[1].toLowerCase()
   const n = argv.length
   if (sub === "help" && n === 2) return helpReply("DEBUG", DEBUG_HELP)
-  if (sub === "sleep" && n >= 3) {
+  if (sub === "sleep" && n === 3) {
     sleepSync(strtod(argv[2]) * 1000)
     return OK
   }
