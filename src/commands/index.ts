@@ -1,7 +1,9 @@
 import type { CommandSpec } from "./CommandSpec.js"
+import { clientUnblockCommands } from "./clientUnblock.js"
 import { connectionCommands } from "./connection.js"
 import { infoCommands } from "./info.js"
 import { keyCommands } from "./keys.js"
+import { listCommands } from "./lists.js"
 import { serverCommands } from "./server.js"
 import { stringCommands } from "./strings.js"
 import { transactionCommands } from "./transactions.js"
@@ -11,7 +13,9 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...connectionCommands,
   ...stringCommands,
   ...keyCommands,
+  ...listCommands,
   ...transactionCommands,
   ...serverCommands,
-  ...infoCommands
+  ...infoCommands,
+  ...clientUnblockCommands
 ]
