@@ -518,7 +518,7 @@ export const keyCommands = [
         summary: "Returns the internal encoding of an object.",
         since: "2.2.3",
         run: (client, argv) => {
-          const entry = client.server.keyspace.lookup(client.db, argv[2])
+          const entry = readEntry(client.server.keyspace, client.db, argv[2])
           return entry === undefined ? null : objectEncoding(entry)
         }
       },
@@ -531,7 +531,7 @@ export const keyCommands = [
         summary: "Returns the logarithmic access frequency counter of an object.",
         since: "4.0.0",
         run: (client, argv) => {
-          if (client.server.keyspace.lookup(client.db, argv[2]) === undefined) return null
+          if (readEntry(client.server.keyspace, client.db, argv[2]) === undefined) return null
           // keyfiber does not evict, so the policy is always noeviction.
           return new ErrorReply(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
@@ -547,7 +547,7 @@ export const keyCommands = [
         summary: "Returns the time since the last access to an object.",
         since: "2.2.3",
         // Access times are not tracked: every key reads as just used.
-        run: (client, argv) => (client.server.keyspace.lookup(client.db, argv[2]) === undefined ? null : 0)
+        run: (client, argv) => (readEntry(client.server.keyspace, client.db, argv[2]) === undefined ? null : 0)
       },
       {
         name: "refcount",
@@ -557,7 +557,7 @@ export const keyCommands = [
         group: "generic",
         summary: "Returns the reference count of a value of a key.",
         since: "2.2.3",
-        run: (client, argv) => (client.server.keyspace.lookup(client.db, argv[2]) === undefined ? null : 1)
+        run: (client, argv) => (readEntry(client.server.keyspace, client.db, argv[2]) === undefined ? null : 1)
       },
       {
         name: "help",

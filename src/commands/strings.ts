@@ -169,26 +169,36 @@ const lookupString = (client: Client, key: string): Entry | null | ErrorReply =>
   return typeof entry.value === "string" ? entry : WRONG_TYPE
 }
 
-/** Valkey's `incrDecrCommand`: int64 arithmetic with its overflow check. */
-const incrDecr = (client: Client, key: string, increment: bigint): Reply => {
+/**
+ * Valkey's `incrDecrCommand`: int64 arithmetic with its overflow check. Plain numbers while the
+ * result is a safe integer (the common case), bigint beyond.
+ */
+const incrDecr = (client: Client, key: string, increment: number | bigint): Reply => {
   const entry = lookupString(client, key)
   if (entry instanceof ErrorReply) return entry
-  let current: bigint = 0n
+  let current: number | bigint = 0
   if (entry !== null) {
     const parsed = parseInt64(entry.value as string)
     if (parsed === undefined) return NOT_AN_INTEGER
-    current = BigInt(parsed)
+    current = parsed
   }
-  const result = current + increment
+  if (typeof current === "number" && typeof increment === "number") {
+    const sum = current + increment
+    if (Number.isSafeInteger(sum)) {
+      setString(client.server.keyspace, client.db, key, String(sum), true)
+      return sum
+    }
+  }
+  const result = BigInt(current) + BigInt(increment)
   if (result > INT64_MAX || result < INT64_MIN) return new ErrorReply("ERR increment or decrement would overflow")
   setString(client.server.keyspace, client.db, key, result.toString(), true)
   const n = Number(result)
   return Number.isSafeInteger(n) ? n : result
 }
 
-const incrementArg = (arg: string): bigint | ErrorReply => {
+const incrementArg = (arg: string): number | bigint | ErrorReply => {
   const parsed = parseInt64(arg)
-  return parsed === undefined ? NOT_AN_INTEGER : BigInt(parsed)
+  return parsed === undefined ? NOT_AN_INTEGER : parsed
 }
 
 const toBigInt = (v: number | bigint): bigint => (typeof v === "bigint" ? v : BigInt(v))
@@ -530,7 +540,7 @@ export const stringCommands = [
     keys: [1, 1, 1],
     group: "string",
     summary: "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
-    run: (client, argv) => incrDecr(client, argv[1], 1n)
+    run: (client, argv) => incrDecr(client, argv[1], 1)
   }),
   defineCommand({
     name: "decr",
@@ -539,7 +549,7 @@ export const stringCommands = [
     keys: [1, 1, 1],
     group: "string",
     summary: "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
-    run: (client, argv) => incrDecr(client, argv[1], -1n)
+    run: (client, argv) => incrDecr(client, argv[1], -1)
   }),
   defineCommand({
     name: "incrby",
