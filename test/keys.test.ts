@@ -129,8 +129,7 @@ describe("generic key commands", () => {
   it("RENAME, MOVE and COPY keep TTLs, copy lists deeply, and create keys through keyspace.add", async () => {
     const created: Array<string> = []
     const ks = keyspace()
-    const original = ks.events
-    ks.events = { ...original, keyCreated: (db, key, value) => (created.push(`${db}:${key}`), original.keyCreated(db, key, value)) }
+    const unsubscribe = ks.listen({ keyCreated: (db, key) => created.push(`${db}:${key}`) })
     try {
       await io.set("a", "1", "EX", 100)
       expect(await io.rename("a", "b")).toBe("OK")
@@ -150,7 +149,7 @@ describe("generic key commands", () => {
       expect((ks.lookup(0, "l")!.value as ListValue).toArray()).toEqual(["x", "y"])
       expect(created).toEqual(["0:a", "0:b", "1:b", "0:c", "0:l", "0:l2"])
     } finally {
-      ks.events = original
+      unsubscribe()
     }
   })
 
