@@ -467,6 +467,20 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
     expect(s.server.watchedKeys.watchingClients).toBe(0)
   })
 
+  it("a watch dropped without unwatchAll (client.watched cleared) never marks the client dirty", () => {
+    run("SET", "x", "1")
+    run("WATCH", "x")
+    r.client.watched.length = 0
+    other.run("SET", "x", "2")
+    expect(r.client.dirtyCas).toBe(false)
+    other.run("WATCH", "x")
+    run("WATCH", "x")
+    r.client.watched.length = 0
+    other.run("FLUSHALL")
+    expect(r.client.dirtyCas).toBe(false)
+    expect(other.client.dirtyCas).toBe(true)
+  })
+
   it("a touch marks every client watching the key", () => {
     const third = s.client()
     run("WATCH", "x")
