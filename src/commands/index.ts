@@ -1,4 +1,5 @@
 import type { CommandSpec } from "./CommandSpec.js"
+import { configCommands } from "./config.js"
 import { connectionCommands } from "./connection.js"
 import { keyCommands } from "./keys.js"
 import { stringCommands } from "./strings.js"
@@ -7,5 +8,6 @@ import { stringCommands } from "./strings.js"
 export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...connectionCommands,
   ...stringCommands,
-  ...keyCommands
+  ...keyCommands,
+  ...configCommands
 ]
