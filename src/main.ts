@@ -12,7 +12,6 @@ import { ServerCore } from "./layers/ServerCore.js"
 import { configFromCommandLine, listenOptions } from "./layers/StartupConfig.js"
 import { TcpListener } from "./layers/TcpListener.js"
 import { formatLogLine, makeLogger } from "./server/Log.js"
-import type { LogLevel } from "./server/Server.js"
 
 const args = process.argv.slice(2)
 
@@ -47,28 +46,26 @@ if (loaded._tag === "Left") {
 const config = loaded.right
 config.changeDirectory = true
 
-const level = (): LogLevel => {
-  const value = config.get<LogLevel | "nothing">("loglevel")
-  return value === "nothing" ? "warning" : value
-}
-const printLog = makeLogger(level)
-const log = (l: LogLevel, message: string) => {
-  if (config.get<string>("loglevel") !== "nothing") printLog(l, message)
+// ServerCore filters the server's lines by `loglevel`; the startup lines here are filtered alike.
+const log = makeLogger(() => "debug")
+const ORDER = ["debug", "verbose", "notice", "warning", "nothing"]
+const startupLog = (level: "notice" | "warning", message: string) => {
+  if (ORDER.indexOf(level) >= ORDER.indexOf(config.get<string>("loglevel"))) log(level, message)
 }
 
-log("notice", "oO0OoO0OoO0Oo keyfiber is starting oO0OoO0OoO0Oo")
-log("notice", `keyfiber version=${VALKEY_VERSION}, bits=64, pid=${process.pid}, just started`)
+startupLog("notice", "oO0OoO0OoO0Oo keyfiber is starting oO0OoO0OoO0Oo")
+startupLog("notice", `keyfiber version=${VALKEY_VERSION}, bits=64, pid=${process.pid}, just started`)
 if (config.configFile === null) {
-  log("warning", "Warning: no config file specified, using the default config. In order to specify a config file use keyfiber /path/to/valkey.conf")
+  startupLog("warning", "Warning: no config file specified, using the default config. In order to specify a config file use keyfiber /path/to/valkey.conf")
 } else {
-  log("notice", "Configuration loaded")
+  startupLog("notice", "Configuration loaded")
 }
 const pidfile = config.get<string>("pidfile")
 if (pidfile !== "") {
   try {
     fs.writeFileSync(pidfile, `${process.pid}\n`)
   } catch (e) {
-    log("warning", `Failed to write PID file: ${String(e)}`)
+    startupLog("warning", `Failed to write PID file: ${String(e)}`)
   }
 }
 

@@ -11,6 +11,7 @@ export interface ServerCoreOptions {
   /** Overrides of the config for tests and embedding (set without validation). */
   readonly databases?: number
   readonly limits?: Partial<ServerLimits>
+  /** Where log lines go; the `loglevel` config filters them. */
   readonly log?: (level: LogLevel, message: string) => void
 }
 
@@ -19,6 +20,15 @@ const LIMIT_CONFIGS: Record<keyof ServerLimits, string> = {
   clientQueryBufferLimit: "client-query-buffer-limit",
   maxclients: "maxclients"
 }
+
+const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const
+
+/** Keeps the lines at or above the `loglevel` config, read at each line so CONFIG SET applies. */
+const filterByLogLevel =
+  (config: Config, sink: (level: LogLevel, message: string) => void) =>
+  (level: LogLevel, message: string): void => {
+    if (LEVELS[level] >= LEVELS[config.get<keyof typeof LEVELS>("loglevel")]) sink(level, message)
+  }
 
 /**
  * The server state with every built-in command registered, reading time from Effect's `Clock`
@@ -38,7 +48,7 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
         databases: config.get<number>("databases"),
         now: () => clock.unsafeCurrentTimeMillis(),
         config,
-        log: options.log
+        log: options.log === undefined ? undefined : filterByLogLevel(config, options.log)
       })
       server.commands.registerAll(builtinCommands)
       server.dispatcher.admissions.push(protectedCommandGate)
