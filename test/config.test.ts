@@ -1,4 +1,4 @@
-import Redis from "ioredis"
+import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { defineCommand } from "../src/commands/CommandSpec.js"
 import { configBool, configNumeric } from "../src/config/ConfigSchemas.js"

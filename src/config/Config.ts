@@ -13,6 +13,10 @@
  *   or undefined. Build the `schema` with the builders of `ConfigSchemas.ts` (`configBool`,
  *   `configNumeric({min, max, memory})`, `configEnum`, `configBitflags`, `configString`).
  *   `apply` callbacks of module configs run after the core ones and are de-duplicated by identity.
+ *   For CONFIG REWRITE set `rewriteAs: "quoted"` on string configs and `"memory"` on MEMORY ones;
+ *   bitflags enums need `multiArg: true` (several tokens in the config file).
+ * - `config.setAtLoad(name, value)`: sets a config from LOADEX `CONFIG` pairs or the pending queue
+ *   (immutable ones included, no apply, skipped when equal), returning the setter's error text.
  * - `config.unregisterModuleConfigs(module)`: on MODULE UNLOAD.
  * - `config.loadmoduleProvider`: set it to a function returning the loaded modules as `{ path, args }`
  *   in load order; CONFIG REWRITE writes one `loadmodule` line each.
@@ -109,6 +113,17 @@ export class Config {
       this.params.delete(name)
       for (const [key, p] of this.byName) if (p === param) this.byName.delete(key)
     }
+  }
+
+  /**
+   * Sets a value as the config file does (immutable configs allowed, no apply): for module
+   * `LoadConfigs` and LOADEX. Returns the error text, or undefined.
+   */
+  setAtLoad(name: string, value: string): string | undefined {
+    const param = this.lookup(name)
+    if (param === undefined) return `Unknown config ${name}`
+    const outcome = param.setText(param.def.multiArg ? splitOnSpaces(value).join(" ") : value)
+    return typeof outcome === "object" ? outcome.error : undefined
   }
 
   // ---------------------------------------------------------------------------------------------
