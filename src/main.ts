@@ -72,4 +72,12 @@ if (pidfile !== "") {
 const Core = ServerCore.layer({ config, log })
 const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(Layer.provideMerge(Core))
 
-NodeRuntime.runMain(Layer.launch(MainLive).pipe(Effect.asVoid))
+// Runs until SHUTDOWN (or a signal): closing the scope closes the listener and every client.
+const untilShutdown = Effect.gen(function* () {
+  const server = yield* ServerCore
+  yield* Effect.async<void>((resume) => {
+    server.shutdownHandler = () => resume(Effect.void)
+  })
+})
+
+NodeRuntime.runMain(untilShutdown.pipe(Effect.provide(MainLive)))

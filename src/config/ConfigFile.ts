@@ -13,13 +13,13 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { globMatch } from "../keyspace/glob.js"
 import { quoteArg, splitArgs } from "../protocol/splitArgs.js"
-import { errnoMessage, DEPRECATED_DIRECTIVES } from "./builtinConfigs.js"
+import { VALKEY_VERSION } from "../server/Version.js"
+import { DEPRECATED_DIRECTIVES, errnoMessage } from "./builtinConfigs.js"
 import type { Config } from "./Config.js"
 import type { SavePoints } from "./ConfigSchemas.js"
 import { trimConfigLine } from "./rewriteConfig.js"
 
-/** The version keyfiber reports as (FATAL CONFIG FILE ERROR header, INFO server). */
-export const VALKEY_VERSION = "8.1.0"
+export { VALKEY_VERSION }
 
 /** A bad line: Valkey prints it with its line number and exits. */
 export class ConfigFileError extends Data.TaggedError("ConfigFileError")<{

@@ -1,8 +1,11 @@
 import { Context, Duration, Effect, Layer } from "effect"
+import { BlockingEngine } from "../blocking/BlockingEngine.js"
+import { timeoutTimer } from "../blocking/TimeoutTimer.js"
 import { protectedCommandGate } from "../commands/config.js"
 import { builtinCommands } from "../commands/index.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
+import { setInfoHooks } from "../server/Info.js"
 import { type LogLevel, Server, type ServerLimits } from "../server/Server.js"
 
 export interface ServerCoreOptions {
@@ -53,7 +56,17 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
       server.commands.registerAll(builtinCommands)
       server.dispatcher.admissions.push(protectedCommandGate)
       for (const [from, to] of config.renamedCommands) server.commands.rename(from, to)
+      setInfoHooks(server, {
+        configFile: () => config.configFile ?? "",
+        hz: () => config.get<number>("hz"),
+        extendedRedisCompatibility: () => config.get<boolean>("extended-redis-compatibility"),
+        maxmemory: () => config.get<number>("maxmemory"),
+        maxmemoryPolicy: () => config.get<string>("maxmemory-policy")
+      })
       for (const error of config.applyAll(server)) server.log("warning", `Config apply failed: ${error}`)
+      const blocking = new BlockingEngine(server)
+      blocking.install()
+      yield* Effect.forkScoped(timeoutTimer(blocking))
       // serverCron's expiry cycle, `hz` times per second (read each time, so CONFIG SET hz applies).
       yield* Effect.sync(() => {
         server.keyspace.activeExpireCycle()
