@@ -34,7 +34,7 @@ const run = (args: ReadonlyArray<string>, input?: string): Promise<Exit> =>
     const timer = setTimeout(() => {
       child.kill("SIGKILL")
       reject(new Error(`keyfiber ${args.join(" ")} did not exit; stdout: ${stdout} stderr: ${stderr}`))
-    }, 25_000)
+    }, 60_000)
     child.on("exit", (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
@@ -82,7 +82,7 @@ describe("startup: fatal config errors", () => {
       expect(result.stderr).toBe(report)
       expect(result.code).toBe(1)
     }
-  })
+  }, 120_000)
 
   it("exits with 1 when the config file or a non-glob include cannot be opened", async () => {
     const missing = path.join(dir, "missing.conf")
@@ -93,7 +93,7 @@ describe("startup: fatal config errors", () => {
     expect(a.stdout).toContain(`# Fatal error, can't open config file '${missing}': No such file or directory`)
     expect(b.code).toBe(1)
     expect(b.stdout).toContain(`# Fatal error, can't open config file '${path.join(dir, "nope.conf")}': No such file or directory`)
-  })
+  }, 120_000)
 })
 
 /** Starts `keyfiber args...` and waits for its listening port. */
@@ -103,7 +103,7 @@ const startProcess = async (args: ReadonlyArray<string>): Promise<{ child: Child
   child.stdout!.on("data", (d) => (out += d))
   child.stderr!.on("data", (d) => (out += d))
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line; output: ${out}`)), 25_000)
+    const timer = setTimeout(() => reject(new Error(`no ready line; output: ${out}`)), 60_000)
     const check = () => {
       const m = /Ready to accept connections tcp on [^ ]+:(\d+)/.exec(out)
       if (m) {
@@ -139,7 +139,7 @@ describe("startup: a good config", () => {
     c.close()
     child.kill("SIGKILL")
     await exited(child)
-  })
+  }, 120_000)
 })
 
 describe("crash safety", () => {
@@ -156,7 +156,7 @@ describe("crash safety", () => {
       for (let i = 0; i < 400; i++) pipeline += bulk("CONFIG", "SET", "maxmemory", `${(i % 7) + 1}mb`) + bulk("CONFIG", "REWRITE")
       c.write(pipeline)
       // Kill once some rewrites have completed, while others are still being written.
-      await c.until((t) => t.split("+OK").length > 40 + round * 150, 20_000)
+      await c.until((t) => t.split("+OK").length > 40 + round * 150, 60_000)
       child.kill("SIGKILL")
       await exited(child)
       c.close()
@@ -174,5 +174,5 @@ describe("crash safety", () => {
     c.close()
     child.kill("SIGKILL")
     await exited(child)
-  })
+  }, 240_000)
 })
