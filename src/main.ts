@@ -55,7 +55,7 @@ const startupLog = (level: "notice" | "warning", message: string) => {
 
 startupLog("notice", "oO0OoO0OoO0Oo keyfiber is starting oO0OoO0OoO0Oo")
 startupLog("notice", `keyfiber version=${VALKEY_VERSION}, bits=64, pid=${process.pid}, just started`)
-if (config.configFile === null) {
+if (args.length === 0) {
   startupLog("warning", "Warning: no config file specified, using the default config. In order to specify a config file use keyfiber /path/to/valkey.conf")
 } else {
   startupLog("notice", "Configuration loaded")

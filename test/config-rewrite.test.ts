@@ -4,6 +4,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { defineExternalConfig } from "../src/config/Config.js"
 import type { ConfigFs } from "../src/config/writeConfigFile.js"
 import { ConfigStore } from "../src/layers/ConfigStore.js"
 import { ServerCore } from "../src/layers/ServerCore.js"
@@ -187,6 +188,72 @@ describe("CONFIG REWRITE on a real file (§10 items 32-33)", () => {
     s.config.loadmoduleProvider = () => []
     await r.call("config", "rewrite")
     expect(fs.readFileSync(file, "latin1")).not.toContain("loadmodule")
+    r.disconnect()
+    await s.close()
+  })
+
+  it("module configs: rewritten quoted, de-duplicated applies, and `# ??? ` once the module is gone (§10 item 31)", async () => {
+    const file = path.join(dir, "modconf.conf")
+    fs.writeFileSync(file, "moduleconfigs.enum two\nport 6379\n")
+    const s = await startServerWithConfig({ args: [file] })
+    expect(s.config.pendingModuleConfigs.get("moduleconfigs.enum")).toBe("two")
+    let text = "secret password"
+    let numeric = 1
+    let memory = 1024
+    const applied: Array<string> = []
+    const sharedApply = () => {
+      applied.push(`${numeric}/${memory}`)
+      return numeric === memory ? "cannot equal" : undefined
+    }
+    const numericParse = (t: string) => (/^-?\d+$/.test(t) ? { value: Number(t) } : { error: "argument couldn't be parsed into an integer" })
+    s.config.registerModuleConfig(
+      defineExternalConfig({
+        name: "moduleconfigs.string",
+        module: "moduleconfigs",
+        defaultText: "secret password",
+        parse: (t) => ({ value: t }),
+        format: String,
+        get: () => text,
+        set: (v) => ((text = v as string), undefined),
+        rewriteAs: "quoted"
+      })
+    )
+    for (const [name, get, set] of [
+      ["moduleconfigs.numeric", () => numeric, (v: number) => (numeric = v)],
+      ["moduleconfigs.memory_numeric", () => memory, (v: number) => (memory = v)]
+    ] as const) {
+      s.config.registerModuleConfig(
+        defineExternalConfig({
+          name,
+          module: "moduleconfigs",
+          defaultText: String(get()),
+          parse: numericParse,
+          format: String,
+          get,
+          set: (v) => (set(v as number), undefined),
+          apply: sharedApply,
+          applyKey: sharedApply
+        })
+      )
+    }
+    const r = new Redis({ port: s.port, enableReadyCheck: false })
+    expect(await errorOf(r.call("config", "set", "moduleconfigs.memory_numeric", "1000", "moduleconfigs.numeric", "1000"))).toBe(
+      "ERR CONFIG SET failed (possibly related to argument 'memory_numeric') - cannot equal"
+    )
+    expect(applied).toEqual(["1000/1000"])
+    expect(await r.call("config", "get", "moduleconfigs.*numeric")).toEqual(["moduleconfigs.numeric", "1", "moduleconfigs.memory_numeric", "1024"])
+    expect(await r.call("config", "set", "moduleconfigs.string", "super \x00secret password", "moduleconfigs.numeric", "5")).toBe("OK")
+    expect(await r.call("config", "rewrite")).toBe("OK")
+    let written = fs.readFileSync(file, "latin1")
+    expect(written).toContain('\nmoduleconfigs.string "super \\x00secret password"\n')
+    expect(written).toContain("\nmoduleconfigs.numeric 5\n")
+    expect(written).not.toContain("memory_numeric")
+    // The module is unloaded: its lines are no longer known.
+    s.config.unregisterModuleConfigs("moduleconfigs")
+    expect(await r.call("config", "rewrite")).toBe("OK")
+    written = fs.readFileSync(file, "latin1")
+    expect(written.startsWith("# ??? moduleconfigs.enum two\nport 6379\n")).toBe(true)
+    expect(written).toContain('\n# ??? moduleconfigs.string "super \\x00secret password"\n# ??? moduleconfigs.numeric 5\n')
     r.disconnect()
     await s.close()
   })

@@ -15,6 +15,8 @@
  *   `apply` callbacks of module configs run after the core ones and are de-duplicated by identity.
  *   For CONFIG REWRITE set `rewriteAs: "quoted"` on string configs and `"memory"` on MEMORY ones;
  *   bitflags enums need `multiArg: true` (several tokens in the config file).
+ *   Or use `defineExternalConfig({ name, module, defaultText, parse, format, get, set, apply,
+ *   applyKey, flags, multiArg, rewriteAs })` when the module parses and formats values itself.
  * - `config.setAtLoad(name, value)`: sets a config from LOADEX `CONFIG` pairs or the pending queue
  *   (immutable ones included, no apply, skipped when equal), returning the setter's error text.
  * - `config.unregisterModuleConfigs(module)`: on MODULE UNLOAD.
@@ -26,8 +28,9 @@
 import { globMatch } from "../keyspace/glob.js"
 import { quoteArg } from "../protocol/splitArgs.js"
 import type { Server } from "../server/Server.js"
-import { type ConfigApply, type ConfigDefinition, ConfigParam } from "./ConfigParam.js"
-import { formatMemory, splitOnSpaces } from "./ConfigSchemas.js"
+import { Schema } from "effect"
+import { type ConfigApply, type ConfigDefinition, type ConfigFlag, ConfigParam } from "./ConfigParam.js"
+import { ConfigFailure, formatMemory, fromString, splitOnSpaces } from "./ConfigSchemas.js"
 import type { RewriteLine, RewriteOption } from "./rewriteConfig.js"
 
 export interface ModuleLoadRequest {
@@ -205,6 +208,8 @@ export class Config {
     // Set pass, in argument order.
     const applies: Array<ConfigApply> = []
     const moduleApplies: Array<ConfigApply> = []
+    const applyKeys = new Set<unknown>()
+    const applyOwner = new Map<ConfigApply, ConfigParam>()
     const changed: Array<string> = []
     for (let i = 0; i < params.length; i++) {
       const param = params[i]
@@ -218,8 +223,11 @@ export class Config {
       changed.push(param.name)
       const apply = param.def.apply
       if (apply === undefined) continue
-      const list = param.def.module === undefined ? applies : moduleApplies
-      if (!list.includes(apply)) list.push(apply)
+      const key = param.def.applyKey ?? apply
+      if (applyKeys.has(key)) continue
+      applyKeys.add(key)
+      applyOwner.set(apply, param)
+      ;(param.def.module === undefined ? applies : moduleApplies).push(apply)
     }
 
     // Apply pass: core applies, then module applies.
@@ -231,7 +239,7 @@ export class Config {
       return undefined
     }
     const nameOfApply = (apply: ConfigApply, short: boolean): string => {
-      const param = params.find((p) => p.def.apply === apply)!
+      const param = applyOwner.get(apply)!
       return short && param.def.module !== undefined ? param.name.slice(param.def.module.length + 1) : param.name
     }
     const coreFailure = runApplies(applies)
@@ -285,6 +293,50 @@ export class Config {
       lines: this.loadmoduleProvider().map((m) => ({ text: loadmoduleLine(m), force: true }))
     })
     return out
+  }
+}
+
+/**
+ * A config defined by string-level callbacks (for module configs that parse and format their own
+ * values): `parse` gives the value or Valkey's error text, `format` the CONFIG GET form, `get`/`set`
+ * the module's storage (`set` may refuse with an error text), `apply` runs after CONFIG SET.
+ */
+export const defineExternalConfig = (o: {
+  readonly name: string
+  readonly module: string
+  readonly defaultText: string
+  readonly parse: (text: string) => { readonly value: unknown } | { readonly error: string }
+  readonly format: (value: unknown) => string
+  readonly get: () => unknown
+  readonly set: (value: unknown) => string | undefined
+  readonly apply?: () => string | undefined
+  readonly applyKey?: unknown
+  readonly flags?: ReadonlyArray<ConfigFlag>
+  readonly multiArg?: boolean
+  readonly rewriteAs?: ConfigDefinition<unknown>["rewriteAs"]
+}): ConfigDefinition<unknown> & { readonly module: string } => {
+  const schema = fromString(
+    Schema.Unknown,
+    (text) => {
+      const parsed = o.parse(text)
+      return "error" in parsed ? new ConfigFailure(parsed.error) : parsed.value
+    },
+    o.format
+  )
+  const parsedDefault = o.parse(o.defaultText)
+  const apply = o.apply
+  return {
+    name: o.name,
+    module: o.module,
+    schema,
+    default: "value" in parsedDefault ? parsedDefault.value : o.defaultText,
+    flags: o.flags,
+    multiArg: o.multiArg,
+    rewriteAs: o.rewriteAs,
+    get: o.get,
+    set: o.set,
+    apply: apply === undefined ? undefined : () => apply(),
+    applyKey: o.applyKey ?? apply
   }
 }
 

@@ -41,6 +41,11 @@ export interface ConfigDefinition<T> {
   readonly multiArg?: boolean
   readonly apply?: ConfigApply
   /**
+   * Applies with the same key run once per CONFIG SET (Valkey de-duplicates module applies by
+   * callback and privdata); defaults to the `apply` function itself.
+   */
+  readonly applyKey?: unknown
+  /**
    * How CONFIG REWRITE writes the value (default: the CONFIG GET form; strings quoted, memory
    * values with units, per the schema builder used).
    */
