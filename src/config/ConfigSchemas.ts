@@ -153,15 +153,36 @@ export const parseNumeric = (text: string, o: NumericOptions): number | ConfigFa
 export const formatNumeric = (value: number, o: NumericOptions): string =>
   o.percent && value < 0 ? `${-value}%` : o.octal ? value.toString(8) : value >= 1e21 ? BigInt(value).toString() : String(value)
 
-/** A numeric config (int, long long, size_t, memory, percent, octal). */
-export const configNumeric = (o: NumericOptions): ConfigSchema<number> =>
-  fromString(Schema.Number, (text) => parseNumeric(text, o), (value) => formatNumeric(value, o))
+const numericSchemas = new Map<string, ConfigSchema<number>>()
+
+/** A numeric config (int, long long, size_t, memory, percent, octal). Schemas are shared. */
+export const configNumeric = (o: NumericOptions): ConfigSchema<number> => {
+  const key = `${o.min}:${o.max}:${o.memory ?? false}:${o.percent ?? false}:${o.octal ?? false}:${o.unsigned ?? false}`
+  let schema = numericSchemas.get(key)
+  if (schema === undefined) {
+    const options = { ...o }
+    schema = fromString(Schema.Number, (text) => parseNumeric(text, options), (value) => formatNumeric(value, options))
+    numericSchemas.set(key, schema)
+  }
+  return schema
+}
 
 // ---------------------------------------------------------------------------------------------
 // enums
 
 /** One enum name (case-insensitive); the error lists the names in declared order. */
-export const configEnum = <const Names extends ReadonlyArray<string>>(names: Names): ConfigSchema<Names[number]> =>
+const enumSchemas = new Map<string, ConfigSchema<string>>()
+
+export const configEnum = <const Names extends ReadonlyArray<string>>(names: Names): ConfigSchema<Names[number]> => {
+  const key = names.join("\n")
+  const cached = enumSchemas.get(key)
+  if (cached !== undefined) return cached as ConfigSchema<Names[number]>
+  const schema = makeEnum(names)
+  enumSchemas.set(key, schema)
+  return schema
+}
+
+const makeEnum = <const Names extends ReadonlyArray<string>>(names: Names): ConfigSchema<Names[number]> =>
   fromString(
     Schema.String as unknown as Schema.Schema<Names[number]>,
     (text) => {
@@ -214,14 +235,19 @@ export const configBitflags = (names: ReadonlyArray<string>, values: ReadonlyArr
 
 /** A binary-safe string, optionally checked. */
 export const configString = (validate?: (text: string) => string | undefined): ConfigSchema<string> =>
+  validate === undefined ? plainString : checkedString(validate)
+
+const checkedString = (validate: (text: string) => string | undefined): ConfigSchema<string> =>
   fromString(
     Schema.String,
     (text) => {
-      const problem = validate?.(text)
+      const problem = validate(text)
       return problem === undefined ? text : fail(problem)
     },
     (value) => value
   )
+
+const plainString: ConfigSchema<string> = fromString(Schema.String, (text) => text, (value) => value)
 
 // ---------------------------------------------------------------------------------------------
 // special multi-argument values
