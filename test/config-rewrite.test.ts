@@ -258,6 +258,22 @@ describe("CONFIG REWRITE on a real file (§10 items 32-33)", () => {
     await s.close()
   })
 
+  it("requirepass: written quoted, and the default user line carries its SHA-256", async () => {
+    const file = path.join(dir, "pass.conf")
+    fs.writeFileSync(file, "port 6379\n")
+    const s = await startServerWithConfig({ args: [file] })
+    s.config.setMany(s.server, [["requirepass", 'fo"o']], false)
+    expect((s.server as unknown as { requirepass: string }).requirepass).toBe('fo"o')
+    expect(s.config.isSensitive("REQUIREPASS")).toBe(true)
+    expect(s.config.rewriter!()).toBeUndefined()
+    const text = fs.readFileSync(file, "latin1")
+    expect(text).toContain('\nrequirepass "fo\\"o"\n')
+    expect(text).toContain("\nuser default on #4b89851d29cbfc7eb36b27dacdb715890299c072631c74a5b8ef1c1e19184bbd sanitize-payload ~* &* +@all\n")
+    await s.close()
+    const reloaded = await Effect.runPromise(configFromCommandLine([file]))
+    expect(reloaded.get("requirepass")).toBe('fo"o')
+  })
+
   it("recreates a missing file", async () => {
     const file = path.join(dir, "gone.conf")
     fs.writeFileSync(file, "port 6379\n")

@@ -29,6 +29,7 @@ import { globMatch } from "../keyspace/glob.js"
 import { quoteArg } from "../protocol/splitArgs.js"
 import type { Server } from "../server/Server.js"
 import { Schema } from "effect"
+import { createHash } from "node:crypto"
 import { type ConfigApply, type ConfigDefinition, type ConfigFlag, ConfigParam } from "./ConfigParam.js"
 import { ConfigFailure, formatMemory, fromString, splitOnSpaces } from "./ConfigSchemas.js"
 import type { RewriteLine, RewriteOption } from "./rewriteConfig.js"
@@ -69,8 +70,21 @@ export class Config {
   readonly resetStatHooks: Array<() => void> = []
   /** Set while the server loads data: deny-loading configs are refused. */
   loading = false
-  /** The ACL `user` lines CONFIG REWRITE writes (the ACL system may replace this). */
-  userLines: () => ReadonlyArray<string> = () => ["user default on nopass sanitize-payload ~* &* +@all"]
+  /**
+   * The ACL `user` lines CONFIG REWRITE writes (an ACL system may replace this): the default user,
+   * with `requirepass` as its password hash. keyfiber reads `user` lines without applying them;
+   * the password persists through the `requirepass` line.
+   */
+  userLines: () => ReadonlyArray<string> = () => {
+    const password = this.get<string>("requirepass")
+    const auth = password === "" ? "nopass" : "#" + createHash("sha256").update(Buffer.from(password, "latin1")).digest("hex")
+    return [`user default on ${auth} sanitize-payload ~* &* +@all`]
+  }
+
+  /** Whether a config's value must be redacted from logs, SLOWLOG and MONITOR. */
+  isSensitive(name: string): boolean {
+    return this.lookup(name)?.has("sensitive") ?? false
+  }
 
   constructor(definitions: ReadonlyArray<ConfigDefinition<any>> = []) {
     for (const def of definitions) this.register(def)

@@ -93,6 +93,12 @@ const applyLimits: ConfigApply = (server) => {
   return undefined
 }
 
+/** `requirepass` is the default user's password; AUTH reads `server.requirepass`. */
+const applyRequirepass: ConfigApply = (server) => {
+  ;(server as unknown as { requirepass: string }).requirepass = server.config.get<string>("requirepass")
+  return undefined
+}
+
 const applyDir: ConfigApply = (server) => {
   if (!server.config.changeDirectory) return undefined
   try {
@@ -278,7 +284,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
     int("acllog-max-len", 128, 0, LLONG_MAX),
     str("aclfile", "", { flags: ["immutable"] }),
     oneOf("acl-pubsub-default", ["allchannels", "resetchannels"], "resetchannels"),
-    nullable("requirepass", { flags: ["sensitive"] }),
+    nullable("requirepass", { flags: ["sensitive"], apply: applyRequirepass }),
 
     // Clients and memory
     int("maxclients", 10000, 1, UINT_MAX, { apply: applyLimits }),
