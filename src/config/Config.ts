@@ -61,7 +61,7 @@ export class Config {
   readonly changeListeners: Array<(names: ReadonlyArray<string>) => void> = []
   /**
    * CONFIG REWRITE, registered by the `ConfigStore` layer: the error reply text, or undefined.
-   * Without it the command writes directly (`writeConfigFile`).
+   * Without it the command writes directly (`rewriteConfigFile`).
    */
   rewriter: (() => string | undefined) | null = null
   /** `dir` changes the process's working directory (only the standalone server sets this). */

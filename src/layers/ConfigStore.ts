@@ -1,5 +1,5 @@
 /**
- * CONFIG REWRITE's persistence as a transaction: `writeConfigFile` (temporary file in the same
+ * CONFIG REWRITE's persistence as a transaction: `rewriteConfigFile` (temporary file in the same
  * folder, fsync, rename, folder fsync; the old file untouched on failure), serialized by a
  * semaphore.
  *
@@ -13,8 +13,8 @@ import {
   type ConfigFs,
   ConfigRewriteError,
   NoConfigFileError,
-  rewriteConfigFile
-} from "../config/writeConfigFile.js"
+  rerewriteConfigFile
+} from "../config/rewriteConfigFile.js"
 import { ServerCore } from "./ServerCore.js"
 
 export { ConfigRewriteError, NoConfigFileError }
@@ -30,7 +30,7 @@ const make = (fs: ConfigFs) =>
     const semaphore = yield* Effect.makeSemaphore(1)
     const rewrite = semaphore.withPermits(1)(
       Effect.try({
-        try: () => rewriteConfigFile(server.config, fs),
+        try: () => rerewriteConfigFile(server.config, fs),
         catch: (e) => {
           if (e instanceof NoConfigFileError || e instanceof ConfigRewriteError) return e
           return new ConfigRewriteError({ reason: e instanceof Error ? e.message : String(e) })
