@@ -6,7 +6,7 @@
  * (installed by `ServerCore` on `server.dispatcher.admissions`) rejects them with Valkey's text.
  */
 import { allowProtected, type ProtectedMode } from "../config/Config.js"
-import { ConfigRewriteError, NoConfigFileError, rerewriteConfigFile } from "../config/rewriteConfigFile.js"
+import { ConfigRewriteError, NoConfigFileError, rewriteConfigFile } from "../config/rewriteConfigFile.js"
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Admission } from "../server/Dispatcher.js"
 import { SYNTAX } from "./args.js"
@@ -97,7 +97,7 @@ export const configCommands = [
             return error === undefined ? OK : new ErrorReply(error)
           }
           try {
-            rerewriteConfigFile(config)
+            rewriteConfigFile(config)
             return OK
           } catch (e) {
             if (e instanceof ConfigRewriteError || e instanceof NoConfigFileError) {

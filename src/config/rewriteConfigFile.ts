@@ -44,7 +44,7 @@ const tempName = (file: string): string => {
 }
 
 /** Computes the new text and replaces the file atomically. Throws `ConfigRewriteError`. */
-export const rerewriteConfigFile = (config: Config, fs: ConfigFs = nodeFs): void => {
+export const rewriteConfigFile = (config: Config, fs: ConfigFs = nodeFs): void => {
   const file = config.configFile
   if (file === null) throw new NoConfigFileError()
   let oldText = ""

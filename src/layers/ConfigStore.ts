@@ -13,7 +13,7 @@ import {
   type ConfigFs,
   ConfigRewriteError,
   NoConfigFileError,
-  rerewriteConfigFile
+  rewriteConfigFile
 } from "../config/rewriteConfigFile.js"
 import { ServerCore } from "./ServerCore.js"
 
@@ -30,7 +30,7 @@ const make = (fs: ConfigFs) =>
     const semaphore = yield* Effect.makeSemaphore(1)
     const rewrite = semaphore.withPermits(1)(
       Effect.try({
-        try: () => rerewriteConfigFile(server.config, fs),
+        try: () => rewriteConfigFile(server.config, fs),
         catch: (e) => {
           if (e instanceof NoConfigFileError || e instanceof ConfigRewriteError) return e
           return new ConfigRewriteError({ reason: e instanceof Error ? e.message : String(e) })
