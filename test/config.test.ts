@@ -275,6 +275,14 @@ describe("protected commands and configs", () => {
       'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.'
     )
     expect(await r.call("module", "list")).toEqual([])
+    // A rejection inside MULTI aborts the transaction.
+    const raw = await RawClient.connect(s.port)
+    raw.write("MULTI\r\nMODULE LOAD x\r\nEXEC\r\n")
+    const replies = await raw.until((t) => t.includes("EXECABORT"))
+    expect(replies).toBe(
+      "+OK\r\n-ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n-EXECABORT Transaction discarded because of previous errors.\r\n"
+    )
+    raw.close()
     expect(await errorOf(r.call("debug", "sleep", "0"))).toBe(
       'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.'
     )
