@@ -212,7 +212,7 @@ export class Config {
       }
       params.push(param)
     }
-    if (denyLoading) return "LOADING Server is loading the dataset in memory"
+    if (denyLoading) return "LOADING Valkey is loading the dataset in memory"
     if (unknown !== undefined) return `ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`
     if (failure !== undefined) return setFailed(failure.name, failure.reason)
 
