@@ -70,7 +70,7 @@ class Model {
   private ready: Array<string> = []
   private readonly readySet = new Set<string>()
 
-  private list(k: string): Array<string> {
+  list(k: string): Array<string> {
     return this.lists.get(k) ?? []
   }
 

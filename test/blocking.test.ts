@@ -1,5 +1,5 @@
 import { assert, it as effectIt } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
+import { Deferred, Effect, Fiber, TestClock } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { BlockOutcome } from "../src/blocking/BlockedClient.js"
 import { ServerCore } from "../src/layers/ServerCore.js"
@@ -408,6 +408,90 @@ describe("blocking timeouts on Effect's Clock", () => {
       yield* TestClock.adjust("1 millis")
       yield* settle
       assert.deepStrictEqual(a.replies, [NULL_ARRAY])
+    })
+  )
+})
+
+describe("engine API for other blockers (modules)", () => {
+  const settle = Effect.gen(function* () {
+    for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+  })
+
+  effectIt.scoped("a non-keyed block: first completion wins, the Deferred agrees, callbacks run once", () =>
+    Effect.gen(function* () {
+      const server = yield* ServerCore.make()
+      const engine = server.blocker!
+      const client = server.createClient(null, "inproc:1", "inproc")
+      const seen: Array<string> = []
+      const record = engine.blockClient(client, {
+        deadline: server.now() + 100,
+        handler: { mayTimeout: true, completed: (_r, outcome) => seen.push(outcome._tag) },
+        data: "privdata"
+      })
+      assert.isTrue(client.isBlocked)
+      assert.strictEqual(engine.clientsInTimeoutTable, 1)
+      assert.strictEqual(engine.totalBlockingKeys, 0)
+      const waiter = yield* Effect.fork(Deferred.await(record.outcome))
+      yield* TestClock.adjust("100 millis")
+      yield* settle
+      assert.deepStrictEqual(seen, ["TimedOut"])
+      assert.isFalse(engine.complete(record, BlockOutcome.Served))
+      assert.deepStrictEqual(seen, ["TimedOut"])
+      assert.strictEqual(yield* Fiber.join(waiter), BlockOutcome.TimedOut)
+      assert.strictEqual(server.blockedClients, 0)
+    })
+  )
+
+  effectIt.scoped("a keyed block decides itself when a ready key serves it; no-key waiters hear deletions", () =>
+    Effect.gen(function* () {
+      const server = yield* ServerCore.make()
+      const engine = server.blocker!
+      const client = server.createClient(null, "inproc:1", "inproc")
+      const producer = server.createClient(null, "inproc:2", "inproc")
+      const calls: Array<string> = []
+      const record = engine.blockClient(client, {
+        keys: ["mk", "mk"],
+        deadline: 0,
+        unblockOnNoKey: true,
+        handler: {
+          mayTimeout: false,
+          keyReady: (r, key) => {
+            const exists = server.keyspace.lookup(r.db, key) !== undefined
+            calls.push(exists ? "exists" : "gone")
+            return !exists
+          },
+          completed: (_r, outcome) => calls.push(outcome._tag)
+        }
+      })
+      assert.deepStrictEqual(record.keys, ["mk"])
+      assert.strictEqual(engine.totalBlockingKeysOnNoKey, 1)
+      server.dispatcher.processCommand(producer, ["RPUSH", "mk", "x"])
+      assert.deepStrictEqual(calls, ["exists"])
+      // CLIENT UNBLOCK cannot end a block without a timeout callback.
+      assert.isFalse(engine.clientUnblock(client.id, false))
+      server.dispatcher.processCommand(producer, ["DEL", "mk"])
+      assert.deepStrictEqual(calls, ["exists", "gone", "Served"])
+      assert.strictEqual(engine.totalBlockingKeysOnNoKey, 0)
+      assert.strictEqual((yield* Deferred.await(record.outcome))._tag, "Served")
+    })
+  )
+
+  effectIt.scoped("disconnect ends a block at once with Disconnected", () =>
+    Effect.gen(function* () {
+      const server = yield* ServerCore.make()
+      const engine = server.blocker!
+      const client = server.createClient(null, "inproc:1", "inproc")
+      const seen: Array<string> = []
+      const record = engine.blockClient(client, {
+        keys: ["dk"],
+        deadline: server.now() + 1000,
+        handler: { mayTimeout: true, completed: (_r, outcome) => seen.push(outcome._tag) }
+      })
+      server.closeClient(client, false)
+      assert.deepStrictEqual(seen, ["Disconnected"])
+      assert.strictEqual(record.result, BlockOutcome.Disconnected)
+      assert.strictEqual(engine.clientsInTimeoutTable, 0)
+      assert.strictEqual(engine.totalBlockingKeys, 0)
     })
   )
 })
