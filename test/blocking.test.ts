@@ -303,6 +303,42 @@ describe("blocking list commands (real clients)", () => {
     await expectReply(a, arr(bulk("rn"), bulk("renamed")))
   })
 
+  it("RENAME, MOVE, COPY and SWAPDB wake waiters with real commands", async () => {
+    const [a, p] = [await connect(), await connect()]
+    await block(a, ["BLPOP", "dst1", "0"], 1)
+    await send(p, ["RPUSH", "src1", "r"], int(1))
+    await send(p, ["RENAME", "src1", "dst1"], "+OK\r\n")
+    await expectReply(a, arr(bulk("dst1"), bulk("r")))
+
+    await block(a, ["BLPOP", "dst2", "0"], 1)
+    await send(p, ["RPUSH", "dst2src", "c"], int(1))
+    await send(p, ["COPY", "dst2src", "dst2"], int(1))
+    await expectReply(a, arr(bulk("dst2"), bulk("c")))
+    await send(p, ["DEL", "dst2src"], int(1))
+
+    await block(a, ["BLPOP", "mv", "0"], 1)
+    await send(p, ["SELECT", "2"], "+OK\r\n")
+    await send(p, ["RPUSH", "mv", "m"], int(1))
+    await send(p, ["MOVE", "mv", "0"], int(1))
+    await send(p, ["SELECT", "0"], "+OK\r\n")
+    await expectReply(a, arr(bulk("mv"), bulk("m")))
+
+    await block(a, ["BLPOP", "sw2", "0"], 1)
+    await send(p, ["SELECT", "3"], "+OK\r\n")
+    await send(p, ["RPUSH", "sw2", "s"], int(1))
+    await send(p, ["SELECT", "0"], "+OK\r\n")
+    await send(p, ["SWAPDB", "0", "3"], "+OK\r\n")
+    await expectReply(a, arr(bulk("sw2"), bulk("s")))
+    await send(p, ["SWAPDB", "0", "3"], "+OK\r\n")
+
+    // FLUSHALL empties the key: a native waiter stays blocked.
+    await block(a, ["BLPOP", "fl", "0"], 1)
+    execLike(p, [["RPUSH", "fl", "x"], ["FLUSHALL"]])
+    expect(serverSide(a).isBlocked).toBe(true)
+    await send(p, ["RPUSH", "fl", "y"], int(1))
+    await expectReply(a, arr(bulk("fl"), bulk("y")))
+  })
+
   it("cleans up a blocked client that disconnects or is killed, losing nothing", async () => {
     const [a, b, p] = [await connect(), await connect(), await connect()]
     await block(a, ["BLPOP", "dc", "0"], 1)
