@@ -145,6 +145,30 @@ describe("blocking list commands (real clients)", () => {
     await send(p, ["DEL", "mx"], int(1))
   })
 
+  it("keeps fairness during a nested unblock (list.tcl)", async () => {
+    const [a, b, c, p] = [await connect(), await connect(), await connect(), await connect()]
+    await block(a, ["BRPOPLPUSH", "n1", "n3", "0"], 1)
+    await block(b, ["BLPOP", "n2", "0"], 2)
+    await block(c, ["BLMPOP", "0", "2", "n2", "n3", "LEFT", "COUNT", "1"], 3)
+    p.write(cmd("MULTI") + cmd("LPUSH", "n1", "1") + cmd("LPUSH", "n2", "2") + cmd("EXEC"))
+    await expectReply(a, bulk("1"))
+    await expectReply(b, arr(bulk("n2"), bulk("2")))
+    await expectReply(c, arr(bulk("n3"), arr(bulk("1"))))
+    await p.until((t) => t.endsWith(arr(int(1), int(1))))
+    expect(s.server.blockedClients).toBe(0)
+  })
+
+  it("a blocked command ended by CLIENT UNBLOCK TIMEOUT counts one call, not rejected", async () => {
+    const [a, p] = [await connect(), await connect()]
+    const stat = s.server.stats.command("blpop")
+    const [calls, rejected, failed] = [stat.calls, stat.rejectedCalls, stat.failedCalls]
+    await block(a, ["BLPOP", "cs", "0"], 1)
+    await send(p, ["CLIENT", "UNBLOCK", String(serverSide(a).id), "TIMEOUT"], int(1))
+    await expectReply(a, NULL_ARR)
+    const after = s.server.stats.command("blpop")
+    expect([after.calls, after.rejectedCalls, after.failedCalls]).toEqual([calls + 1, rejected, failed])
+  })
+
   it("a re-run looks at keys in argument order", async () => {
     const [a, p] = [await connect(), await connect()]
     await block(a, ["BLPOP", "ob", "oa", "0"], 1)
