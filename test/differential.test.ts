@@ -560,6 +560,38 @@ const keys: ReadonlyArray<Sequence> = [
     ]
   },
   {
+    name: "expire times beyond 2^53 ms are kept exactly",
+    commands: [
+      ["SET", "k", "v", "PXAT", "9223372036854775807"],
+      ["PEXPIRETIME", "k"],
+      ["EXPIRETIME", "k"],
+      ["TTL", "k"],
+      ["PEXPIREAT", "k", "9223372036854775806"],
+      ["PEXPIRETIME", "k"],
+      ["EXPIREAT", "k", "9223372036854775"],
+      ["PEXPIRETIME", "k"],
+      ["EXPIRE", "k", "9000000000000000", "GT"],
+      ["PEXPIREAT", "k", "9007199254740993", "LT"],
+      ["PEXPIRETIME", "k"],
+      ["RENAME", "k", "r"],
+      ["PEXPIRETIME", "r"],
+      ["COPY", "r", "c"],
+      ["PEXPIRETIME", "c"],
+      ["MOVE", "c", "2"],
+      ["SELECT", "2"],
+      ["PEXPIRETIME", "c"],
+      ["SELECT", "0"],
+      ["GETEX", "r", "PXAT", "9007199254740995"],
+      ["PEXPIRETIME", "r"],
+      ["INCR", "r"],
+      ["SET", "n", "1", "PXAT", "9007199254740995"],
+      ["INCR", "n"],
+      ["PEXPIRETIME", "n"],
+      ["SET", "n", "2"],
+      ["PEXPIRETIME", "n"]
+    ]
+  },
+  {
     name: "OBJECT",
     commands: [
       ["OBJECT", "ENCODING", "missing"],

@@ -25,7 +25,7 @@ const ZERO: LongDouble = { negative: false, mantissa: 0n, exponent: 0 }
 
 const bitLength = (n: bigint): number => (n === 0n ? 0 : n.toString(2).length)
 
-/** Rounds `num / den` (positive) to a 64-bit mantissa, half to even; undefined on overflow. */
+/** Rounds `num / den` (positive) to a 64-bit mantissa, half to even; infinity on overflow. */
 const roundQuotient = (negative: boolean, num: bigint, den: bigint): LongDoubleOrInfinity => {
   if (num === 0n) return { negative, mantissa: 0n, exponent: 0 }
   let exponent = bitLength(num) - bitLength(den) - MANTISSA_BITS

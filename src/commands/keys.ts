@@ -7,6 +7,7 @@ import { ErrorReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import { isKeyword, NO_SUCH_KEY, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
+import { expireTimeOf, setExpireTime } from "./ExpireTime.js"
 import { objectEncoding, setStringHint, stringHint } from "./ObjectEncoding.js"
 
 const SYNTAX_ERROR = new ErrorReply(SYNTAX)
@@ -46,8 +47,10 @@ const duplicate = (value: Value): Value | ErrorReply => {
  * Creates `key` in `db` holding `value` with `expireAt`, through `keyspace.add` so blocked clients
  * hear about it. The caller has made sure the key does not exist.
  */
-const addCopy = (keyspace: Keyspace, db: number, key: string, value: Value, expireAt: number, from: Entry): void => {
-  const entry = keyspace.add(db, key, value, expireAt)
+const addCopy = (keyspace: Keyspace, db: number, key: string, value: Value, from: Entry): void => {
+  const entry = keyspace.add(db, key, value, from.expireAt)
+  const exact = expireTimeOf(from)
+  if (typeof exact === "bigint") setExpireTime(keyspace, db, entry, exact)
   if (typeof value === "string") setStringHint(entry, stringHint(from))
 }
 
@@ -61,7 +64,7 @@ const renameGeneric = (client: Client, argv: Array<string>, nx: boolean): Reply 
     if (nx) return 0
     keyspace.delete(client.db, argv[2])
   }
-  addCopy(keyspace, client.db, argv[2], source.value, source.expireAt, source)
+  addCopy(keyspace, client.db, argv[2], source.value, source)
   keyspace.deleteEntry(client.db, source)
   return nx ? 1 : OK
 }
@@ -112,7 +115,7 @@ const expireGeneric = (client: Client, argv: Array<string>, relative: boolean, s
   const entry = keyspace.lookup(client.db, argv[1])
   if (entry === undefined) return 0
   if (flags !== 0) {
-    const current = entry.expireAt === 0 ? -1n : BigInt(entry.expireAt)
+    const current = BigInt(expireTimeOf(entry))
     if (flags & EXPIRE_NX && current !== -1n) return 0
     if (flags & EXPIRE_XX && current === -1n) return 0
     if (flags & EXPIRE_GT && (when <= current || current === -1n)) return 0
@@ -122,7 +125,7 @@ const expireGeneric = (client: Client, argv: Array<string>, relative: boolean, s
     keyspace.deleteEntry(client.db, entry)
     return 1
   }
-  keyspace.setExpire(client.db, entry, Number(when))
+  setExpireTime(keyspace, client.db, entry, when)
   return 1
 }
 
@@ -130,8 +133,14 @@ const expireGeneric = (client: Client, argv: Array<string>, relative: boolean, s
 const ttlGeneric = (client: Client, key: string, ms: boolean, absolute: boolean): Reply => {
   const entry = readEntry(client.server.keyspace, client.db, key)
   if (entry === undefined) return -2
-  if (entry.expireAt === 0) return -1
-  let ttl = absolute ? entry.expireAt : entry.expireAt - client.server.now()
+  const expire = expireTimeOf(entry)
+  if (expire === -1) return -1
+  if (typeof expire === "bigint") {
+    let ttl = absolute ? expire : expire - BigInt(client.server.now())
+    if (ttl < 0n) ttl = 0n
+    return ms ? ttl : (ttl + 500n) / 1000n
+  }
+  let ttl = absolute ? expire : expire - client.server.now()
   if (ttl < 0) ttl = 0
   return ms ? ttl : Math.floor((ttl + 500) / 1000)
 }
@@ -319,7 +328,15 @@ export const keyCommands = [
     flags: ["readonly"],
     group: "generic",
     summary: "Returns a random key name from the database.",
-    run: (client) => client.server.keyspace.randomKey(client.db) ?? null
+    run: (client) => {
+      const keyspace = client.server.keyspace
+      // `randomKey` may fall back to a key it did not check; looking it up expires it if due.
+      for (;;) {
+        const key = keyspace.randomKey(client.db)
+        if (key === undefined) return null
+        if (keyspace.lookup(client.db, key) !== undefined) return key
+      }
+    }
   }),
   defineCommand({
     name: "rename",
@@ -354,7 +371,7 @@ export const keyCommands = [
       const source = keyspace.lookup(client.db, argv[1])
       if (source === undefined) return 0
       if (keyspace.lookup(target, argv[1]) !== undefined) return 0
-      addCopy(keyspace, target, argv[1], source.value, source.expireAt, source)
+      addCopy(keyspace, target, argv[1], source.value, source)
       keyspace.deleteEntry(client.db, source)
       return 1
     }
@@ -387,7 +404,7 @@ export const keyCommands = [
       const copy = duplicate(source.value)
       if (copy instanceof ErrorReply) return copy
       if (existing !== undefined) keyspace.deleteEntry(target, existing)
-      addCopy(keyspace, target, argv[2], copy, source.expireAt, source)
+      addCopy(keyspace, target, argv[2], copy, source)
       return 1
     }
   }),
@@ -501,7 +518,7 @@ export const keyCommands = [
         summary: "Returns the internal encoding of an object.",
         since: "2.2.3",
         run: (client, argv) => {
-          const entry = client.server.keyspace.lookup(client.db, argv[2])
+          const entry = readEntry(client.server.keyspace, client.db, argv[2])
           return entry === undefined ? null : objectEncoding(entry)
         }
       },
@@ -514,7 +531,7 @@ export const keyCommands = [
         summary: "Returns the logarithmic access frequency counter of an object.",
         since: "4.0.0",
         run: (client, argv) => {
-          if (client.server.keyspace.lookup(client.db, argv[2]) === undefined) return null
+          if (readEntry(client.server.keyspace, client.db, argv[2]) === undefined) return null
           // keyfiber does not evict, so the policy is always noeviction.
           return new ErrorReply(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
@@ -530,7 +547,7 @@ export const keyCommands = [
         summary: "Returns the time since the last access to an object.",
         since: "2.2.3",
         // Access times are not tracked: every key reads as just used.
-        run: (client, argv) => (client.server.keyspace.lookup(client.db, argv[2]) === undefined ? null : 0)
+        run: (client, argv) => (readEntry(client.server.keyspace, client.db, argv[2]) === undefined ? null : 0)
       },
       {
         name: "refcount",
@@ -540,7 +557,7 @@ export const keyCommands = [
         group: "generic",
         summary: "Returns the reference count of a value of a key.",
         since: "2.2.3",
-        run: (client, argv) => (client.server.keyspace.lookup(client.db, argv[2]) === undefined ? null : 1)
+        run: (client, argv) => (readEntry(client.server.keyspace, client.db, argv[2]) === undefined ? null : 1)
       },
       {
         name: "help",

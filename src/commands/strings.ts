@@ -5,6 +5,7 @@ import { ErrorReply, MapReply, OK, type Reply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import { NOT_FLOAT, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
+import { setExpireTime } from "./ExpireTime.js"
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "./LongDouble.js"
 import { setStringHint, type StringHint } from "./ObjectEncoding.js"
 
@@ -97,7 +98,7 @@ const parseExtendedArgs = (argv: Array<string>, forSet: boolean): ExtendedArgs |
  * Valkey's `getExpireMillisecondsOrReply`: a positive integer, relative for EX/PX; the absolute
  * unix time in ms, or an error on a non-positive value or int64 overflow.
  */
-const expireMillis = (client: Client, command: string, arg: string, flags: number): number | ErrorReply => {
+const expireMillis = (client: Client, command: string, arg: string, flags: number): bigint | ErrorReply => {
   const parsed = parseInt64(arg)
   if (parsed === undefined) return NOT_AN_INTEGER
   let ms = BigInt(parsed)
@@ -106,7 +107,7 @@ const expireMillis = (client: Client, command: string, arg: string, flags: numbe
   if (seconds) ms *= 1000n
   if (flags & (EX | PX)) ms += BigInt(client.server.now())
   if (ms > INT64_MAX) return invalidExpire(command)
-  return Number(ms)
+  return ms
 }
 
 /** GET's reply for `key`: the value, null, or WRONGTYPE (Valkey's `getGenericCommand`). */
@@ -132,7 +133,7 @@ const setGeneric = (
   abortReply: Reply = null
 ): Reply => {
   const keyspace = client.server.keyspace
-  let expireAt = 0
+  let expireAt = 0n
   if (expireArg !== undefined) {
     const ms = expireMillis(client, command, expireArg, flags)
     if (ms instanceof ErrorReply) return ms
@@ -151,13 +152,13 @@ const setGeneric = (
     if (existing.value !== comparison) return abort
   }
   if ((flags & NX && existing !== undefined) || (flags & XX && existing === undefined)) return abort
-  if (expireArg !== undefined && expireAt <= client.server.now()) {
+  if (expireArg !== undefined && expireAt <= BigInt(client.server.now())) {
     // Already expired: Valkey does not store it, and deletes what was there.
     if (existing !== undefined) keyspace.deleteEntry(client.db, existing)
     return reply
   }
   const entry = setString(keyspace, client.db, key, value, (flags & KEEPTTL) !== 0 || expireArg !== undefined)
-  if (expireArg !== undefined) keyspace.setExpire(client.db, entry, expireAt)
+  if (expireArg !== undefined) setExpireTime(keyspace, client.db, entry, expireAt)
   return reply
 }
 
@@ -168,26 +169,36 @@ const lookupString = (client: Client, key: string): Entry | null | ErrorReply =>
   return typeof entry.value === "string" ? entry : WRONG_TYPE
 }
 
-/** Valkey's `incrDecrCommand`: int64 arithmetic with its overflow check. */
-const incrDecr = (client: Client, key: string, increment: bigint): Reply => {
+/**
+ * Valkey's `incrDecrCommand`: int64 arithmetic with its overflow check. Plain numbers while the
+ * result is a safe integer (the common case), bigint beyond.
+ */
+const incrDecr = (client: Client, key: string, increment: number | bigint): Reply => {
   const entry = lookupString(client, key)
   if (entry instanceof ErrorReply) return entry
-  let current: bigint = 0n
+  let current: number | bigint = 0
   if (entry !== null) {
     const parsed = parseInt64(entry.value as string)
     if (parsed === undefined) return NOT_AN_INTEGER
-    current = BigInt(parsed)
+    current = parsed
   }
-  const result = current + increment
+  if (typeof current === "number" && typeof increment === "number") {
+    const sum = current + increment
+    if (Number.isSafeInteger(sum)) {
+      setString(client.server.keyspace, client.db, key, String(sum), true)
+      return sum
+    }
+  }
+  const result = BigInt(current) + BigInt(increment)
   if (result > INT64_MAX || result < INT64_MIN) return new ErrorReply("ERR increment or decrement would overflow")
   setString(client.server.keyspace, client.db, key, result.toString(), true)
   const n = Number(result)
   return Number.isSafeInteger(n) ? n : result
 }
 
-const incrementArg = (arg: string): bigint | ErrorReply => {
+const incrementArg = (arg: string): number | bigint | ErrorReply => {
   const parsed = parseInt64(arg)
-  return parsed === undefined ? NOT_AN_INTEGER : BigInt(parsed)
+  return parsed === undefined ? NOT_AN_INTEGER : parsed
 }
 
 const toBigInt = (v: number | bigint): bigint => (typeof v === "bigint" ? v : BigInt(v))
@@ -411,7 +422,7 @@ export const stringCommands = [
       const args = parseExtendedArgs(argv, false)
       if (args instanceof ErrorReply) return args
       // Valkey validates the expire time before looking the key up (Redis 7.0 did it after).
-      let expireAt = 0
+      let expireAt = 0n
       if (args.expire !== undefined) {
         const ms = expireMillis(client, "getex", args.expire, args.flags)
         if (ms instanceof ErrorReply) return ms
@@ -426,8 +437,8 @@ export const stringCommands = [
       keyspace.stats.hits++
       const value = entry.value
       if (typeof value !== "string") return WRONG_TYPE
-      if (args.flags & (EXAT | PXAT) && expireAt <= client.server.now()) keyspace.deleteEntry(client.db, entry)
-      else if (args.expire !== undefined) keyspace.setExpire(client.db, entry, expireAt)
+      if (args.flags & (EXAT | PXAT) && expireAt <= BigInt(client.server.now())) keyspace.deleteEntry(client.db, entry)
+      else if (args.expire !== undefined) setExpireTime(keyspace, client.db, entry, expireAt)
       else if (args.flags & PERSIST && entry.expireAt !== 0) keyspace.setExpire(client.db, entry, 0)
       return value
     }
@@ -529,7 +540,7 @@ export const stringCommands = [
     keys: [1, 1, 1],
     group: "string",
     summary: "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
-    run: (client, argv) => incrDecr(client, argv[1], 1n)
+    run: (client, argv) => incrDecr(client, argv[1], 1)
   }),
   defineCommand({
     name: "decr",
@@ -538,7 +549,7 @@ export const stringCommands = [
     keys: [1, 1, 1],
     group: "string",
     summary: "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
-    run: (client, argv) => incrDecr(client, argv[1], -1n)
+    run: (client, argv) => incrDecr(client, argv[1], -1)
   }),
   defineCommand({
     name: "incrby",
