@@ -1,10 +1,10 @@
 /**
- * Blocking benchmark (`node --expose-gc --import tsx bench/blocking.ts`, or from bench/run.ts).
+ * Blocking benchmark (`npx tsx bench/blocking.ts`, or the `blocking` scenario from bench/run.ts).
  *
  * 1. Over TCP, keyfiber and redis-server side by side in one run: 10,000 clients each blocked in
  *    BLPOP, on distinct keys and then all on one key: time to park them all, time to serve them
  *    all after the pushes (one pipelined write of 10,000 LPUSHes; one RPUSH of 10,000 values),
- *    and the server's RSS with everyone parked.
+ *    and the server's RSS with everyone parked. Medians of BENCH_BLOCKING_ROUNDS rounds (3).
  * 2. In-process: 100,000 blocked clients: heap per blocked client beyond an idle client (bar:
  *    2 KB) and whether every one of them times out, never early.
  */
@@ -21,6 +21,14 @@ import type { Client } from "../src/server/Client.js"
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const N = Number(process.env.BENCH_BLOCKED ?? 10_000)
 const N_INPROC = Number(process.env.BENCH_BLOCKED_INPROC ?? 100_000)
+/** Rounds per server; the table shows medians (the machine is shared and noisy). */
+const ROUNDS = Number(process.env.BENCH_BLOCKING_ROUNDS ?? 3)
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
 
 /** Same shape as bench/support.ts `ResultRow`. */
 export interface BlockingRow {
@@ -175,31 +183,38 @@ const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
       sockets.push(s)
     }
     let rssParkedMb = 0
-    // Distinct keys: one pipelined write of N LPUSHes.
-    const distinct = await parkAndServe(
-      target,
-      sockets,
-      control,
-      (i) => `k:${i}`,
-      () => Array.from({ length: N }, (_, i) => cmd("LPUSH", `k:${i}`, "v")).join(""),
-      () => (rssParkedMb = rssMb(target.child.pid!))
-    )
-    // One key: one RPUSH of N values serves them in FIFO order.
-    const oneKey = await parkAndServe(
-      target,
-      sockets,
-      control,
-      () => "one",
-      () => cmd("RPUSH", "one", ...Array.from({ length: N }, () => "v")),
-      () => {}
-    )
+    const figures = { parkDistinct: [] as Array<number>, serveDistinct: [] as Array<number>, parkOne: [] as Array<number>, serveOne: [] as Array<number> }
+    for (let round = 0; round < ROUNDS; round++) {
+      // Distinct keys: one pipelined write of N LPUSHes.
+      const distinct = await parkAndServe(
+        target,
+        sockets,
+        control,
+        (i) => `k:${round}:${i}`,
+        () => Array.from({ length: N }, (_, i) => cmd("LPUSH", `k:${round}:${i}`, "v")).join(""),
+        () => (rssParkedMb = Math.max(rssParkedMb, rssMb(target.child.pid!)))
+      )
+      // One key: one RPUSH of N values serves them in FIFO order.
+      const oneKey = await parkAndServe(
+        target,
+        sockets,
+        control,
+        () => `one:${round}`,
+        () => cmd("RPUSH", `one:${round}`, ...Array.from({ length: N }, () => "v")),
+        () => {}
+      )
+      figures.parkDistinct.push(distinct.park)
+      figures.serveDistinct.push(distinct.serve)
+      figures.parkOne.push(oneKey.park)
+      figures.serveOne.push(oneKey.serve)
+    }
     for (const s of sockets) s.destroy()
     control.destroy()
     return {
-      parkDistinctMs: distinct.park,
-      serveDistinctMs: distinct.serve,
-      parkOneKeyMs: oneKey.park,
-      serveOneKeyMs: oneKey.serve,
+      parkDistinctMs: median(figures.parkDistinct),
+      serveDistinctMs: median(figures.serveDistinct),
+      parkOneKeyMs: median(figures.parkOne),
+      serveOneKeyMs: median(figures.serveOne),
       rssIdleMb,
       rssParkedMb
     }
@@ -285,6 +300,21 @@ export const runInProcess = async (n = N_INPROC): Promise<InProcessFigures> => {
   }
 }
 
+/** `runInProcess`, in a child Node with `--expose-gc` when this one was started without it. */
+const inProcessFigures = async (): Promise<InProcessFigures> => {
+  if ((globalThis as { gc?: unknown }).gc !== undefined) return runInProcess()
+  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/blocking.ts", "--in-process"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  let out = ""
+  child.stdout!.setEncoding("utf8")
+  child.stdout!.on("data", (d: string) => (out += d))
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve))
+  if (code !== 0) throw new Error(`in-process blocking bench exited with ${code}`)
+  return JSON.parse(out.trim().split("\n").pop()!) as InProcessFigures
+}
+
 /** The scenario for bench/run.ts (same shape as its `Scenario`). */
 export const blocking = {
   name: "blocking",
@@ -300,7 +330,7 @@ export const blocking = {
       { label: "RSS idle (MB)", keyfiber: k.rssIdleMb, redis: r.rssIdleMb },
       { label: `RSS with ${N} parked (MB)`, keyfiber: k.rssParkedMb, redis: r.rssParkedMb }
     ]
-    const p = await runInProcess()
+    const p = await inProcessFigures()
     console.log(
       `in-process: ${p.clients} blocked clients, ${p.bytesPerBlockedClient.toFixed(0)} B heap each beyond idle ` +
         `(bar 2048: ${p.bytesPerBlockedClient <= 2048 ? "ok" : "ABOVE"}); timed out ${p.timedOut}/${p.clients}, ` +
@@ -319,7 +349,12 @@ const print = (rows: ReadonlyArray<BlockingRow>) => {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.includes("--in-process")) {
+  runInProcess().then((p) => {
+    console.log(JSON.stringify(p))
+    process.exit(0)
+  })
+} else if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   blocking
     .run()
     .then((rows) => {
