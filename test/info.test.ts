@@ -222,6 +222,20 @@ describe("INFO over TCP", () => {
     io.disconnect()
   })
 
+  it("CONFIG RESETSTAT zeroes the counters INFO shows", async () => {
+    const c = await RawClient.connect(s.port)
+    c.write("GET nosuch\r\nnosuchcommand\r\n")
+    await c.until((t) => /^\$-1\r\n-ERR unknown[^\r]*\r\n$/.test(t))
+    c.take()
+    expect(await c.request("CONFIG RESETSTAT\r\n", "+OK\r\n")).toBe("+OK\r\n")
+    c.write("INFO stats errorstats\r\n")
+    const text = await c.until((t) => t.includes("# Errorstats\r\n") && t.endsWith("\r\n\r\n"))
+    const f = parse(text)
+    expect([f.get("total_commands_processed"), f.get("keyspace_misses"), f.get("total_error_replies")]).toEqual(["1", "0", "0"])
+    expect(text).toMatch(/# Errorstats\r\n\r\n$/)
+    c.close()
+  })
+
   it("clients section follows blocked clients", async () => {
     const io = new Redis({ port: s.port, host: "127.0.0.1" })
     const waiter = await RawClient.connect(s.port)
