@@ -122,7 +122,9 @@ const expireGeneric = (client: Client, argv: Array<string>, relative: boolean, s
     if (flags & EXPIRE_LT && current !== -1n && when >= current) return 0
   }
   if (when <= BigInt(now)) {
+    // Valkey's deleteExpiredKeyFromOverwriteAndPropagate: counts as an expired key.
     keyspace.deleteEntry(client.db, entry)
+    keyspace.stats.expiredKeys++
     return 1
   }
   setExpireTime(keyspace, client.db, entry, when)
