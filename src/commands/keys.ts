@@ -153,10 +153,13 @@ const TYPE_NAMES = new Set(["string", "list", "set", "zset", "hash", "stream"])
 const UINT64_MAX = 18446744073709551615n
 
 /**
- * `string2ull` for SCAN cursors: `strtoull`, so leading spaces and a sign are accepted and a
- * negative number wraps around; anything left over or out of range is an invalid cursor.
+ * Valkey's `string2ull` for SCAN cursors: a canonical int64 (`string2ll`) must not be negative;
+ * anything else goes to `strtoull`, so leading spaces and a sign are accepted there and a
+ * non-canonical negative number wraps around; anything left over or out of range is invalid.
  */
 const parseCursor = (s: string): bigint | undefined => {
+  const canonical = parseInt64(s)
+  if (canonical !== undefined) return canonical < 0 ? undefined : BigInt(canonical)
   const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/.exec(s)
   if (m === null) return undefined
   const n = BigInt(m[2])
