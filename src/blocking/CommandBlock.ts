@@ -45,7 +45,12 @@ export const commandBlockHandler = (engine: BlockingEngine): BlockHandler => ({
       record.client.reply(block.request.timeoutReply)
       server.dispatcher.count(block.spec, 0, block.request.timeoutReply)
     } else if (outcome === BlockOutcome.UnblockedError) {
-      server.stats.command(block.spec.fullName).rejectedCalls++
+      // Valkey's updateStatsOnUnblock(c, 0, 0, ERROR_COMMAND_REJECTED): a call, and a rejected one.
+      const stat = server.stats.command(block.spec.fullName)
+      stat.calls++
+      stat.rejectedCalls++
+      server.stats.recordLatency(stat, 0)
+      server.stats.totalCommands++
     }
   }
 })

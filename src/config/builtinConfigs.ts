@@ -93,6 +93,11 @@ const applyLimits: ConfigApply = (server) => {
   return undefined
 }
 
+const applyLatencyTracking: ConfigApply = (server) => {
+  server.stats.latencyTracking = server.config.get<boolean>("latency-tracking")
+  return undefined
+}
+
 /** `requirepass` is the default user's password; AUTH reads `server.requirepass`. */
 const applyRequirepass: ConfigApply = (server) => {
   ;(server as unknown as { requirepass: string }).requirepass = server.config.get<string>("requirepass")
@@ -362,7 +367,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
     int("slowlog-log-slower-than", 10000, -1, LLONG_MAX),
     int("slowlog-max-len", 128, 0, LLONG_MAX),
     int("latency-monitor-threshold", 0, 0, LLONG_MAX),
-    bool("latency-tracking", true),
+    bool("latency-tracking", true, { apply: applyLatencyTracking }),
     {
       name: "latency-tracking-info-percentiles",
       schema: configPercentiles,

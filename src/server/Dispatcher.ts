@@ -105,6 +105,7 @@ export class Dispatcher {
     const stat = stats.command(spec.fullName)
     stat.calls++
     stat.usec += Math.round(elapsedMs * 1000)
+    stats.recordLatency(stat, elapsedMs)
     stats.totalCommands++
     if (reply instanceof ErrorReply) {
       stat.failedCalls++

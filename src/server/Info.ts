@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto"
 import * as os from "node:os"
 import type { Client } from "./Client.js"
+import { latencyLine } from "./LatencyHistogram.js"
 import type { Server } from "./Server.js"
 import { KEYFIBER_VERSION, REDIS_VERSION, SERVER_NAME, VALKEY_VERSION } from "./Version.js"
 
@@ -398,6 +399,18 @@ const commandStatsSection = (server: Server): string => {
   return out
 }
 
+/** Valkey prints the section's lines only while latency-tracking is on. */
+const latencyStatsSection = (server: Server): string => {
+  let out = "# Latencystats\r\n"
+  if (!server.stats.latencyTracking) return out
+  const percentiles = server.config.get<ReadonlyArray<number>>("latency-tracking-info-percentiles")
+  for (const [name, s] of server.stats.commands) {
+    if (s.latency === undefined || s.latency.total === 0) continue
+    out += `latency_percentiles_usec_${safe(name)}:${latencyLine(s.latency, percentiles)}\r\n`
+  }
+  return out
+}
+
 const errorStatsSection = (server: Server): string => {
   let out = "# Errorstats\r\n"
   // Valkey keeps error codes in a radix tree: byte order.
@@ -450,8 +463,7 @@ export const genInfoString = (server: Server, args: ReadonlyArray<string>, clien
   }
   if (want("commandstats")) parts.push(commandStatsSection(server))
   if (want("errorstats")) parts.push(errorStatsSection(server))
-  // Latency histograms are not tracked: the section is printed empty, as with latency-tracking no.
-  if (want("latencystats")) parts.push("# Latencystats\r\n")
+  if (want("latencystats")) parts.push(latencyStatsSection(server))
   if (want("cluster")) parts.push("# Cluster\r\ncluster_enabled:0\r\n")
   if (want("keyspace")) parts.push(keyspaceSection(server))
   const moduleSections = state.hooks.moduleSections

@@ -1,5 +1,9 @@
+import { LatencyHistogram } from "./LatencyHistogram.js"
+
 /** Per-command counters for INFO commandstats (Valkey's `cmdstat_<name>`). */
 export interface CommandStat {
+  /** INFO latencystats (created on the first sample while latency-tracking is on). */
+  latency?: LatencyHistogram
   calls: number
   usec: number
   rejectedCalls: number
@@ -19,6 +23,14 @@ export class ServerStats {
   totalErrorReplies = 0
   readonly commands = new Map<string, CommandStat>()
   readonly errors = new Map<string, number>()
+  /** `latency-tracking`: record per-command latency histograms. */
+  latencyTracking = true
+
+  /** Records a completed call's duration in the command's latency histogram. */
+  recordLatency(stat: CommandStat, elapsedMs: number): void {
+    if (!this.latencyTracking) return
+    ;(stat.latency ??= new LatencyHistogram()).recordNanos(Math.round(elapsedMs * 1000) * 1000)
+  }
 
   command(fullName: string): CommandStat {
     let stat = this.commands.get(fullName)
