@@ -359,6 +359,8 @@ export const builtinConfigs = (): Array<AnyDef> => {
     // Scripting, cluster
     int("busy-reply-threshold", 5000, 0, LLONG_MAX, { aliases: ["lua-time-limit"] }),
     bool("cluster-enabled", false, { flags: ["immutable"] }),
+    // No replication: always a primary, so `replicaof` (alias `slaveof`) reads as empty.
+    str("replicaof", "", { aliases: ["slaveof"], flags: ["immutable"] }),
     str("cluster-config-file", "nodes.conf", { flags: ["immutable"] }),
     int("cluster-node-timeout", 15000, 0, LLONG_MAX),
     int("cluster-port", 0, 0, 65535, { flags: ["immutable"] }),
