@@ -281,6 +281,50 @@ const lists: ReadonlyArray<Sequence> = [
   }
 ]
 
+const encodings: ReadonlyArray<Sequence> = [
+  {
+    name: "string encodings (string.tcl / incr.tcl assert_encoding)",
+    commands: [
+      ["SET", "i", "1"],
+      ["OBJECT", "ENCODING", "i"],
+      ["APPEND", "i", "2"],
+      ["OBJECT", "ENCODING", "i"],
+      ["INCR", "i"],
+      ["OBJECT", "ENCODING", "i"],
+      ["SET", "d", "1234"],
+      ["SETRANGE", "d", "0", ""],
+      ["OBJECT", "ENCODING", "d"],
+      ["SETRANGE", "d", "0", "2"],
+      ["OBJECT", "ENCODING", "d"],
+      ["SET", "e", "hello"],
+      ["OBJECT", "ENCODING", "e"],
+      ["SET", "r", "x".repeat(100)],
+      ["OBJECT", "ENCODING", "r"],
+      ["SET", "r", "x".repeat(20)],
+      ["OBJECT", "ENCODING", "r"],
+      ["SET", "n", "-9223372036854775808"],
+      ["OBJECT", "ENCODING", "n"],
+      ["SET", "n", "9223372036854775808"],
+      ["OBJECT", "ENCODING", "n"],
+      ["SET", "n", "007"],
+      ["OBJECT", "ENCODING", "n"],
+      ["SET", "n", " 7"],
+      ["OBJECT", "ENCODING", "n"],
+      ["INCRBYFLOAT", "f", "1.5"],
+      ["OBJECT", "ENCODING", "f"],
+      ["INCRBYFLOAT", "g", "2"],
+      ["OBJECT", "ENCODING", "g"],
+      ["SET", "s", "abc"],
+      ["GETEX", "s", "EX", "100"],
+      ["OBJECT", "ENCODING", "s"],
+      ["SETEX", "t", "100", "12"],
+      ["OBJECT", "ENCODING", "t"],
+      ["OBJECT", "ENCODING", "nokey"],
+      ["OBJECT", "FOO", "s"]
+    ]
+  }
+]
+
 /** Where keyfiber follows Valkey 8 and Redis 7.0 differs: kept as documentation, not compared. */
 const valkeyOnly: ReadonlyArray<Sequence> = [
   {
@@ -300,4 +344,4 @@ const valkeyOnly: ReadonlyArray<Sequence> = [
   }
 ]
 
-differentialSuite("differential: conformance edge cases", { strings, keys, lists, valkeyOnly })
+differentialSuite("differential: conformance edge cases", { strings, keys, lists, encodings, valkeyOnly })

@@ -524,7 +524,8 @@ export const keyCommands = [
         since: "2.2.3",
         run: (client, argv) => {
           const entry = readEntry(client.server.keyspace, client.db, argv[2])
-          return entry === undefined ? null : objectEncoding(entry)
+          if (entry === undefined) return null
+          return objectEncoding(entry, client.server.config.get<number>("list-max-listpack-size"))
         }
       },
       {

@@ -457,3 +457,79 @@ describe("conformance: lists", () => {
     expect(await r("llen", "mylist")).toBe(0)
   })
 })
+
+/** list.tcl "List listpack -> quicklist encoding conversion" and back. */
+describe("conformance: list encodings", () => {
+  const t = useServer()
+  const enc = (key: string) => t.r("object", "encoding", key)
+  const create = async (key: string, items: Array<string>) => {
+    await t.r("del", key)
+    await t.r("rpush", key, ...items)
+  }
+
+  it("listpack -> quicklist conversion", async () => {
+    const { r } = t
+    for (const [max, large] of [["3", "x".repeat(10)], ["-1", "x".repeat(4096)]] as const) {
+      await r("config", "set", "list-max-listpack-size", max)
+      await create("lst", ["a", "b", "c"])
+      expect(await enc("lst")).toBe("listpack")
+      await r("rpush", "lst", large)
+      expect(await enc("lst")).toBe("quicklist")
+      await create("lst", ["a", "b", "c"])
+      await r("linsert", "lst", "after", "b", large)
+      expect(await enc("lst")).toBe("quicklist")
+      if (max === "-1") {
+        await create("lst", ["a", "b", "c"])
+        await r("lset", "lst", 0, large)
+        expect(await enc("lst")).toBe("quicklist")
+      }
+      await create("lsrc", ["a", "b", "c", large])
+      await create("ldes", ["d", "e", "f"])
+      await r("lmove", "lsrc", "ldes", "right", "right")
+      expect(await enc("ldes")).toBe("quicklist")
+    }
+    await r("config", "set", "list-max-listpack-size", -2)
+  })
+
+  it("quicklist -> listpack conversion", async () => {
+    const { r } = t
+    await r("config", "set", "list-max-listpack-size", 3)
+    await create("lst", ["a", "b", "c", "d"])
+    expect(await enc("lst")).toBe("quicklist")
+    await r("rpop", "lst", 3)
+    expect(await enc("lst")).toBe("listpack")
+    await create("lst", ["a", "a", "a", "d"])
+    await r("lrem", "lst", 3, "a")
+    expect(await enc("lst")).toBe("listpack")
+    await create("lst", ["a", "b", "c", "d"])
+    await r("ltrim", "lst", 1, 1)
+    expect(await enc("lst")).toBe("listpack")
+    await r("config", "set", "list-max-listpack-size", -1)
+    const big = "x".repeat(8192)
+    await create("lst", ["a", "b", "c", big])
+    await r("rpop", "lst", 1)
+    expect(await enc("lst")).toBe("listpack")
+    await create("lst", ["a", big])
+    await r("lrem", "lst", 1, big)
+    expect(await enc("lst")).toBe("listpack")
+    await create("lst", ["a", "b", big])
+    await r("ltrim", "lst", 0, 1)
+    expect(await enc("lst")).toBe("listpack")
+    await create("lst", [big, "a", "b"])
+    await r("rpop", "lst", 2)
+    expect(await enc("lst")).toBe("quicklist")
+    await r("lset", "lst", -1, "c")
+    expect(await enc("lst")).toBe("listpack")
+    await r("config", "set", "list-max-listpack-size", 0)
+    await create("lst", ["a"])
+    expect(await enc("lst")).toBe("listpack")
+    await r("rpush", "lst", "b")
+    expect(await enc("lst")).toBe("quicklist")
+    await r("config", "set", "list-max-listpack-size", -6)
+    await create("lst", ["x".repeat(60000)])
+    expect(await enc("lst")).toBe("listpack")
+    await r("rpush", "lst", "x".repeat(5536))
+    expect(await enc("lst")).toBe("quicklist")
+    await r("config", "set", "list-max-listpack-size", -2)
+  })
+})
