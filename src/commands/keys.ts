@@ -203,10 +203,14 @@ const scan = (client: Client, argv: Array<string>): Reply => {
   }
   // Filter after the walk: an expired key found here is deleted, which moves entries around.
   const keys: Array<Reply> = []
+  const database = keyspace.dbs[client.db]
   for (const key of candidates) {
-    const entry = keyspace.lookup(client.db, key)
-    if (entry === undefined) continue
-    if (type !== undefined && typeName(entry.value) !== type) continue
+    // Like Valkey, the type filter comes first: an expired key of another type is left alone.
+    if (type !== undefined) {
+      const raw = database.raw(key)
+      if (raw === undefined || typeName(raw.value) !== type) continue
+    }
+    if (keyspace.lookup(client.db, key) === undefined) continue
     keys.push(key)
   }
   return [next < 0 ? "0" : String(next + 1), keys]

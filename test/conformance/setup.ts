@@ -1,9 +1,9 @@
 import { afterAll, beforeAll } from "vitest"
-import { type RunningServer, startServer } from "../support/server.js"
+import { type RunningServer, startServer, startServerWithConfig } from "../support/server.js"
 import { TclClient } from "./tcl.js"
 
 /** A server and a Tcl-style client for one conformance file. */
-export const useServer = () => {
+export const useServer = (args?: ReadonlyArray<string>) => {
   const ctx = {} as {
     s: RunningServer
     c: TclClient
@@ -13,7 +13,7 @@ export const useServer = () => {
   }
   const extra: Array<TclClient> = []
   beforeAll(async () => {
-    ctx.s = await startServer()
+    ctx.s = args === undefined ? await startServer() : await startServerWithConfig({ args })
     ctx.c = await TclClient.connect(ctx.s.port)
     ctx.r = (...argv) => ctx.c.call(...argv)
     ctx.err = (...argv) => ctx.c.err(...argv)
