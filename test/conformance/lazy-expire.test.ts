@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { useServer } from "./setup.js"
+import type { TclClient } from "./tcl.js"
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms))
 
@@ -103,4 +104,55 @@ describe("conformance: lazy expiry with active expiry off", () => {
     expect(await r("set", "b", 3, "xx")).toBe(null)
     expect(await r("exists", "b")).toBe(0)
   })
+
+  const blocked = async (n: number) => {
+    const deadline = Date.now() + 5000
+    for (;;) {
+      if (/blocked_clients:(\d+)/.exec(await t.r("info", "clients"))?.[1] === String(n)) return
+      if (Date.now() > deadline) throw new Error(`never saw ${n} blocked clients`)
+      await sleep(5)
+    }
+  }
+  const clientId = async (c: TclClient): Promise<number> => {
+    c.send("client", "id")
+    const v = await c.read()
+    return typeof v === "number" ? v : Math.max(...t.s.server.clients.keys())
+  }
+
+  it("SWAPDB wants to wake a blocked client, but the key already expired", async () => {
+    const { r } = t
+    await r("select", 1)
+    await r("rpush", "k", "hello")
+    await r("pexpire", "k", 20)
+    const rd = await t.client()
+    const id = await clientId(rd)
+    expect(await rd.call("select", 9)).toBe("OK")
+    rd.send("brpop", "k", 0)
+    await blocked(1)
+    await sleep(40)
+    await r("swapdb", 1, 9)
+    await blocked(1)
+    expect(await r("client", "unblock", id)).toBe(1)
+    expect(await rd.read()).toBe(null)
+    expect(await rd.call("exists", "k")).toBe(0)
+    await r("select", 0)
+  })
+
+  it("MULTI + LPUSH + EXPIRE + DEBUG SLEEP on a blocked client, key already expired", async () => {
+    const { r } = t
+    const rd = await t.client()
+    const id = await clientId(rd)
+    rd.send("brpop", "k", 0)
+    await blocked(1)
+    await r("multi")
+    await r("rpush", "k", "hello")
+    await r("pexpire", "k", 20)
+    await r("debug", "sleep", "0.05")
+    await r("exec")
+    await blocked(1)
+    expect(await r("client", "unblock", id)).toBe(1)
+    expect(await rd.read()).toBe(null)
+    expect(await rd.call("exists", "k")).toBe(0)
+  })
 })
+
