@@ -325,6 +325,65 @@ const encodings: ReadonlyArray<Sequence> = [
   }
 ]
 
+const misc: ReadonlyArray<Sequence> = [
+  {
+    name: "OBJECT subcommands",
+    commands: [
+      ["SET", "k", "v"],
+      ["OBJECT", "REFCOUNT", "k"],
+      ["OBJECT", "FREQ", "k"],
+      ["OBJECT", "IDLETIME", "nokey"],
+      ["OBJECT", "REFCOUNT", "nokey"],
+      ["OBJECT", "ENCODING"],
+      ["OBJECT", "ENCODING", "k", "x"],
+      ["OBJECT"]
+    ]
+  },
+  {
+    name: "server command argument errors",
+    commands: [
+      ["DBSIZE", "x"],
+      ["FLUSHALL", "x"],
+      ["FLUSHDB", "ASYNC", "SYNC"],
+      ["FLUSHALL", "SYNC"],
+      ["SELECT", "x"],
+      ["SELECT", "-1"],
+      ["SELECT", "1.5"],
+      ["SWAPDB", "0"],
+      ["PING", "a", "b"],
+      ["ECHO"],
+      ["TIME", "x"],
+      ["LASTSAVE", "x"],
+      ["CONFIG"],
+      ["CONFIG", "GET"],
+      ["CONFIG", "SET", "maxmemory"],
+      ["CONFIG", "SET", "maxmemory", "1", "hz"],
+      ["CONFIG", "FOO"],
+      ["CONFIG", "RESETSTAT", "x"]
+    ]
+  },
+  {
+    name: "transactions with queued errors and WATCH",
+    commands: [
+      ["SET", "a", "1"],
+      ["WATCH", "a"],
+      ["SET", "a", "2"],
+      ["MULTI"],
+      ["INCR", "a"],
+      ["EXEC"],
+      ["MULTI"],
+      ["INCR", "a"],
+      ["LPUSH", "a", "x"],
+      ["INCR", "a"],
+      ["EXEC"],
+      ["MULTI"],
+      ["SET", "x"],
+      ["DISCARD"],
+      ["GET", "a"]
+    ]
+  }
+]
+
 /** Where keyfiber follows Valkey 8 and Redis 7.0 differs: kept as documentation, not compared. */
 const valkeyOnly: ReadonlyArray<Sequence> = [
   {
@@ -344,4 +403,4 @@ const valkeyOnly: ReadonlyArray<Sequence> = [
   }
 ]
 
-differentialSuite("differential: conformance edge cases", { strings, keys, lists, encodings, valkeyOnly })
+differentialSuite("differential: conformance edge cases", { strings, keys, lists, encodings, misc, valkeyOnly })
