@@ -59,6 +59,9 @@ describe("conformance: lists", () => {
         expect(await err("lpos", "mylist", "c", "COUNT")).toBe("ERR syntax error")
         expect(await r("lpos", "nolist", "c")).toBe(null)
         expect(await r("lpos", "nolist", "c", "COUNT", 0)).toEqual([])
+        expect(await r("lpos", "mylistxxx", "c", "COUNT", 0, "RANK", 2)).toEqual([])
+        await create("one", ["a"])
+        expect(await r("lpos", "one", "b", "COUNT", 10, "RANK", 5)).toEqual([])
       })
 
       it("LPUSH/RPUSH/LLEN/LINDEX/LPOP/RPOP, optional count", async () => {
