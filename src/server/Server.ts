@@ -1,3 +1,4 @@
+import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { CommandTable } from "../commands/CommandTable.js"
@@ -31,6 +32,13 @@ export interface Blocker {
   serveReadyKeys(): void
   /** The client is going away: drop its blocked state without replying. */
   disconnect(client: Client): void
+  /** `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: whether the client was unblocked. */
+  clientUnblock(id: number, error: boolean): boolean
+  /** INFO clients counters. */
+  readonly blockedClients: number
+  readonly clientsInTimeoutTable: number
+  readonly totalBlockingKeys: number
+  readonly totalBlockingKeysOnNoKey: number
 }
 
 /**
@@ -47,7 +55,8 @@ export class Server {
   readonly log: (level: LogLevel, message: string) => void
   readonly startedAt: number
   readonly dispatcher: Dispatcher
-  blocker: Blocker | null = null
+  /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
+  blocker: BlockingEngine | null = null
   /** Work for the end of each tick, in order (module unblocks, resuming unblocked clients). */
   readonly endOfTickHooks: Array<() => void> = []
   /** Called when a client goes away (WATCH, blocking, modules clean up). */
@@ -145,9 +154,8 @@ export class Server {
     return out
   }
 
+  /** INFO `blocked_clients` (a counter kept by the blocking engine). */
   get blockedClients(): number {
-    let n = 0
-    for (const c of this.clients.values()) if (c.isBlocked) n++
-    return n
+    return this.blocker?.blockedClients ?? 0
   }
 }
