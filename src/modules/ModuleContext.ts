@@ -175,6 +175,17 @@ export class ModuleContext<A = ReadonlyArray<string>> {
     return "OK"
   }
 
+  /** `WrongArity`: the standard arity error for the running command. */
+  wrongArity(): ModuleStatus {
+    const name = this.command?.fullName ?? this.argv[0]?.toLowerCase() ?? ""
+    return this.add(new ErrorReply(`ERR wrong number of arguments for '${name}' command`))
+  }
+
+  /** `+OK` */
+  replyWithOK(): ModuleStatus {
+    return this.add(new SimpleString("OK"))
+  }
+
   replyWithLongLong(n: number | bigint): ModuleStatus {
     return this.add(n)
   }
@@ -286,6 +297,18 @@ export class ModuleContext<A = ReadonlyArray<string>> {
 
   openKey(key: string): ModuleKey {
     return new ModuleKey(this.host.server.keyspace, this.db, key)
+  }
+
+  /**
+   * `Scan`: up to `count` key names of this context's database from `cursor` (0 starts); the
+   * returned cursor is 0 when done. A key present for the whole scan is returned at least once.
+   */
+  scan(cursor: number, count = 10): { cursor: number; keys: Array<string> } {
+    const db = this.host.server.keyspace.dbs[this.db]
+    let i = cursor === 0 ? db.size - 1 : Math.min(cursor - 1, db.size - 1)
+    const keys: Array<string> = []
+    for (; i >= 0 && keys.length < count; i--) keys.push(db.slots[i].key)
+    return { cursor: i < 0 ? 0 : i + 1, keys }
   }
 
   selectedDb(): number {

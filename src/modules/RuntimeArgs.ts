@@ -22,7 +22,7 @@ export class RuntimeArgs<A = ReadonlyArray<string>> {
 
   private constructor(
     readonly module: string,
-    private readonly schema: Schema.Schema<A, ReadonlyArray<string>> | undefined,
+    private readonly schema: Schema.Schema<A, any> | undefined,
     private readonly ref: SubscriptionRef.SubscriptionRef<ArgsState<A>>,
     private current: ArgsState<A>
   ) {}
@@ -30,7 +30,7 @@ export class RuntimeArgs<A = ReadonlyArray<string>> {
   /** Decodes `raw` with the module's Schema (the identity without one). */
   static decode<A>(
     module: string,
-    schema: Schema.Schema<A, ReadonlyArray<string>> | undefined,
+    schema: Schema.Schema<A, any> | undefined,
     raw: ReadonlyArray<string>
   ): Either.Either<A, RuntimeArgsError> {
     if (schema === undefined) return Either.right(raw as unknown as A)
@@ -43,7 +43,7 @@ export class RuntimeArgs<A = ReadonlyArray<string>> {
 
   static make<A>(
     module: string,
-    schema: Schema.Schema<A, ReadonlyArray<string>> | undefined,
+    schema: Schema.Schema<A, any> | undefined,
     raw: ReadonlyArray<string>
   ): Either.Either<RuntimeArgs<A>, RuntimeArgsError> {
     return Either.map(RuntimeArgs.decode(module, schema, raw), (value) => {

@@ -1,0 +1,38 @@
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { ServerCore, type ServerCoreOptions } from "../../src/layers/ServerCore.js"
+import { TcpListener } from "../../src/layers/TcpListener.js"
+import { type ModuleRegistry, Modules, type ModulesOptions } from "../../src/modules/Modules.js"
+import type { Server } from "../../src/server/Server.js"
+
+export interface RunningModuleServer {
+  readonly port: number
+  readonly server: Server
+  readonly modules: ModuleRegistry
+  readonly logs: Array<string>
+  close(): Promise<void>
+}
+
+/** A real keyfiber on 127.0.0.1 and a free port with the module system, in this process. */
+export const startModuleServer = async (
+  options: { readonly modules?: ModulesOptions; readonly core?: ServerCoreOptions } = {}
+): Promise<RunningModuleServer> => {
+  const logs: Array<string> = []
+  const core = ServerCore.layer({ log: (level, message) => void logs.push(`${level} ${message}`), ...options.core })
+  const live = Layer.mergeAll(TcpListener.layer({ port: 0, host: "127.0.0.1" }), Modules.layer(options.modules)).pipe(
+    Layer.provideMerge(core)
+  )
+  const runtime = ManagedRuntime.make(live)
+  const { address, server, modules } = await runtime.runPromise(Effect.all({ address: TcpListener, server: ServerCore, modules: Modules }))
+  return { port: address.port, server, modules, logs, close: () => runtime.dispose() }
+}
+
+/** Waits until `check` holds, polling, within `ms`. */
+export const waitFor = async (check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> => {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time")
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+export const modulePath = (name: string): string => new URL(`../../modules/${name}`, import.meta.url).pathname
