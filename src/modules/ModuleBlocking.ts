@@ -79,7 +79,9 @@ export class ModuleBlocking {
       return bc
     }
     // 0 waits forever; a negative timeout is a deadline in the past (times out next tick).
-    const deadline = timeoutMs === 0 ? 0 : Math.max(1, now + timeoutMs)
+    // Valkey expires a block when its deadline is strictly before now; the engine when it is at or
+    // before, hence the +1 (a module timer due at the same time fires first, as in Valkey).
+    const deadline = timeoutMs === 0 ? 0 : timeoutMs > 0 ? now + timeoutMs + 1 : Math.max(1, now + timeoutMs)
     bc.record = engine.blockClient(client, {
       keys: keys ?? undefined,
       db: ctx.db,

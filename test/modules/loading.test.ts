@@ -1,7 +1,7 @@
 import Redis from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "../support/raw.js"
-import { modulePath, type RunningModuleServer, startModuleServer, waitFor } from "../support/moduleServer.js"
+import { modulePath, type RunningModuleServer, serverClient, startModuleServer, waitFor } from "../support/moduleServer.js"
 
 describe("module loading, MODULE LIST/UNLOAD, runtime args", () => {
   let s: RunningModuleServer
@@ -49,8 +49,7 @@ describe("module loading, MODULE LIST/UNLOAD, runtime args", () => {
     const c = await RawClient.connect(s.port)
     // RESP3 for this connection (as HELLO 3 would).
     await c.request("PING\r\n", "+PONG\r\n")
-    const id = Math.max(...s.server.clients.keys())
-    s.server.clients.get(id)!.resp = 3
+    serverClient(s.server, c).resp = 3
     const path = modulePath("blockonkeys.ts")
     const expected = `*1\r\n%4\r\n$4\r\nname\r\n$11\r\nblockonkeys\r\n$3\r\nver\r\n:1\r\n$4\r\npath\r\n$${path.length}\r\n${path}\r\n$4\r\nargs\r\n*0\r\n`
     expect(await c.request("MODULE LIST\r\n", expected)).toBe(expected)

@@ -36,3 +36,9 @@ export const waitFor = async (check: () => boolean | Promise<boolean>, ms = 5000
 }
 
 export const modulePath = (name: string): string => new URL(`../../modules/${name}`, import.meta.url).pathname
+
+/** The server-side client of a RawClient connection. */
+export const serverClient = (server: Server, raw: { readonly socket: { readonly localPort?: number } }) => {
+  for (const c of server.clients.values()) if (c.addr.endsWith(`:${raw.socket.localPort}`)) return c
+  throw new Error("client not found")
+}
