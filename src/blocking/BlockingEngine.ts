@@ -1,5 +1,4 @@
 import type { CommandSpec } from "../commands/CommandSpec.js"
-import type { KeyspaceEvents } from "../keyspace/Keyspace.js"
 import { ErrorReply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import type { Blocker, Server } from "../server/Server.js"
@@ -286,27 +285,12 @@ export class BlockingEngine implements Blocker {
   install(): void {
     const server = this.server
     server.blocker = this
-    server.keyspace.events = this.keyspaceEvents(server.keyspace.events)
+    server.keyspace.listen({
+      keyCreated: (db, key) => this.signalKeyAsReady(db, key),
+      keyDeleted: (db, key) => this.signalDeletedKeyAsReady(db, key),
+      databaseReplaced: (db) => this.databaseReplaced(db)
+    })
     server.endOfTickHooks.push(() => this.endOfTick())
-  }
-
-  /** The keyspace hooks that mark keys ready, composed after `previous`. */
-  keyspaceEvents(previous: KeyspaceEvents): KeyspaceEvents {
-    return {
-      keyModified: (db, key) => previous.keyModified(db, key),
-      keyCreated: (db, key, value) => {
-        previous.keyCreated(db, key, value)
-        this.signalKeyAsReady(db, key)
-      },
-      keyDeleted: (db, key) => {
-        previous.keyDeleted(db, key)
-        this.signalDeletedKeyAsReady(db, key)
-      },
-      databaseReplaced: (db) => {
-        previous.databaseReplaced(db)
-        this.databaseReplaced(db)
-      }
-    }
   }
 }
 

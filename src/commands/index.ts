@@ -1,9 +1,12 @@
 import type { CommandSpec } from "./CommandSpec.js"
 import { clientUnblockCommands } from "./clientUnblock.js"
 import { connectionCommands } from "./connection.js"
+import { infoCommands } from "./info.js"
 import { keyCommands } from "./keys.js"
 import { listCommands } from "./lists.js"
+import { serverCommands } from "./server.js"
 import { stringCommands } from "./strings.js"
+import { transactionCommands } from "./transactions.js"
 
 /** Every built-in command family. Add a family here once; the server registers them all. */
 export const builtinCommands: ReadonlyArray<CommandSpec> = [
@@ -11,5 +14,8 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...stringCommands,
   ...keyCommands,
   ...listCommands,
+  ...transactionCommands,
+  ...serverCommands,
+  ...infoCommands,
   ...clientUnblockCommands
 ]

@@ -5,7 +5,9 @@ import { CommandTable } from "../commands/CommandTable.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
 import { Client } from "./Client.js"
 import { Dispatcher } from "./Dispatcher.js"
+import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { ServerStats } from "./ServerStats.js"
+import { WatchedKeys } from "./WatchedKeys.js"
 
 /** Limits read on the hot path; the config system keeps them current. */
 export interface ServerLimits {
@@ -55,6 +57,10 @@ export class Server {
   readonly log: (level: LogLevel, message: string) => void
   readonly startedAt: number
   readonly dispatcher: Dispatcher
+  /** WATCH registry (MULTI/EXEC optimistic locking). */
+  readonly watchedKeys: WatchedKeys
+  /** INFO `instantaneous_*` rates. */
+  readonly metrics = new InstantaneousMetrics()
   /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
   blocker: BlockingEngine | null = null
   /** Work for the end of each tick, in order (module unblocks, resuming unblocked clients). */
@@ -80,6 +86,20 @@ export class Server {
     this.log = options.log ?? (() => {})
     this.startedAt = this.now()
     this.dispatcher = new Dispatcher(this)
+    this.watchedKeys = new WatchedKeys(this.keyspace)
+    this.disconnectHooks.push((client) => this.watchedKeys.unwatchAll(client))
+    this.endOfTickHooks.push(() =>
+      this.metrics.maybeSample(this.now(), this.stats.totalCommands, this.stats.netInputBytes, this.stats.netOutputBytes)
+    )
+  }
+
+  /** CONFIG RESETSTAT: zero the INFO counters (Valkey's `resetServerStats`). */
+  resetStats(): void {
+    this.stats.reset()
+    this.keyspace.stats.hits = 0
+    this.keyspace.stats.misses = 0
+    this.keyspace.stats.expiredKeys = 0
+    this.metrics.reset()
   }
 
   createClient(socket: Client["socket"], addr: string, laddr: string): Client {
