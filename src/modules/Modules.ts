@@ -9,6 +9,7 @@ import { ServerCore } from "../layers/ServerCore.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import { ErrorReply, RawReply, type Reply } from "../protocol/Reply.js"
 import { Client } from "../server/Client.js"
+import { setInfoHooks } from "../server/Info.js"
 import type { Server } from "../server/Server.js"
 import { LoadedModule } from "./LoadedModule.js"
 import { ModuleBlocking } from "./ModuleBlocking.js"
@@ -369,6 +370,10 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
       if (engine !== null) engine.beforeResume.push(() => registry.blocking.drain())
       else server.endOfTickHooks.push(() => registry.blocking.drain())
       server.commands.register(moduleCommand(registry))
+      setInfoHooks(server, {
+        moduleLines: () =>
+          registry.loaded.map((m) => `module:name=${m.name},ver=${m.version},api=1,filters=0,usedby=[],using=[],options=[]`)
+      })
       yield* Effect.addFinalizer(() => registry.shutdown())
       for (const request of options.load ?? []) {
         const result = yield* Effect.promise(() => registry.load(request))

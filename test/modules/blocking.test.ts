@@ -1,4 +1,4 @@
-import Redis from "ioredis"
+import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "../support/raw.js"
 import { cmd } from "../support/resp.js"
@@ -65,7 +65,12 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
   })
 
   it("refuses to block inside a transaction (item 4) and through ctx.call (item 5)", async () => {
-    // MULTI is the transactions helper's; the refusal is checked through the deny-blocking flag.
+    const c = await RawClient.connect(s.port)
+    const exec = "+OK\r\n+QUEUED\r\n*1\r\n-ERR Blocking module command called from transaction\r\n"
+    expect(await c.request(cmd("MULTI") + cmd("block.debug", 10, 100) + cmd("EXEC"), exec)).toBe(exec)
+    const gil = "+OK\r\n+QUEUED\r\n*1\r\n+Blocked client is not supported inside multi\r\n"
+    expect(await c.request(cmd("MULTI") + cmd("acquire_gil") + cmd("EXEC"), gil)).toBe(gil)
+    c.close()
     expect(await r.call("do_rm_call", "acquire_gil")).toBe("Blocked client is not allowed")
     expect(await r.call("acquire_gil")).toBe("OK")
     await expect(r.call("do_rm_call", "block.debug", "10", "100")).rejects.toThrow(
