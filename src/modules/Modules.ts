@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, Either, FiberSet, Layer, Runtime, Scope, Exit } from "effect"
+import { Context, Data, Duration, Effect, Either, Exit, FiberSet, Layer, Runtime, Scope } from "effect"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { BlockOutcome } from "../blocking/BlockedClient.js"
@@ -12,6 +12,7 @@ import { Client } from "../server/Client.js"
 import { setInfoHooks } from "../server/Info.js"
 import type { Server } from "../server/Server.js"
 import { LoadedModule } from "./LoadedModule.js"
+import { moduleConfigDefinition } from "./moduleConfigDefinition.js"
 import { ModuleBlocking } from "./ModuleBlocking.js"
 import type { CallOptions, CommandHandler } from "./ModuleContext.js"
 import { ModuleContext } from "./ModuleContext.js"
@@ -23,8 +24,10 @@ import { RuntimeArgs, type ArgsState } from "./RuntimeArgs.js"
 export const LOAD_ERROR = "ERR Error loading the extension. Please check the server logs."
 
 /** Why a load failed; the reason goes to the log only (§6.3). */
-export class ModuleLoadError extends Error {
-  readonly _tag = "ModuleLoadError"
+export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{ readonly message: string }> {
+  constructor(message: string) {
+    super({ message })
+  }
 }
 
 const NO_REPLY = new RawReply("")
@@ -46,7 +49,7 @@ export class ModuleRegistry implements ModuleHost {
   readonly loaded: Array<LoadedModule> = []
   readonly blocking: ModuleBlocking
   /** Module configs queued by the config file or LOADEX, consumed by `loadConfigs` (§6.7). */
-  readonly pendingConfigs = new Map<string, string>()
+  readonly pendingConfigs: Map<string, string>
   private readonly callClients = new WeakSet<Client>()
   private nextTimerId = 1
   private nextCallClientId = 1
@@ -59,6 +62,7 @@ export class ModuleRegistry implements ModuleHost {
     private readonly runtime: Runtime.Runtime<never>
   ) {
     this.blocking = new ModuleBlocking(server, () => this)
+    this.pendingConfigs = server.config.pendingModuleConfigs
   }
 
   find(name: string): LoadedModule | undefined {
@@ -198,9 +202,17 @@ export class ModuleRegistry implements ModuleHost {
     return undefined
   }
 
-  /** Hooks for the config table (set by the config integration). */
-  onConfigsRegistered: (module: LoadedModule) => void = () => {}
-  onConfigsUnregistered: (module: LoadedModule) => void = () => {}
+  /** Adds a loaded module's configs to the config table (CONFIG GET/SET/REWRITE see them). */
+  private onConfigsRegistered(module: LoadedModule): void {
+    for (const config of module.configs) {
+      const error = this.server.config.registerModuleConfig(moduleConfigDefinition(config))
+      if (error !== undefined) this.server.log("warning", `Module ${module.name}: ${error}`)
+    }
+  }
+
+  private onConfigsUnregistered(module: LoadedModule): void {
+    this.server.config.unregisterModuleConfigs(module.name)
+  }
 
   // ---- commands -----------------------------------------------------------------------------
 
@@ -374,13 +386,23 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
         moduleLines: () =>
           registry.loaded.map((m) => `module:name=${m.name},ver=${m.version},api=1,filters=0,usedby=[],using=[],options=[]`)
       })
+      const config = server.config
+      config.loadmoduleProvider = () => registry.loaded.map((m) => ({ path: m.path, args: m.args.raw }))
+      config.changeListeners.push((names) => registry.notifyConfigChange(names))
       yield* Effect.addFinalizer(() => registry.shutdown())
-      for (const request of options.load ?? []) {
+      // `loadmodule` lines of the config file and command line, then the options', in order.
+      for (const request of [...config.loadQueue, ...(options.load ?? [])]) {
         const result = yield* Effect.promise(() => registry.load(request))
         if (Either.isLeft(result)) {
           server.log("warning", `Can't load module from ${request.path}: server aborting`)
-          return yield* Effect.die(new ModuleLoadError(`Can't load module from ${request.path}: ${result.left}`))
+          return yield* Effect.fail(new ModuleLoadError(`Can't load module from ${request.path}: ${result.left}`))
         }
+      }
+      if (registry.pendingConfigs.size > 0) {
+        for (const name of registry.pendingConfigs.keys()) server.log("warning", `Unused Module Configuration: ${name}`)
+        const message = "Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting"
+        server.log("warning", message)
+        return yield* Effect.fail(new ModuleLoadError(message))
       }
       return registry
     })

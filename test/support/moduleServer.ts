@@ -1,5 +1,7 @@
 import { Effect, Layer, ManagedRuntime } from "effect"
+import { ConfigStore } from "../../src/layers/ConfigStore.js"
 import { ServerCore, type ServerCoreOptions } from "../../src/layers/ServerCore.js"
+import { configFromCommandLine } from "../../src/layers/StartupConfig.js"
 import { TcpListener } from "../../src/layers/TcpListener.js"
 import { type ModuleRegistry, Modules, type ModulesOptions } from "../../src/modules/Modules.js"
 import type { Server } from "../../src/server/Server.js"
@@ -14,11 +16,17 @@ export interface RunningModuleServer {
 
 /** A real keyfiber on 127.0.0.1 and a free port with the module system, in this process. */
 export const startModuleServer = async (
-  options: { readonly modules?: ModulesOptions; readonly core?: ServerCoreOptions } = {}
+  options: {
+    readonly modules?: ModulesOptions
+    readonly core?: ServerCoreOptions
+    /** Command-line arguments like keyfiber's (a config file, `--name value`); default below. */
+    readonly args?: ReadonlyArray<string>
+  } = {}
 ): Promise<RunningModuleServer> => {
   const logs: Array<string> = []
-  const core = ServerCore.layer({ log: (level, message) => void logs.push(`${level} ${message}`), ...options.core })
-  const live = Layer.mergeAll(TcpListener.layer({ port: 0, host: "127.0.0.1" }), Modules.layer(options.modules)).pipe(
+  const config = await Effect.runPromise(configFromCommandLine(options.args ?? ["--enable-module-command", "yes"]))
+  const core = ServerCore.layer({ config, log: (level, message) => void logs.push(`${level} ${message}`), ...options.core })
+  const live = Layer.mergeAll(TcpListener.layer({ port: 0, host: "127.0.0.1" }), Modules.layer(options.modules), ConfigStore.layer).pipe(
     Layer.provideMerge(core)
   )
   const runtime = ManagedRuntime.make(live)
