@@ -10,6 +10,12 @@
  * BLOCK.IS_BLOCKED                              :1 while BLOCK.BLOCK waits.
  * BLOCK.RELEASE <reply>                         unblocks BLOCK.BLOCK with <reply>.
  * BLOCK.STATS                                   (keyfiber) how many times each callback ran.
+ *
+ * The Effect shape (keyfiber): the client waits on an Effect run in the module's scope.
+ * BLOCK.EFFECT <delay_ms> <timeout_ms> [FAIL]   replies "done" after the delay (or fails, which is
+ *                                               an error reply); timeout, CLIENT UNBLOCK and
+ *                                               disconnect interrupt the Effect.
+ * BLOCK.EFFECT_ABORT                            aborts the last BLOCK.EFFECT: interrupted, no reply.
  */
 import { Effect } from "effect"
 import type { ModuleBlockedClient } from "../src/modules/ModuleBlockedClient.js"
@@ -19,7 +25,7 @@ import { defineModule } from "../src/modules/ModuleDefinition.js"
 const parseInteger = (s: string): number | undefined => (/^-?\d+$/.test(s) ? Number(s) : undefined)
 
 /** Counters a test can read with BLOCK.STATS. */
-const stats = { reply: 0, timeout: 0, disconnect: 0, free: 0, freeDisconnected: 0 }
+const stats = { reply: 0, timeout: 0, disconnect: 0, free: 0, freeDisconnected: 0, interrupted: 0 }
 
 const debugReply = (ctx: ModuleContext) => {
   stats.reply++
@@ -102,12 +108,36 @@ const blockCommand = (ctx: ModuleContext, argv: ReadonlyArray<string>): void => 
   blocked = ctx.blockClient(blockCommand, timeout > 0 ? blockCommand : null, () => {}, timeout > 0 ? timeout : 0)
 }
 
+let lastEffect: ModuleBlockedClient | null = null
+
+const blockEffect = (ctx: ModuleContext, argv: Array<string>) => {
+  if (argv.length < 3 || argv.length > 4) return ctx.wrongArity()
+  const delay = parseInteger(argv[1])
+  const timeout = parseInteger(argv[2])
+  if (delay === undefined || timeout === undefined) return ctx.replyWithError("ERR invalid count")
+  const fail = argv.length === 4 && argv[3].toLowerCase() === "fail"
+  const work = ctx.sleep(delay).pipe(
+    Effect.andThen(() => (fail ? Effect.fail(new Error("the background work failed")) : Effect.succeed("done"))),
+    Effect.onInterrupt(() => Effect.sync(() => void stats.interrupted++))
+  )
+  lastEffect = ctx.blockOn(work, { timeoutMs: timeout, timeoutReply: ctx.replies.simple("Effect timedout") })
+}
+
+const blockEffectAbort = (ctx: ModuleContext) => {
+  if (lastEffect === null) return ctx.replyWithError("ERR No blocked client")
+  const status = ctx.abortBlock(lastEffect)
+  lastEffect = null
+  ctx.replyWithSimpleString(status)
+}
+
 export default defineModule({
   name: "block",
   version: 1,
   onLoad: (ctx) => {
     const commands: Array<[string, (ctx: ModuleContext, argv: Array<string>) => void]> = [
       ["block.debug", debug(true)],
+      ["block.effect", blockEffect],
+      ["block.effect_abort", blockEffectAbort],
       ["block.debug_no_track", debug(false)],
       ["block.double_debug", doubleDebug],
       ["block.block", blockCommand],
@@ -130,7 +160,7 @@ export default defineModule({
       [
         "block.stats",
         (c) => {
-          c.replyWithMap(5)
+          c.replyWithMap(Object.keys(stats).length)
           for (const [k, v] of Object.entries(stats)) {
             c.replyWithString(k)
             c.replyWithLongLong(v)

@@ -228,7 +228,8 @@ export class ModuleRegistry implements ModuleHost {
       const message = e instanceof Error ? e.message : String(e)
       return new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
     }
-    return ctx.builder!.take(client.resp) ?? NO_REPLY
+    const out = ctx.builder!.take(client.resp)
+    return out === undefined ? NO_REPLY : out
   }
 
   isCallClient(client: Client): boolean {
