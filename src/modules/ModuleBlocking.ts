@@ -149,7 +149,7 @@ export class ModuleBlocking {
         return
       case BlockOutcome.TimedOut:
       case BlockOutcome.UnblockedTimeout: {
-        if (bc.unblocked && !bc.onKeys) {
+        if (bc.unblocked) {
           // A pending UnblockClient wins over the timeout: drain it now, before pipelined input.
           this.queue = this.queue.filter((q) => q !== bc)
           this.drainOne(bc, true)
