@@ -30,8 +30,15 @@ export class ModuleBlockedClient {
   unblocked = false
   /** The drain released the handle: free_privdata ran and the module's counter went down. */
   released = false
+  private tsReplies: ReplyBuilder | null = null
   /** Replies written through thread-safe contexts, appended to the client's output at the drain. */
-  readonly threadSafeReplies = new ReplyBuilder()
+  get threadSafeReplies(): ReplyBuilder {
+    return (this.tsReplies ??= new ReplyBuilder())
+  }
+  /** The thread-safe replies, if any were written. */
+  takeThreadSafeReplies(): import("../protocol/Reply.js").Reply | undefined {
+    return this.tsReplies?.take(this.resp)
+  }
   /** The background fiber of an Effect-shaped block. */
   fiber: Fiber.RuntimeFiber<unknown, unknown> | null = null
   /** Counted in commandstats already (a blocked command counts once, when it completes). */

@@ -105,13 +105,23 @@ export class ModuleBlocking {
     return undefined
   }
 
-  /** The engine's view of a module block (see `BlockHandler`). */
-  private handler(bc: ModuleBlockedClient): BlockHandler {
-    return {
-      mayTimeout: bc.timeout !== null,
-      keyReady: bc.onKeys ? (record, key) => this.keyReady(bc, record, key) : undefined,
-      completed: (_record, outcome) => this.completed(bc, outcome)
+  /** The engine's view of module blocks (see `BlockHandler`): shared, the handle is `record.data`. */
+  private readonly handlers = ((): Array<BlockHandler> => {
+    const out: Array<BlockHandler> = []
+    for (const onKeys of [false, true]) {
+      for (const mayTimeout of [false, true]) {
+        out.push({
+          mayTimeout,
+          keyReady: onKeys ? (record, key) => this.keyReady(record.data as ModuleBlockedClient, record, key) : undefined,
+          completed: (record, outcome) => this.completed(record.data as ModuleBlockedClient, outcome)
+        })
+      }
     }
+    return out
+  })()
+
+  private handler(bc: ModuleBlockedClient): BlockHandler {
+    return this.handlers[(bc.onKeys ? 2 : 0) + (bc.timeout !== null ? 1 : 0)]
   }
 
   /** A key the handle waits on is ready: the reply callback decides (ERR = stay blocked). */
@@ -286,7 +296,7 @@ export class ModuleBlocking {
     // 2. free_privdata, exactly once, in a DISCONNECTED context when the client is gone.
     this.free(bc, client)
     // 3. Replies from thread-safe contexts, after the reply callback's.
-    const ts = bc.threadSafeReplies.take(bc.resp)
+    const ts = bc.takeThreadSafeReplies()
     if (client !== null && ts !== undefined) client.reply(ts)
     // 4. Stats, then the client is unblocked and its pipelined input resumes.
     if (client !== null) {
