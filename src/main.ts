@@ -71,7 +71,9 @@ if (pidfile !== "") {
 }
 
 const Core = ServerCore.layer({ config, log })
-const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer, Modules.layer()).pipe(
+// Modules load (in `loadmodule` order) before the listener accepts connections, as in Valkey.
+const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(
+  Layer.provideMerge(Modules.layer()),
   Layer.provideMerge(Core)
 )
 

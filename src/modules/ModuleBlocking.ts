@@ -98,7 +98,8 @@ export class ModuleBlocking {
     const client = ctx.client
     if (ctx.kind === "reply") return "ERR Blocking module command called from a Reply callback context"
     if (client === null || ctx.kind !== "command") return "ERR Blocking module command called from a context without a client"
-    if (this.host().isCallClient(client)) return client.denyBlocking ? DENY_BLOCKING_ERROR : undefined
+    // A command run by ctx.call never waits (keyfiber has no RM_Call promises), `K` or not.
+    if (this.host().isCallClient(client)) return DENY_BLOCKING_ERROR
     if (client.denyBlocking || client.multi !== null) return "ERR Blocking module command called from transaction"
     if (ctx.blocked !== null || client.blocked !== null) return "ERR Blocking module command called from a blocked client"
     if (timeoutMs > 0 && now + timeoutMs > INT64_MAX) return "ERR timeout is out of range"

@@ -1,4 +1,4 @@
-import { Duration, Effect, type Either, type Stream } from "effect"
+import { Cause, Duration, Effect, type Either, Exit, type Stream } from "effect"
 import { type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import {
@@ -358,7 +358,13 @@ export class ModuleContext<A = ReadonlyArray<string>> {
 
   /** Runs an Effect in the background in the module's scope (interrupted on unload). */
   fork<X, E>(effect: Effect.Effect<X, E>) {
-    return this.module.runFork(effect)
+    const fiber = this.module.runFork(effect)
+    fiber.addObserver((exit) => {
+      if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
+        this.log("warning", `background fiber failed: ${Cause.pretty(exit.cause)}`)
+      }
+    })
+    return fiber
   }
 
   /** Runs `f` in the executor: for code resumed from a timer, a promise or a worker message. */
