@@ -48,7 +48,12 @@ const config = loaded.right
 config.changeDirectory = true
 
 // ServerCore filters the server's lines by `loglevel`; the startup lines here are filtered alike.
-const log = makeLogger(() => "debug")
+// `logfile ""` logs to stdout, otherwise lines are appended to the file.
+const logfile = config.get<string>("logfile")
+const log = makeLogger(
+  () => "debug",
+  logfile === "" ? undefined : (line) => fs.appendFileSync(logfile, line + "\n")
+)
 const ORDER = ["debug", "verbose", "notice", "warning", "nothing"]
 const startupLog = (level: "notice" | "warning", message: string) => {
   if (ORDER.indexOf(level) >= ORDER.indexOf(config.get<string>("loglevel"))) log(level, message)
@@ -65,6 +70,8 @@ const pidfile = config.get<string>("pidfile")
 if (pidfile !== "") {
   try {
     fs.writeFileSync(pidfile, `${process.pid}\n`)
+    // Valkey removes its pidfile when it shuts down.
+    process.on("exit", () => fs.rmSync(pidfile, { force: true }))
   } catch (e) {
     startupLog("warning", `Failed to write PID file: ${String(e)}`)
   }

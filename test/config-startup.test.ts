@@ -2,20 +2,35 @@ import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { configFromCommandLine } from "../src/layers/StartupConfig.js"
 import { RawClient } from "./support/raw.js"
 
 const ROOT = path.resolve(import.meta.dirname, "..")
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx")
 const MAIN = path.join(ROOT, "src", "main.ts")
+// The server runs in this one node process (the `tsx` launcher would put it in a child process,
+// which a SIGKILL of the launcher does not reach).
+const TSX_DIST = path.join(ROOT, "node_modules", "tsx", "dist")
+const NODE_ARGS = ["--require", path.join(TSX_DIST, "preflight.cjs"), "--import", pathToFileURL(path.join(TSX_DIST, "loader.mjs")).href, MAIN]
+
+const children = new Set<ChildProcess>()
+const keyfiber = (args: ReadonlyArray<string>, stdio: Array<"pipe" | "ignore">): ChildProcess => {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: dir, stdio })
+  children.add(child)
+  child.on("exit", () => children.delete(child))
+  return child
+}
 
 let dir: string
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyfiber-startup-"))
 })
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL")
+  fs.rmSync(dir, { recursive: true, force: true })
+})
 
 interface Exit {
   readonly code: number | null
@@ -26,11 +41,11 @@ interface Exit {
 /** Runs `keyfiber args...` to completion (with a bounded wait). */
 const run = (args: ReadonlyArray<string>, input?: string): Promise<Exit> =>
   new Promise((resolve, reject) => {
-    const child = spawn(TSX, [MAIN, ...args], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] })
+    const child = keyfiber(args, ["pipe", "pipe", "pipe"])
     let stdout = ""
     let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
+    child.stdout!.on("data", (d) => (stdout += d))
+    child.stderr!.on("data", (d) => (stderr += d))
     const timer = setTimeout(() => {
       child.kill("SIGKILL")
       reject(new Error(`keyfiber ${args.join(" ")} did not exit; stdout: ${stdout} stderr: ${stderr}`))
@@ -39,7 +54,7 @@ const run = (args: ReadonlyArray<string>, input?: string): Promise<Exit> =>
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
     })
-    child.stdin.end(input ?? "")
+    child.stdin!.end(input ?? "")
   })
 
 const write = (name: string, text: string): string => {
@@ -98,7 +113,7 @@ describe("startup: fatal config errors", () => {
 
 /** Starts `keyfiber args...` and waits for its listening port. */
 const startProcess = async (args: ReadonlyArray<string>): Promise<{ child: ChildProcess; port: number; output: () => string }> => {
-  const child = spawn(TSX, [MAIN, ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
+  const child = keyfiber(args, ["ignore", "pipe", "pipe"])
   let out = ""
   child.stdout!.on("data", (d) => (out += d))
   child.stderr!.on("data", (d) => (out += d))
@@ -159,6 +174,9 @@ describe("crash safety", () => {
       await c.until((t) => t.split("+OK").length > 40 + round * 150, 60_000)
       child.kill("SIGKILL")
       await exited(child)
+      expect(child.signalCode).toBe("SIGKILL")
+      await c.until(() => false, 10_000).catch(() => "")
+      expect(c.closed).toBe(true)
       c.close()
       const text = fs.readFileSync(file, "latin1")
       // Every complete file: the original, or a rewrite of it (same text except the maxmemory value).

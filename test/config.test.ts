@@ -1,7 +1,12 @@
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { Redis } from "ioredis"
+import * as os from "node:os"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { defineCommand } from "../src/commands/CommandSpec.js"
 import { configBool, configNumeric } from "../src/config/ConfigSchemas.js"
+import { ServerCore } from "../src/layers/ServerCore.js"
+import { configFromText } from "../src/layers/StartupConfig.js"
+import { TcpListener } from "../src/layers/TcpListener.js"
 import { OK } from "../src/protocol/Reply.js"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer, startServerWithConfig } from "./support/server.js"
@@ -270,6 +275,14 @@ describe("protected commands and configs", () => {
       'ERR MODULE command not allowed. If the enable-module-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.'
     )
     expect(await r.call("module", "list")).toEqual([])
+    // A rejection inside MULTI aborts the transaction.
+    const raw = await RawClient.connect(s.port)
+    raw.write("MULTI\r\nMODULE LOAD x\r\nEXEC\r\n")
+    const replies = await raw.until((t) => t.includes("EXECABORT"))
+    expect(replies).toBe(
+      "+OK\r\n-ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n-EXECABORT Transaction discarded because of previous errors.\r\n"
+    )
+    raw.close()
     expect(await errorOf(r.call("debug", "sleep", "0"))).toBe(
       'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.'
     )
@@ -289,5 +302,38 @@ describe("protected commands and configs", () => {
     expect(await r.call("config", "get", "dbfilename")).toEqual(["dbfilename", "other.rdb"])
     r.disconnect()
     await s.close()
+  })
+})
+
+describe("config effects on connections", () => {
+  it("timeout closes idle clients", async () => {
+    const s = await startServerWithConfig({ text: "timeout 1\n" })
+    const idle = await RawClient.connect(s.port)
+    expect(await idle.request("PING\r\n", "+PONG\r\n")).toBe("+PONG\r\n")
+    await idle.until(() => false, 10_000).catch(() => "")
+    expect(idle.closed).toBe(true)
+    await s.close()
+  })
+
+  it("protected mode refuses non-loopback clients while the default user has no password", async () => {
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i !== undefined && i.family === "IPv4" && !i.internal)?.address
+    if (external === undefined) return
+    const config = await Effect.runPromise(configFromText(""))
+    const runtime = ManagedRuntime.make(TcpListener.layer({ port: 0, host: "0.0.0.0" }).pipe(Layer.provideMerge(ServerCore.layer({ config }))))
+    const address = await runtime.runPromise(TcpListener)
+    const denied = await RawClient.connect(address.port, external)
+    denied.write("PING\r\n")
+    const text = await denied.until(() => false, 5000).catch(() => "")
+    expect(denied.closed).toBe(true)
+    expect(text).toMatch(/^-DENIED Valkey is running in protected mode because protected mode is enabled and no password is set for the default user\. .* the server to start accepting connections from the outside\.\r\n$/)
+    const local = await RawClient.connect(address.port, "127.0.0.1")
+    expect(await local.request("CONFIG SET protected-mode no\r\n", "+OK\r\n")).toBe("+OK\r\n")
+    const allowed = await RawClient.connect(address.port, external)
+    expect(await allowed.request("PING\r\n", "+PONG\r\n")).toBe("+PONG\r\n")
+    local.close()
+    allowed.close()
+    await runtime.dispose()
   })
 })

@@ -3,6 +3,8 @@
  * registered at load), with CONFIG GET matching, the atomic CONFIG SET algorithm and the option
  * list CONFIG REWRITE writes.
  *
+ * The server's table is `server.config`.
+ *
  * API for the modules system (`src/modules/`):
  * - `config.loadQueue`: the `loadmodule <path> [args...]` lines of the config file and command line,
  *   in order, as `{ path, args }`. The module loader consumes them after the server starts.
@@ -210,7 +212,7 @@ export class Config {
       }
       params.push(param)
     }
-    if (denyLoading) return "LOADING Server is loading the dataset in memory"
+    if (denyLoading) return "LOADING Valkey is loading the dataset in memory"
     if (unknown !== undefined) return `ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`
     if (failure !== undefined) return setFailed(failure.name, failure.reason)
 

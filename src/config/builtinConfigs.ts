@@ -312,7 +312,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
     bool("lazyfree-lazy-user-flush", false),
 
     // Threads, kernel
-    int("io-threads", 1, 1, 256, { flags: ["immutable"] }),
+    int("io-threads", 1, 1, 256),
     oneOf("oom-score-adj", ["no", "yes", "relative", "absolute"], "no"),
     {
       name: "oom-score-adj-values",
@@ -327,7 +327,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
     bool("appendonly", false),
     str("appendfilename", "appendonly.aof", { flags: ["immutable"] }),
     str("appenddirname", "appendonlydir", { flags: ["immutable"] }),
-    oneOf("appendfsync", ["always", "everysec", "no"], "everysec"),
+    oneOf("appendfsync", ["everysec", "always", "no"], "everysec"),
     bool("no-appendfsync-on-rewrite", false),
     int("auto-aof-rewrite-percentage", 100, 0, INT_MAX),
     mem("auto-aof-rewrite-min-size", 64 * 1024 * 1024, 0, LLONG_MAX),

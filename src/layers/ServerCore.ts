@@ -1,7 +1,7 @@
 import { Context, Duration, Effect, Layer } from "effect"
 import { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { timeoutTimer } from "../blocking/TimeoutTimer.js"
-import { protectedCommandGate } from "../commands/config.js"
+import { protectedCommandGate, protectedModeGate } from "../commands/config.js"
 import { builtinCommands } from "../commands/index.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
@@ -34,6 +34,22 @@ const filterByLogLevel =
   }
 
 /**
+ * `timeout` (clientsCronHandleTimeout): closes clients idle longer than `timeout` seconds. Blocked
+ * clients are left to their own deadlines, as in Valkey.
+ */
+const closeIdleClients = (server: Server, now: number): void => {
+  const timeout = server.config.get<number>("timeout")
+  if (timeout === 0) return
+  for (const client of Array.from(server.clients.values())) {
+    if (client.socket === null || client.isBlocked || client.closed) continue
+    if (now - client.lastInteraction > timeout * 1000) {
+      server.log("verbose", "Closing idle client")
+      server.closeClient(client, false)
+    }
+  }
+}
+
+/**
  * The server state with every built-in command registered, reading time from Effect's `Clock`
  * (so `TestClock` drives TTLs and timeouts), configured from the config table (`rename-command`s
  * replayed, applies run once), plus the active expiry cycle at `hz` times per second.
@@ -54,6 +70,7 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
         log: options.log === undefined ? undefined : filterByLogLevel(config, options.log)
       })
       server.commands.registerAll(builtinCommands)
+      server.dispatcher.admissions.unshift(protectedModeGate)
       server.dispatcher.admissions.push(protectedCommandGate)
       for (const [from, to] of config.renamedCommands) server.commands.rename(from, to)
       setInfoHooks(server, {
@@ -67,9 +84,16 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
       const blocking = new BlockingEngine(server)
       blocking.install()
       yield* Effect.forkScoped(timeoutTimer(blocking))
-      // serverCron's expiry cycle, `hz` times per second (read each time, so CONFIG SET hz applies).
+      // serverCron: the expiry cycle `hz` times per second (read each time, so CONFIG SET hz
+      // applies), and once a second the idle-client `timeout`.
+      let lastClientsCron = 0
       yield* Effect.sync(() => {
         server.keyspace.activeExpireCycle()
+        const now = server.now()
+        if (now - lastClientsCron >= 1000) {
+          lastClientsCron = now
+          closeIdleClients(server, now)
+        }
         server.endOfTick()
       }).pipe(
         Effect.zipRight(Effect.suspend(() => Effect.sleep(Duration.millis(1000 / config.get<number>("hz"))))),
