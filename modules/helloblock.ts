@@ -46,17 +46,18 @@ const helloKeys = (ctx: ModuleContext, argv: Array<string>) => {
   ctx.fork(
     Effect.gen(function* () {
       ts.replyWithArray(ts.POSTPONED_LEN)
-      let cursor = 0
+      let cursor = "0"
       let count = 0
       do {
+        // Like helloblock.c: SCAN through the server, holding the GIL around each call.
         yield* ts.lock()
-        const page = ts.scan(cursor, 100)
+        const page = ts.call("SCAN", cursor, "COUNT", "100") as [string, Array<string>]
         ts.unlock()
-        cursor = page.cursor
-        for (const key of page.keys) ts.replyWithString(key)
-        count += page.keys.length
+        cursor = page[0]
+        for (const key of page[1]) ts.replyWithString(key)
+        count += page[1].length
         yield* Effect.yieldNow()
-      } while (cursor !== 0)
+      } while (cursor !== "0")
       ts.replySetArrayLength(count)
       ts.free()
       ctx.unblockClient(bc, null)
