@@ -1,7 +1,11 @@
-/** moduleconfigstwo: Valkey's tests/modules/moduleconfigstwo.c: one bool config, `configs.test`. */
+/**
+ * moduleconfigstwo: Valkey's tests/modules/moduleconfigstwo.c: one bool config, `configs.test`.
+ * (keyfiber) CONFIGS.CHANGES lists the config names CONFIG SET changed, as the module heard them.
+ */
 import { defineModule } from "../src/modules/ModuleDefinition.js"
 
 let test = true
+const changes: Array<string> = []
 
 export default defineModule({
   name: "configs",
@@ -13,5 +17,11 @@ export default defineModule({
       set: (_name, value) => void (test = value)
     })
     if (registered === "ERR" || ctx.loadConfigs() === "ERR") return "ERR"
+    changes.length = 0
+    ctx.onConfigChange((names) => void changes.push(...names))
+    ctx.createCommand("configs.changes", (c) => {
+      c.replyWithArray(changes.length)
+      for (const name of changes) c.replyWithString(name)
+    })
   }
 })

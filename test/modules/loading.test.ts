@@ -23,6 +23,16 @@ describe("module loading, MODULE LIST/UNLOAD, runtime args", () => {
     expect(await r.call("MODULE", "LIST")).toEqual([["name", "moduleparameter", "ver", 1, "path", path, "args", ["40", "50", "60", "70"]]])
   })
 
+  it("LOADEX ARGS become the module's arguments; bad LOADEX syntax fails", async () => {
+    const path = modulePath("ratelimit.ts")
+    await expect(r.call("MODULE", "LOADEX", path, "ARG", "1")).rejects.toThrow("ERR Error loading the extension")
+    expect(s.logs.some((l) => l.includes("Syntax Error from arguments to loadex around ARG."))).toBe(true)
+    expect(await r.call("MODULE", "LOADEX", path, "args", "7", "2")).toBe("OK")
+    const list = (await r.call("MODULE", "LIST")) as Array<Array<unknown>>
+    expect(list.find((m) => m[1] === "ratelimit")).toEqual(["name", "ratelimit", "ver", 1, "path", path, "args", ["7", "2"]])
+    expect(await r.call("MODULE", "UNLOAD", "ratelimit")).toBe("OK")
+  })
+
   it("refuses a busy name and unknown unloads (§10 item 28)", async () => {
     await expect(r.call("MODULE", "LOAD", modulePath("moduleparameter.ts"))).rejects.toThrow(
       "ERR Error loading the extension. Please check the server logs."

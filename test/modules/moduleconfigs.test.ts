@@ -149,6 +149,9 @@ describe("module configs: moduleconfigs.tcl (§6.8 items 1-13, §10 item 30)", (
     }
     expect(await configGet(r, "maxclients")).toEqual(maxclients)
     expect(await configGet(r, "configs.test")).toEqual({ "configs.test": "yes" })
+    // The module hears about CONFIG SET changes of its own configs only.
+    expect(await r.call("CONFIG", "SET", "configs.test", "no", "maxmemory", "0")).toBe("OK")
+    expect(await r.call("configs.changes")).toEqual(["configs.test"])
     expect(await r.call("MODULE", "UNLOAD", "configs")).toBe("OK")
   })
 })
