@@ -244,16 +244,29 @@ export class ModuleRegistry implements ModuleHost {
     client.db = ctx.db
     client.resp = options.resp === 3 ? 3 : options.resp === "auto" ? ctx.resp : 2
     client.denyBlocking = options.allowBlocking !== true
+    // Errors are not counted in errorstats here: only when the module relays them to a client
+    // (Valkey's module clients skip `afterErrorReply`); the command's calls/failed_calls are.
     const found = server.dispatcher.lookup(argv)
-    if (typeof found === "string") {
-      server.stats.errorReply(found.slice(0, found.indexOf(" ")))
-      return new ErrorReply(found)
+    if (typeof found === "string") return new ErrorReply(found)
+    const start = performance.now()
+    let result: Reply | BlockRequest
+    server.nesting++
+    try {
+      result = found.run(client, argv)
+    } catch (e) {
+      server.log("warning", `Command ${found.fullName} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      const message = e instanceof Error ? e.message : String(e)
+      result = new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
+    } finally {
+      server.nesting--
     }
-    let result = server.dispatcher.call(client, found, argv)
-    if (result instanceof BlockRequest) {
-      result = result.timeoutReply
-      server.dispatcher.count(found, 0, result)
-    }
+    // A blocking command through call never waits: it gets its timeout reply at once.
+    if (result instanceof BlockRequest) result = result.timeoutReply
+    const stat = server.stats.command(found.fullName)
+    stat.calls++
+    stat.usec += Math.round((performance.now() - start) * 1000)
+    server.stats.totalCommands++
+    if (result instanceof ErrorReply) stat.failedCalls++
     if (result instanceof RawReply && result.bytes === "" && client.replies!.length > 0) return client.replies![0]
     return result
   }

@@ -84,3 +84,24 @@ describe("blocking on an Effect; unblocking from a worker thread; ctx.call", () 
     expect(await r.call("do_bg_rm_call", "blpop", "empty", "0")).toBe(null)
   })
 })
+
+describe("module client error stats (§4.2 item 14, in part)", () => {
+  it("errors from ctx.call count once in errorstats, when relayed; the inner command counts its failed calls", async () => {
+    const s = await startModuleServer({ modules: { load: [{ path: modulePath("blockedclient.ts"), args: [] }] } })
+    const r = new Redis(s.port, "127.0.0.1", { enableReadyCheck: false, maxRetriesPerRequest: 0 })
+    await r.call("PING")
+    const errors = s.server.stats.errors.get("ERR") ?? 0
+    const total = s.server.stats.totalErrorReplies
+    await expect(r.call("do_rm_call", "hgetalllll")).rejects.toThrow("ERR unknown command")
+    expect(s.server.stats.errors.get("ERR")).toBe(errors + 1)
+    await r.set("str", "x")
+    await expect(r.call("do_rm_call", "lpush", "str", "a")).rejects.toThrow("WRONGTYPE")
+    expect(s.server.stats.errors.get("WRONGTYPE")).toBe(1)
+    expect(s.server.stats.command("lpush").failedCalls).toBe(1)
+    expect(s.server.stats.command("do_rm_call").calls).toBe(2)
+    expect(s.server.stats.command("do_rm_call").failedCalls).toBe(2)
+    expect(s.server.stats.totalErrorReplies).toBe(total + 2)
+    r.disconnect()
+    await s.close()
+  })
+})
