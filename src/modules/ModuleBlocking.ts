@@ -163,7 +163,7 @@ export class ModuleBlocking {
         if (bc.unblocked) {
           // A pending UnblockClient wins over the timeout: drain it now, before pipelined input.
           this.queue = this.queue.filter((q) => q !== bc)
-          this.drainOne(bc, true)
+          this.drainOne(bc)
           return
         }
         bc.disconnectCallback = null
@@ -276,15 +276,14 @@ export class ModuleBlocking {
     while (this.queue.length > 0) {
       const batch = this.queue
       this.queue = []
-      for (const bc of batch) this.drainOne(bc, false)
+      for (const bc of batch) this.drainOne(bc)
     }
   }
 
-  private drainOne(bc: ModuleBlockedClient, afterTimeout: boolean): void {
+  private drainOne(bc: ModuleBlockedClient): void {
     if (bc.released) return
     const record = bc.record
     const client = bc.client
-    void afterTimeout
     let replied: Reply | undefined
     // 1. The reply callback, with the client still blocked (not for key-blocked handles).
     if (client !== null && bc.reply !== null && !bc.onKeys) {
@@ -448,10 +447,6 @@ export class ModuleBlocking {
     bc.backgroundMs += performance.now() - bc.measureStart
     bc.measureStart = -1
     return "OK"
-  }
-
-  setDisconnectCallback(bc: ModuleBlockedClient, callback: ModuleBlockedClient["disconnectCallback"]): void {
-    bc.disconnectCallback = callback
   }
 
   /** Unload and shutdown: release what the module never released. */

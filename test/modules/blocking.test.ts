@@ -79,6 +79,11 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     await waitFor(() => blocked() === 0)
   })
 
+  it("a timeout that overflows is refused with Valkey's error (§2.1)", async () => {
+    await expect(r.call("block.debug", "0", "9223372036854775807")).rejects.toThrow("ERR timeout is out of range")
+    expect(blocked()).toBe(0)
+  })
+
   it("thread-safe replies carry the client's RESP version (item 6)", async () => {
     const c = await RawClient.connect(s.port)
     expect(await c.request(cmd("do_fake_bg_true"), ":1\r\n")).toBe(":1\r\n")
