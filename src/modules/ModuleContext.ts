@@ -34,6 +34,18 @@ export const CTX_FLAGS = {
   ASYNC_LOADING: 1 << 23
 } as const
 
+/** Reply values and predicates for module code (shared by every context). */
+const REPLIES = {
+  error: (message: string): Reply => new ErrorReply(message),
+  simple: (s: string): Reply => new SimpleString(s),
+  double: (d: number): Reply => new DoubleReply(d),
+  nullArray: (): Reply => NULL_ARRAY,
+  isError: (r: Reply): boolean => r instanceof ErrorReply,
+  errorMessage: (r: Reply): string | undefined => (r instanceof ErrorReply ? r.message : undefined),
+  isSimple: (r: Reply): boolean => r instanceof SimpleString,
+  simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? r.value : undefined)
+} as const
+
 /** What the context is running: a command, one of the blocked-client callbacks, a timer, ... */
 export type ContextKind =
   | "load"
@@ -269,18 +281,14 @@ export class ModuleContext<A = ReadonlyArray<string>> {
     this.builder?.setLength("attribute", length)
   }
   static readonly POSTPONED_LEN = POSTPONED_LEN
-  readonly POSTPONED_LEN = POSTPONED_LEN
+  /** `VALKEYMODULE_POSTPONED_LEN` for `replyWithArray/Map/Set`. */
+  get POSTPONED_LEN(): number {
+    return POSTPONED_LEN
+  }
 
   /** Reply values module code can build without importing server classes. */
-  readonly replies = {
-    error: (message: string): Reply => new ErrorReply(message),
-    simple: (s: string): Reply => new SimpleString(s),
-    double: (d: number): Reply => new DoubleReply(d),
-    nullArray: (): Reply => NULL_ARRAY,
-    isError: (r: Reply): boolean => r instanceof ErrorReply,
-    errorMessage: (r: Reply): string | undefined => (r instanceof ErrorReply ? r.message : undefined),
-    isSimple: (r: Reply): boolean => r instanceof SimpleString,
-    simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? r.value : undefined)
+  get replies(): typeof REPLIES {
+    return REPLIES
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -328,7 +336,9 @@ export class ModuleContext<A = ReadonlyArray<string>> {
     return flags
   }
 
-  readonly CTX_FLAGS = CTX_FLAGS
+  get CTX_FLAGS(): typeof CTX_FLAGS {
+    return CTX_FLAGS
+  }
 
   getClientId(): number {
     return this.client?.id ?? 0

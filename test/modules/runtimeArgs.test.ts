@@ -94,6 +94,15 @@ describe("enable-module-command and startup loading (§6.5, §10 item 29)", () =
     await s.close()
   })
 
+  it("enable-module-command local allows a loopback client", async () => {
+    const s = await startModuleServer({ args: ["--enable-module-command", "local"] })
+    const r = connect(s.port)
+    expect(await r.call("MODULE", "LOAD", modulePath("moduleparameter.ts"))).toBe("OK")
+    expect(await r.call("MODULE", "UNLOAD", "moduleparameter")).toBe("OK")
+    r.disconnect()
+    await s.close()
+  })
+
   it("--loadmodule loads at startup; a failing one aborts startup", async () => {
     const path = modulePath("moduleparameter.ts")
     const s = await startModuleServer({ args: ["--loadmodule", path, "x", "y"] })
