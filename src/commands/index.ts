@@ -1,4 +1,6 @@
 import type { CommandSpec } from "./CommandSpec.js"
+import { clientCommands } from "./client.js"
+import { commandCommands } from "./command.js"
 import { connectionCommands } from "./connection.js"
 import { keyCommands } from "./keys.js"
 import { stringCommands } from "./strings.js"
@@ -7,5 +9,7 @@ import { stringCommands } from "./strings.js"
 export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...connectionCommands,
   ...stringCommands,
-  ...keyCommands
+  ...keyCommands,
+  ...clientCommands,
+  ...commandCommands
 ]

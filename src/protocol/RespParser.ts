@@ -12,9 +12,15 @@ const INLINE_MAX = 64 * 1024
 const INT_MAX = 2147483647
 const EMPTY = Buffer.alloc(0)
 
+/** Read on every request, so a change (CONFIG SET, AUTH) applies to the next request. */
 export interface ParserLimits {
   /** `proto-max-bulk-len` */
-  maxBulkLen: number
+  readonly maxBulkLen: number
+  /**
+   * The client must still authenticate: Valkey then allows at most 10 arguments of at most 16 KB
+   * (`unauthenticated multibulk length` / `unauthenticated bulk length`).
+   */
+  readonly unauthenticated?: boolean
 }
 
 /**
@@ -109,6 +115,7 @@ export class RespParser {
       }
       const count = parseLength(buf, pos + 1, cr)
       if (count === undefined || count > INT_MAX) throw new ProtocolError("invalid multibulk length")
+      if (count > 10 && this.limits.unauthenticated) throw new ProtocolError("unauthenticated multibulk length")
       pos = cr + 2
       this.pos = pos
       if (count <= 0) return []
@@ -134,6 +141,7 @@ export class RespParser {
       if (len === undefined || len < 0 || len > this.limits.maxBulkLen) {
         throw new ProtocolError("invalid bulk length")
       }
+      if (len > 16384 && this.limits.unauthenticated) throw new ProtocolError("unauthenticated bulk length")
       const start = cr + 2
       if (start + len + 2 > buf.length) {
         this.needed = start + len + 2 - pos

@@ -34,7 +34,8 @@ export class Client {
   name = ""
   libName = ""
   libVer = ""
-  authenticated = true
+  /** Valkey's CLIENT_AUTHENTICATED: set at connect when no password is required, else by AUTH/HELLO. */
+  authenticated: boolean
   readonly createdAt: number
   lastInteraction: number
   /** The command being run or last run, for CLIENT LIST `cmd=`. */
@@ -57,6 +58,10 @@ export class Client {
   /** In-process clients collect reply values here instead of bytes. */
   readonly replies: Array<Reply> | null
   readonly parser: RespParser
+  /** CLIENT LIST `tot-net-in`, `tot-net-out`, `tot-cmds`. */
+  netInputBytes = 0
+  netOutputBytes = 0
+  commandsProcessed = 0
   /** Set on a command that must run again later (blocked pipelines resume from here). */
   pendingArgv: Array<string> | null = null
 
@@ -69,8 +74,18 @@ export class Client {
   ) {
     this.createdAt = server.now()
     this.lastInteraction = this.createdAt
-    this.parser = new RespParser({ maxBulkLen: server.limits.protoMaxBulkLen })
+    this.authenticated = server.requirepass === ""
+    this.parser = new RespParser(this)
     this.replies = socket === null ? [] : null
+  }
+
+  /** The parser's limits (`ParserLimits`), read live so CONFIG SET and AUTH apply at once. */
+  get maxBulkLen(): number {
+    return this.server.limits.protoMaxBulkLen
+  }
+
+  get unauthenticated(): boolean {
+    return !this.authenticated
   }
 
   get isBlocked(): boolean {

@@ -8,6 +8,8 @@ import type { Server } from "./Server.js"
 /** Commands that run at once inside MULTI instead of being queued (Valkey's processCommand). */
 const MULTI_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"])
 
+const NOAUTH = "NOAUTH Authentication required."
+
 /**
  * A gate run before a command executes (authentication, protected commands, OOM): an error text
  * rejects the command, `undefined` lets it through.
@@ -40,7 +42,9 @@ export class Dispatcher {
       if (argv === undefined) break
       this.processCommand(client, argv)
     }
-    if (client.parser.pendingBytes > this.server.limits.clientQueryBufferLimit) {
+    // Valkey caps an unauthenticated client's query buffer at 1 MB whatever the configured limit.
+    const limit = client.authenticated ? this.server.limits.clientQueryBufferLimit : 1024 * 1024
+    if (client.parser.pendingBytes > limit) {
       this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
       client.closeAfterReply = true
     }
@@ -50,10 +54,13 @@ export class Dispatcher {
   processCommand(client: Client, argv: Array<string>): void {
     const server = this.server
     client.lastInteraction = server.now()
+    client.commandsProcessed++
     const found = this.lookup(argv)
     if (typeof found === "string") return this.reject(client, found, undefined)
     const spec = found
     client.lastCommand = spec.fullName
+    // Valkey's processCommand: unknown-command and arity errors first, then authentication.
+    if (!client.authenticated && !spec.flags.includes("no_auth")) return this.reject(client, NOAUTH, spec)
     for (const admission of this.admissions) {
       const denied = admission(client, spec, argv)
       if (denied !== undefined) return this.reject(client, denied, spec)

@@ -54,6 +54,10 @@ export class Server {
   readonly disconnectHooks: Array<(client: Client) => void> = []
   /** Set by the lifecycle layer: SHUTDOWN asks it to stop the server. */
   shutdownHandler: (() => void) | null = null
+  /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
+  requirepass = ""
+  /** Called by RESET after it leaves MULTI: transactions unwatch, pub/sub unsubscribes. */
+  readonly resetHooks: Array<(client: Client) => void> = []
   /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */
   nesting = 0
   private nextClientId = 1
@@ -119,6 +123,7 @@ export class Server {
     if (socket === null) return
     if (client.output.length > 0 && !socket.destroyed) {
       this.stats.netOutputBytes += client.output.length
+      client.netOutputBytes += client.output.length
       const drained = socket.write(client.output, "latin1")
       client.output = ""
       // Backpressure: stop reading from a client that does not read its replies.
