@@ -106,14 +106,15 @@ export class Client {
       this.replies.push(reply)
       return
     }
+    // A client with output already waiting is already marked for this tick's flush.
+    if (this.output.length === 0) this.server.markPendingWrite(this)
     this.output += encodeReply(reply, this.resp)
-    this.server.markPendingWrite(this)
   }
 
   /** Queues bytes already encoded for this client's protocol. */
   replyRaw(bytes: string): void {
     if (this.closed || this.replies !== null) return
+    if (this.output.length === 0) this.server.markPendingWrite(this)
     this.output += bytes
-    this.server.markPendingWrite(this)
   }
 }

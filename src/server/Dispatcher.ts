@@ -27,6 +27,8 @@ export class Dispatcher {
 
   /** Runs every complete request in the client's input until it blocks, closes or runs dry. */
   processInput(client: Client): void {
+    // Valkey sets last_interaction once per read, from its cached clock.
+    client.lastInteraction = this.server.now()
     while (!client.closed && !client.closeAfterReply && !client.isBlocked) {
       let argv: Array<string> | undefined
       try {
@@ -53,7 +55,6 @@ export class Dispatcher {
   /** One top-level command from a client. */
   processCommand(client: Client, argv: Array<string>): void {
     const server = this.server
-    client.lastInteraction = server.now()
     client.commandsProcessed++
     const found = this.lookup(argv)
     if (typeof found === "string") return this.reject(client, found, undefined)

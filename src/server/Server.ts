@@ -114,14 +114,18 @@ export class Server {
    */
   endOfTick(): void {
     for (const hook of this.endOfTickHooks) hook()
-    if (this.pendingWrites.size === 0) return
-    for (const client of this.takePendingWrites()) this.flush(client)
+    const pending = this.pendingWrites
+    if (pending.size === 0) return
+    // Flushing never queues replies, and deleting during iteration is safe for a Set.
+    for (const client of pending) this.flush(client)
+    pending.clear()
   }
 
   private flush(client: Client): void {
     const socket = client.socket
     if (socket === null) return
-    if (client.output.length > 0 && !socket.destroyed) {
+    if (socket.destroyed) client.output = ""
+    else if (client.output.length > 0) {
       this.stats.netOutputBytes += client.output.length
       client.netOutputBytes += client.output.length
       const drained = socket.write(client.output, "latin1")
