@@ -25,8 +25,10 @@ export class CommandTable {
 
   /** `name` as the client typed it. */
   lookup(name: string): CommandSpec | undefined {
-    const spec = this.byName.get(name) ?? this.spellings.get(name)
-    if (spec !== undefined || name.length > 64) return spec
+    // One map probe for names seen before, in whatever case the client uses.
+    const spec = this.spellings.get(name)
+    if (spec !== undefined) return spec
+    if (name.length > 64) return this.byName.get(name.toLowerCase())
     const found = this.byName.get(name.toLowerCase())
     // Only real commands are remembered, so garbage names cannot grow the cache.
     if (found !== undefined && this.spellings.size < 4096) this.spellings.set(name, found)

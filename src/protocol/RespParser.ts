@@ -163,7 +163,11 @@ export class RespParser {
         this.needed = start + len + 2 - pos
         return undefined
       }
-      argv.push((buf as LatinBuffer).latin1Slice(start, start + len))
+      argv.push(
+        argv.length === 0 && len <= 6 && len > 0
+          ? internName(buf, start, len)
+          : (buf as LatinBuffer).latin1Slice(start, start + len)
+      )
       pos = start + len + 2
       this.pos = pos
       this.remaining--
@@ -201,6 +205,26 @@ export class RespParser {
     this.scanned = value
     return i
   }
+}
+
+/**
+ * Command names are few and repeat on every request: a short name is looked up by its bytes
+ * (packed exactly into one number with its length) and the same string is reused, which saves
+ * building a string per request and lets the command table use the string's cached hash. The
+ * table stops growing at `MAX_NAMES`, so random names cannot fill memory.
+ */
+const names = new Map<number, string>()
+const MAX_NAMES = 4096
+
+const internName = (buf: Buffer, start: number, len: number): string => {
+  let key = len
+  for (let i = 0; i < len; i++) key = key * 256 + buf[start + i]
+  let name = names.get(key)
+  if (name === undefined) {
+    name = (buf as LatinBuffer).latin1Slice(start, start + len)
+    if (names.size < MAX_NAMES) names.set(key, name)
+  }
+  return name
 }
 
 /** Valkey's `string2ll` on a count line: an optional `-`, digits, no leading zeros or `+`. */

@@ -22,6 +22,11 @@ export type Admission = (client: Client, spec: CommandSpec, argv: Array<string>)
  */
 export class Dispatcher {
   readonly admissions: Array<Admission> = []
+  /**
+   * While a read's requests run, the end time of the previous command: the next command's start,
+   * so each command reads the clock once (0 outside `processInput`).
+   */
+  private clockMark = 0
 
   constructor(readonly server: Server) {}
 
@@ -29,6 +34,21 @@ export class Dispatcher {
   processInput(client: Client): void {
     // Valkey sets last_interaction once per read, from its cached clock.
     client.lastInteraction = this.server.now()
+    this.clockMark = performance.now()
+    try {
+      this.runRequests(client)
+    } finally {
+      this.clockMark = 0
+    }
+    // Valkey caps an unauthenticated client's query buffer at 1 MB whatever the configured limit.
+    const limit = client.authenticated ? this.server.limits.clientQueryBufferLimit : 1024 * 1024
+    if (client.parser.pendingBytes > limit) {
+      this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
+      client.closeAfterReply = true
+    }
+  }
+
+  private runRequests(client: Client): void {
     while (!client.closed && !client.closeAfterReply && !client.isBlocked) {
       let argv: Array<string> | undefined
       try {
@@ -43,12 +63,6 @@ export class Dispatcher {
       }
       if (argv === undefined) break
       this.processCommand(client, argv)
-    }
-    // Valkey caps an unauthenticated client's query buffer at 1 MB whatever the configured limit.
-    const limit = client.authenticated ? this.server.limits.clientQueryBufferLimit : 1024 * 1024
-    if (client.parser.pendingBytes > limit) {
-      this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
-      client.closeAfterReply = true
     }
   }
 
@@ -84,7 +98,7 @@ export class Dispatcher {
    */
   call(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
     const server = this.server
-    const start = performance.now()
+    const start = this.clockMark > 0 ? this.clockMark : performance.now()
     server.nesting++
     let result: Reply | BlockRequest
     try {
@@ -96,8 +110,10 @@ export class Dispatcher {
     } finally {
       server.nesting--
     }
+    const end = performance.now()
+    if (this.clockMark > 0) this.clockMark = end
     if (result instanceof BlockRequest) return result
-    this.count(spec, performance.now() - start, result)
+    this.count(spec, end - start, result)
     return result
   }
 
