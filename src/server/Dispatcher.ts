@@ -44,7 +44,8 @@ export class Dispatcher {
     const limit = client.authenticated ? this.server.limits.clientQueryBufferLimit : 1024 * 1024
     if (client.parser.pendingBytes > limit) {
       this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
-      client.closeAfterReply = true
+      // Through closeClient, so the connection is really closed at the end of the tick.
+      this.server.closeClient(client, true)
     }
   }
 
