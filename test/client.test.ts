@@ -96,18 +96,21 @@ describe("CLIENT", () => {
     const b = await RawClient.connect(s.port)
     const idA = Number((await request(a, "CLIENT", "ID")).slice(1))
     const idB = Number((await request(b, "CLIENT", "ID")).slice(1))
-    s.server.clients.get(idB)!.multi = { queue: [], aborted: false }
+    await request(b, "MULTI")
+    await request(b, "SET", "x", "1")
     const all = bulkBody(await request(a, "CLIENT", "LIST")).trimEnd().split("\n").map(parseLine)
     expect(all.map((l) => Number(l.id))).toEqual(expect.arrayContaining([idA, idB]))
     expect(all.find((l) => Number(l.id) === idB)!.flags).toBe("x")
-    expect(all.find((l) => Number(l.id) === idB)!.multi).toBe("0")
+    expect(all.find((l) => Number(l.id) === idB)!.multi).toBe("1")
     expect(all.find((l) => Number(l.id) === idA)!.cmd).toBe("client|list")
-    s.server.clients.get(idB)!.multi = null
-    s.server.clients.get(idB)!.blocked = {}
+    await request(b, "DISCARD")
+    b.write(cmd("BLPOP", "never-pushed", "0"))
+    const deadline = Date.now() + 5000
+    while (!s.server.clients.get(idB)!.isBlocked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
     const only = bulkBody(await request(a, "CLIENT", "LIST", "ID", String(idB), "999999")).trimEnd().split("\n")
     expect(only.length).toBe(1)
     expect(parseLine(only[0]).flags).toBe("b")
-    s.server.clients.get(idB)!.blocked = null
+    expect(parseLine(only[0]).cmd).toBe("blpop")
     expect(await request(a, "CLIENT", "LIST", "TYPE", "pubsub")).toBe("$0\r\n\r\n")
     expect(bulkBody(await request(a, "CLIENT", "LIST", "TYPE", "normal")).split("\n").length).toBe(s.server.clients.size + 1)
     expect(await request(a, "CLIENT", "LIST", "TYPE", "bogus")).toBe("-ERR Unknown client type 'bogus'\r\n")

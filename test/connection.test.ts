@@ -82,8 +82,11 @@ describe("HELLO, AUTH and RESET without a password", () => {
     await c.request(cmd("CLIENT", "NO-EVICT", "on"), "+OK\r\n")
     await c.request(cmd("CLIENT", "SETINFO", "LIB-NAME", "lib"), "+OK\r\n")
     const client = s.server.clients.get(id)!
-    client.multi = { queue: [], aborted: false }
-    client.watched.push({ db: 5, key: "k", expiredAtWatch: false })
+    await c.request(cmd("WATCH", "k"), "+OK\r\n")
+    await c.request(cmd("MULTI"), "+OK\r\n")
+    await c.request(cmd("SET", "k", "v"), "+QUEUED\r\n")
+    expect(client.multi).not.toBe(null)
+    expect(client.watched.length).toBe(1)
     expect(await c.request(cmd("RESET"), "+RESET\r\n")).toBe("+RESET\r\n")
     expect(client.multi).toBe(null)
     expect(client.watched.length).toBe(0)

@@ -2,6 +2,7 @@ import { ErrorReply, OK, type Reply, VerbatimReply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import { isKeyword, parseInt64, SYNTAX } from "./args.js"
 import { type CommandDefinition, defineCommand } from "./CommandSpec.js"
+import { clientUnblockSubcommand } from "./clientUnblock.js"
 import { INVALID_CLIENT_NAME, isValidClientAttr } from "./connection.js"
 import { helpReply } from "./help.js"
 
@@ -336,7 +337,8 @@ export const clientSubcommands: Array<CommandDefinition> = [
     since: "7.2.0",
     complexity: "O(1)",
     run: (client, argv) => onOff(client, argv[2], (on) => (client.noTouch = on))
-  }
+  },
+  clientUnblockSubcommand
 ]
 
 /** CLIENT and its subcommands. */

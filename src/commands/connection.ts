@@ -1,8 +1,9 @@
 import { ErrorReply, MapReply, OK, PONG, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
-import { SERVER_NAME, SERVER_VERSION } from "../server/version.js"
+import { SERVER_NAME, VALKEY_VERSION } from "../server/Version.js"
 import { parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
+import { discardTransaction } from "./transactions.js"
 
 const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 
@@ -34,10 +35,7 @@ export const INVALID_CLIENT_NAME = "ERR Client names cannot contain spaces, newl
  * RESET, so nothing is unblocked. `lib-name`/`lib-ver` stay: they describe the library.
  */
 const resetClient = (client: Client): void => {
-  client.multi = null
-  for (const hook of client.server.resetHooks) hook(client)
-  client.watched.length = 0
-  client.dirtyCas = false
+  discardTransaction(client)
   client.db = 0
   client.resp = 2
   client.name = ""
@@ -52,7 +50,7 @@ const helloReply = (client: Client): Reply =>
     "server",
     SERVER_NAME,
     "version",
-    SERVER_VERSION,
+    VALKEY_VERSION,
     "proto",
     client.resp,
     "id",

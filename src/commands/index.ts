@@ -1,9 +1,14 @@
 import type { CommandSpec } from "./CommandSpec.js"
 import { clientCommands } from "./client.js"
 import { commandCommands } from "./command.js"
+import { configCommands } from "./config.js"
 import { connectionCommands } from "./connection.js"
+import { infoCommands } from "./info.js"
 import { keyCommands } from "./keys.js"
+import { listCommands } from "./lists.js"
+import { serverCommands } from "./server.js"
 import { stringCommands } from "./strings.js"
+import { transactionCommands } from "./transactions.js"
 
 /** Every built-in command family. Add a family here once; the server registers them all. */
 export const builtinCommands: ReadonlyArray<CommandSpec> = [
@@ -11,5 +16,10 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...stringCommands,
   ...keyCommands,
   ...clientCommands,
-  ...commandCommands
+  ...commandCommands,
+  ...listCommands,
+  ...transactionCommands,
+  ...serverCommands,
+  ...infoCommands,
+  ...configCommands
 ]

@@ -1,10 +1,15 @@
+import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { CommandTable } from "../commands/CommandTable.js"
+import { builtinConfigs } from "../config/builtinConfigs.js"
+import { Config } from "../config/Config.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
 import { Client } from "./Client.js"
 import { Dispatcher } from "./Dispatcher.js"
+import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { ServerStats } from "./ServerStats.js"
+import { WatchedKeys } from "./WatchedKeys.js"
 
 /** Limits read on the hot path; the config system keeps them current. */
 export interface ServerLimits {
@@ -19,6 +24,8 @@ export interface ServerOptions {
   readonly now: () => number
   readonly limits?: Partial<ServerLimits>
   readonly log?: (level: LogLevel, message: string) => void
+  /** The config table (from the config file and command line); a default one when omitted. */
+  readonly config?: Config
 }
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning"
@@ -31,6 +38,13 @@ export interface Blocker {
   serveReadyKeys(): void
   /** The client is going away: drop its blocked state without replying. */
   disconnect(client: Client): void
+  /** `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: whether the client was unblocked. */
+  clientUnblock(id: number, error: boolean): boolean
+  /** INFO clients counters. */
+  readonly blockedClients: number
+  readonly clientsInTimeoutTable: number
+  readonly totalBlockingKeys: number
+  readonly totalBlockingKeysOnNoKey: number
 }
 
 /**
@@ -43,11 +57,18 @@ export class Server {
   readonly clients = new Map<number, Client>()
   readonly stats = new ServerStats()
   readonly limits: ServerLimits
+  /** Every config parameter (see `src/config/`); CONFIG GET/SET/REWRITE work on it. */
+  readonly config: Config
   readonly now: () => number
   readonly log: (level: LogLevel, message: string) => void
   readonly startedAt: number
   readonly dispatcher: Dispatcher
-  blocker: Blocker | null = null
+  /** WATCH registry (MULTI/EXEC optimistic locking). */
+  readonly watchedKeys: WatchedKeys
+  /** INFO `instantaneous_*` rates. */
+  readonly metrics = new InstantaneousMetrics()
+  /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
+  blocker: BlockingEngine | null = null
   /** Work for the end of each tick, in order (module unblocks, resuming unblocked clients). */
   readonly endOfTickHooks: Array<() => void> = []
   /** Called when a client goes away (WATCH, blocking, modules clean up). */
@@ -56,8 +77,6 @@ export class Server {
   shutdownHandler: (() => void) | null = null
   /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
   requirepass = ""
-  /** Called by RESET after it leaves MULTI: transactions unwatch, pub/sub unsubscribes. */
-  readonly resetHooks: Array<(client: Client) => void> = []
   /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */
   nesting = 0
   private nextClientId = 1
@@ -72,9 +91,24 @@ export class Server {
       maxclients: 10000,
       ...options.limits
     }
+    this.config = options.config ?? new Config(builtinConfigs())
     this.log = options.log ?? (() => {})
     this.startedAt = this.now()
     this.dispatcher = new Dispatcher(this)
+    this.watchedKeys = new WatchedKeys(this.keyspace)
+    this.disconnectHooks.push((client) => this.watchedKeys.unwatchAll(client))
+    this.endOfTickHooks.push(() =>
+      this.metrics.maybeSample(this.now(), this.stats.totalCommands, this.stats.netInputBytes, this.stats.netOutputBytes)
+    )
+  }
+
+  /** CONFIG RESETSTAT: zero the INFO counters (Valkey's `resetServerStats`). */
+  resetStats(): void {
+    this.stats.reset()
+    this.keyspace.stats.hits = 0
+    this.keyspace.stats.misses = 0
+    this.keyspace.stats.expiredKeys = 0
+    this.metrics.reset()
   }
 
   createClient(socket: Client["socket"], addr: string, laddr: string): Client {
@@ -154,9 +188,8 @@ export class Server {
     return out
   }
 
+  /** INFO `blocked_clients` (a counter kept by the blocking engine). */
   get blockedClients(): number {
-    let n = 0
-    for (const c of this.clients.values()) if (c.isBlocked) n++
-    return n
+    return this.blocker?.blockedClients ?? 0
   }
 }
