@@ -2,7 +2,7 @@ import type { Socket } from "node:net"
 import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { RespParser } from "../protocol/RespParser.js"
-import type { Reply } from "../protocol/Reply.js"
+import { RawReply, type Reply } from "../protocol/Reply.js"
 import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
 import type { Server } from "./Server.js"
 
@@ -35,7 +35,8 @@ export class Client {
   name = ""
   libName = ""
   libVer = ""
-  authenticated = true
+  /** Valkey's CLIENT_AUTHENTICATED: set at connect when no password is required, else by AUTH/HELLO. */
+  authenticated: boolean
   readonly createdAt: number
   lastInteraction: number
   /** The command being run or last run, for CLIENT LIST `cmd=`. */
@@ -58,6 +59,10 @@ export class Client {
   /** In-process clients collect reply values here instead of bytes. */
   readonly replies: Array<Reply> | null
   readonly parser: RespParser
+  /** CLIENT LIST `tot-net-in`, `tot-net-out`, `tot-cmds`. */
+  netInputBytes = 0
+  netOutputBytes = 0
+  commandsProcessed = 0
   /** Set on a command that must run again later (blocked pipelines resume from here). */
   pendingArgv: Array<string> | null = null
 
@@ -70,14 +75,18 @@ export class Client {
   ) {
     this.createdAt = server.now()
     this.lastInteraction = this.createdAt
-    // Read live: CONFIG SET proto-max-bulk-len applies to connected clients too.
-    const limits = server.limits
-    this.parser = new RespParser({
-      get maxBulkLen() {
-        return limits.protoMaxBulkLen
-      }
-    })
+    this.authenticated = server.requirepass === ""
+    this.parser = new RespParser(this)
     this.replies = socket === null ? [] : null
+  }
+
+  /** The parser's limits (`ParserLimits`), read live so CONFIG SET and AUTH apply at once. */
+  get maxBulkLen(): number {
+    return this.server.limits.protoMaxBulkLen
+  }
+
+  get unauthenticated(): boolean {
+    return !this.authenticated
   }
 
   get isBlocked(): boolean {
@@ -94,18 +103,21 @@ export class Client {
   /** Queues a reply for this client. */
   reply(reply: Reply): void {
     if (this.closed) return
+    // Nothing to send (a module command that blocked without writing anything).
+    if (reply instanceof RawReply && reply.bytes === "") return
     if (this.replies !== null) {
       this.replies.push(reply)
       return
     }
+    // A client with output already waiting is already marked for this tick's flush.
+    if (this.output.length === 0) this.server.markPendingWrite(this)
     this.output += encodeReply(reply, this.resp)
-    this.server.markPendingWrite(this)
   }
 
   /** Queues bytes already encoded for this client's protocol. */
   replyRaw(bytes: string): void {
     if (this.closed || this.replies !== null) return
+    if (this.output.length === 0) this.server.markPendingWrite(this)
     this.output += bytes
-    this.server.markPendingWrite(this)
   }
 }
