@@ -93,6 +93,13 @@ const applyLimits: ConfigApply = (server) => {
   return undefined
 }
 
+/** Only normal clients exist here (no replicas; pub/sub clients count as normal for now). */
+const applyOutputLimits: ConfigApply = (server) => {
+  const { hard, soft, softSeconds } = server.config.get<OutputBufferLimits>("client-output-buffer-limit").normal
+  server.outputBufferLimit = { hard, soft, softSeconds }
+  return undefined
+}
+
 const applyLatencyTracking: ConfigApply = (server) => {
   server.stats.latencyTracking = server.config.get<boolean>("latency-tracking")
   return undefined
@@ -410,6 +417,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
         outputLimits = value
         return undefined
       },
+      apply: applyOutputLimits,
       rewrite: (limits: OutputBufferLimits) =>
         (["normal", "replica", "pubsub"] as const).map((cls) => {
           const l = limits[cls]

@@ -34,19 +34,27 @@ export class Dispatcher {
   processInput(client: Client): void {
     // Valkey sets last_interaction once per read, from its cached clock.
     client.lastInteraction = this.server.now()
+    // Valkey checks the query buffer right after the read, before running what it holds.
+    if (this.queryBufferTooBig(client)) return
     this.clockMark = performance.now()
     try {
       this.runRequests(client)
     } finally {
       this.clockMark = 0
     }
+    this.queryBufferTooBig(client)
+  }
+
+  /** Closes the client if its query buffer passed the limit (Valkey's `client-query-buffer-limit`). */
+  private queryBufferTooBig(client: Client): boolean {
     // Valkey caps an unauthenticated client's query buffer at 1 MB whatever the configured limit.
     const limit = client.authenticated ? this.server.limits.clientQueryBufferLimit : 1024 * 1024
-    if (client.parser.pendingBytes > limit) {
-      this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
-      // Through closeClient, so the connection is really closed at the end of the tick.
-      this.server.closeClient(client, true)
-    }
+    if (client.closed || client.parser.pendingBytes <= limit) return false
+    this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
+    this.server.stats.clientQbufLimitDisconnections++
+    // Through closeClient, so the connection is really closed at the end of the tick.
+    this.server.closeClient(client, true)
+    return true
   }
 
   private runRequests(client: Client): void {

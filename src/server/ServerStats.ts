@@ -21,6 +21,10 @@ export class ServerStats {
   netInputBytes = 0
   netOutputBytes = 0
   totalErrorReplies = 0
+  /** INFO `client_query_buffer_limit_disconnections`. */
+  clientQbufLimitDisconnections = 0
+  /** INFO `client_output_buffer_limit_disconnections`. */
+  clientObufLimitDisconnections = 0
   readonly commands = new Map<string, CommandStat>()
   readonly errors = new Map<string, number>()
   /** `latency-tracking`: record per-command latency histograms. */
@@ -70,6 +74,8 @@ export class ServerStats {
     this.netInputBytes = 0
     this.netOutputBytes = 0
     this.totalErrorReplies = 0
+    this.clientQbufLimitDisconnections = 0
+    this.clientObufLimitDisconnections = 0
     this.commands.clear()
     this.errors.clear()
     this.errorsEnabled = true
