@@ -34,22 +34,23 @@ export class Dispatcher {
   processInput(client: Client): void {
     // Valkey sets last_interaction once per read, from its cached clock.
     client.lastInteraction = this.server.now()
-    // Valkey checks the query buffer right after the read, before running what it holds.
-    if (this.queryBufferTooBig(client)) return
     this.clockMark = performance.now()
     try {
       this.runRequests(client)
     } finally {
       this.clockMark = 0
     }
-    this.queryBufferTooBig(client)
+    this.queryBufferTooBig(client, client.parser.pendingBytes)
   }
 
-  /** Closes the client if its query buffer passed the limit (Valkey's `client-query-buffer-limit`). */
-  private queryBufferTooBig(client: Client): boolean {
+  /**
+   * Closes the client if its query buffer (`pending` bytes) passed the limit (Valkey's
+   * `client-query-buffer-limit`).
+   */
+  private queryBufferTooBig(client: Client, pending: number): boolean {
     // Valkey caps an unauthenticated client's query buffer at 1 MB whatever the configured limit.
     const limit = client.authenticated ? this.server.limits.clientQueryBufferLimit : 1024 * 1024
-    if (client.closed || client.parser.pendingBytes <= limit) return false
+    if (client.closed || pending <= limit) return false
     this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
     this.server.stats.clientQbufLimitDisconnections++
     // Through closeClient, so the connection is really closed at the end of the tick.
@@ -60,6 +61,9 @@ export class Dispatcher {
   private runRequests(client: Client): void {
     while (!client.closed && !client.closeAfterReply && !client.isBlocked) {
       let argv: Array<string> | undefined
+      // Valkey checks the query buffer right after the read, before running what it holds: a
+      // request that made the buffer pass the limit is not run (parse errors still come first).
+      const pending = client.parser.pendingBytes
       try {
         argv = client.parser.next()
       } catch (e) {
@@ -71,6 +75,7 @@ export class Dispatcher {
         return
       }
       if (argv === undefined) break
+      if (this.queryBufferTooBig(client, pending)) return
       this.processCommand(client, argv)
     }
   }
