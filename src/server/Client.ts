@@ -56,6 +56,8 @@ export class Client {
   output = ""
   /** In-process clients collect reply values here instead of bytes. */
   readonly replies: Array<Reply> | null
+  /** In-process clients: called at the end of a tick that added to `replies` (the embedding API). */
+  onReplies: (() => void) | null = null
   readonly parser: RespParser
   /** Set on a command that must run again later (blocked pipelines resume from here). */
   pendingArgv: Array<string> | null = null
@@ -89,6 +91,7 @@ export class Client {
     if (this.closed) return
     if (this.replies !== null) {
       this.replies.push(reply)
+      this.server.markPendingWrite(this)
       return
     }
     this.output += encodeReply(reply, this.resp)

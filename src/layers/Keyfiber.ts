@@ -1,0 +1,130 @@
+import { Context, Data, Effect, Layer, type Scope } from "effect"
+import type { Reply } from "../protocol/Reply.js"
+import { ClientClosedError, type CommandArg, InProcessClient } from "../server/InProcessClient.js"
+import type { ListenError } from "../server/Listener.js"
+import type { Server } from "../server/Server.js"
+import { ServerCore, type ServerCoreOptions } from "./ServerCore.js"
+import { TcpListener } from "./TcpListener.js"
+
+/** A module to load at start, as `loadmodule <path> <args...>` would. */
+export interface ModuleToLoad {
+  /** A module file (TypeScript or JavaScript) whose default export is a module definition. */
+  readonly path: string
+  /** The module's arguments, as on a `loadmodule` line. */
+  readonly args?: ReadonlyArray<string>
+}
+
+export interface KeyfiberOptions extends ServerCoreOptions {
+  /** TCP port; 0 (the default) takes any free port. The bound port is in the service. */
+  readonly port?: number
+  /** Address to bind; default `127.0.0.1`. */
+  readonly host?: string
+  /** Config file text, in Valkey's config file grammar. Options given here win over it. */
+  readonly config?: string
+  /** A config file to read at start (and for CONFIG REWRITE to write back). */
+  readonly configFile?: string
+  /** Modules to load at start, in order, after the config file's `loadmodule` lines. */
+  readonly modules?: ReadonlyArray<ModuleToLoad>
+}
+
+/** The embedded server could not start with the options given. */
+export class KeyfiberOptionError extends Data.TaggedError("KeyfiberOptionError")<{
+  readonly option: string
+  readonly reason: string
+}> {
+  get message(): string {
+    return `keyfiber option '${this.option}': ${this.reason}`
+  }
+}
+
+/** A running keyfiber: where it listens, and an in-process way to run commands on it. */
+export interface KeyfiberService {
+  /** The address the listener bound (the real port when `port` was 0). */
+  readonly host: string
+  readonly port: number
+  /** `redis://host:port`, for clients that take a URL. */
+  readonly url: string
+  /** The server state (keyspace, clients, stats): for tests and tools, not a stable API. */
+  readonly server: Server
+  /**
+   * Runs one command on a fresh in-process client (like a new connection per call) through the
+   * same dispatcher as network clients. Completes with the reply; a blocking command completes
+   * when it is served or times out (by the server's clock), and interrupting the run disconnects
+   * its client. Fails with `ClientClosedError` when the server has stopped.
+   */
+  readonly run: (...args: ReadonlyArray<CommandArg>) => Effect.Effect<Reply, ClientClosedError>
+  /**
+   * A dedicated in-process client for the scope: state (SELECT, MULTI, CLIENT SETNAME) persists
+   * across its runs, which are answered in order like a pipelined connection.
+   */
+  readonly connect: Effect.Effect<InProcessClient, never, Scope.Scope>
+}
+
+const makeService = Effect.fnUntraced(function* (address: { host: string; port: number }) {
+  const server = yield* ServerCore
+  let stopped = false
+  const clients = new Set<InProcessClient>()
+  const open = (): InProcessClient => {
+    const client = InProcessClient.open(server)
+    clients.add(client)
+    return client
+  }
+  const close = (client: InProcessClient): void => {
+    clients.delete(client)
+    client.close()
+  }
+  // A client freed by the server (CLIENT KILL, QUIT, stopping) fails the runs still waiting on it.
+  server.disconnectHooks.push((client) => {
+    if (client.socket === null) client.onReplies?.()
+  })
+  yield* Effect.addFinalizer(() =>
+    Effect.sync(() => {
+      stopped = true
+      for (const client of clients) client.close()
+      clients.clear()
+    })
+  )
+  const host = address.host.includes(":") ? `[${address.host}]` : address.host
+  const service: KeyfiberService = {
+    host: address.host,
+    port: address.port,
+    url: `redis://${host}:${address.port}`,
+    server,
+    run: (...args) =>
+      Effect.suspend(() => {
+        if (stopped) return Effect.fail(new ClientClosedError({ clientId: 0 }))
+        const client = open()
+        return Effect.ensuring(
+          client.run(...args),
+          Effect.sync(() => close(client))
+        )
+      }),
+    connect: Effect.acquireRelease(
+      Effect.sync(() => open()),
+      (client) => Effect.sync(() => close(client))
+    )
+  }
+  return service
+})
+
+/**
+ * keyfiber embedded in an Effect app: the server listens while the layer's scope is open, and
+ * stops, clients and all, when it closes. Time comes from the `Clock` of the environment the
+ * layer is built in, so under `TestClock` TTLs, the active expiry cycle and blocking timeouts move
+ * only when the test adjusts the clock, while real clients keep working over the socket.
+ */
+export class Keyfiber extends Context.Tag("keyfiber/Keyfiber")<Keyfiber, KeyfiberService>() {
+  static readonly layer = (options: KeyfiberOptions = {}): Layer.Layer<Keyfiber, ListenError | KeyfiberOptionError> => {
+    // TODO(config): wire `config`/`configFile` to the config system when it lands on main.
+    // TODO(modules): wire `modules` to the module loader when it lands on main.
+    const unsupported =
+      options.config !== undefined ? "config" : options.configFile !== undefined ? "configFile" : options.modules?.length ? "modules" : undefined
+    if (unsupported !== undefined) {
+      return Layer.fail(new KeyfiberOptionError({ option: unsupported, reason: "not available in this build yet" }))
+    }
+    const core = ServerCore.layer(options)
+    const listener = TcpListener.layer({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" })
+    const service = Layer.scoped(Keyfiber, Effect.flatMap(TcpListener, makeService))
+    return service.pipe(Layer.provide(listener), Layer.provide(core))
+  }
+}
