@@ -1,0 +1,75 @@
+// The examples of docs/embedding.md, as they are written there (imports from "keyfiber" become
+// "../src/index.js"). Keep the two in step.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, TestClock } from "effect"
+import { createClient } from "redis"
+import { afterAll, beforeAll, expect, test } from "vitest"
+import { Keyfiber, type RunningKeyfiber, start } from "../src/index.js"
+
+/** SET's PX option arrives with the strings branch; until then the TTL examples are pending. */
+const setPxWorks = await (async () => {
+  const probe = await start({ testClock: true })
+  try {
+    await probe.run("SET", "probe", "v", "PX", 1000)
+    await probe.advance(1000)
+    return (await probe.run("GET", "probe")) === null
+  } finally {
+    await probe.close()
+  }
+})()
+const PENDING_SET_PX = "needs SET ... PX (strings-keys branch, not on main yet)"
+
+describe("Run as a server", () => {
+  it.live("Layer.launch keeps the server up until interrupted", () =>
+    Effect.gen(function* () {
+      // The doc runs this with NodeRuntime.runMain, which owns the process; here a fiber stands in.
+      const fiber = yield* Effect.fork(Layer.launch(Keyfiber.layer({ port: 0 })))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(fiber)
+    }))
+})
+
+describe("Embed the Layer in an Effect app", () => {
+  test("program", async () => {
+    const program = Effect.gen(function* () {
+      const kf = yield* Keyfiber
+      yield* kf.run("SET", "greeting", "hello")
+      const greeting = yield* kf.run("GET", "greeting") // "hello"
+      return { url: kf.url, greeting } // any client can connect to kf.url meanwhile
+    })
+
+    const result = await Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Keyfiber.layer())))
+    expect(result.greeting).toBe("hello")
+    expect(result.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/)
+  })
+})
+
+describe("Test with TestClock", () => {
+  it.scoped.skipIf(!setPxWorks)(`a session expires when the clock moves, not before${setPxWorks ? "" : ` (${PENDING_SET_PX})`}`, () =>
+    Effect.gen(function* () {
+      const kf = yield* Keyfiber
+      yield* kf.run("SET", "session", "abc", "PX", 1000)
+      yield* TestClock.adjust("999 millis")
+      assert.strictEqual(yield* kf.run("GET", "session"), "abc")
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(yield* kf.run("GET", "session"), null)
+    }).pipe(Effect.provide(Keyfiber.layer())))
+
+  describe("with the Promise facade", () => {
+    let kf: RunningKeyfiber
+    beforeAll(async () => {
+      kf = await start({ testClock: true })
+    })
+    afterAll(() => kf.close())
+
+    test.skipIf(!setPxWorks)(`a session expires when the clock moves${setPxWorks ? "" : ` (${PENDING_SET_PX})`}`, async () => {
+      const client = createClient({ url: kf.url })
+      await client.connect()
+      await client.set("session", "abc", { PX: 1000 })
+      await kf.advance(1000)
+      expect(await client.get("session")).toBe(null)
+      expect(await kf.run("EXISTS", "session")).toBe(0) // in-process, replies as JS values
+      client.destroy()
+    })
+  })
+})
