@@ -119,7 +119,7 @@ describe("Keyfiber layer", () => {
           const redisClosed = new Promise<void>((resolve) => redis.once("end", () => resolve()))
           // A run that is still waiting when the server stops fails instead of hanging.
           const client = yield* kf.connect
-          if (!hasBlocking) client.client.blocked = {} // stand-in for BLPOP: the next run waits in the queue
+          if (!hasBlocking) (client.client as { blocked: unknown }).blocked = {} // stand-in for BLPOP: the next run waits in the queue
           const pending = yield* Effect.fork(hasBlocking ? client.run("BLPOP", "k", 0) : client.run("PING"))
           if (hasBlocking) yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
           return { port: kf.port, pending, redisClosed }
@@ -192,6 +192,21 @@ describe("Keyfiber layer with blocking commands", () => {
         yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
         yield* Fiber.interrupt(abandoned)
         assert.strictEqual(kf.server.blockedClients, 0)
+      })
+    ))
+})
+
+describe("Keyfiber layer with blocking commands, live clock", () => {
+  it.live.skipIf(!hasBlocking)(`BLPOP times out by real time and is served by a push (${hasBlocking ? "" : PENDING_BLOCKING})`, () =>
+    withKeyfiber(
+      Effect.gen(function* () {
+        const kf = yield* Keyfiber
+        const redis = yield* ioredis(kf.port)
+        assert.strictEqual(yield* Effect.promise(() => redis.blpop("k", 0.05)), null)
+        const served = yield* Effect.fork(kf.run("BLPOP", "k", 10))
+        yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
+        assert.strictEqual(yield* Effect.promise(() => redis.rpush("k", "a")), 1)
+        assert.deepStrictEqual(yield* Fiber.join(served), ["k", "a"])
       })
     ))
 })
