@@ -1,4 +1,4 @@
-import { Cause, Duration, Exit, Layer, ManagedRuntime, TestClock, TestContext } from "effect"
+import { Cause, Duration, Exit, Layer, Logger, ManagedRuntime, TestClock, TestContext } from "effect"
 import { Keyfiber, type KeyfiberOptions } from "./layers/Keyfiber.js"
 import {
   BigNumberReply,
@@ -95,8 +95,10 @@ export const replyToValue = (reply: Reply): ReplyValue => {
  * ```
  */
 export const start = async (options: StartOptions = {}): Promise<RunningKeyfiber> => {
+  // As in @effect/vitest: without the default logger, TestClock's "not advancing" warning (the
+  // expiry cycle always sleeps) stays quiet; the server logs through its own `log` option.
   const layer = options.testClock
-    ? Keyfiber.layer(options).pipe(Layer.provideMerge(TestContext.TestContext))
+    ? Keyfiber.layer(options).pipe(Layer.provideMerge(TestContext.TestContext), Layer.provide(Logger.remove(Logger.defaultLogger)))
     : Keyfiber.layer(options)
   const runtime = ManagedRuntime.make(layer)
   const exit = await runtime.runPromiseExit(Keyfiber)
