@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Exit, Fiber, TestClock } from "effect"
 import { Redis } from "ioredis"
 import * as net from "node:net"
@@ -144,6 +144,20 @@ describe("Keyfiber layer", () => {
       const exit = yield* Effect.exit(withKeyfiber(Effect.void, { config: "port 0\n" }))
       if (Exit.isSuccess(exit)) return // the config system has been wired
       assert.deepStrictEqual(exit, Exit.fail(new KeyfiberOptionError({ option: "config", reason: "not available in this build yet" })) as typeof exit)
+    }))
+})
+
+// One server for a block of tests: the layer is built in the same test environment as the tests,
+// so `TestClock.adjust` in a test moves the server's clock.
+layer(Keyfiber.layer())("Keyfiber layer shared by @effect/vitest's layer()", (it) => {
+  it.effect("the tests' TestClock is the server's clock", () =>
+    Effect.gen(function* () {
+      const kf = yield* Keyfiber
+      const start = kf.server.now()
+      kf.server.keyspace.add(0, "shared", "v", start + 500)
+      yield* TestClock.adjust("500 millis")
+      assert.strictEqual(kf.server.now(), start + 500)
+      assert.strictEqual(yield* kf.run("GET", "shared"), null)
     }))
 })
 
