@@ -16,4 +16,12 @@ const log = makeLogger(() => "notice")
 
 const MainLive = TcpListener.layer({ port, host }).pipe(Layer.provideMerge(ServerCore.layer({ log })))
 
-NodeRuntime.runMain(Layer.launch(MainLive).pipe(Effect.asVoid))
+// Runs until SHUTDOWN (or a signal): closing the scope closes the listener and every client.
+const untilShutdown = Effect.gen(function* () {
+  const server = yield* ServerCore
+  yield* Effect.async<void>((resume) => {
+    server.shutdownHandler = () => resume(Effect.void)
+  })
+})
+
+NodeRuntime.runMain(untilShutdown.pipe(Effect.provide(MainLive)))

@@ -1,11 +1,21 @@
 import type { CommandSpec } from "./CommandSpec.js"
+import { clientUnblockCommands } from "./clientUnblock.js"
 import { connectionCommands } from "./connection.js"
+import { infoCommands } from "./info.js"
 import { keyCommands } from "./keys.js"
+import { listCommands } from "./lists.js"
+import { serverCommands } from "./server.js"
 import { stringCommands } from "./strings.js"
+import { transactionCommands } from "./transactions.js"
 
 /** Every built-in command family. Add a family here once; the server registers them all. */
 export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...connectionCommands,
   ...stringCommands,
-  ...keyCommands
+  ...keyCommands,
+  ...listCommands,
+  ...transactionCommands,
+  ...serverCommands,
+  ...infoCommands,
+  ...clientUnblockCommands
 ]

@@ -2,23 +2,55 @@ import { Database, type Entry } from "./Database.js"
 import type { Value } from "./Value.js"
 
 /**
- * Who hears about key changes. The server wires these once: WATCH (`keyModified`), blocking
- * (`keyCreated` marks a key ready, like Valkey's `signalKeyAsReady` in `dbAdd`), and
- * `keyDeleted` (module blocks with UNBLOCK_DELETED).
+ * Who hears about key changes: WATCH (`keyModified`, `databaseReplaced`), blocking (`keyCreated`
+ * marks a key ready, like Valkey's `signalKeyAsReady` in `dbAdd`), and `keyDeleted` (module blocks
+ * with UNBLOCK_DELETED). Several listeners subscribe with `Keyspace.listen`.
  */
 export interface KeyspaceEvents {
   keyModified(db: number, key: string): void
   keyCreated(db: number, key: string, value: Value): void
   keyDeleted(db: number, key: string): void
-  /** A whole database was emptied (FLUSHDB/FLUSHALL) or swapped (SWAPDB). */
-  databaseReplaced(db: number): void
+  /**
+   * A whole database was emptied (FLUSHDB/FLUSHALL) or swapped (SWAPDB). Fired after the change;
+   * `previous` holds the contents `db` had before it (after SWAPDB, the other index holds it).
+   */
+  databaseReplaced(db: number, previous: Database): void
+}
+
+const EVENT_NAMES = ["keyModified", "keyCreated", "keyDeleted", "databaseReplaced"] as const
+
+type Handler = (a: any, b: any, c: any) => void
+
+const noop = (..._args: Array<unknown>): void => {}
+
+/**
+ * `first` then `second` for every event. Built once per subscription, so a write costs a call or
+ * two and never an allocation.
+ */
+const composeEvents = (first: KeyspaceEvents, second: Partial<KeyspaceEvents>, isActive: () => boolean): KeyspaceEvents => {
+  const out: Record<string, Handler> = {}
+  for (const name of EVENT_NAMES) {
+    const before = (first[name] === noop ? noop : first[name].bind(first)) as Handler
+    const handler = second[name]?.bind(second) as Handler | undefined
+    if (handler === undefined) out[name] = before
+    else if (before === noop)
+      out[name] = (a, b, c) => {
+        if (isActive()) handler(a, b, c)
+      }
+    else
+      out[name] = (a, b, c) => {
+        before(a, b, c)
+        if (isActive()) handler(a, b, c)
+      }
+  }
+  return out as unknown as KeyspaceEvents
 }
 
 const noEvents: KeyspaceEvents = {
-  keyModified: () => {},
-  keyCreated: () => {},
-  keyDeleted: () => {},
-  databaseReplaced: () => {}
+  keyModified: noop,
+  keyCreated: noop,
+  keyDeleted: noop,
+  databaseReplaced: noop
 }
 
 export interface KeyspaceStats {
@@ -35,7 +67,10 @@ export interface KeyspaceStats {
  */
 export class Keyspace {
   readonly dbs: Array<Database>
+  /** Every subscriber's handlers, composed (see `listen`). */
   events: KeyspaceEvents = noEvents
+  /** `DEBUG SET-ACTIVE-EXPIRE 0` turns the active expiry cycle off (keys still expire lazily). */
+  activeExpire = true
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0 }
 
   constructor(
@@ -43,6 +78,18 @@ export class Keyspace {
     readonly now: () => number
   ) {
     this.dbs = Array.from({ length: databases }, (_, i) => new Database(i))
+  }
+
+  /**
+   * Adds a listener after those already subscribed (also after handlers composed by assigning
+   * `events`); returns the unsubscribe function.
+   */
+  listen(listener: Partial<KeyspaceEvents>): () => void {
+    let active = true
+    this.events = composeEvents(this.events, listener, () => active)
+    return () => {
+      active = false
+    }
   }
 
   /** The live entry for `key`, deleting it first if its TTL has passed. */
@@ -124,11 +171,12 @@ export class Keyspace {
     this.events.keyModified(db, entry.key)
   }
 
+  /** Empties `db` (a fresh Database replaces it, so listeners can still read what it held). */
   flushDb(db: number): number {
-    const removed = this.dbs[db].size
-    this.dbs[db].clear()
-    this.events.databaseReplaced(db)
-    return removed
+    const previous = this.dbs[db]
+    this.dbs[db] = new Database(db)
+    this.events.databaseReplaced(db, previous)
+    return previous.size
   }
 
   flushAll(): void {
@@ -141,8 +189,8 @@ export class Keyspace {
     this.dbs[b] = first
     this.dbs[a].id = a
     this.dbs[b].id = b
-    this.events.databaseReplaced(a)
-    this.events.databaseReplaced(b)
+    this.events.databaseReplaced(a, this.dbs[b])
+    this.events.databaseReplaced(b, this.dbs[a])
   }
 
   /** Removes an expired entry (lazy or active expiry). */
@@ -158,6 +206,7 @@ export class Keyspace {
    * repeating while more than a quarter of a sample was expired, within `maxSamples` per call.
    */
   activeExpireCycle(maxSamples = 2000): number {
+    if (!this.activeExpire) return 0
     const now = this.now()
     let expired = 0
     let budget = maxSamples

@@ -1,4 +1,6 @@
 import { Context, Duration, Effect, Layer, Schedule } from "effect"
+import { BlockingEngine } from "../blocking/BlockingEngine.js"
+import { timeoutTimer } from "../blocking/TimeoutTimer.js"
 import { builtinCommands } from "../commands/index.js"
 import { type LogLevel, Server, type ServerLimits } from "../server/Server.js"
 
@@ -23,6 +25,9 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
         log: options.log
       })
       server.commands.registerAll(builtinCommands)
+      const blocking = new BlockingEngine(server)
+      blocking.install()
+      yield* Effect.forkScoped(timeoutTimer(blocking))
       yield* Effect.sync(() => {
         server.keyspace.activeExpireCycle()
         server.endOfTick()

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net"
+import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { RespParser } from "../protocol/RespParser.js"
 import type { Reply } from "../protocol/Reply.js"
@@ -48,7 +49,7 @@ export class Client {
   noEvict = false
   noTouch = false
   /** The blocking engine's record while this client is blocked (see `blocking/`). */
-  blocked: unknown = null
+  blocked: BlockedClient | null = null
   /** Close the connection once the pending output is written (QUIT, protocol errors, KILL). */
   closeAfterReply = false
   closed = false

@@ -50,16 +50,22 @@ export class Dispatcher {
   processCommand(client: Client, argv: Array<string>): void {
     const server = this.server
     client.lastInteraction = server.now()
-    const found = this.lookup(argv)
+    const found = this.find(argv)
     if (typeof found === "string") return this.reject(client, found, undefined)
     const spec = found
+    const arityError = this.checkArity(spec, argv)
+    // Valkey counts an arity error as a rejected call of the command.
+    if (arityError !== undefined) return this.reject(client, arityError, spec)
     client.lastCommand = spec.fullName
     for (const admission of this.admissions) {
       const denied = admission(client, spec, argv)
       if (denied !== undefined) return this.reject(client, denied, spec)
     }
-    if (client.multi !== null && !MULTI_CONTROL.has(spec.name)) {
+    if (client.multi !== null) {
+      // Valkey 8 flags MULTI and WATCH no_multi too, so nesting them aborts the transaction.
       if (spec.flags.includes("no_multi")) return this.reject(client, "ERR Command not allowed inside a transaction", spec)
+    }
+    if (client.multi !== null && !MULTI_CONTROL.has(spec.name)) {
       client.multi.queue.push({ spec, argv })
       client.reply(QUEUED)
       return
@@ -119,6 +125,12 @@ export class Dispatcher {
 
   /** The command for `argv`, or Valkey's error text for an unknown command or wrong arity. */
   lookup(argv: Array<string>): CommandSpec | string {
+    const spec = this.find(argv)
+    return typeof spec === "string" ? spec : (this.checkArity(spec, argv) ?? spec)
+  }
+
+  /** The command (or subcommand) for `argv`, or the unknown command/subcommand error text. */
+  find(argv: Array<string>): CommandSpec | string {
     let spec = this.server.commands.lookup(argv[0])
     if (spec === undefined) {
       let args = ""
@@ -132,10 +144,15 @@ export class Dispatcher {
       }
       spec = sub
     }
+    return spec
+  }
+
+  /** Valkey's arity error text, or undefined when `argv` has a valid number of arguments. */
+  checkArity(spec: CommandSpec, argv: Array<string>): string | undefined {
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
       return `ERR wrong number of arguments for '${spec.fullName}' command`
     }
-    return spec
+    return undefined
   }
 
   /** Valkey's `rejectCommand`: the error reply, and inside MULTI the transaction is aborted. */

@@ -1,10 +1,13 @@
+import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { CommandTable } from "../commands/CommandTable.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
 import { Client } from "./Client.js"
 import { Dispatcher } from "./Dispatcher.js"
+import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { ServerStats } from "./ServerStats.js"
+import { WatchedKeys } from "./WatchedKeys.js"
 
 /** Limits read on the hot path; the config system keeps them current. */
 export interface ServerLimits {
@@ -31,6 +34,13 @@ export interface Blocker {
   serveReadyKeys(): void
   /** The client is going away: drop its blocked state without replying. */
   disconnect(client: Client): void
+  /** `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: whether the client was unblocked. */
+  clientUnblock(id: number, error: boolean): boolean
+  /** INFO clients counters. */
+  readonly blockedClients: number
+  readonly clientsInTimeoutTable: number
+  readonly totalBlockingKeys: number
+  readonly totalBlockingKeysOnNoKey: number
 }
 
 /**
@@ -47,7 +57,12 @@ export class Server {
   readonly log: (level: LogLevel, message: string) => void
   readonly startedAt: number
   readonly dispatcher: Dispatcher
-  blocker: Blocker | null = null
+  /** WATCH registry (MULTI/EXEC optimistic locking). */
+  readonly watchedKeys: WatchedKeys
+  /** INFO `instantaneous_*` rates. */
+  readonly metrics = new InstantaneousMetrics()
+  /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
+  blocker: BlockingEngine | null = null
   /** Work for the end of each tick, in order (module unblocks, resuming unblocked clients). */
   readonly endOfTickHooks: Array<() => void> = []
   /** Called when a client goes away (WATCH, blocking, modules clean up). */
@@ -71,6 +86,20 @@ export class Server {
     this.log = options.log ?? (() => {})
     this.startedAt = this.now()
     this.dispatcher = new Dispatcher(this)
+    this.watchedKeys = new WatchedKeys(this.keyspace)
+    this.disconnectHooks.push((client) => this.watchedKeys.unwatchAll(client))
+    this.endOfTickHooks.push(() =>
+      this.metrics.maybeSample(this.now(), this.stats.totalCommands, this.stats.netInputBytes, this.stats.netOutputBytes)
+    )
+  }
+
+  /** CONFIG RESETSTAT: zero the INFO counters (Valkey's `resetServerStats`). */
+  resetStats(): void {
+    this.stats.reset()
+    this.keyspace.stats.hits = 0
+    this.keyspace.stats.misses = 0
+    this.keyspace.stats.expiredKeys = 0
+    this.metrics.reset()
   }
 
   createClient(socket: Client["socket"], addr: string, laddr: string): Client {
@@ -149,9 +178,8 @@ export class Server {
     return out
   }
 
+  /** INFO `blocked_clients` (a counter kept by the blocking engine). */
   get blockedClients(): number {
-    let n = 0
-    for (const c of this.clients.values()) if (c.isBlocked) n++
-    return n
+    return this.blocker?.blockedClients ?? 0
   }
 }

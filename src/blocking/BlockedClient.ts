@@ -1,0 +1,101 @@
+import { Deferred, Exit, FiberId } from "effect"
+import type { Client } from "../server/Client.js"
+
+/**
+ * How a block ended. Exactly one of these is ever assigned to a record (the first wins):
+ * - `Served`: a ready key served it (native: its command re-ran and replied), or a module
+ *   unblocked it;
+ * - `TimedOut`: its deadline passed;
+ * - `UnblockedTimeout` / `UnblockedError`: `CLIENT UNBLOCK id [TIMEOUT|ERROR]`;
+ * - `Aborted`: its owner gave up (module `AbortBlock`);
+ * - `Disconnected`: the client went away (close, CLIENT KILL, SHUTDOWN).
+ */
+export type BlockOutcome =
+  | { readonly _tag: "Served" }
+  | { readonly _tag: "TimedOut" }
+  | { readonly _tag: "UnblockedTimeout" }
+  | { readonly _tag: "UnblockedError" }
+  | { readonly _tag: "Aborted" }
+  | { readonly _tag: "Disconnected" }
+
+/** Shared outcome values, so completing a block allocates nothing. */
+export const BlockOutcome = {
+  Served: { _tag: "Served" } as BlockOutcome,
+  TimedOut: { _tag: "TimedOut" } as BlockOutcome,
+  UnblockedTimeout: { _tag: "UnblockedTimeout" } as BlockOutcome,
+  UnblockedError: { _tag: "UnblockedError" } as BlockOutcome,
+  Aborted: { _tag: "Aborted" } as BlockOutcome,
+  Disconnected: { _tag: "Disconnected" } as BlockOutcome
+} as const
+
+/** The error a client gets from `CLIENT UNBLOCK id ERROR`. */
+export const UNBLOCKED_ERROR = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+
+/**
+ * What the owner of a block (a native command, a module) decides. Every callback runs
+ * synchronously in the executor.
+ */
+export interface BlockHandler {
+  /**
+   * `CLIENT UNBLOCK` may end this block (V90 rule: native key blocks always; module blocks only
+   * with a timeout callback). When false, CLIENT UNBLOCK replies `:0`.
+   */
+  readonly mayTimeout: boolean
+  /**
+   * One of the record's keys was signalled ready (see §3.3). Called while the record is still
+   * blocked; return true when the client was served (the engine then completes the record with
+   * `Served`), false to keep waiting. To wait again at the tail of the queues (Valkey's
+   * re-execution that blocks again) call `engine.requeue(record)` before returning false.
+   * Absent: key readiness is ignored (a non-keyed module block).
+   */
+  readonly keyReady?: (record: BlockedClient, key: string) => boolean
+  /**
+   * Runs exactly once, after the engine has unblocked the client (left every key queue and the
+   * deadline index, counters updated), with the winning outcome. Write the timeout reply here for
+   * `TimedOut`/`UnblockedTimeout`; for `UnblockedError` the engine has already written the
+   * `-UNBLOCKED` error. For `Disconnected` the client is closed and replies are dropped.
+   */
+  readonly completed: (record: BlockedClient, outcome: BlockOutcome) => void
+}
+
+/**
+ * One blocked client (Valkey's `client->bstate`): the client, the database and keys it waits on,
+ * its deadline, and an outcome `Deferred` completed exactly once. The engine completes it
+ * synchronously with `Deferred.unsafeDone`; code outside the executor (a module's Effect) can
+ * `Deferred.await(record.outcome)`.
+ */
+export class BlockedClient {
+  /** Completed exactly once with how the block ended. */
+  readonly outcome: Deferred.Deferred<BlockOutcome> = Deferred.unsafeMake<BlockOutcome>(FiberId.none)
+  /** The synchronous mirror of `outcome` (undefined while blocked). */
+  result: BlockOutcome | undefined = undefined
+  /** Position in the deadline index (-1 when not in it). */
+  heapIndex = -1
+
+  constructor(
+    readonly client: Client,
+    /** The database of the keys (the client's db when it blocked). */
+    readonly db: number,
+    /** De-duplicated keys; empty for a block that waits on no key (module `BlockClient`). */
+    readonly keys: ReadonlyArray<string>,
+    /** Absolute ms on the server clock; 0 = no deadline. Kept across re-blocks. */
+    readonly deadline: number,
+    readonly handler: BlockHandler,
+    /** Serve even when a ready key no longer exists (module `UNBLOCK_DELETED`). */
+    readonly unblockOnNoKey: boolean,
+    /** Owner data: the native command and argv, or a module's private data. */
+    public data: unknown
+  ) {}
+
+  get isDone(): boolean {
+    return this.result !== undefined
+  }
+
+  /** Assigns the outcome if none was assigned yet; true when this call won. */
+  settle(outcome: BlockOutcome): boolean {
+    if (this.result !== undefined) return false
+    this.result = outcome
+    Deferred.unsafeDone(this.outcome, Exit.succeed(outcome))
+    return true
+  }
+}

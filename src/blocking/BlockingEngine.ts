@@ -1,0 +1,301 @@
+import type { CommandSpec } from "../commands/CommandSpec.js"
+import { ErrorReply } from "../protocol/Reply.js"
+import type { Client } from "../server/Client.js"
+import type { Blocker, Server } from "../server/Server.js"
+import { BlockedClient, type BlockHandler, BlockOutcome, UNBLOCKED_ERROR } from "./BlockedClient.js"
+import { BlockedClients } from "./BlockedClients.js"
+import type { BlockRequest } from "./BlockRequest.js"
+import { commandBlockHandler, CommandBlock } from "./CommandBlock.js"
+import { DeadlineIndex } from "./DeadlineIndex.js"
+import { ReadyKeys } from "./ReadyKeys.js"
+
+/** How to block a client through `BlockingEngine.blockClient`. */
+export interface BlockOptions {
+  /** Keys to wait on (de-duplicated by the engine); none for a block that only a callback ends. */
+  readonly keys?: ReadonlyArray<string>
+  /** The database of `keys`; defaults to the client's. */
+  readonly db?: number
+  /** Absolute ms on the server clock (`server.now()`); 0 = no deadline. */
+  readonly deadline: number
+  readonly handler: BlockHandler
+  /** Also serve when a waited key is deleted (module `VALKEYMODULE_BLOCK_UNBLOCK_DELETED`). */
+  readonly unblockOnNoKey?: boolean
+  /** Owner data, kept on the record (`record.data`). */
+  readonly data?: unknown
+}
+
+/**
+ * The blocking engine (Valkey's blocked.c and timeout.c): one registry of blocked clients with
+ * per-key FIFO queues, one deadline index served by one timer fiber, and the ready-key serving
+ * pass run after each outermost command.
+ *
+ * Everything here is synchronous and runs in the executor. A block ends exactly once through
+ * `complete`: the record's outcome is settled (first caller wins, later calls return false), the
+ * client leaves every queue and the deadline index, the owner's `completed` callback runs, and the
+ * client's pipelined input resumes at the end of the tick (Valkey's `processUnblockedClients`).
+ *
+ * Module blocking uses the same records: `blockClient` with its own `BlockHandler` (keyed or not),
+ * `complete(record, BlockOutcome.Served | Aborted)` when the module unblocks it,
+ * `signalKeyAsReady` for keys it changes in place, and `beforeResume` for its end-of-tick drain.
+ */
+export class BlockingEngine implements Blocker {
+  readonly registry = new BlockedClients()
+  readonly deadlines = new DeadlineIndex()
+  readonly readyKeys = new ReadyKeys()
+  /**
+   * End-of-tick work that must run after ready keys are served and before unblocked clients
+   * resume their input (Valkey's `moduleHandleBlockedClients` slot in `blockedBeforeSleep`).
+   */
+  readonly beforeResume: Array<() => void> = []
+  /** Blocked clients (INFO `blocked_clients`). */
+  blockedClients = 0
+  private readonly nativeHandler: BlockHandler
+  private serving = false
+  private unblocked: Array<Client> = []
+  /** The deadline the timer sleeps until (Infinity: no deadline; -1: not sleeping). */
+  private armedFor = -1
+  private wake: (() => void) | null = null
+
+  constructor(readonly server: Server) {
+    this.nativeHandler = commandBlockHandler(this)
+  }
+
+  /** INFO `clients_in_timeout_table`. */
+  get clientsInTimeoutTable(): number {
+    return this.deadlines.size
+  }
+
+  /** INFO `total_blocking_keys`. */
+  get totalBlockingKeys(): number {
+    return this.registry.totalKeys
+  }
+
+  /** INFO `total_blocking_keys_on_nokey`. */
+  get totalBlockingKeysOnNoKey(): number {
+    return this.registry.totalKeysOnNoKey
+  }
+
+  // ---- blocking and completing -------------------------------------------------------------
+
+  /** Blocks `client` (which must not be blocked already) and returns its record. */
+  blockClient(client: Client, options: BlockOptions): BlockedClient {
+    if (client.blocked !== null) throw new Error(`client ${client.id} is already blocked`)
+    const keys = options.keys === undefined ? [] : dedupe(options.keys)
+    const record = new BlockedClient(
+      client,
+      options.db ?? client.db,
+      keys,
+      options.deadline,
+      options.handler,
+      options.unblockOnNoKey === true,
+      options.data
+    )
+    client.blocked = record
+    this.blockedClients++
+    if (keys.length > 0) this.registry.enqueue(record)
+    if (record.deadline !== 0) {
+      this.deadlines.add(record)
+      if (record.deadline < this.armedFor) this.rearm()
+    }
+    return record
+  }
+
+  /**
+   * Ends a block with `outcome` if it has not ended yet; returns whether this call won. Safe to call
+   * from any callback in the executor; never re-entrant on the same record.
+   */
+  complete(record: BlockedClient, outcome: BlockOutcome): boolean {
+    if (!record.settle(outcome)) return false
+    const client = record.client
+    this.registry.dequeue(record)
+    this.deadlines.remove(record)
+    this.blockedClients--
+    if (client.blocked === record) client.blocked = null
+    if (outcome === BlockOutcome.UnblockedError) {
+      client.reply(new ErrorReply(UNBLOCKED_ERROR))
+      this.server.stats.errorReply("UNBLOCKED")
+    }
+    try {
+      record.handler.completed(record, outcome)
+    } finally {
+      if (outcome !== BlockOutcome.Disconnected) this.unblocked.push(client)
+    }
+    return true
+  }
+
+  /**
+   * Puts a record that a `keyReady` callback took out of its queues back at their tails, still
+   * blocked and keeping its deadline (a re-run that blocks again).
+   */
+  requeue(record: BlockedClient): void {
+    if (record.isDone) return
+    record.client.blocked = record
+    if (record.keys.length > 0) this.registry.enqueue(record)
+  }
+
+  /** Takes a record out of its key queues for a re-run (`requeue` puts it back). */
+  leaveQueues(record: BlockedClient): void {
+    this.registry.dequeue(record)
+    if (record.client.blocked === record) record.client.blocked = null
+  }
+
+  // ---- the dispatcher's entry points (server `Blocker`) ------------------------------------
+
+  /** A native command returned a `BlockRequest`: park the client; it re-runs when a key is ready. */
+  block(client: Client, spec: CommandSpec, argv: Array<string>, request: BlockRequest): void {
+    this.blockClient(client, {
+      keys: request.keys,
+      deadline: request.deadline,
+      handler: this.nativeHandler,
+      data: new CommandBlock(spec, argv, request)
+    })
+  }
+
+  /** The client is going away: end its block at once without a reply. */
+  disconnect(client: Client): void {
+    const record = client.blocked
+    if (record !== null) this.complete(record, BlockOutcome.Disconnected)
+  }
+
+  /**
+   * `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: true when the client exists, is blocked and its block may
+   * time out (Valkey 9 rule); it then ends as a timeout or with the `-UNBLOCKED` error.
+   */
+  clientUnblock(id: number, error: boolean): boolean {
+    const record = this.server.clients.get(id)?.blocked
+    if (record === null || record === undefined || !record.handler.mayTimeout) return false
+    this.complete(record, error ? BlockOutcome.UnblockedError : BlockOutcome.UnblockedTimeout)
+    return true
+  }
+
+  // ---- ready keys ---------------------------------------------------------------------------
+
+  /** Marks (db, key) ready if someone waits on it (Valkey's `signalKeyAsReady`). */
+  signalKeyAsReady(db: number, key: string): void {
+    if (this.registry.hasWaiters(db, key)) this.readyKeys.add(db, key)
+  }
+
+  /** A waited key was deleted: ready only for waiters that want to hear about it. */
+  signalDeletedKeyAsReady(db: number, key: string): void {
+    const waiters = this.registry.waiters(db, key)
+    if (waiters !== undefined && waiters.noKey > 0) this.readyKeys.add(db, key)
+  }
+
+  /**
+   * A database was swapped or flushed: every waited key that now exists is ready, and every waited
+   * key that is gone is ready for no-key waiters (Valkey's `scanDatabaseForReadyKeys` and
+   * `scanDatabaseForDeletedKeys`).
+   */
+  databaseReplaced(db: number): void {
+    const keys = this.registry.keysOf(db)
+    if (keys === undefined) return
+    for (const key of Array.from(keys)) {
+      if (this.server.keyspace.lookup(db, key) !== undefined) this.readyKeys.add(db, key)
+      else this.signalDeletedKeyAsReady(db, key)
+    }
+  }
+
+  /**
+   * Serves clients blocked on ready keys (§3.3): never recursive; per round, each key in signal
+   * order, walking only the waiters present when its turn started, FIFO. Keys signalled meanwhile
+   * (a BLMOVE pushing to a key others wait on) are served in the next round.
+   */
+  serveReadyKeys(): void {
+    if (this.serving || this.readyKeys.size === 0) return
+    this.serving = true
+    try {
+      while (this.readyKeys.size > 0) {
+        const { dbs, keys } = this.readyKeys.take()
+        for (let i = 0; i < keys.length; i++) {
+          const db = dbs[i]
+          const key = keys[i]
+          this.readyKeys.unmark(db, key)
+          const waiters = this.registry.waiters(db, key)
+          if (waiters === undefined) continue
+          let count = waiters.queue.size
+          for (const record of waiters.queue) {
+            if (count-- === 0) break
+            const keyReady = record.handler.keyReady
+            if (record.isDone || keyReady === undefined) continue
+            if (keyReady(record, key)) this.complete(record, BlockOutcome.Served)
+          }
+        }
+      }
+    } finally {
+      this.serving = false
+    }
+  }
+
+  // ---- timeouts -----------------------------------------------------------------------------
+
+  /** The earliest deadline in the index. */
+  nextDeadline(): number | undefined {
+    return this.deadlines.earliest()
+  }
+
+  /** Times out every block whose deadline is at or before `now` (never early). */
+  handleTimeouts(now = this.server.now()): number {
+    let n = 0
+    for (let record = this.deadlines.popDue(now); record !== undefined; record = this.deadlines.popDue(now)) {
+      if (this.complete(record, BlockOutcome.TimedOut)) n++
+    }
+    return n
+  }
+
+  /** Called by the timer before it sleeps until `deadline` (Infinity: until woken). */
+  armTimer(deadline: number, wake: () => void): void {
+    this.armedFor = deadline
+    this.wake = wake
+  }
+
+  private rearm(): void {
+    const wake = this.wake
+    this.armedFor = -1
+    this.wake = null
+    wake?.()
+  }
+
+  // ---- end of tick --------------------------------------------------------------------------
+
+  /**
+   * Valkey's `blockedBeforeSleep` steps 3-5: serve keys signalled outside commands, run the
+   * `beforeResume` hooks (module drain), then resume the input of clients unblocked this tick.
+   */
+  endOfTick(): void {
+    this.serveReadyKeys()
+    for (const hook of this.beforeResume) hook()
+    this.processUnblockedClients()
+  }
+
+  /** Runs the pipelined commands of clients unblocked since the last call, in unblock order. */
+  processUnblockedClients(): void {
+    if (this.unblocked.length === 0) return
+    const dispatcher = this.server.dispatcher
+    for (let i = 0; i < this.unblocked.length; i++) {
+      const client = this.unblocked[i]
+      if (!client.closed && client.blocked === null) dispatcher.processInput(client)
+    }
+    this.unblocked = []
+  }
+
+  /**
+   * Wires the engine into the server: `server.blocker`, the keyspace hooks (composed with the
+   * ones already there) and the end-of-tick hook. ServerCore calls it once.
+   */
+  install(): void {
+    const server = this.server
+    server.blocker = this
+    server.keyspace.listen({
+      keyCreated: (db, key) => this.signalKeyAsReady(db, key),
+      keyDeleted: (db, key) => this.signalDeletedKeyAsReady(db, key),
+      databaseReplaced: (db) => this.databaseReplaced(db)
+    })
+    server.endOfTickHooks.push(() => this.endOfTick())
+  }
+}
+
+const dedupe = (keys: ReadonlyArray<string>): ReadonlyArray<string> => {
+  if (keys.length <= 1) return keys
+  const seen = new Set(keys)
+  return seen.size === keys.length ? keys : Array.from(seen)
+}

@@ -1,0 +1,36 @@
+/**
+ * Keys signalled ready since the last serving pass (Valkey's `server.ready_keys` plus each db's
+ * `ready_keys` dict): in signal order, each (db, key) at most once until it is taken.
+ */
+export class ReadyKeys {
+  private dbs: Array<number> = []
+  private keys: Array<string> = []
+  private readonly signalled = new Map<number, Set<string>>()
+
+  get size(): number {
+    return this.keys.length
+  }
+
+  /** Adds (db, key) unless it is already waiting to be served. */
+  add(db: number, key: string): void {
+    let set = this.signalled.get(db)
+    if (set === undefined) this.signalled.set(db, (set = new Set()))
+    if (set.has(key)) return
+    set.add(key)
+    this.dbs.push(db)
+    this.keys.push(key)
+  }
+
+  /** Swaps in an empty list and returns the old one; keys stay marked until `unmark`. */
+  take(): { readonly dbs: Array<number>; readonly keys: Array<string> } {
+    const taken = { dbs: this.dbs, keys: this.keys }
+    this.dbs = []
+    this.keys = []
+    return taken
+  }
+
+  /** Lets (db, key) be signalled again (done just before serving it). */
+  unmark(db: number, key: string): void {
+    this.signalled.get(db)?.delete(key)
+  }
+}

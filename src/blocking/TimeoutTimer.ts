@@ -1,0 +1,34 @@
+import { Deferred, Duration, Effect, Exit, FiberId } from "effect"
+import type { BlockingEngine } from "./BlockingEngine.js"
+
+/** Longest single sleep; a later deadline is reached in several sleeps (timer limits). */
+const MAX_SLEEP_MS = 60 * 60 * 1000
+
+/**
+ * The one timer of the blocking engine: a fiber that sleeps on Effect's `Clock` (so `TestClock`
+ * drives it) until the earliest deadline, or until the engine wakes it because an earlier deadline
+ * appeared; then it times out every due block and ends the tick (replies flushed, pipelines
+ * resumed). Fork it once in the server's scope.
+ */
+export const timeoutTimer = (engine: BlockingEngine): Effect.Effect<never> =>
+  Effect.gen(function* () {
+    for (;;) {
+      const wakeup = Deferred.unsafeMake<void>(FiberId.none)
+      const next = engine.nextDeadline()
+      engine.armTimer(next ?? Infinity, () => Deferred.unsafeDone(wakeup, Exit.void))
+      if (next === undefined) {
+        yield* Deferred.await(wakeup)
+      } else {
+        const delay = Math.min(next - engine.server.now(), MAX_SLEEP_MS)
+        if (delay > 0) yield* Effect.race(Effect.sleep(Duration.millis(delay)), Deferred.await(wakeup))
+      }
+      engine.armTimer(-1, () => {})
+      yield* Effect.sync(() => {
+        try {
+          if (engine.handleTimeouts() > 0) engine.server.endOfTick()
+        } catch (e) {
+          engine.server.log("warning", `blocked client timeout failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+        }
+      })
+    }
+  })

@@ -1,0 +1,268 @@
+import {
+  BigNumberReply,
+  DoubleReply,
+  err,
+  error,
+  MapReply,
+  OK,
+  PushReply,
+  type Reply,
+  SetReply,
+  SimpleString,
+  VerbatimReply
+} from "../protocol/Reply.js"
+import type { Client } from "../server/Client.js"
+import { isKeyword, parseInteger, SYNTAX } from "./args.js"
+import { defineCommand } from "./CommandSpec.js"
+
+/** FLUSHDB/FLUSHALL's optional ASYNC|SYNC (`getFlushCommandFlags`); both flush at once here. */
+const flushModeError = (argv: Array<string>): Reply | undefined => {
+  if (argv.length > 2) return error(SYNTAX)
+  if (argv.length === 2 && !isKeyword(argv[1], "sync") && !isKeyword(argv[1], "async")) return error(SYNTAX)
+  return undefined
+}
+
+/** `getIntFromObjectOrReply`: a signed 32-bit integer or the given error. */
+const parseInt32 = (arg: string): number | undefined => {
+  const n = parseInteger(arg)
+  return n === undefined || n < -2147483648 || n > 2147483647 ? undefined : n
+}
+
+/** Valkey's `addReplyHelp`: a title line, the entries, then HELP itself, as status lines. */
+export const helpReply = (command: string, lines: ReadonlyArray<string>): Reply => [
+  new SimpleString(`${command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`),
+  ...lines.map((line) => new SimpleString(line)),
+  new SimpleString("HELP"),
+  new SimpleString("    Print this help.")
+]
+
+/** `addReplySubcommandSyntaxError`. */
+export const subcommandSyntaxError = (command: string, sub: string): Reply =>
+  err(`unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${command} HELP.`)
+
+const DEBUG_HELP = [
+  "CHANGE-REPL-ID",
+  "    Change the replication IDs of the instance.",
+  "    Dangerous: should be used only for testing the replication subsystem.",
+  "ERROR <string>",
+  "    Return a Valkey protocol error with <string> as message. Useful for clients",
+  "    unit tests to simulate Valkey errors.",
+  "LOG <message>",
+  "    Write <message> to the server log.",
+  "PROTOCOL <type>",
+  "    Reply with a test value of the specified type. <type> can be: string,",
+  "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+  "    true, false.",
+  "RELOAD [option ...]",
+  "    Save the RDB on disk and reload it back to memory (no persistence here: a no-op).",
+  "SET-ACTIVE-EXPIRE <0|1>",
+  "    Setting it to 0 disables expiring keys in background when they are not",
+  "    accessed (otherwise the Valkey behavior). Setting it to 1 reenables back the",
+  "    default.",
+  "SLEEP <seconds>",
+  "    Stop the server for <seconds>. Decimals allowed."
+]
+
+/** Blocks the whole server, like Valkey's `debugDelay`: nothing else runs meanwhile. */
+const sleepSync = (ms: number): void => {
+  if (ms <= 0) return
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/** `strtod` as DEBUG SLEEP uses it: the longest numeric prefix, 0 when there is none. */
+const strtod = (s: string): number => {
+  const v = Number.parseFloat(s)
+  return Number.isFinite(v) ? v : 0
+}
+
+const debugProtocol = (client: Client, type: string): Reply => {
+  switch (type.toLowerCase()) {
+    case "string":
+      return "Hello World"
+    case "integer":
+      return 12345
+    case "double":
+      return new DoubleReply(3.141)
+    case "bignum":
+      return new BigNumberReply("1234567999999999999999999999999999999")
+    case "null":
+      return null
+    case "array":
+      return [0, 1, 2]
+    case "set":
+      return new SetReply([0, 1, 2])
+    case "map":
+      return new MapReply([0, false, 1, true, 2, false])
+    case "attrib":
+      // Attributes are not supported by the encoder: reply the value alone.
+      return "Some real reply following the attribute"
+    case "push":
+      if (client.resp < 3) return err("RESP2 is not supported by this command")
+      return new PushReply(["server-cpu-usage", 42])
+    case "true":
+      return true
+    case "false":
+      return false
+    case "verbatim":
+      return new VerbatimReply("This is a verbatim\nstring")
+    default:
+      return err("Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
+  }
+}
+
+const debug = (client: Client, argv: Array<string>): Reply => {
+  const sub = argv[1].toLowerCase()
+  const n = argv.length
+  if (sub === "help" && n === 2) return helpReply("DEBUG", DEBUG_HELP)
+  if (sub === "sleep" && n === 3) {
+    sleepSync(strtod(argv[2]) * 1000)
+    return OK
+  }
+  if (sub === "set-active-expire" && n === 3) {
+    client.server.keyspace.activeExpire = (parseInteger(argv[2]) ?? 0) !== 0
+    return OK
+  }
+  if (sub === "error" && n === 3) return error(argv[2])
+  if (sub === "log" && n === 3) {
+    client.server.log("warning", `DEBUG LOG: ${argv[2]}`)
+    return OK
+  }
+  if (sub === "protocol" && n === 3) return debugProtocol(client, argv[2])
+  if (sub === "reload" || (sub === "change-repl-id" && n === 2)) return OK
+  return subcommandSyntaxError("DEBUG", argv[1])
+}
+
+/** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: there is nothing to save, so it always succeeds. */
+const shutdown = (client: Client, argv: Array<string>): Reply => {
+  let save = false
+  let nosave = false
+  let abort = false
+  let others = false
+  for (let i = 1; i < argv.length; i++) {
+    const arg = argv[i].toLowerCase()
+    if (arg === "nosave") nosave = true
+    else if (arg === "save") save = true
+    else if (arg === "now" || arg === "force") others = true
+    else if (arg === "abort") abort = true
+    else return error(SYNTAX)
+  }
+  if ((abort && (save || nosave || others)) || (save && nosave)) return error(SYNTAX)
+  // No shutdown ever waits for replicas here, so none can be in progress.
+  if (abort) return err("No shutdown in progress.")
+  const server = client.server
+  server.log("warning", "User requested shutdown...")
+  for (const other of Array.from(server.clients.values())) server.closeClient(other, false)
+  server.log("warning", "Valkey is now ready to exit, bye bye...")
+  server.shutdownHandler?.()
+  // The client is gone: this reply is never sent.
+  return OK
+}
+
+/** Server commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, DEBUG, SHUTDOWN. */
+export const serverCommands = [
+  defineCommand({
+    name: "dbsize",
+    arity: 1,
+    flags: ["readonly", "fast"],
+    group: "server",
+    summary: "Returns the number of keys in the database.",
+    complexity: "O(1)",
+    aclCategories: ["@keyspace", "@read", "@fast"],
+    run: (client) => client.server.keyspace.dbs[client.db].size
+  }),
+  defineCommand({
+    name: "flushdb",
+    arity: -1,
+    flags: ["write"],
+    group: "server",
+    summary: "Removes all keys from the current database.",
+    complexity: "O(N) where N is the number of keys in the selected database",
+    aclCategories: ["@keyspace", "@write", "@slow", "@dangerous"],
+    run: (client, argv) => {
+      const invalid = flushModeError(argv)
+      if (invalid !== undefined) return invalid
+      client.server.keyspace.flushDb(client.db)
+      return OK
+    }
+  }),
+  defineCommand({
+    name: "flushall",
+    arity: -1,
+    flags: ["write"],
+    group: "server",
+    summary: "Removes all keys from all databases.",
+    complexity: "O(N) where N is the total number of keys in all databases",
+    aclCategories: ["@keyspace", "@write", "@slow", "@dangerous"],
+    run: (client, argv) => {
+      const invalid = flushModeError(argv)
+      if (invalid !== undefined) return invalid
+      client.server.keyspace.flushAll()
+      return OK
+    }
+  }),
+  defineCommand({
+    name: "swapdb",
+    arity: 3,
+    flags: ["write", "fast"],
+    group: "server",
+    summary: "Swaps two databases.",
+    since: "4.0.0",
+    complexity: "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+    aclCategories: ["@keyspace", "@write", "@fast", "@dangerous"],
+    run: (client, argv) => {
+      const a = parseInt32(argv[1])
+      if (a === undefined) return err("invalid first DB index")
+      const b = parseInt32(argv[2])
+      if (b === undefined) return err("invalid second DB index")
+      const keyspace = client.server.keyspace
+      const count = keyspace.dbs.length
+      if (a < 0 || a >= count || b < 0 || b >= count) return err("DB index is out of range")
+      if (a !== b) keyspace.swap(a, b)
+      return OK
+    }
+  }),
+  defineCommand({
+    name: "time",
+    arity: 1,
+    flags: ["loading", "stale", "fast"],
+    group: "server",
+    summary: "Returns the server time.",
+    since: "2.6.0",
+    complexity: "O(1)",
+    run: (client) => {
+      const now = client.server.now()
+      const seconds = Math.floor(now / 1000)
+      const micros = Math.floor((now - seconds * 1000) * 1000)
+      return [String(seconds), String(micros)]
+    }
+  }),
+  defineCommand({
+    name: "lastsave",
+    arity: 1,
+    flags: ["loading", "stale", "fast"],
+    group: "server",
+    summary: "Returns the Unix timestamp of the last successful save to disk.",
+    complexity: "O(1)",
+    aclCategories: ["@admin", "@fast", "@dangerous"],
+    // Nothing is ever saved: the last "save" is the start of the server, as in Valkey at boot.
+    run: (client) => Math.floor(client.server.startedAt / 1000)
+  }),
+  defineCommand({
+    name: "debug",
+    arity: -2,
+    flags: ["admin", "noscript", "loading", "stale", "protected"],
+    group: "server",
+    summary: "A container for debugging commands.",
+    complexity: "Depends on subcommand.",
+    run: debug
+  }),
+  defineCommand({
+    name: "shutdown",
+    arity: -1,
+    flags: ["admin", "noscript", "loading", "stale", "no_multi", "sentinel", "allow_busy"],
+    group: "server",
+    summary: "Synchronously saves the database(s) to disk and shuts down the server.",
+    complexity: "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+    run: shutdown
+  })
+]
