@@ -3,7 +3,7 @@ import { Effect, Supervisor } from "effect"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import { Keyfiber, Reply, start } from "../src/index.js"
-import { pollUntil } from "./support/poll.js"
+import { waitFor as pollFor } from "./support/waitFor.js"
 
 const CYCLES = 200
 
@@ -55,8 +55,8 @@ describe(`starting and stopping ${CYCLES} embedded servers`, () => {
         // Stopping the server closed the connection from its side.
         yield* Effect.promise(() => closed)
       }
-      yield* Effect.promise(() => pollUntil(noMoreThan(baseline), 5000, "handles to be released"))
-      yield* Effect.promise(() => pollUntil(() => openFds() <= fds, 5000, "fds to be closed"))
+      yield* Effect.promise(() => pollFor("handles to be released", noMoreThan(baseline)))
+      yield* Effect.promise(() => pollFor("fds to be closed", () => openFds() <= fds))
       const live = (yield* supervisor.value).filter((fiber) => fiber.unsafePoll() === null)
       assert.strictEqual(live.length, 0)
     }), 60_000)
@@ -72,7 +72,7 @@ describe(`starting and stopping ${CYCLES} embedded servers`, () => {
       await kf.close()
       await closed
     }
-    await pollUntil(noMoreThan(baseline), 5000, "handles to be released")
-    await pollUntil(() => openFds() <= fds, 5000, "fds to be closed")
+    await pollFor("handles to be released", noMoreThan(baseline))
+    await pollFor("fds to be closed", () => openFds() <= fds)
   }, 60_000)
 })

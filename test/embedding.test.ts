@@ -3,12 +3,8 @@ import { Effect, Exit, Fiber, TestClock } from "effect"
 import { Redis } from "ioredis"
 import * as net from "node:net"
 import { createClient } from "redis"
-import { builtinCommands } from "../src/commands/index.js"
 import { ClientClosedError, Keyfiber, type KeyfiberOptions, KeyfiberOptionError, Reply, ReplyError, start } from "../src/index.js"
-import { pollUntil } from "./support/poll.js"
-
-const hasBlocking = builtinCommands.some((spec) => spec.name === "blpop")
-const PENDING_BLOCKING = "needs BLPOP and the blocking engine (lists-blocking branch, not on main yet)"
+import { waitFor as pollFor } from "./support/waitFor.js"
 
 /** Runs `body` with an embedded keyfiber whose scope closes when `body` ends. */
 const withKeyfiber = <A, E, R>(body: Effect.Effect<A, E, R>, options: KeyfiberOptions = {}) =>
@@ -25,7 +21,7 @@ const ioredis = (port: number) =>
     (client) => Effect.sync(() => client.disconnect())
   )
 
-const waitFor = (condition: () => boolean, what: string) => Effect.promise(() => pollUntil(condition, 5000, what))
+const waitFor = (condition: () => boolean, what: string) => Effect.promise(() => pollFor(what, condition))
 
 describe("Keyfiber layer", () => {
   it.scoped("runs commands in-process and over the socket on the same keyspace", () =>
@@ -75,9 +71,9 @@ describe("Keyfiber layer", () => {
         const kf = yield* Keyfiber
         const { keyspace } = kf.server
         assert.strictEqual(kf.server.now(), 0)
-        keyspace.add(0, "s", "v", kf.server.now() + 1000)
-        keyspace.add(0, "quiet", "v", kf.server.now() + 1000)
         const redis = yield* ioredis(kf.port)
+        assert.strictEqual(yield* Effect.promise(() => redis.set("s", "v", "PX", 1000)), "OK")
+        assert.deepStrictEqual(yield* kf.run("SET", "quiet", "v", "PX", 1000), Reply.OK)
         // Real time passes while the socket round-trips; the key stays.
         assert.strictEqual(yield* Effect.promise(() => redis.get("s")), "v")
         yield* TestClock.adjust("999 millis")
@@ -100,10 +96,10 @@ describe("Keyfiber layer", () => {
         const kf = yield* Keyfiber
         const { keyspace } = kf.server
         assert.isAbove(kf.server.now(), 1_600_000_000_000)
-        keyspace.add(0, "lazy", "v", kf.server.now() + 30)
-        keyspace.add(0, "active", "v", kf.server.now() + 30)
         const redis = yield* ioredis(kf.port)
-        yield* Effect.promise(() => pollUntil(async () => (await redis.get("lazy")) === null, 5000, "lazy expiry"))
+        assert.strictEqual(yield* Effect.promise(() => redis.set("lazy", "v", "PX", 30)), "OK")
+        assert.deepStrictEqual(yield* kf.run("SET", "active", "v", "PX", 30), Reply.OK)
+        yield* Effect.promise(() => pollFor("lazy expiry", async () => (await redis.get("lazy")) === null))
         // Nobody reads "active": the expiry cycle (every 100 ms of real time) removes it.
         yield* waitFor(() => keyspace.dbs[0].size === 0, "active expiry")
       })
@@ -119,9 +115,8 @@ describe("Keyfiber layer", () => {
           const redisClosed = new Promise<void>((resolve) => redis.once("end", () => resolve()))
           // A run that is still waiting when the server stops fails instead of hanging.
           const client = yield* kf.connect
-          if (!hasBlocking) (client.client as { blocked: unknown }).blocked = {} // stand-in for BLPOP: the next run waits in the queue
-          const pending = yield* Effect.fork(hasBlocking ? client.run("BLPOP", "k", 0) : client.run("PING"))
-          if (hasBlocking) yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
+          const pending = yield* Effect.fork(client.run("BLPOP", "k", 0))
+          yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
           return { port: kf.port, pending, redisClosed }
         })
       )
@@ -162,7 +157,7 @@ layer(Keyfiber.layer())("Keyfiber layer shared by @effect/vitest's layer()", (it
 })
 
 describe("Keyfiber layer with blocking commands", () => {
-  it.scoped.skipIf(!hasBlocking)(`BLPOP over a real socket times out only when the TestClock moves (${hasBlocking ? "" : PENDING_BLOCKING})`, () =>
+  it.scoped("BLPOP over a real socket times out only when the TestClock moves", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
@@ -189,7 +184,7 @@ describe("Keyfiber layer with blocking commands", () => {
       })
     ))
 
-  it.scoped.skipIf(!hasBlocking)(`an in-process BLPOP completes when served or timed out (${hasBlocking ? "" : PENDING_BLOCKING})`, () =>
+  it.scoped("an in-process BLPOP completes when served or timed out", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
@@ -211,7 +206,7 @@ describe("Keyfiber layer with blocking commands", () => {
 })
 
 describe("Keyfiber layer with blocking commands, live clock", () => {
-  it.live.skipIf(!hasBlocking)(`BLPOP times out by real time and is served by a push (${hasBlocking ? "" : PENDING_BLOCKING})`, () =>
+  it.live("BLPOP times out by real time and is served by a push", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
@@ -254,8 +249,8 @@ describe("Promise facade", () => {
     const client = createClient({ url: kf.url })
     await client.connect()
     try {
-      kf.server.keyspace.add(0, "s", "v", kf.server.now() + 1000)
-      assert.strictEqual(await client.get("s"), "v")
+      assert.strictEqual(await client.set("s", "v", { PX: 1000 }), "OK")
+      assert.strictEqual(await kf.run("PTTL", "s"), 1000)
       await kf.advance(999)
       assert.strictEqual(await client.get("s"), "v")
       await kf.advance(1)
@@ -266,7 +261,7 @@ describe("Promise facade", () => {
     }
   })
 
-  it.skipIf(!hasBlocking)(`BLPOP from node-redis times out only when advanced (${hasBlocking ? "" : PENDING_BLOCKING})`, async () => {
+  it("BLPOP from node-redis times out only when advanced", async () => {
     const kf = await start({ testClock: true })
     const blocked = createClient({ url: kf.url })
     const other = createClient({ url: kf.url })
@@ -278,7 +273,7 @@ describe("Promise facade", () => {
       const reply = blocked.blPop("k", 5).finally(() => {
         settled = true
       })
-      await pollUntil(() => kf.server.blockedClients === 1, 5000, "BLPOP to block")
+      await pollFor("BLPOP to block", () => kf.server.blockedClients === 1)
       await kf.advance(1000)
       assert.strictEqual(await other.get("s"), null)
       await kf.advance(3900)
