@@ -1,20 +1,83 @@
+/**
+ * The keyfiber server, started like valkey-server: `keyfiber [configfile] [--name value ...]`
+ * (`-` as the first or last argument reads config text from stdin). A bad config prints Valkey's
+ * FATAL CONFIG FILE ERROR block to stderr and exits with status 1.
+ */
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
+import * as fs from "node:fs"
+import { VALKEY_VERSION } from "./config/ConfigFile.js"
+import { ConfigStore } from "./layers/ConfigStore.js"
 import { ServerCore } from "./layers/ServerCore.js"
+import { configFromCommandLine, listenOptions } from "./layers/StartupConfig.js"
 import { TcpListener } from "./layers/TcpListener.js"
-import { makeLogger } from "./server/Log.js"
+import { formatLogLine, makeLogger } from "./server/Log.js"
 
-// Minimal CLI until the config system lands: [configfile] [--port n] [--bind host].
 const args = process.argv.slice(2)
-const option = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`)
-  return i === -1 ? undefined : args[i + 1]
-}
-const port = Number(option("port") ?? 6379)
-const host = option("bind") ?? "127.0.0.1"
-const log = makeLogger(() => "notice")
 
-const MainLive = TcpListener.layer({ port, host }).pipe(Layer.provideMerge(ServerCore.layer({ log })))
+if (args[0] === "-v" || args[0] === "--version") {
+  process.stdout.write(`Valkey server v=${VALKEY_VERSION} sha=00000000:0 malloc=libc bits=64 build=keyfiber\n`)
+  process.exit(0)
+}
+if (args[0] === "-h" || args[0] === "--help") {
+  process.stderr.write(
+    "Usage: keyfiber [/path/to/valkey.conf] [options] [-]\n" +
+      "       keyfiber - (read config from stdin)\n" +
+      "       keyfiber -v or --version\n" +
+      "       keyfiber -h or --help\n\n" +
+      "Examples:\n" +
+      "       keyfiber (run the server with default conf)\n" +
+      "       keyfiber /etc/valkey/6379.conf\n" +
+      "       keyfiber --port 7777\n" +
+      "       keyfiber /etc/myvalkey.conf --loglevel verbose -\n" +
+      "       keyfiber /etc/myvalkey.conf --loglevel verbose\n"
+  )
+  process.exit(1)
+}
+
+const readsStdin = args.includes("-") && (args[0] === "-" || args[args.length - 1] === "-")
+const loaded = Effect.runSync(Effect.either(configFromCommandLine(args, readsStdin ? fs.readFileSync(0, "latin1") : null)))
+if (loaded._tag === "Left") {
+  const error = loaded.left
+  if (error._tag === "ConfigFileError") process.stderr.write(error.report)
+  else process.stdout.write(formatLogLine("warning", error.report) + "\n")
+  process.exit(1)
+}
+const config = loaded.right
+config.changeDirectory = true
+
+// ServerCore filters the server's lines by `loglevel`; the startup lines here are filtered alike.
+// `logfile ""` logs to stdout, otherwise lines are appended to the file.
+const logfile = config.get<string>("logfile")
+const log = makeLogger(
+  () => "debug",
+  logfile === "" ? undefined : (line) => fs.appendFileSync(logfile, line + "\n")
+)
+const ORDER = ["debug", "verbose", "notice", "warning", "nothing"]
+const startupLog = (level: "notice" | "warning", message: string) => {
+  if (ORDER.indexOf(level) >= ORDER.indexOf(config.get<string>("loglevel"))) log(level, message)
+}
+
+startupLog("notice", "oO0OoO0OoO0Oo keyfiber is starting oO0OoO0OoO0Oo")
+startupLog("notice", `keyfiber version=${VALKEY_VERSION}, bits=64, pid=${process.pid}, just started`)
+if (args.length === 0) {
+  startupLog("warning", "Warning: no config file specified, using the default config. In order to specify a config file use keyfiber /path/to/valkey.conf")
+} else {
+  startupLog("notice", "Configuration loaded")
+}
+const pidfile = config.get<string>("pidfile")
+if (pidfile !== "") {
+  try {
+    fs.writeFileSync(pidfile, `${process.pid}\n`)
+    // Valkey removes its pidfile when it shuts down.
+    process.on("exit", () => fs.rmSync(pidfile, { force: true }))
+  } catch (e) {
+    startupLog("warning", `Failed to write PID file: ${String(e)}`)
+  }
+}
+
+const Core = ServerCore.layer({ config, log })
+const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(Layer.provideMerge(Core))
 
 // Runs until SHUTDOWN (or a signal): closing the scope closes the listener and every client.
 const untilShutdown = Effect.gen(function* () {

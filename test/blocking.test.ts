@@ -1,5 +1,5 @@
 import { assert, it as effectIt } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
+import { Deferred, Effect, Fiber, TestClock } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { BlockOutcome } from "../src/blocking/BlockedClient.js"
 import { ServerCore } from "../src/layers/ServerCore.js"
@@ -143,6 +143,30 @@ describe("blocking list commands (real clients)", () => {
     await send(p, ["BLMOVE", "empty", "d", "LEFT", "LEFT", "0"], "+QUEUED\r\n")
     await send(p, ["EXEC"], arr(NULL_ARR, "$-1\r\n"))
     await send(p, ["DEL", "mx"], int(1))
+  })
+
+  it("keeps fairness during a nested unblock (list.tcl)", async () => {
+    const [a, b, c, p] = [await connect(), await connect(), await connect(), await connect()]
+    await block(a, ["BRPOPLPUSH", "n1", "n3", "0"], 1)
+    await block(b, ["BLPOP", "n2", "0"], 2)
+    await block(c, ["BLMPOP", "0", "2", "n2", "n3", "LEFT", "COUNT", "1"], 3)
+    p.write(cmd("MULTI") + cmd("LPUSH", "n1", "1") + cmd("LPUSH", "n2", "2") + cmd("EXEC"))
+    await expectReply(a, bulk("1"))
+    await expectReply(b, arr(bulk("n2"), bulk("2")))
+    await expectReply(c, arr(bulk("n3"), arr(bulk("1"))))
+    await p.until((t) => t.endsWith(arr(int(1), int(1))))
+    expect(s.server.blockedClients).toBe(0)
+  })
+
+  it("a blocked command ended by CLIENT UNBLOCK TIMEOUT counts one call, not rejected", async () => {
+    const [a, p] = [await connect(), await connect()]
+    const stat = s.server.stats.command("blpop")
+    const [calls, rejected, failed] = [stat.calls, stat.rejectedCalls, stat.failedCalls]
+    await block(a, ["BLPOP", "cs", "0"], 1)
+    await send(p, ["CLIENT", "UNBLOCK", String(serverSide(a).id), "TIMEOUT"], int(1))
+    await expectReply(a, NULL_ARR)
+    const after = s.server.stats.command("blpop")
+    expect([after.calls, after.rejectedCalls, after.failedCalls]).toEqual([calls + 1, rejected, failed])
   })
 
   it("a re-run looks at keys in argument order", async () => {
@@ -303,6 +327,42 @@ describe("blocking list commands (real clients)", () => {
     await expectReply(a, arr(bulk("rn"), bulk("renamed")))
   })
 
+  it("RENAME, MOVE, COPY and SWAPDB wake waiters with real commands", async () => {
+    const [a, p] = [await connect(), await connect()]
+    await block(a, ["BLPOP", "dst1", "0"], 1)
+    await send(p, ["RPUSH", "src1", "r"], int(1))
+    await send(p, ["RENAME", "src1", "dst1"], "+OK\r\n")
+    await expectReply(a, arr(bulk("dst1"), bulk("r")))
+
+    await block(a, ["BLPOP", "dst2", "0"], 1)
+    await send(p, ["RPUSH", "dst2src", "c"], int(1))
+    await send(p, ["COPY", "dst2src", "dst2"], int(1))
+    await expectReply(a, arr(bulk("dst2"), bulk("c")))
+    await send(p, ["DEL", "dst2src"], int(1))
+
+    await block(a, ["BLPOP", "mv", "0"], 1)
+    await send(p, ["SELECT", "2"], "+OK\r\n")
+    await send(p, ["RPUSH", "mv", "m"], int(1))
+    await send(p, ["MOVE", "mv", "0"], int(1))
+    await send(p, ["SELECT", "0"], "+OK\r\n")
+    await expectReply(a, arr(bulk("mv"), bulk("m")))
+
+    await block(a, ["BLPOP", "sw2", "0"], 1)
+    await send(p, ["SELECT", "3"], "+OK\r\n")
+    await send(p, ["RPUSH", "sw2", "s"], int(1))
+    await send(p, ["SELECT", "0"], "+OK\r\n")
+    await send(p, ["SWAPDB", "0", "3"], "+OK\r\n")
+    await expectReply(a, arr(bulk("sw2"), bulk("s")))
+    await send(p, ["SWAPDB", "0", "3"], "+OK\r\n")
+
+    // FLUSHALL empties the key: a native waiter stays blocked.
+    await block(a, ["BLPOP", "fl", "0"], 1)
+    execLike(p, [["RPUSH", "fl", "x"], ["FLUSHALL"]])
+    expect(serverSide(a).isBlocked).toBe(true)
+    await send(p, ["RPUSH", "fl", "y"], int(1))
+    await expectReply(a, arr(bulk("fl"), bulk("y")))
+  })
+
   it("cleans up a blocked client that disconnects or is killed, losing nothing", async () => {
     const [a, b, p] = [await connect(), await connect(), await connect()]
     await block(a, ["BLPOP", "dc", "0"], 1)
@@ -408,6 +468,90 @@ describe("blocking timeouts on Effect's Clock", () => {
       yield* TestClock.adjust("1 millis")
       yield* settle
       assert.deepStrictEqual(a.replies, [NULL_ARRAY])
+    })
+  )
+})
+
+describe("engine API for other blockers (modules)", () => {
+  const settle = Effect.gen(function* () {
+    for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+  })
+
+  effectIt.scoped("a non-keyed block: first completion wins, the Deferred agrees, callbacks run once", () =>
+    Effect.gen(function* () {
+      const server = yield* ServerCore.make()
+      const engine = server.blocker!
+      const client = server.createClient(null, "inproc:1", "inproc")
+      const seen: Array<string> = []
+      const record = engine.blockClient(client, {
+        deadline: server.now() + 100,
+        handler: { mayTimeout: true, completed: (_r, outcome) => seen.push(outcome._tag) },
+        data: "privdata"
+      })
+      assert.isTrue(client.isBlocked)
+      assert.strictEqual(engine.clientsInTimeoutTable, 1)
+      assert.strictEqual(engine.totalBlockingKeys, 0)
+      const waiter = yield* Effect.fork(Deferred.await(record.outcome))
+      yield* TestClock.adjust("100 millis")
+      yield* settle
+      assert.deepStrictEqual(seen, ["TimedOut"])
+      assert.isFalse(engine.complete(record, BlockOutcome.Served))
+      assert.deepStrictEqual(seen, ["TimedOut"])
+      assert.strictEqual(yield* Fiber.join(waiter), BlockOutcome.TimedOut)
+      assert.strictEqual(server.blockedClients, 0)
+    })
+  )
+
+  effectIt.scoped("a keyed block decides itself when a ready key serves it; no-key waiters hear deletions", () =>
+    Effect.gen(function* () {
+      const server = yield* ServerCore.make()
+      const engine = server.blocker!
+      const client = server.createClient(null, "inproc:1", "inproc")
+      const producer = server.createClient(null, "inproc:2", "inproc")
+      const calls: Array<string> = []
+      const record = engine.blockClient(client, {
+        keys: ["mk", "mk"],
+        deadline: 0,
+        unblockOnNoKey: true,
+        handler: {
+          mayTimeout: false,
+          keyReady: (r, key) => {
+            const exists = server.keyspace.lookup(r.db, key) !== undefined
+            calls.push(exists ? "exists" : "gone")
+            return !exists
+          },
+          completed: (_r, outcome) => calls.push(outcome._tag)
+        }
+      })
+      assert.deepStrictEqual(record.keys, ["mk"])
+      assert.strictEqual(engine.totalBlockingKeysOnNoKey, 1)
+      server.dispatcher.processCommand(producer, ["RPUSH", "mk", "x"])
+      assert.deepStrictEqual(calls, ["exists"])
+      // CLIENT UNBLOCK cannot end a block without a timeout callback.
+      assert.isFalse(engine.clientUnblock(client.id, false))
+      server.dispatcher.processCommand(producer, ["DEL", "mk"])
+      assert.deepStrictEqual(calls, ["exists", "gone", "Served"])
+      assert.strictEqual(engine.totalBlockingKeysOnNoKey, 0)
+      assert.strictEqual((yield* Deferred.await(record.outcome))._tag, "Served")
+    })
+  )
+
+  effectIt.scoped("disconnect ends a block at once with Disconnected", () =>
+    Effect.gen(function* () {
+      const server = yield* ServerCore.make()
+      const engine = server.blocker!
+      const client = server.createClient(null, "inproc:1", "inproc")
+      const seen: Array<string> = []
+      const record = engine.blockClient(client, {
+        keys: ["dk"],
+        deadline: server.now() + 1000,
+        handler: { mayTimeout: true, completed: (_r, outcome) => seen.push(outcome._tag) }
+      })
+      server.closeClient(client, false)
+      assert.deepStrictEqual(seen, ["Disconnected"])
+      assert.strictEqual(record.result, BlockOutcome.Disconnected)
+      assert.strictEqual(engine.clientsInTimeoutTable, 0)
+      assert.strictEqual(engine.totalBlockingKeys, 0)
     })
   )
 })

@@ -2,8 +2,8 @@ import type { BlockedClient } from "./BlockedClient.js"
 
 /**
  * The timeout table (Valkey's `clients_timeout_table`): blocked clients with a deadline, as a binary
- * min-heap on (deadline, insertion order). Each record keeps its heap position, so removal on
- * unblock is O(log n).
+ * min-heap on the deadline (ties time out in the same pass, in no particular order). Each record
+ * keeps its heap position, so removal on unblock is O(log n).
  */
 export class DeadlineIndex {
   private readonly heap: Array<BlockedClient> = []

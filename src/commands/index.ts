@@ -1,5 +1,6 @@
 import type { CommandSpec } from "./CommandSpec.js"
 import { clientUnblockCommands } from "./clientUnblock.js"
+import { configCommands } from "./config.js"
 import { connectionCommands } from "./connection.js"
 import { infoCommands } from "./info.js"
 import { keyCommands } from "./keys.js"
@@ -17,5 +18,6 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...transactionCommands,
   ...serverCommands,
   ...infoCommands,
-  ...clientUnblockCommands
+  ...clientUnblockCommands,
+  ...configCommands
 ]

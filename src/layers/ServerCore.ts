@@ -1,40 +1,107 @@
-import { Context, Duration, Effect, Layer, Schedule } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
 import { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { timeoutTimer } from "../blocking/TimeoutTimer.js"
+import { protectedCommandGate, protectedModeGate } from "../commands/config.js"
 import { builtinCommands } from "../commands/index.js"
+import { builtinConfigs } from "../config/builtinConfigs.js"
+import { Config } from "../config/Config.js"
+import { setInfoHooks } from "../server/Info.js"
 import { type LogLevel, Server, type ServerLimits } from "../server/Server.js"
 
 export interface ServerCoreOptions {
+  /** The config table, loaded from a config file and options (`src/config/ConfigFile.ts`). */
+  readonly config?: Config
+  /** Overrides of the config for tests and embedding (set without validation). */
   readonly databases?: number
   readonly limits?: Partial<ServerLimits>
+  /** Where log lines go; the `loglevel` config filters them. */
   readonly log?: (level: LogLevel, message: string) => void
+}
+
+const LIMIT_CONFIGS: Record<keyof ServerLimits, string> = {
+  protoMaxBulkLen: "proto-max-bulk-len",
+  clientQueryBufferLimit: "client-query-buffer-limit",
+  maxclients: "maxclients"
+}
+
+const LEVELS = { debug: 0, verbose: 1, notice: 2, warning: 3, nothing: 4 } as const
+
+/** Keeps the lines at or above the `loglevel` config, read at each line so CONFIG SET applies. */
+const filterByLogLevel =
+  (config: Config, sink: (level: LogLevel, message: string) => void) =>
+  (level: LogLevel, message: string): void => {
+    if (LEVELS[level] >= LEVELS[config.get<keyof typeof LEVELS>("loglevel")]) sink(level, message)
+  }
+
+/**
+ * `timeout` (clientsCronHandleTimeout): closes clients idle longer than `timeout` seconds. Blocked
+ * clients are left to their own deadlines, as in Valkey.
+ */
+const closeIdleClients = (server: Server, now: number): void => {
+  const timeout = server.config.get<number>("timeout")
+  if (timeout === 0) return
+  for (const client of Array.from(server.clients.values())) {
+    if (client.socket === null || client.isBlocked || client.closed) continue
+    if (now - client.lastInteraction > timeout * 1000) {
+      server.log("verbose", "Closing idle client")
+      server.closeClient(client, false)
+    }
+  }
 }
 
 /**
  * The server state with every built-in command registered, reading time from Effect's `Clock`
- * (so `TestClock` drives TTLs and timeouts), plus the active expiry cycle (Valkey's `hz` 10).
+ * (so `TestClock` drives TTLs and timeouts), configured from the config table (`rename-command`s
+ * replayed, applies run once), plus the active expiry cycle at `hz` times per second.
  */
 export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, Server>() {
   static readonly make = (options: ServerCoreOptions = {}) =>
     Effect.gen(function* () {
       const clock = yield* Effect.clock
+      const config = options.config ?? new Config(builtinConfigs())
+      if (options.databases !== undefined) config.lookup("databases")!.restore(options.databases)
+      for (const [key, value] of Object.entries(options.limits ?? {})) {
+        if (value !== undefined) config.lookup(LIMIT_CONFIGS[key as keyof ServerLimits])!.restore(value)
+      }
       const server = new Server({
-        databases: options.databases ?? 16,
+        databases: config.get<number>("databases"),
         now: () => clock.unsafeCurrentTimeMillis(),
-        limits: options.limits,
-        log: options.log
+        config,
+        log: options.log === undefined ? undefined : filterByLogLevel(config, options.log)
       })
       server.commands.registerAll(builtinCommands)
+      server.dispatcher.admissions.unshift(protectedModeGate)
+      server.dispatcher.admissions.push(protectedCommandGate)
+      for (const [from, to] of config.renamedCommands) server.commands.rename(from, to)
+      setInfoHooks(server, {
+        configFile: () => config.configFile ?? "",
+        hz: () => config.get<number>("hz"),
+        extendedRedisCompatibility: () => config.get<boolean>("extended-redis-compatibility"),
+        maxmemory: () => config.get<number>("maxmemory"),
+        maxmemoryPolicy: () => config.get<string>("maxmemory-policy")
+      })
+      for (const error of config.applyAll(server)) server.log("warning", `Config apply failed: ${error}`)
       const blocking = new BlockingEngine(server)
       blocking.install()
       yield* Effect.forkScoped(timeoutTimer(blocking))
+      // serverCron: the expiry cycle `hz` times per second (read each time, so CONFIG SET hz
+      // applies), and once a second the idle-client `timeout`.
+      let lastClientsCron = 0
       yield* Effect.sync(() => {
         server.keyspace.activeExpireCycle()
+        const now = server.now()
+        if (now - lastClientsCron >= 1000) {
+          lastClientsCron = now
+          closeIdleClients(server, now)
+        }
         server.endOfTick()
-      }).pipe(Effect.repeat(Schedule.spaced(Duration.millis(100))), Effect.forkScoped)
+      }).pipe(
+        Effect.zipRight(Effect.suspend(() => Effect.sleep(Duration.millis(1000 / config.get<number>("hz"))))),
+        Effect.forever,
+        Effect.forkScoped
+      )
       return server
     })
 
   static readonly layer = (options: ServerCoreOptions = {}) => Layer.scoped(ServerCore, ServerCore.make(options))
 }
-

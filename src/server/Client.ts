@@ -72,7 +72,13 @@ export class Client {
   ) {
     this.createdAt = server.now()
     this.lastInteraction = this.createdAt
-    this.parser = new RespParser({ maxBulkLen: server.limits.protoMaxBulkLen })
+    // Read live: CONFIG SET proto-max-bulk-len applies to connected clients too.
+    const limits = server.limits
+    this.parser = new RespParser({
+      get maxBulkLen() {
+        return limits.protoMaxBulkLen
+      }
+    })
     this.replies = socket === null ? [] : null
   }
 

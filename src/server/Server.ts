@@ -2,6 +2,8 @@ import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { CommandTable } from "../commands/CommandTable.js"
+import { builtinConfigs } from "../config/builtinConfigs.js"
+import { Config } from "../config/Config.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
 import { Client } from "./Client.js"
 import { Dispatcher } from "./Dispatcher.js"
@@ -22,6 +24,8 @@ export interface ServerOptions {
   readonly now: () => number
   readonly limits?: Partial<ServerLimits>
   readonly log?: (level: LogLevel, message: string) => void
+  /** The config table (from the config file and command line); a default one when omitted. */
+  readonly config?: Config
 }
 
 export type LogLevel = "debug" | "verbose" | "notice" | "warning"
@@ -53,6 +57,8 @@ export class Server {
   readonly clients = new Map<number, Client>()
   readonly stats = new ServerStats()
   readonly limits: ServerLimits
+  /** Every config parameter (see `src/config/`); CONFIG GET/SET/REWRITE work on it. */
+  readonly config: Config
   readonly now: () => number
   readonly log: (level: LogLevel, message: string) => void
   readonly startedAt: number
@@ -83,6 +89,7 @@ export class Server {
       maxclients: 10000,
       ...options.limits
     }
+    this.config = options.config ?? new Config(builtinConfigs())
     this.log = options.log ?? (() => {})
     this.startedAt = this.now()
     this.dispatcher = new Dispatcher(this)

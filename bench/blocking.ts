@@ -1,0 +1,368 @@
+/**
+ * Blocking benchmark (`npx tsx bench/blocking.ts`, or the `blocking` scenario from bench/run.ts).
+ *
+ * 1. Over TCP, keyfiber and redis-server side by side in one run: 10,000 clients each blocked in
+ *    BLPOP, on distinct keys and then all on one key: time to park them all, time to serve them
+ *    all after the pushes (one pipelined write of 10,000 LPUSHes; one RPUSH of 10,000 values),
+ *    and the server's RSS with everyone parked. Medians of BENCH_BLOCKING_ROUNDS rounds (3).
+ * 2. In-process: 100,000 blocked clients: heap per blocked client beyond an idle client (bar:
+ *    2 KB) and whether every one of them times out, never early.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import * as net from "node:net"
+import * as path from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { Effect, Scope, Exit } from "effect"
+import { ServerCore } from "../src/layers/ServerCore.js"
+import { NULL_ARRAY, type Reply } from "../src/protocol/Reply.js"
+import type { Client } from "../src/server/Client.js"
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+const N = Number(process.env.BENCH_BLOCKED ?? 10_000)
+const N_INPROC = Number(process.env.BENCH_BLOCKED_INPROC ?? 100_000)
+/** Rounds per server; the table shows medians (the machine is shared and noisy). */
+const ROUNDS = Number(process.env.BENCH_BLOCKING_ROUNDS ?? 3)
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** Same shape as bench/support.ts `ResultRow`. */
+export interface BlockingRow {
+  readonly label: string
+  readonly keyfiber: number
+  readonly redis: number
+  readonly bar?: number
+}
+
+const cmd = (...args: Array<string>): string =>
+  `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once("error", reject)
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+
+const connect = (port: number): Promise<net.Socket> =>
+  new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: "127.0.0.1" }, () => resolve(socket))
+    socket.once("error", reject)
+  })
+
+/** One request/reply on a control connection. */
+const ask = (socket: net.Socket, request: string): Promise<string> =>
+  new Promise((resolve) => {
+    let text = ""
+    const onData = (d: Buffer) => {
+      text += d.toString("latin1")
+      if (text.endsWith("\r\n") && (text[0] !== "$" || text.split("\r\n").length >= 3)) {
+        socket.off("data", onData)
+        resolve(text)
+      }
+    }
+    socket.on("data", onData)
+    socket.write(request)
+  })
+
+interface Target {
+  readonly name: "keyfiber" | "redis"
+  readonly port: number
+  readonly child: ChildProcess
+  blocked(control: net.Socket): Promise<number>
+}
+
+const waitReady = async (port: number): Promise<void> => {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const s = await connect(port)
+      const r = await ask(s, "PING\r\n")
+      s.destroy()
+      if (r.startsWith("+PONG")) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`server on ${port} did not start`)
+}
+
+const startTarget = async (name: "keyfiber" | "redis"): Promise<Target> => {
+  const port = await freePort()
+  const child =
+    name === "keyfiber"
+      ? spawn(process.execPath, ["--import", "tsx", "bench/blocking-server.ts", String(port)], { cwd: ROOT, stdio: "ignore" })
+      : spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--maxclients", "50000"], {
+          stdio: "ignore"
+        })
+  await waitReady(port)
+  const blocked =
+    name === "keyfiber"
+      ? async (control: net.Socket) => Number((await ask(control, cmd("benchblocked"))).slice(1))
+      : async (control: net.Socket) => {
+          const info = await ask(control, cmd("INFO", "clients"))
+          return Number(/blocked_clients:(\d+)/.exec(info)?.[1] ?? -1)
+        }
+  return { name, port, child, blocked }
+}
+
+const rssMb = (pid: number): number => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8")
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024
+}
+
+const waitFor = async (cond: () => Promise<boolean> | boolean, ms = 120_000) => {
+  const deadline = Date.now() + ms
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error("benchmark condition not met in time")
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+interface TcpFigures {
+  parkDistinctMs: number
+  serveDistinctMs: number
+  parkOneKeyMs: number
+  serveOneKeyMs: number
+  rssIdleMb: number
+  rssParkedMb: number
+}
+
+/** Parks N clients in BLPOP (keys from `keyOf`), then pushes and waits for every reply. */
+const parkAndServe = async (
+  target: Target,
+  sockets: Array<net.Socket>,
+  control: net.Socket,
+  keyOf: (i: number) => string,
+  push: () => string,
+  onParked: () => void
+): Promise<{ park: number; serve: number }> => {
+  const expected = sockets.map((_, i) => cmd(keyOf(i), "v").length)
+  const received = new Array<number>(sockets.length).fill(0)
+  let done = 0
+  const handlers = sockets.map((s, i) => {
+    const h = (d: Buffer) => {
+      const before = received[i]
+      received[i] += d.length
+      if (before < expected[i] && received[i] >= expected[i]) done++
+    }
+    s.on("data", h)
+    return h
+  })
+  const t0 = performance.now()
+  for (let i = 0; i < sockets.length; i++) sockets[i].write(cmd("BLPOP", keyOf(i), "0"))
+  await waitFor(async () => (await target.blocked(control)) === sockets.length)
+  const park = performance.now() - t0
+  onParked()
+  const t1 = performance.now()
+  control.write(push())
+  await waitFor(() => done === sockets.length)
+  const serve = performance.now() - t1
+  sockets.forEach((s, i) => s.off("data", handlers[i]))
+  await ask(control, cmd("PING"))
+  return { park, serve }
+}
+
+const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
+  const target = await startTarget(name)
+  try {
+    const control = await connect(target.port)
+    await new Promise((r) => setTimeout(r, 300))
+    const rssIdleMb = rssMb(target.child.pid!)
+    const sockets: Array<net.Socket> = []
+    for (let i = 0; i < N; i++) {
+      const s = await connect(target.port)
+      s.setNoDelay(true)
+      sockets.push(s)
+    }
+    let rssParkedMb = 0
+    const figures = { parkDistinct: [] as Array<number>, serveDistinct: [] as Array<number>, parkOne: [] as Array<number>, serveOne: [] as Array<number> }
+    for (let round = 0; round < ROUNDS; round++) {
+      // Distinct keys: one pipelined write of N LPUSHes.
+      const distinct = await parkAndServe(
+        target,
+        sockets,
+        control,
+        (i) => `k:${round}:${i}`,
+        () => Array.from({ length: N }, (_, i) => cmd("LPUSH", `k:${round}:${i}`, "v")).join(""),
+        () => (rssParkedMb = Math.max(rssParkedMb, rssMb(target.child.pid!)))
+      )
+      // One key: one RPUSH of N values serves them in FIFO order.
+      const oneKey = await parkAndServe(
+        target,
+        sockets,
+        control,
+        () => `one:${round}`,
+        () => cmd("RPUSH", `one:${round}`, ...Array.from({ length: N }, () => "v")),
+        () => {}
+      )
+      figures.parkDistinct.push(distinct.park)
+      figures.serveDistinct.push(distinct.serve)
+      figures.parkOne.push(oneKey.park)
+      figures.serveOne.push(oneKey.serve)
+    }
+    for (const s of sockets) s.destroy()
+    control.destroy()
+    return {
+      parkDistinctMs: median(figures.parkDistinct),
+      serveDistinctMs: median(figures.serveDistinct),
+      parkOneKeyMs: median(figures.parkOne),
+      serveOneKeyMs: median(figures.serveOne),
+      rssIdleMb,
+      rssParkedMb
+    }
+  } finally {
+    target.child.kill("SIGKILL")
+  }
+}
+
+interface InProcessFigures {
+  readonly clients: number
+  readonly bytesPerBlockedClient: number
+  readonly timedOut: number
+  readonly early: number
+  readonly maxLateMs: number
+  readonly p50LateMs: number
+  readonly p99LateMs: number
+  /** The longest the event loop was stalled (GC, CPU contention) while timeouts were due. */
+  readonly maxStallMs: number
+}
+
+/**
+ * 100,000 in-process clients blocked in BLPOP on distinct keys with 5-6 s timeouts on the real clock
+ * (the first deadline comes after the measuring is done, so lateness is the engine's own).
+ */
+export const runInProcess = async (n = N_INPROC): Promise<InProcessFigures> => {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error("run with node --expose-gc")
+  const scope = Effect.runSync(Scope.make())
+  const server = await Effect.runPromise(Scope.extend(ServerCore.make(), scope))
+  try {
+    const clients: Array<Client> = []
+    for (let i = 0; i < n; i++) clients.push(server.createClient(null, `inproc:${i}`, "inproc"))
+    const argvs = clients.map((_, i) => ["BLPOP", `key:${i}`, (5 + (i % 1000) / 1000).toFixed(3)])
+    gc()
+    gc()
+    const idle = process.memoryUsage().heapUsed
+    const deadlines = new Array<number>(n)
+    for (let i = 0; i < n; i++) {
+      server.dispatcher.processCommand(clients[i], argvs[i])
+      deadlines[i] = clients[i].blocked!.deadline
+    }
+    gc()
+    gc()
+    const blocked = process.memoryUsage().heapUsed
+    if (server.blockedClients !== n) throw new Error(`expected ${n} blocked, got ${server.blockedClients}`)
+    // Record when each reply lands: one patch of the method the engine answers through.
+    const answeredAt = new Map<Client, number>()
+    const proto = Object.getPrototypeOf(clients[0]) as Client
+    const original = proto.reply
+    proto.reply = function (this: Client, reply: Reply) {
+      answeredAt.set(this, server.now())
+      return original.call(this, reply)
+    }
+    const replies = clients.map((c) => c.replies!)
+    const setupDone = server.now()
+    let maxStall = 0
+    let tick = performance.now()
+    const monitor = setInterval(() => {
+      const t = performance.now()
+      maxStall = Math.max(maxStall, t - tick)
+      tick = t
+    }, 1)
+    await waitFor(() => server.blockedClients === 0, 60_000)
+    clearInterval(monitor)
+    proto.reply = original
+    let timedOut = 0
+    let early = 0
+    let maxLate = 0
+    const late: Array<number> = []
+    for (let i = 0; i < n; i++) {
+      if (replies[i].length === 1 && replies[i][0] === NULL_ARRAY) timedOut++
+      const at = answeredAt.get(clients[i]) ?? Infinity
+      if (at < deadlines[i]) early++
+      maxLate = Math.max(maxLate, at - deadlines[i])
+      late.push(at - deadlines[i])
+    }
+    if (setupDone > Math.min(...deadlines)) console.log("warning: setup ran past the first deadline")
+    return { clients: n, bytesPerBlockedClient: (blocked - idle) / n, timedOut, early, maxLateMs: maxLate,
+      p50LateMs: late.sort((a, b) => a - b)[Math.floor(late.length * 0.5)],
+      p99LateMs: late[Math.floor(late.length * 0.99)], maxStallMs: Math.round(maxStall) }
+  } finally {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+/** `runInProcess`, in a child Node with `--expose-gc` when this one was started without it. */
+const inProcessFigures = async (): Promise<InProcessFigures> => {
+  if ((globalThis as { gc?: unknown }).gc !== undefined) return runInProcess()
+  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/blocking.ts", "--in-process"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  let out = ""
+  child.stdout!.setEncoding("utf8")
+  child.stdout!.on("data", (d: string) => (out += d))
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve))
+  if (code !== 0) throw new Error(`in-process blocking bench exited with ${code}`)
+  return JSON.parse(out.trim().split("\n").pop()!) as InProcessFigures
+}
+
+/** The scenario for bench/run.ts (same shape as its `Scenario`). */
+export const blocking = {
+  name: "blocking",
+  description: `${N} clients in BLPOP (distinct keys, one key) vs redis; ${N_INPROC} in-process blocked clients`,
+  async run(): Promise<Array<BlockingRow>> {
+    const k = await runTcp("keyfiber")
+    const r = await runTcp("redis")
+    const rows: Array<BlockingRow> = [
+      { label: `park ${N} BLPOP, distinct keys (ms)`, keyfiber: k.parkDistinctMs, redis: r.parkDistinctMs },
+      { label: `serve ${N} after ${N} LPUSH (ms)`, keyfiber: k.serveDistinctMs, redis: r.serveDistinctMs },
+      { label: `park ${N} BLPOP, one key (ms)`, keyfiber: k.parkOneKeyMs, redis: r.parkOneKeyMs },
+      { label: `serve ${N} after one RPUSH (ms)`, keyfiber: k.serveOneKeyMs, redis: r.serveOneKeyMs },
+      { label: "RSS idle (MB)", keyfiber: k.rssIdleMb, redis: r.rssIdleMb },
+      { label: `RSS with ${N} parked (MB)`, keyfiber: k.rssParkedMb, redis: r.rssParkedMb }
+    ]
+    const p = await inProcessFigures()
+    console.log(
+      `in-process: ${p.clients} blocked clients, ${p.bytesPerBlockedClient.toFixed(0)} B heap each beyond idle ` +
+        `(bar 2048: ${p.bytesPerBlockedClient <= 2048 ? "ok" : "ABOVE"}); timed out ${p.timedOut}/${p.clients}, ` +
+        `early ${p.early}, late p50 ${p.p50LateMs} ms, p99 ${p.p99LateMs} ms, max ${p.maxLateMs} ms ` +
+        `(longest event-loop stall meanwhile: ${p.maxStallMs} ms)`
+    )
+    return rows
+  }
+}
+
+const print = (rows: ReadonlyArray<BlockingRow>) => {
+  const fmt = (n: number) => n.toFixed(1)
+  console.log(["test".padEnd(40), "keyfiber".padStart(10), "redis".padStart(10), "ratio".padStart(7)].join("  "))
+  for (const r of rows) {
+    console.log([r.label.padEnd(40), fmt(r.keyfiber).padStart(10), fmt(r.redis).padStart(10), (r.keyfiber / r.redis).toFixed(2).padStart(7)].join("  "))
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.includes("--in-process")) {
+  runInProcess().then((p) => {
+    console.log(JSON.stringify(p))
+    process.exit(0)
+  })
+} else if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  blocking
+    .run()
+    .then((rows) => {
+      print(rows)
+      process.exit(0)
+    })
+    .catch((e) => {
+      console.error(e)
+      process.exit(1)
+    })
+}

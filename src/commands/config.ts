@@ -1,0 +1,171 @@
+/**
+ * CONFIG GET / SET / RESETSTAT / REWRITE / HELP (config.c), and the gate for commands flagged
+ * `protected` (`enable-debug-command`, `enable-module-command`; server.c `processCommand`).
+ *
+ * For the modules system: MODULE LOAD/LOADEX/UNLOAD only need the `protected` flag; the gate
+ * (installed by `ServerCore` on `server.dispatcher.admissions`) rejects them with Valkey's text.
+ */
+import { allowProtected, type ProtectedMode } from "../config/Config.js"
+import { ConfigRewriteError, NoConfigFileError, rewriteConfigFile } from "../config/rewriteConfigFile.js"
+import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
+import type { Admission } from "../server/Dispatcher.js"
+import { SYNTAX } from "./args.js"
+import { defineCommand } from "./CommandSpec.js"
+
+const HELP = [
+  "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "GET <pattern>",
+  "    Return parameters matching the glob-like <pattern> and their values.",
+  "SET <directive> <value>",
+  "    Set the configuration <directive> to <value>.",
+  "RESETSTAT",
+  "    Reset statistics reported by the INFO command.",
+  "REWRITE",
+  "    Rewrite the configuration file.",
+  "HELP",
+  "    Prints this help."
+]
+
+const CONTROL: ReadonlyArray<"admin" | "noscript" | "loading" | "stale"> = ["admin", "noscript", "loading", "stale"]
+
+export const configCommands = [
+  defineCommand({
+    name: "config",
+    arity: -2,
+    group: "server",
+    summary: "A container for server configuration commands.",
+    since: "2.0.0",
+    subcommands: [
+      {
+        name: "get",
+        arity: -3,
+        flags: CONTROL,
+        group: "server",
+        summary: "Returns the effective values of configuration parameters.",
+        since: "2.0.0",
+        run: (client, argv): Reply => {
+          const pairs = client.server.config.match(argv.slice(2))
+          return new MapReply(pairs.flat())
+        }
+      },
+      {
+        name: "set",
+        arity: -4,
+        flags: CONTROL,
+        group: "server",
+        summary: "Sets configuration parameters in-flight.",
+        since: "2.0.0",
+        run: (client, argv): Reply => {
+          if (argv.length % 2 !== 0) return new ErrorReply(SYNTAX)
+          const server = client.server
+          const pairs: Array<readonly [string, string]> = []
+          for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i], argv[i + 1]])
+          const mode = server.config.get<ProtectedMode>("enable-protected-configs")
+          const error = server.config.setMany(server, pairs, allowProtected(mode, client.isLocal))
+          return error === undefined ? OK : new ErrorReply(error)
+        }
+      },
+      {
+        name: "resetstat",
+        arity: 2,
+        flags: CONTROL,
+        group: "server",
+        summary: "Resets the server's statistics.",
+        since: "2.0.0",
+        run: (client): Reply => {
+          const server = client.server
+          server.stats.reset()
+          server.keyspace.stats.hits = 0
+          server.keyspace.stats.misses = 0
+          server.keyspace.stats.expiredKeys = 0
+          for (const hook of server.config.resetStatHooks) hook()
+          return OK
+        }
+      },
+      {
+        name: "rewrite",
+        arity: 2,
+        flags: CONTROL,
+        group: "server",
+        summary: "Persists the effective configuration to file.",
+        since: "2.8.0",
+        run: (client): Reply => {
+          const config = client.server.config
+          if (config.configFile === null) return new ErrorReply("ERR The server is running without a config file")
+          if (config.rewriter !== null) {
+            const error = config.rewriter()
+            return error === undefined ? OK : new ErrorReply(error)
+          }
+          try {
+            rewriteConfigFile(config)
+            return OK
+          } catch (e) {
+            if (e instanceof ConfigRewriteError || e instanceof NoConfigFileError) {
+              client.server.log("warning", `CONFIG REWRITE failed: ${e instanceof ConfigRewriteError ? e.reason : "no config file"}`)
+              return new ErrorReply(e.reply)
+            }
+            throw e
+          }
+        }
+      },
+      {
+        name: "help",
+        arity: 2,
+        flags: ["loading", "stale"],
+        group: "server",
+        summary: "Returns helpful text about the different subcommands.",
+        since: "5.0.0",
+        run: (): Reply => HELP.map((line) => new SimpleString(line))
+      }
+    ]
+  })
+]
+
+const PROTECTED_MODE_DENIED =
+  "DENIED Valkey is running in protected mode because protected mode is enabled and no password is set " +
+  "for the default user. In this mode connections are only accepted from the loopback interface. If you " +
+  "want to connect from external computers to Valkey you may adopt one of the following solutions: " +
+  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback " +
+  "interface by connecting to Valkey from the same host the server is running, however MAKE SURE Valkey is " +
+  "not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+  "2) Alternatively you can just disable the protected mode by editing the Valkey configuration file, and " +
+  "setting the protected mode option to 'no', and then restarting the server. 3) If you started the server " +
+  "manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication " +
+  "password for the default user. NOTE: You only need to do one of the above things in order for the server " +
+  "to start accepting connections from the outside."
+
+const admittedClients = new WeakSet<object>()
+
+/**
+ * `protected-mode yes` with no password for the default user: only loopback and Unix-socket clients
+ * are served (networking.c `clientAcceptHandler`). Valkey refuses at accept time; here the first
+ * command gets the DENIED error and the connection closes after it.
+ */
+export const protectedModeGate: Admission = (client) => {
+  if (admittedClients.has(client)) return undefined
+  const config = client.server.config
+  if (client.isLocal || !config.get<boolean>("protected-mode") || config.get<string>("requirepass") !== "") {
+    admittedClients.add(client)
+    return undefined
+  }
+  client.server.closeClient(client, true)
+  return PROTECTED_MODE_DENIED
+}
+
+/**
+ * Commands flagged `protected` (DEBUG, MODULE LOAD/LOADEX/UNLOAD, ...) run only when their
+ * `enable-*-command` option allows the client (`yes`, or `local` for loopback and Unix sockets).
+ * Module commands use `enable-module-command`'s wording, everything else `enable-debug-command`'s.
+ */
+export const protectedCommandGate: Admission = (client, spec) => {
+  if (!spec.flags.includes("protected")) return undefined
+  const root = spec.fullName.split("|")[0]
+  const isModule = root === "module"
+  const option = isModule ? "enable-module-command" : "enable-debug-command"
+  if (allowProtected(client.server.config.get<ProtectedMode>(option), client.isLocal)) return undefined
+  return (
+    `ERR ${isModule ? "MODULE" : root === "debug" ? "DEBUG" : root.toUpperCase()} command not allowed. ` +
+    `If the ${option} option is set to "local", you can run it from a local connection, otherwise you need to set ` +
+    `this option in the configuration file, and then restart the server.`
+  )
+}

@@ -1,0 +1,393 @@
+/**
+ * The config table: every parameter once (built-in ones from `builtinConfigs`, module ones
+ * registered at load), with CONFIG GET matching, the atomic CONFIG SET algorithm and the option
+ * list CONFIG REWRITE writes.
+ *
+ * The server's table is `server.config`.
+ *
+ * API for the modules system (`src/modules/`):
+ * - `config.loadQueue`: the `loadmodule <path> [args...]` lines of the config file and command line,
+ *   in order, as `{ path, args }`. The module loader consumes them after the server starts.
+ * - `config.pendingModuleConfigs`: `<module>.<name> value` lines (§6.7), name lower-cased, value the
+ *   tokens joined with single spaces; the last one wins. `LoadConfigs` consumes its entries.
+ * - `config.registerModuleConfig(definition)`: adds a module config (`name` is `<module>.<name>`,
+ *   `module` is set, and `get`/`set` keep the value in the module). Returns an error text (duplicate)
+ *   or undefined. Build the `schema` with the builders of `ConfigSchemas.ts` (`configBool`,
+ *   `configNumeric({min, max, memory})`, `configEnum`, `configBitflags`, `configString`).
+ *   `apply` callbacks of module configs run after the core ones and are de-duplicated by identity.
+ *   For CONFIG REWRITE set `rewriteAs: "quoted"` on string configs and `"memory"` on MEMORY ones;
+ *   bitflags enums need `multiArg: true` (several tokens in the config file).
+ *   Or use `defineExternalConfig({ name, module, defaultText, parse, format, get, set, apply,
+ *   applyKey, flags, multiArg, rewriteAs })` when the module parses and formats values itself.
+ * - `config.setAtLoad(name, value)`: sets a config from LOADEX `CONFIG` pairs or the pending queue
+ *   (immutable ones included, no apply, skipped when equal), returning the setter's error text.
+ * - `config.unregisterModuleConfigs(module)`: on MODULE UNLOAD.
+ * - `config.loadmoduleProvider`: set it to a function returning the loaded modules as `{ path, args }`
+ *   in load order; CONFIG REWRITE writes one `loadmodule` line each.
+ * - `config.changeListeners`: called with the canonical names after each successful CONFIG SET
+ *   (the module `CONFIG` server event).
+ */
+import { globMatch } from "../keyspace/glob.js"
+import { quoteArg } from "../protocol/splitArgs.js"
+import type { Server } from "../server/Server.js"
+import { Schema } from "effect"
+import { createHash } from "node:crypto"
+import { type ConfigApply, type ConfigDefinition, type ConfigFlag, ConfigParam } from "./ConfigParam.js"
+import { ConfigFailure, formatMemory, fromString, splitOnSpaces } from "./ConfigSchemas.js"
+import type { RewriteLine, RewriteOption } from "./rewriteConfig.js"
+
+export interface ModuleLoadRequest {
+  readonly path: string
+  readonly args: ReadonlyArray<string>
+}
+
+/** The ways a client may be allowed a protected action (`enable-*-command`, protected configs). */
+export type ProtectedMode = "no" | "yes" | "local"
+
+/** Directives the config file and CONFIG REWRITE know besides the configs themselves. */
+const OTHER_DIRECTIVES = new Set(["include", "rename-command", "user", "loadmodule", "sentinel"])
+
+export class Config {
+  /** Canonical name → parameter, in registration order (CONFIG REWRITE's order). */
+  private readonly params = new Map<string, ConfigParam<any>>()
+  /** Every name and alias (lower-case) → parameter. */
+  private readonly byName = new Map<string, ConfigParam<any>>()
+
+  /** Absolute path of the config file, or null when started without one. */
+  configFile: string | null = null
+  readonly loadQueue: Array<ModuleLoadRequest> = []
+  /** `rename-command` lines read at startup, replayed on the server's command table. */
+  readonly renamedCommands: Array<[from: string, to: string]> = []
+  readonly pendingModuleConfigs = new Map<string, string>()
+  loadmoduleProvider: () => ReadonlyArray<ModuleLoadRequest> = () => []
+  readonly changeListeners: Array<(names: ReadonlyArray<string>) => void> = []
+  /**
+   * CONFIG REWRITE, registered by the `ConfigStore` layer: the error reply text, or undefined.
+   * Without it the command writes directly (`rewriteConfigFile`).
+   */
+  rewriter: (() => string | undefined) | null = null
+  /** `dir` changes the process's working directory (only the standalone server sets this). */
+  changeDirectory = false
+  /** CONFIG RESETSTAT: other parts reset their counters here (slowlog, latency, ...). */
+  readonly resetStatHooks: Array<() => void> = []
+  /** Set while the server loads data: deny-loading configs are refused. */
+  loading = false
+  /**
+   * The ACL `user` lines CONFIG REWRITE writes (an ACL system may replace this): the default user,
+   * with `requirepass` as its password hash. keyfiber reads `user` lines without applying them;
+   * the password persists through the `requirepass` line.
+   */
+  userLines: () => ReadonlyArray<string> = () => {
+    const password = this.get<string>("requirepass")
+    const auth = password === "" ? "nopass" : "#" + createHash("sha256").update(Buffer.from(password, "latin1")).digest("hex")
+    return [`user default on ${auth} sanitize-payload ~* &* +@all`]
+  }
+
+  /** Whether a config's value must be redacted from logs, SLOWLOG and MONITOR. */
+  isSensitive(name: string): boolean {
+    return this.lookup(name)?.has("sensitive") ?? false
+  }
+
+  constructor(definitions: ReadonlyArray<ConfigDefinition<any>> = []) {
+    for (const def of definitions) this.register(def)
+  }
+
+  register<T>(def: ConfigDefinition<T>): ConfigParam<T> {
+    const param = new ConfigParam(def)
+    this.params.set(def.name, param)
+    this.byName.set(def.name.toLowerCase(), param)
+    for (const alias of def.aliases ?? []) this.byName.set(alias.toLowerCase(), param)
+    return param
+  }
+
+  /** A parameter by name or alias, case-insensitive. */
+  lookup(name: string): ConfigParam | undefined {
+    return this.byName.get(name.toLowerCase())
+  }
+
+  /** The current value of a built-in parameter (the caller knows its type). */
+  get<T>(name: string): T {
+    const param = this.params.get(name)
+    if (param === undefined) throw new Error(`unknown config ${name}`)
+    return param.value as T
+  }
+
+  /** Every parameter in registration order. */
+  all(): IterableIterator<ConfigParam> {
+    return this.params.values()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Module configs
+
+  registerModuleConfig<T>(def: ConfigDefinition<T> & { readonly module: string }): string | undefined {
+    if (this.byName.has(def.name.toLowerCase())) return `config ${def.name} already exists`
+    this.register(def)
+    return undefined
+  }
+
+  unregisterModuleConfigs(module: string): void {
+    for (const [name, param] of this.params) {
+      if (param.def.module !== module) continue
+      this.params.delete(name)
+      for (const [key, p] of this.byName) if (p === param) this.byName.delete(key)
+    }
+  }
+
+  /**
+   * Sets a value as the config file does (immutable configs allowed, no apply): for module
+   * `LoadConfigs` and LOADEX. Returns the error text, or undefined.
+   */
+  setAtLoad(name: string, value: string): string | undefined {
+    const param = this.lookup(name)
+    if (param === undefined) return `Unknown config ${name}`
+    const outcome = param.setText(param.def.multiArg ? splitOnSpaces(value).join(" ") : value)
+    return typeof outcome === "object" ? outcome.error : undefined
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // CONFIG GET
+
+  /**
+   * Name/value pairs for CONFIG GET (§7.2): exact names (hidden ones included) keep the spelling
+   * typed; glob patterns match names and aliases case-insensitively, never hidden configs.
+   */
+  match(patterns: ReadonlyArray<string>): Array<[string, string]> {
+    const out = new Map<string, ConfigParam>()
+    for (const pattern of patterns) {
+      if (!/[*?[]/.test(pattern)) {
+        if (out.has(pattern)) continue
+        const param = this.lookup(pattern)
+        if (param !== undefined) out.set(pattern, param)
+        continue
+      }
+      for (const [name, param] of this.byName) {
+        // Aliases are listed alongside their config, as Valkey's dictionary holds both.
+        if (param.has("hidden") || out.has(name)) continue
+        if (globMatch(pattern, name, true)) out.set(name, param)
+      }
+    }
+    return Array.from(out, ([name, param]) => [name, param.text])
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // CONFIG SET
+
+  /**
+   * Valkey's `configSetCommand` (§7.1): validate every pair, back up, set in order, apply the
+   * changed ones; on any failure restore every value (and re-apply). Returns the error reply text,
+   * or undefined on success.
+   */
+  setMany(server: Server, pairs: ReadonlyArray<readonly [name: string, value: string]>, allowProtected: boolean): string | undefined {
+    const params: Array<ConfigParam> = []
+    let unknown: string | undefined
+    let failure: { name: string; reason: string } | undefined
+    let denyLoading = false
+    let invalid = false
+    // Validation pass: scans every pair, the first problem decides (deny-loading wins).
+    for (let i = 0; i < pairs.length; i++) {
+      const [name] = pairs[i]
+      const param = this.lookup(name)
+      if (param === undefined) {
+        if (!invalid) {
+          unknown = name
+          invalid = true
+        }
+        continue
+      }
+      if (invalid) continue
+      if (param.has("immutable") || (param.has("protected") && !allowProtected)) {
+        failure = { name, reason: param.has("immutable") ? "can't set immutable config" : "can't set protected config" }
+        invalid = true
+        continue
+      }
+      if (this.loading && param.has("deny-loading")) {
+        denyLoading = true
+        invalid = true
+        continue
+      }
+      if (params.includes(param)) {
+        failure = { name, reason: "duplicate parameter" }
+        invalid = true
+      }
+      params.push(param)
+    }
+    if (denyLoading) return "LOADING Valkey is loading the dataset in memory"
+    if (unknown !== undefined) return `ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`
+    if (failure !== undefined) return setFailed(failure.name, failure.reason)
+
+    const backup = params.map((p) => p.value)
+    const restore = (count: number) => {
+      for (let i = 0; i < count; i++) params[i].restore(backup[i])
+    }
+
+    // Set pass, in argument order.
+    const applies: Array<ConfigApply> = []
+    const moduleApplies: Array<ConfigApply> = []
+    const applyKeys = new Set<unknown>()
+    const applyOwner = new Map<ConfigApply, ConfigParam>()
+    const changed: Array<string> = []
+    for (let i = 0; i < params.length; i++) {
+      const param = params[i]
+      const value = param.def.multiArg ? splitOnSpaces(pairs[i][1]).join(" ") : pairs[i][1]
+      const outcome = param.setText(value)
+      if (typeof outcome === "object") {
+        restore(i + 1)
+        return setFailed(param.name, outcome.error)
+      }
+      if (outcome === "unchanged") continue
+      changed.push(param.name)
+      const apply = param.def.apply
+      if (apply === undefined) continue
+      const key = param.def.applyKey ?? apply
+      if (applyKeys.has(key)) continue
+      applyKeys.add(key)
+      applyOwner.set(apply, param)
+      ;(param.def.module === undefined ? applies : moduleApplies).push(apply)
+    }
+
+    // Apply pass: core applies, then module applies.
+    const runApplies = (list: ReadonlyArray<ConfigApply>): { index: number; error: string } | undefined => {
+      for (let i = 0; i < list.length; i++) {
+        const error = list[i](server)
+        if (error !== undefined) return { index: i, error }
+      }
+      return undefined
+    }
+    const nameOfApply = (apply: ConfigApply, short: boolean): string => {
+      const param = applyOwner.get(apply)!
+      return short && param.def.module !== undefined ? param.name.slice(param.def.module.length + 1) : param.name
+    }
+    const coreFailure = runApplies(applies)
+    if (coreFailure !== undefined) {
+      restore(params.length)
+      runApplies(applies.slice(0, coreFailure.index))
+      return setFailed(nameOfApply(applies[coreFailure.index], false), coreFailure.error)
+    }
+    const moduleFailure = runApplies(moduleApplies)
+    if (moduleFailure !== undefined) {
+      restore(params.length)
+      runApplies(applies)
+      runApplies(moduleApplies.slice(0, moduleFailure.index))
+      return setFailed(nameOfApply(moduleApplies[moduleFailure.index], true), moduleFailure.error)
+    }
+    if (changed.length > 0) for (const listener of this.changeListeners) listener(changed)
+    return undefined
+  }
+
+  /** Runs every core apply once (at startup, after the config file is read). Errors are returned. */
+  applyAll(server: Server): Array<string> {
+    const done = new Set<ConfigApply>()
+    const errors: Array<string> = []
+    for (const param of this.params.values()) {
+      const apply = param.def.apply
+      if (apply === undefined || done.has(apply) || param.def.module !== undefined) continue
+      done.add(apply)
+      const error = apply(server)
+      if (error !== undefined) errors.push(`${param.name}: ${error}`)
+    }
+    return errors
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // CONFIG REWRITE
+
+  /** The option a config-file directive belongs to (see `RewriteInput.classify`). */
+  classify = (directive: string): string | undefined => {
+    const param = this.lookup(directive)
+    if (param !== undefined) return param.name
+    return OTHER_DIRECTIVES.has(directive) ? directive : undefined
+  }
+
+  /** Every option with the lines CONFIG REWRITE wants for it, in a stable order. */
+  rewriteOptions(): Array<RewriteOption> {
+    const out: Array<RewriteOption> = []
+    for (const param of this.params.values()) out.push({ name: param.name, lines: rewriteLines(param) })
+    out.push({ name: "user", lines: this.userLines().map((text) => ({ text, force: true })) })
+    out.push({
+      name: "loadmodule",
+      lines: this.loadmoduleProvider().map((m) => ({ text: loadmoduleLine(m), force: true }))
+    })
+    return out
+  }
+}
+
+/**
+ * A config defined by string-level callbacks (for module configs that parse and format their own
+ * values): `parse` gives the value or Valkey's error text, `format` the CONFIG GET form, `get`/`set`
+ * the module's storage (`set` may refuse with an error text), `apply` runs after CONFIG SET.
+ */
+export const defineExternalConfig = (o: {
+  readonly name: string
+  readonly module: string
+  readonly defaultText: string
+  readonly parse: (text: string) => { readonly value: unknown } | { readonly error: string }
+  readonly format: (value: unknown) => string
+  readonly get: () => unknown
+  readonly set: (value: unknown) => string | undefined
+  readonly apply?: () => string | undefined
+  readonly applyKey?: unknown
+  readonly flags?: ReadonlyArray<ConfigFlag>
+  readonly multiArg?: boolean
+  readonly rewriteAs?: ConfigDefinition<unknown>["rewriteAs"]
+}): ConfigDefinition<unknown> & { readonly module: string } => {
+  const schema = fromString(
+    Schema.Unknown,
+    (text) => {
+      const parsed = o.parse(text)
+      return "error" in parsed ? new ConfigFailure(parsed.error) : parsed.value
+    },
+    o.format
+  )
+  const parsedDefault = o.parse(o.defaultText)
+  const apply = o.apply
+  return {
+    name: o.name,
+    module: o.module,
+    schema,
+    default: "value" in parsedDefault ? parsedDefault.value : o.defaultText,
+    flags: o.flags,
+    multiArg: o.multiArg,
+    rewriteAs: o.rewriteAs,
+    get: o.get,
+    set: o.set,
+    apply: apply === undefined ? undefined : () => apply(),
+    applyKey: o.applyKey ?? apply
+  }
+}
+
+const setFailed = (name: string, reason: string): string =>
+  `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`
+
+/** A token written bare when it reads back the same, else quoted (§5.3, a documented difference). */
+export const rewriteToken = (token: string): string =>
+  token !== "" && /^[\x21-\x7e]+$/.test(token) && !/["']/.test(token) ? token : quoteArg(token)
+
+/** `loadmodule <path> <args...>`, quoting only the tokens that need it. */
+export const loadmoduleLine = (m: ModuleLoadRequest): string =>
+  ["loadmodule", m.path, ...m.args].map((t, i) => (i === 0 ? t : rewriteToken(t))).join(" ")
+
+const rewriteLines = (param: ConfigParam): ReadonlyArray<RewriteLine> => {
+  const def = param.def
+  const isDefault = param.isDefault
+  if (def.rewrite !== undefined) return def.rewrite(param.value, isDefault)
+  const force = !isDefault || def.alwaysRewrite === true
+  const text = param.text
+  switch (def.rewriteAs ?? "plain") {
+    case "quoted":
+      return [{ text: `${def.name} ${quoteArg(text)}`, force }]
+    case "nullable-quoted":
+      // A NULL string (shown as "") removes the line.
+      return text === "" ? [] : [{ text: `${def.name} ${quoteArg(text)}`, force }]
+    case "memory": {
+      const value = param.value as number
+      return [{ text: `${def.name} ${value < 0 ? `${-value}%` : formatMemory(value)}`, force }]
+    }
+    case "plain":
+      return [{ text: `${def.name} ${text === "" ? '""' : text}`, force }]
+  }
+}
+
+/** Whether a client may use a protected command or config under `mode` (`allowProtectedAction`). */
+export const allowProtected = (mode: ProtectedMode, isLocal: boolean): boolean =>
+  mode === "yes" || (mode === "local" && isLocal)

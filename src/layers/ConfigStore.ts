@@ -1,0 +1,55 @@
+/**
+ * CONFIG REWRITE's persistence as a transaction: `rewriteConfigFile` (temporary file in the same
+ * folder, fsync, rename, folder fsync; the old file untouched on failure), serialized by a
+ * semaphore.
+ *
+ * The I/O is synchronous, like Valkey's (CONFIG REWRITE blocks the server while it writes), so the
+ * CONFIG REWRITE command runs the Effect with `runSync` from the executor: the layer registers
+ * `server.config.rewriter` for it.
+ */
+import { Context, Effect, Either, Layer } from "effect"
+import * as nodeFs from "node:fs"
+import {
+  type ConfigFs,
+  ConfigRewriteError,
+  NoConfigFileError,
+  rewriteConfigFile
+} from "../config/rewriteConfigFile.js"
+import { ServerCore } from "./ServerCore.js"
+
+export { ConfigRewriteError, NoConfigFileError }
+
+export interface ConfigStoreService {
+  /** CONFIG REWRITE: serialized, atomic. */
+  readonly rewrite: Effect.Effect<void, NoConfigFileError | ConfigRewriteError>
+}
+
+const make = (fs: ConfigFs) =>
+  Effect.gen(function* () {
+    const server = yield* ServerCore
+    const semaphore = yield* Effect.makeSemaphore(1)
+    const rewrite = semaphore.withPermits(1)(
+      Effect.try({
+        try: () => rewriteConfigFile(server.config, fs),
+        catch: (e) => {
+          if (e instanceof NoConfigFileError || e instanceof ConfigRewriteError) return e
+          return new ConfigRewriteError({ reason: e instanceof Error ? e.message : String(e) })
+        }
+      })
+    )
+    server.config.rewriter = () => {
+      const result = Effect.runSync(Effect.either(rewrite))
+      if (Either.isRight(result)) return undefined
+      server.log("warning", `CONFIG REWRITE failed: ${result.left._tag === "ConfigRewriteError" ? result.left.reason : "no config file"}`)
+      return result.left.reply
+    }
+    yield* Effect.addFinalizer(() => Effect.sync(() => (server.config.rewriter = null)))
+    return { rewrite } satisfies ConfigStoreService
+  })
+
+/** The config file's transactional store; needs `ServerCore`. */
+export class ConfigStore extends Context.Tag("keyfiber/ConfigStore")<ConfigStore, ConfigStoreService>() {
+  static readonly layer = Layer.scoped(ConfigStore, make(nodeFs))
+  /** With substitute file operations (fault-injection tests). */
+  static readonly layerWith = (fs: ConfigFs) => Layer.scoped(ConfigStore, make(fs))
+}
