@@ -13,6 +13,7 @@ import {
   SimpleString,
   VerbatimReply
 } from "./protocol/Reply.js"
+import type { Config } from "./config/Config.js"
 import type { CommandArg } from "./server/InProcessClient.js"
 import type { Server } from "./server/Server.js"
 
@@ -43,6 +44,8 @@ export interface RunningKeyfiber {
   /** `redis://host:port` */
   readonly url: string
   readonly server: Server
+  /** The config table (the values CONFIG GET/SET see). */
+  readonly config: Config
   /**
    * Runs a command in-process (a new client per call). Strings are sent as UTF-8 text, `Buffer`s
    * as bytes; bulk replies come back as UTF-8 strings, error replies reject with `ReplyError`.
@@ -112,6 +115,7 @@ export const start = async (options: StartOptions = {}): Promise<RunningKeyfiber
     port: kf.port,
     url: kf.url,
     server: kf.server,
+    config: kf.config,
     run: (...args) => runtime.runPromise(kf.run(...args.map(textArg))).then(replyToValue),
     runReply: (...args) => runtime.runPromise(kf.run(...args)),
     advance: (ms) =>

@@ -1,7 +1,10 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Exit, Fiber, TestClock } from "effect"
 import { Redis } from "ioredis"
+import * as fs from "node:fs"
 import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
 import { createClient } from "redis"
 import { ClientClosedError, Keyfiber, type KeyfiberOptions, KeyfiberOptionError, Reply, ReplyError, start } from "../src/index.js"
 import { waitFor as pollFor } from "./support/waitFor.js"
@@ -134,11 +137,59 @@ describe("Keyfiber layer", () => {
       assert.isTrue(refused)
     }))
 
-  it.effect("options the build cannot honour yet fail the layer with a typed error", () =>
+  it.effect("modules fail the layer with a typed error until the module system is wired", () =>
     Effect.gen(function* () {
-      const exit = yield* Effect.exit(withKeyfiber(Effect.void, { config: "port 0\n" }))
-      if (Exit.isSuccess(exit)) return // the config system has been wired
-      assert.deepStrictEqual(exit, Exit.fail(new KeyfiberOptionError({ option: "config", reason: "not available in this build yet" })) as typeof exit)
+      const exit = yield* Effect.exit(withKeyfiber(Effect.void, { modules: [{ path: "modules/none.ts" }] }))
+      assert.deepStrictEqual(
+        exit,
+        Exit.fail(new KeyfiberOptionError({ option: "modules", reason: "modules are not available in this build yet" })) as typeof exit
+      )
+    }))
+})
+
+describe("Keyfiber layer configuration", () => {
+  it.scoped("reads config text; port and host options win over it; CONFIG GET port is the bound port", () =>
+    withKeyfiber(
+      Effect.gen(function* () {
+        const kf = yield* Keyfiber
+        assert.strictEqual(kf.config.get<number>("hz"), 20)
+        assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "maxmemory"), new Reply.MapReply(["maxmemory", "1048576"]))
+        assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "port"), new Reply.MapReply(["port", String(kf.port)]))
+        assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "bind"), new Reply.MapReply(["bind", "127.0.0.1"]))
+        assert.deepStrictEqual(yield* kf.run("CONFIG", "SET", "maxmemory", "2mb"), Reply.OK)
+        assert.strictEqual(kf.config.get<number>("maxmemory"), 2 * 1024 * 1024)
+      }),
+      // Port 1 would need privileges: the option must win.
+      { config: "maxmemory 1mb\nhz 20\nport 1\nbind 0.0.0.0\n", port: 0, host: "127.0.0.1" }
+    ))
+
+  it.scoped("reads a config file, and CONFIG REWRITE writes it back", () =>
+    Effect.gen(function* () {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyfiber-embed-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+      const file = path.join(dir, "keyfiber.conf")
+      fs.writeFileSync(file, "# embedded\nmaxmemory 1mb\n")
+      yield* withKeyfiber(
+        Effect.gen(function* () {
+          const kf = yield* Keyfiber
+          assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "maxmemory"), new Reply.MapReply(["maxmemory", "1048576"]))
+          assert.deepStrictEqual(yield* kf.run("CONFIG", "SET", "maxmemory", "3mb"), Reply.OK)
+          assert.deepStrictEqual(yield* kf.run("CONFIG", "REWRITE"), Reply.OK)
+        }),
+        { configFile: file, config: "maxmemory-policy allkeys-lru" }
+      )
+      const text = fs.readFileSync(file, "latin1")
+      assert.include(text, "# embedded\n")
+      assert.include(text, "maxmemory 3mb\n")
+      assert.include(text, "maxmemory-policy allkeys-lru\n")
+    }))
+
+  it.effect("a bad config fails the layer with Valkey's config error", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(withKeyfiber(Effect.void, { config: "maxmemory lots\n" }))
+      assert.strictEqual(error._tag, "ConfigFileError")
+      const missing = yield* Effect.flip(withKeyfiber(Effect.void, { configFile: "/nonexistent/keyfiber.conf" }))
+      assert.strictEqual(missing._tag, "ConfigOpenError")
     }))
 })
 
@@ -286,6 +337,20 @@ describe("Promise facade", () => {
       other.destroy()
       await kf.close()
     }
+  })
+
+  it("takes config text and reports config errors as rejections", async () => {
+    const kf = await start({ config: "maxmemory 1mb\n" })
+    try {
+      assert.deepStrictEqual(await kf.run("CONFIG", "GET", "maxmemory"), new Map([["maxmemory", "1048576"]]))
+      assert.strictEqual(kf.config.get<number>("maxmemory"), 1024 * 1024)
+    } finally {
+      await kf.close()
+    }
+    await start({ config: "no-such-directive yes\n" }).then(
+      () => assert.fail("expected a ConfigFileError"),
+      (e: unknown) => assert.strictEqual((e as { _tag?: string })._tag, "ConfigFileError")
+    )
   })
 
   it("rejects when the port is taken", async () => {

@@ -1,9 +1,16 @@
 import { Context, Data, Effect, Layer, type Scope } from "effect"
+import * as path from "node:path"
+import { CommandTable } from "../commands/CommandTable.js"
+import { builtinCommands } from "../commands/index.js"
+import type { Config } from "../config/Config.js"
+import { type ConfigFileError, type ConfigOpenError, loadStartupConfig } from "../config/ConfigFile.js"
 import type { Reply } from "../protocol/Reply.js"
 import { ClientClosedError, type CommandArg, InProcessClient } from "../server/InProcessClient.js"
 import type { ListenError } from "../server/Listener.js"
 import type { Server } from "../server/Server.js"
+import { ConfigStore } from "./ConfigStore.js"
 import { ServerCore, type ServerCoreOptions } from "./ServerCore.js"
+import { defaultConfig, listenOptions } from "./StartupConfig.js"
 import { TcpListener } from "./TcpListener.js"
 
 /** A module to load at start, as `loadmodule <path> <args...>` would. */
@@ -14,14 +21,20 @@ export interface ModuleToLoad {
   readonly args?: ReadonlyArray<string>
 }
 
-export interface KeyfiberOptions extends ServerCoreOptions {
-  /** TCP port; 0 (the default) takes any free port. The bound port is in the service. */
+export interface KeyfiberOptions extends Omit<ServerCoreOptions, "config"> {
+  /**
+   * TCP port; 0 takes any free port (the bound port is in the service and in `CONFIG GET port`).
+   * Default: the config's `port`, else 0.
+   */
   readonly port?: number
-  /** Address to bind; default `127.0.0.1`. */
+  /** Address to bind. Default: the config's first `bind` address, else `127.0.0.1`. */
   readonly host?: string
-  /** Config file text, in Valkey's config file grammar. Options given here win over it. */
+  /**
+   * Config text in Valkey's config file grammar, read after `configFile` (like valkey-server's
+   * command-line options). `port` and `host` given here win over both.
+   */
   readonly config?: string
-  /** A config file to read at start (and for CONFIG REWRITE to write back). */
+  /** A config file to read at start; CONFIG REWRITE writes back to it. */
   readonly configFile?: string
   /** Modules to load at start, in order, after the config file's `loadmodule` lines. */
   readonly modules?: ReadonlyArray<ModuleToLoad>
@@ -46,6 +59,8 @@ export interface KeyfiberService {
   readonly url: string
   /** The server state (keyspace, clients, stats): for tests and tools, not a stable API. */
   readonly server: Server
+  /** The config table: `config.get("maxmemory")`, the same values CONFIG GET/SET see. */
+  readonly config: Config
   /**
    * Runs one command on a fresh in-process client (like a new connection per call) through the
    * same dispatcher as network clients. Completes with the reply; a blocking command completes
@@ -90,6 +105,7 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
     port: address.port,
     url: `redis://${host}:${address.port}`,
     server,
+    config: server.config,
     run: (...args) =>
       Effect.suspend(() => {
         if (stopped) return Effect.fail(new ClientClosedError({ clientId: 0 }))
@@ -107,6 +123,30 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
   return service
 })
 
+/** The config table for the options: embedding defaults, the config file, the config text, then `port`/`host`. */
+const loadConfig = (options: KeyfiberOptions): Effect.Effect<Config, ConfigFileError | ConfigOpenError> =>
+  Effect.suspend(() => {
+    const config = defaultConfig()
+    // Embedding defaults (any free port, loopback only); the file or text may say otherwise.
+    config.lookup("port")!.restore(0)
+    config.lookup("bind")!.restore(["127.0.0.1"])
+    const commands = new CommandTable()
+    commands.registerAll(builtinCommands)
+    const startup = {
+      configFile: options.configFile === undefined ? null : path.resolve(options.configFile),
+      stdin: false,
+      options: options.config ?? ""
+    }
+    return loadStartupConfig({ config, commands }, startup).pipe(
+      Effect.map(() => {
+        if (options.port !== undefined) config.lookup("port")!.restore(options.port)
+        if (options.host !== undefined) config.lookup("bind")!.restore([options.host])
+        for (const module of options.modules ?? []) config.loadQueue.push({ path: module.path, args: module.args ?? [] })
+        return config
+      })
+    )
+  })
+
 /**
  * keyfiber embedded in an Effect app: the server listens while the layer's scope is open, and
  * stops, clients and all, when it closes. Time comes from the `Clock` of the environment the
@@ -114,17 +154,27 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
  * only when the test adjusts the clock, while real clients keep working over the socket.
  */
 export class Keyfiber extends Context.Tag("keyfiber/Keyfiber")<Keyfiber, KeyfiberService>() {
-  static readonly layer = (options: KeyfiberOptions = {}): Layer.Layer<Keyfiber, ListenError | KeyfiberOptionError> => {
-    // TODO(config): wire `config`/`configFile` to the config system when it lands on main.
-    // TODO(modules): wire `modules` to the module loader when it lands on main.
-    const unsupported =
-      options.config !== undefined ? "config" : options.configFile !== undefined ? "configFile" : options.modules?.length ? "modules" : undefined
-    if (unsupported !== undefined) {
-      return Layer.fail(new KeyfiberOptionError({ option: unsupported, reason: "not available in this build yet" }))
-    }
-    const core = ServerCore.layer(options)
-    const listener = TcpListener.layer({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" })
-    const service = Layer.scoped(Keyfiber, Effect.flatMap(TcpListener, makeService))
-    return service.pipe(Layer.provide(listener), Layer.provide(core))
-  }
+  static readonly layer = (
+    options: KeyfiberOptions = {}
+  ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | KeyfiberOptionError> =>
+    Layer.unwrapEffect(
+      Effect.map(loadConfig(options), (config): Layer.Layer<Keyfiber | ConfigStore, ListenError | KeyfiberOptionError> => {
+        // TODO(modules): load `config.loadQueue` (the file's `loadmodule` lines, then `modules`)
+        // with the module system when it lands on main.
+        if (config.loadQueue.length > 0) {
+          return Layer.fail(new KeyfiberOptionError({ option: "modules", reason: "modules are not available in this build yet" }))
+        }
+        const core = ServerCore.layer({ ...options, config })
+        const listener = TcpListener.layer(listenOptions(config))
+        const service = Layer.scoped(
+          Keyfiber,
+          Effect.flatMap(TcpListener, (address) => {
+            // Port 0 took a free port: CONFIG GET port (and CONFIG REWRITE) report the real one.
+            config.lookup("port")!.restore(address.port)
+            return makeService(address)
+          })
+        )
+        return Layer.mergeAll(service, ConfigStore.layer).pipe(Layer.provide(listener), Layer.provide(core))
+      })
+    )
 }
