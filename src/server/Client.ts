@@ -2,7 +2,7 @@ import type { Socket } from "node:net"
 import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { RespParser } from "../protocol/RespParser.js"
-import type { Reply } from "../protocol/Reply.js"
+import { RawReply, type Reply } from "../protocol/Reply.js"
 import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
 import type { Server } from "./Server.js"
 
@@ -96,6 +96,8 @@ export class Client {
   /** Queues a reply for this client. */
   reply(reply: Reply): void {
     if (this.closed) return
+    // Nothing to send (a module command that blocked without writing anything).
+    if (reply instanceof RawReply && reply.bytes === "") return
     if (this.replies !== null) {
       this.replies.push(reply)
       this.server.markPendingWrite(this)

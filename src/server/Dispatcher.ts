@@ -94,7 +94,8 @@ export class Dispatcher {
     } finally {
       server.nesting--
     }
-    if (result instanceof BlockRequest) return result
+    // A blocked command (a BlockRequest, or a module that parked the client) is counted when it completes.
+    if (result instanceof BlockRequest || client.blocked !== null) return result
     this.count(spec, performance.now() - start, result)
     return result
   }

@@ -1,0 +1,9 @@
+/** A RESP multibulk request for RawClient. */
+export const cmd = (...args: Array<string | number>): string => {
+  let out = `*${args.length}\r\n`
+  for (const a of args) {
+    const s = String(a)
+    out += `$${Buffer.byteLength(s, "latin1")}\r\n${s}\r\n`
+  }
+  return out
+}
