@@ -4,7 +4,7 @@
  */
 
 // Effect apps: the Layer, its service, and in-process clients.
-export { Keyfiber, type KeyfiberOptions, KeyfiberOptionError, type KeyfiberService, type ModuleToLoad } from "./layers/Keyfiber.js"
+export { Keyfiber, type KeyfiberOptions, type KeyfiberService, type ModuleToLoad } from "./layers/Keyfiber.js"
 export { ServerCore, type ServerCoreOptions } from "./layers/ServerCore.js"
 export { type BoundAddress, TcpListener } from "./layers/TcpListener.js"
 export { ClientClosedError, type CommandArg, InProcessClient } from "./server/InProcessClient.js"
@@ -20,6 +20,10 @@ export { BlockRequest } from "./blocking/BlockRequest.js"
 export type { Client } from "./server/Client.js"
 export type { Server } from "./server/Server.js"
 
-// Module authors: module definition and context types.
-// TODO(modules): re-export the module definition and context types from `src/modules/` when the
-// modules branch lands on main (ModuleDefinition, ModuleContext, ...).
+// Module authors: module definition and context types (see `modules/` for complete examples).
+export * from "./modules/api.js"
+export { ModuleLoadError, type ModuleRegistry } from "./modules/Modules.js"
+
+// Config: the table behind CONFIG GET/SET/REWRITE, and config file errors.
+export type { Config } from "./config/Config.js"
+export { ConfigFileError, ConfigOpenError } from "./config/ConfigFile.js"

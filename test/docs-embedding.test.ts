@@ -4,7 +4,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, TestClock } from "effect"
 import { createClient } from "redis"
 import { afterAll, beforeAll, expect, test } from "vitest"
-import { Keyfiber, type RunningKeyfiber, start } from "../src/index.js"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Keyfiber, Reply, type RunningKeyfiber, start } from "../src/index.js"
 
 describe("Run as a server", () => {
   it.live("Layer.launch keeps the server up until interrupted", () =>
@@ -59,4 +62,20 @@ describe("Test with TestClock", () => {
       client.destroy()
     })
   })
+})
+
+describe("Write a module", () => {
+  // The module is the docs' own code block, written to a file and loaded as the docs say.
+  const doc = fs.readFileSync(new URL("../docs/embedding.md", import.meta.url), "utf8")
+  const moduleSource = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes("ModuleDefinition"))!
+
+  it.scoped("the hello module loads and answers", () =>
+    Effect.gen(function* () {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyfiber-doc-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+      fs.writeFileSync(path.join(dir, "hello.ts"), moduleSource)
+      const HelloLive = Keyfiber.layer({ modules: [{ path: path.join(dir, "hello.ts"), args: [] }] })
+      const reply = yield* Effect.flatMap(Keyfiber, (kf) => kf.run("HELLO.WORLD")).pipe(Effect.provide(HelloLive))
+      assert.deepStrictEqual(reply, new Reply.SimpleString("Hello, world"))
+    }))
 })

@@ -6,7 +6,7 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { createClient } from "redis"
-import { ClientClosedError, Keyfiber, type KeyfiberOptions, KeyfiberOptionError, Reply, ReplyError, start } from "../src/index.js"
+import { ClientClosedError, Keyfiber, type KeyfiberOptions, Reply, ReplyError, start } from "../src/index.js"
 import { waitFor as pollFor } from "./support/waitFor.js"
 
 /** Runs `body` with an embedded keyfiber whose scope closes when `body` ends. */
@@ -136,14 +136,30 @@ describe("Keyfiber layer", () => {
       )
       assert.isTrue(refused)
     }))
+})
 
-  it.effect("modules fail the layer with a typed error until the module system is wired", () =>
+describe("Keyfiber layer with modules", () => {
+  const ratelimit = new URL("../modules/ratelimit.ts", import.meta.url).pathname
+
+  it.scoped("loads modules with their arguments; their time is the layer's clock", () =>
+    withKeyfiber(
+      Effect.gen(function* () {
+        const kf = yield* Keyfiber
+        assert.deepStrictEqual(kf.modules.loaded.map((m) => m.name), ["ratelimit"])
+        assert.strictEqual(yield* kf.run("RATELIMIT.TAKE", "embedded", 2), 1)
+        assert.strictEqual(yield* kf.run("RATELIMIT.TAKE", "embedded"), 0)
+        yield* TestClock.adjust("999 millis")
+        assert.strictEqual(yield* kf.run("RATELIMIT.TAKE", "embedded"), 0)
+        yield* TestClock.adjust("1 millis")
+        assert.strictEqual(yield* kf.run("RATELIMIT.TAKE", "embedded"), 1)
+      }),
+      { modules: [{ path: ratelimit, args: ["2", "1"] }] }
+    ))
+
+  it.effect("a module that cannot load fails the layer with ModuleLoadError", () =>
     Effect.gen(function* () {
-      const exit = yield* Effect.exit(withKeyfiber(Effect.void, { modules: [{ path: "modules/none.ts" }] }))
-      assert.deepStrictEqual(
-        exit,
-        Exit.fail(new KeyfiberOptionError({ option: "modules", reason: "modules are not available in this build yet" })) as typeof exit
-      )
+      const error = yield* Effect.flip(withKeyfiber(Effect.void, { modules: [{ path: "/nonexistent/module.ts" }] }))
+      assert.strictEqual(error._tag, "ModuleLoadError")
     }))
 })
 

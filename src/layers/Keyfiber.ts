@@ -1,4 +1,4 @@
-import { Context, Data, Effect, Layer, type Scope } from "effect"
+import { Context, Effect, Layer, type Scope } from "effect"
 import * as path from "node:path"
 import { CommandTable } from "../commands/CommandTable.js"
 import { builtinCommands } from "../commands/index.js"
@@ -6,6 +6,7 @@ import type { Config } from "../config/Config.js"
 import { type ConfigFileError, type ConfigOpenError, loadStartupConfig } from "../config/ConfigFile.js"
 import type { Reply } from "../protocol/Reply.js"
 import { ClientClosedError, type CommandArg, InProcessClient } from "../server/InProcessClient.js"
+import { type ModuleLoadError, type ModuleRegistry, Modules } from "../modules/Modules.js"
 import type { ListenError } from "../server/Listener.js"
 import type { Server } from "../server/Server.js"
 import { ConfigStore } from "./ConfigStore.js"
@@ -40,16 +41,6 @@ export interface KeyfiberOptions extends Omit<ServerCoreOptions, "config"> {
   readonly modules?: ReadonlyArray<ModuleToLoad>
 }
 
-/** The embedded server could not start with the options given. */
-export class KeyfiberOptionError extends Data.TaggedError("KeyfiberOptionError")<{
-  readonly option: string
-  readonly reason: string
-}> {
-  get message(): string {
-    return `keyfiber option '${this.option}': ${this.reason}`
-  }
-}
-
 /** A running keyfiber: where it listens, and an in-process way to run commands on it. */
 export interface KeyfiberService {
   /** The address the listener bound (the real port when `port` was 0). */
@@ -61,6 +52,8 @@ export interface KeyfiberService {
   readonly server: Server
   /** The config table: `config.get("maxmemory")`, the same values CONFIG GET/SET see. */
   readonly config: Config
+  /** The module system: loaded modules (`modules.loaded`), `modules.load({ path, args })`. */
+  readonly modules: ModuleRegistry
   /**
    * Runs one command on a fresh in-process client (like a new connection per call) through the
    * same dispatcher as network clients. Completes with the reply; a blocking command completes
@@ -77,6 +70,7 @@ export interface KeyfiberService {
 
 const makeService = Effect.fnUntraced(function* (address: { host: string; port: number }) {
   const server = yield* ServerCore
+  const modules = yield* Modules
   let stopped = false
   const clients = new Set<InProcessClient>()
   const open = (): InProcessClient => {
@@ -106,6 +100,7 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
     url: `redis://${host}:${address.port}`,
     server,
     config: server.config,
+    modules,
     run: (...args) =>
       Effect.suspend(() => {
         if (stopped) return Effect.fail(new ClientClosedError({ clientId: 0 }))
@@ -156,14 +151,9 @@ const loadConfig = (options: KeyfiberOptions): Effect.Effect<Config, ConfigFileE
 export class Keyfiber extends Context.Tag("keyfiber/Keyfiber")<Keyfiber, KeyfiberService>() {
   static readonly layer = (
     options: KeyfiberOptions = {}
-  ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | KeyfiberOptionError> =>
+  ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | ModuleLoadError> =>
     Layer.unwrapEffect(
-      Effect.map(loadConfig(options), (config): Layer.Layer<Keyfiber | ConfigStore, ListenError | KeyfiberOptionError> => {
-        // TODO(modules): load `config.loadQueue` (the file's `loadmodule` lines, then `modules`)
-        // with the module system when it lands on main.
-        if (config.loadQueue.length > 0) {
-          return Layer.fail(new KeyfiberOptionError({ option: "modules", reason: "modules are not available in this build yet" }))
-        }
+      Effect.map(loadConfig(options), (config) => {
         const core = ServerCore.layer({ ...options, config })
         const listener = TcpListener.layer(listenOptions(config))
         const service = Layer.scoped(
@@ -174,7 +164,12 @@ export class Keyfiber extends Context.Tag("keyfiber/Keyfiber")<Keyfiber, Keyfibe
             return makeService(address)
           })
         )
-        return Layer.mergeAll(service, ConfigStore.layer).pipe(Layer.provide(listener), Layer.provide(core))
+        // Built in this order: server, modules (the config's `loadmodule` queue), listener, service.
+        return Layer.mergeAll(service, ConfigStore.layer).pipe(
+          Layer.provide(listener),
+          Layer.provide(Modules.layer()),
+          Layer.provide(core)
+        )
       })
     )
 }
