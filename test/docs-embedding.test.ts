@@ -1,21 +1,45 @@
 // The examples of docs/embedding.md, as they are written there (imports from "keyfiber" become
 // "../src/index.js"). Keep the two in step.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, TestClock } from "effect"
+import { Effect, Fiber, TestClock } from "effect"
 import { createClient } from "redis"
 import { afterAll, beforeAll, expect, test } from "vitest"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Keyfiber, Reply, type RunningKeyfiber, start } from "../src/index.js"
+import { waitFor } from "./support/waitFor.js"
 
 describe("Run as a server", () => {
-  it.live("Layer.launch keeps the server up until interrupted", () =>
+  /** A port that was free a moment ago (the doc's example names a fixed port). */
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as net.AddressInfo
+        probe.close(() => resolve(port))
+      })
+    })
+
+  it.live("the server runs until a client sends SHUTDOWN", () =>
     Effect.gen(function* () {
-      // The doc runs this with NodeRuntime.runMain, which owns the process; here a fiber stands in.
-      const fiber = yield* Effect.fork(Layer.launch(Keyfiber.layer({ port: 0 })))
-      yield* Effect.yieldNow()
-      yield* Fiber.interrupt(fiber)
+      const port = yield* Effect.promise(freePort)
+      // The doc runs `main` with NodeRuntime.runMain, which owns the process; here a fiber stands in.
+      const main = Effect.flatMap(Keyfiber, (kf) => kf.awaitShutdown).pipe(Effect.provide(Keyfiber.layer({ port })))
+      const server = yield* Effect.fork(main)
+      const listening = () =>
+        new Promise<boolean>((resolve) => {
+          const socket = net.connect({ port, host: "127.0.0.1" }, () => (socket.destroy(), resolve(true)))
+          socket.once("error", () => resolve(false))
+        })
+      yield* Effect.promise(() => waitFor("the server to listen", listening))
+      const client = createClient({ socket: { port, host: "127.0.0.1", reconnectStrategy: false } })
+      client.on("error", () => {})
+      yield* Effect.promise(() => client.connect())
+      // The server closes the connection instead of replying.
+      yield* Effect.promise(() => client.sendCommand(["SHUTDOWN"]).catch(() => undefined))
+      yield* Fiber.join(server)
+      assert.isFalse(yield* Effect.promise(listening))
     }))
 })
 

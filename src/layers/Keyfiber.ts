@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, type Scope } from "effect"
+import { Context, Deferred, Effect, Exit, Layer, type Scope } from "effect"
 import * as path from "node:path"
 import { CommandTable } from "../commands/CommandTable.js"
 import { builtinCommands } from "../commands/index.js"
@@ -66,6 +66,11 @@ export interface KeyfiberService {
    * across its runs, which are answered in order like a pipelined connection.
    */
   readonly connect: Effect.Effect<InProcessClient, never, Scope.Scope>
+  /**
+   * Completes when a client sends SHUTDOWN (which closes every client). The server stops when the
+   * layer's scope closes, so an app that should end on SHUTDOWN waits on this, as `main.ts` does.
+   */
+  readonly awaitShutdown: Effect.Effect<void>
 }
 
 const makeService = Effect.fnUntraced(function* (address: { host: string; port: number }) {
@@ -82,6 +87,8 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
     clients.delete(client)
     client.close()
   }
+  const shutdown = yield* Deferred.make<void>()
+  server.shutdownHandler = () => Deferred.unsafeDone(shutdown, Exit.void)
   // A client freed by the server (CLIENT KILL, QUIT, stopping) fails the runs still waiting on it.
   server.disconnectHooks.push((client) => {
     if (client.socket === null) client.onReplies?.()
@@ -113,7 +120,8 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
     connect: Effect.acquireRelease(
       Effect.sync(() => open()),
       (client) => Effect.sync(() => close(client))
-    )
+    ),
+    awaitShutdown: Deferred.await(shutdown)
   }
   return service
 })
