@@ -156,6 +156,17 @@ describe("Keyfiber layer with modules", () => {
       { modules: [{ path: ratelimit, args: ["2", "1"] }] }
     ))
 
+  it.scoped("MODULE LOAD from an in-process client replies once the load finishes", () =>
+    withKeyfiber(
+      Effect.gen(function* () {
+        const kf = yield* Keyfiber
+        assert.deepStrictEqual(yield* kf.run("MODULE", "LOAD", ratelimit, 1, 1), Reply.OK)
+        assert.deepStrictEqual(kf.modules.loaded.map((m) => m.name), ["ratelimit"])
+        assert.strictEqual(yield* kf.run("RATELIMIT.TAKE", "in-process"), 1)
+      }),
+      { config: "enable-module-command yes\n" }
+    ))
+
   it.effect("a module that cannot load fails the layer with ModuleLoadError", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(withKeyfiber(Effect.void, { modules: [{ path: "/nonexistent/module.ts" }] }))

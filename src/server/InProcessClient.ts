@@ -46,8 +46,10 @@ interface PendingRun {
  * through the client's parser and the dispatcher exactly like a network client's bytes, so
  * pipelining, MULTI and blocking behave the same; replies are typed `Reply` values instead of bytes.
  *
- * Runs are answered in order. A blocking command's run completes when the client is served, times
- * out or is unblocked; runs sent meanwhile wait behind it, as they would on a connection.
+ * Runs are answered in order, one reply each. A blocking command's run completes when the client
+ * is served, times out or is unblocked; runs sent meanwhile wait behind it, as they would on a
+ * connection. RESP3 pushes go to `onPush`; commands that answer with several replies (SUBSCRIBE to
+ * several channels in RESP2, MONITOR) do not fit this one-reply-per-run shape.
  */
 export class InProcessClient {
   private readonly pending: Array<PendingRun> = []
