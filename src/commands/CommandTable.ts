@@ -3,9 +3,15 @@ import type { CommandSpec } from "./CommandSpec.js"
 /** The command dictionary: lookup by case-insensitive name, plus rename-command and module commands. */
 export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>()
+  /**
+   * Names as clients spell them (`GET`, `Get`) to their command, so the hot path does not lower-case
+   * every name. Cleared whenever the table changes.
+   */
+  private readonly spellings = new Map<string, CommandSpec>()
 
   register(spec: CommandSpec): void {
     this.byName.set(spec.name, spec)
+    this.spellings.clear()
   }
 
   registerAll(specs: ReadonlyArray<CommandSpec>): void {
@@ -14,11 +20,19 @@ export class CommandTable {
 
   unregister(name: string): void {
     this.byName.delete(name)
+    this.spellings.clear()
   }
 
   /** `name` as the client typed it. */
   lookup(name: string): CommandSpec | undefined {
-    return this.byName.get(name) ?? this.byName.get(name.toLowerCase())
+    // One map probe for names seen before, in whatever case the client uses.
+    const spec = this.spellings.get(name)
+    if (spec !== undefined) return spec
+    if (name.length > 64) return this.byName.get(name.toLowerCase())
+    const found = this.byName.get(name.toLowerCase())
+    // Only real commands are remembered, so garbage names cannot grow the cache.
+    if (found !== undefined && this.spellings.size < 4096) this.spellings.set(name, found)
+    return found
   }
 
   has(name: string): boolean {
@@ -32,6 +46,7 @@ export class CommandTable {
     if (to !== "" && this.byName.has(to.toLowerCase())) return "Target command name already exists"
     this.byName.delete(from.toLowerCase())
     if (to !== "") this.byName.set(to.toLowerCase(), spec)
+    this.spellings.clear()
     return undefined
   }
 

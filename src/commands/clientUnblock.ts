@@ -1,6 +1,6 @@
 import { ErrorReply } from "../protocol/Reply.js"
 import { isKeyword, NOT_INTEGER, parseInt64 } from "./args.js"
-import { type CommandDefinition, defineCommand } from "./CommandSpec.js"
+import type { CommandDefinition } from "./CommandSpec.js"
 
 /**
  * `CLIENT UNBLOCK id [TIMEOUT|ERROR]` (networking.c): the reason is checked before the id; `:1`
@@ -29,18 +29,3 @@ export const clientUnblockSubcommand: CommandDefinition = {
     return client.server.blocker?.clientUnblock(id, error) === true ? 1 : 0
   }
 }
-
-/**
- * A minimal CLIENT container holding only UNBLOCK, used until the full CLIENT family lands (then
- * `clientUnblockSubcommand` joins its subcommands and this goes away).
- */
-export const clientUnblockCommands = [
-  defineCommand({
-    name: "client",
-    arity: -2,
-    flags: [],
-    group: "connection",
-    summary: "A container for client connection commands.",
-    subcommands: [clientUnblockSubcommand]
-  })
-]

@@ -1,8 +1,69 @@
-import { ErrorReply, OK, PONG, type Reply } from "../protocol/Reply.js"
-import { parseInteger } from "./args.js"
+import { ErrorReply, MapReply, OK, PONG, type Reply, SimpleString } from "../protocol/Reply.js"
+import type { Client } from "../server/Client.js"
+import { SERVER_NAME, VALKEY_VERSION } from "../server/Version.js"
+import { parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
+import { discardTransaction } from "./transactions.js"
 
-/** Connection commands: PING, ECHO, SELECT, QUIT. */
+const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+
+/**
+ * Valkey's `ACLAuthenticateUser` for the one user keyfiber has, `default`: without `requirepass`
+ * it is `nopass` (any password works), otherwise the password must match.
+ */
+const authenticate = (client: Client, username: string, password: string): boolean => {
+  const required = client.server.requirepass
+  if (username !== "default" || (required !== "" && password !== required)) return false
+  client.authenticated = true
+  return true
+}
+
+/** Valkey's `validateClientAttr`: printable ASCII without spaces (`!` to `~`). */
+export const isValidClientAttr = (value: string): boolean => {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 33 || c > 126) return false
+  }
+  return true
+}
+
+export const INVALID_CLIENT_NAME = "ERR Client names cannot contain spaces, newlines or special characters."
+
+/**
+ * Valkey's `clearClientConnectionState` (RESET): leave MULTI and unwatch, back to db 0, RESP2, no
+ * name, the default user's authentication, and no NO-EVICT/NO-TOUCH. A blocked client cannot send
+ * RESET, so nothing is unblocked. `lib-name`/`lib-ver` stay: they describe the library.
+ */
+const resetClient = (client: Client): void => {
+  discardTransaction(client)
+  client.db = 0
+  client.resp = 2
+  client.name = ""
+  client.authenticated = client.server.requirepass === ""
+  client.noEvict = false
+  client.noTouch = false
+}
+
+/** HELLO's reply map (`helloCommand`): seven fields outside sentinel mode. */
+const helloReply = (client: Client): Reply =>
+  new MapReply([
+    "server",
+    SERVER_NAME,
+    "version",
+    VALKEY_VERSION,
+    "proto",
+    client.resp,
+    "id",
+    client.id,
+    "mode",
+    "standalone",
+    "role",
+    "master",
+    "modules",
+    []
+  ])
+
+/** Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET. */
 export const connectionCommands = [
   defineCommand({
     name: "ping",
@@ -10,6 +71,7 @@ export const connectionCommands = [
     flags: ["fast"],
     group: "connection",
     summary: "Returns the server's liveliness response.",
+    complexity: "O(1)",
     run: (_client, argv): Reply => {
       if (argv.length > 2) return new ErrorReply("ERR wrong number of arguments for 'ping' command")
       return argv.length === 2 ? argv[1] : PONG
@@ -21,6 +83,7 @@ export const connectionCommands = [
     flags: ["fast"],
     group: "connection",
     summary: "Returns the given string.",
+    complexity: "O(1)",
     run: (_client, argv) => argv[1]
   }),
   defineCommand({
@@ -29,6 +92,8 @@ export const connectionCommands = [
     flags: ["loading", "stale", "fast"],
     group: "connection",
     summary: "Changes the selected database.",
+    since: "1.0.0",
+    complexity: "O(1)",
     run: (client, argv) => {
       const index = parseInteger(argv[1])
       if (index === undefined) return new ErrorReply("ERR value is not an integer or out of range")
@@ -43,10 +108,97 @@ export const connectionCommands = [
     flags: ["allow_busy", "noscript", "loading", "stale", "fast", "no_auth"],
     group: "connection",
     summary: "Closes the connection.",
+    complexity: "O(1)",
     run: (client) => {
       client.server.closeClient(client, true)
       return OK
     }
+  }),
+  defineCommand({
+    name: "hello",
+    arity: -1,
+    flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+    group: "connection",
+    summary: "Handshakes with the Redis server.",
+    since: "6.0.0",
+    complexity: "O(1)",
+    run: (client, argv): Reply => {
+      let version = 0
+      let next = 1
+      if (argv.length >= 2) {
+        const parsed = parseInt64(argv[next++])
+        if (parsed === undefined) return new ErrorReply("ERR Protocol version is not an integer or out of range")
+        if (parsed < 2 || parsed > 3) return new ErrorReply("NOPROTO unsupported protocol version")
+        version = Number(parsed)
+      }
+      let username: string | undefined
+      let password: string | undefined
+      let clientName: string | undefined
+      for (let j = next; j < argv.length; j++) {
+        const more = argv.length - 1 - j
+        const option = argv[j].toLowerCase()
+        if (option === "auth" && more >= 2) {
+          username = argv[j + 1]
+          password = argv[j + 2]
+          j += 2
+        } else if (option === "setname" && more >= 1) {
+          clientName = argv[j + 1]
+          if (!isValidClientAttr(clientName)) return new ErrorReply(INVALID_CLIENT_NAME)
+          j++
+        } else {
+          return new ErrorReply(`ERR Syntax error in HELLO option '${argv[j]}'`)
+        }
+      }
+      if (username !== undefined && password !== undefined && !authenticate(client, username, password)) {
+        return new ErrorReply(WRONGPASS)
+      }
+      if (!client.authenticated) {
+        return new ErrorReply(
+          "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH " +
+            "<user> <pass> option can be used to authenticate the client and select the RESP protocol version at " +
+            "the same time"
+        )
+      }
+      if (clientName !== undefined) client.name = clientName
+      // The reply is already encoded in the new protocol, as in Valkey.
+      if (version !== 0) client.resp = version as 2 | 3
+      return helloReply(client)
+    }
+  }),
+  defineCommand({
+    name: "auth",
+    arity: -2,
+    flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+    group: "connection",
+    summary: "Authenticates the connection.",
+    complexity: "O(N) where N is the number of passwords defined for the user",
+    run: (client, argv): Reply => {
+      if (argv.length > 3) return new ErrorReply(SYNTAX)
+      if (argv.length === 2) {
+        if (client.server.requirepass === "") {
+          return new ErrorReply(
+            "ERR AUTH <password> called without any password configured for the default user. " +
+              "Are you sure your configuration is correct?"
+          )
+        }
+        return authenticate(client, "default", argv[1]) ? OK : new ErrorReply(WRONGPASS)
+      }
+      return authenticate(client, argv[1], argv[2]) ? OK : new ErrorReply(WRONGPASS)
+    }
+  }),
+  defineCommand({
+    name: "reset",
+    arity: 1,
+    flags: ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+    group: "connection",
+    summary: "Resets the connection.",
+    since: "6.2.0",
+    complexity: "O(1)",
+    run: (client) => {
+      resetClient(client)
+      return RESET
+    }
   })
 ]
 
+const RESET = new SimpleString("RESET")

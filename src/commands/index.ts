@@ -1,5 +1,6 @@
 import type { CommandSpec } from "./CommandSpec.js"
-import { clientUnblockCommands } from "./clientUnblock.js"
+import { clientCommands } from "./client.js"
+import { commandCommands } from "./command.js"
 import { configCommands } from "./config.js"
 import { connectionCommands } from "./connection.js"
 import { infoCommands } from "./info.js"
@@ -14,10 +15,11 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...connectionCommands,
   ...stringCommands,
   ...keyCommands,
+  ...clientCommands,
+  ...commandCommands,
   ...listCommands,
   ...transactionCommands,
   ...serverCommands,
   ...infoCommands,
-  ...clientUnblockCommands,
   ...configCommands
 ]

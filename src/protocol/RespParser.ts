@@ -12,9 +12,21 @@ const INLINE_MAX = 64 * 1024
 const INT_MAX = 2147483647
 const EMPTY = Buffer.alloc(0)
 
+/**
+ * Node's Buffer has `latin1Slice`, the native method behind `toString("latin1", ...)`, without the
+ * encoding lookup and argument checks (measured: a large share of the parser's time).
+ */
+type LatinBuffer = Buffer & { latin1Slice(start: number, end: number): string }
+
+/** Read on every request, so a change (CONFIG SET, AUTH) applies to the next request. */
 export interface ParserLimits {
   /** `proto-max-bulk-len` */
-  maxBulkLen: number
+  readonly maxBulkLen: number
+  /**
+   * The client must still authenticate: Valkey then allows at most 10 arguments of at most 16 KB
+   * (`unauthenticated multibulk length` / `unauthenticated bulk length`).
+   */
+  readonly unauthenticated?: boolean
 }
 
 /**
@@ -36,6 +48,8 @@ export class RespParser {
   /** State of a multibulk request that has not fully arrived. */
   private argv: Array<string> | null = null
   private remaining = 0
+  /** The value read by `scanLength`. */
+  private scanned = 0
 
   constructor(readonly limits: ParserLimits) {}
 
@@ -101,14 +115,19 @@ export class RespParser {
     const buf = this.buf
     let pos = this.pos
     if (this.argv === null) {
-      const cr = buf.indexOf(13, pos)
-      if (cr === -1 || cr + 1 >= buf.length) {
-        if (buf.length - pos > INLINE_MAX) throw new ProtocolError("too big mbulk count string")
-        this.needed = buf.length - pos + 1
-        return undefined
+      let cr = this.scanLength(buf, pos)
+      let count: number | undefined = this.scanned
+      if (cr === -1) {
+        cr = buf.indexOf(13, pos)
+        if (cr === -1 || cr + 1 >= buf.length) {
+          if (buf.length - pos > INLINE_MAX) throw new ProtocolError("too big mbulk count string")
+          this.needed = buf.length - pos + 1
+          return undefined
+        }
+        count = parseLength(buf, pos + 1, cr)
       }
-      const count = parseLength(buf, pos + 1, cr)
       if (count === undefined || count > INT_MAX) throw new ProtocolError("invalid multibulk length")
+      if (count > 10 && this.limits.unauthenticated) throw new ProtocolError("unauthenticated multibulk length")
       pos = cr + 2
       this.pos = pos
       if (count <= 0) return []
@@ -124,22 +143,31 @@ export class RespParser {
       if (buf[pos] !== 36 /* $ */) {
         throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`)
       }
-      const cr = buf.indexOf(13, pos)
-      if (cr === -1 || cr + 1 >= buf.length) {
-        if (buf.length - pos > INLINE_MAX) throw new ProtocolError("too big bulk count string")
-        this.needed = buf.length - pos + 1
-        return undefined
+      let cr = this.scanLength(buf, pos)
+      let len: number | undefined = this.scanned
+      if (cr === -1) {
+        cr = buf.indexOf(13, pos)
+        if (cr === -1 || cr + 1 >= buf.length) {
+          if (buf.length - pos > INLINE_MAX) throw new ProtocolError("too big bulk count string")
+          this.needed = buf.length - pos + 1
+          return undefined
+        }
+        len = parseLength(buf, pos + 1, cr)
       }
-      const len = parseLength(buf, pos + 1, cr)
       if (len === undefined || len < 0 || len > this.limits.maxBulkLen) {
         throw new ProtocolError("invalid bulk length")
       }
+      if (len > 16384 && this.limits.unauthenticated) throw new ProtocolError("unauthenticated bulk length")
       const start = cr + 2
       if (start + len + 2 > buf.length) {
         this.needed = start + len + 2 - pos
         return undefined
       }
-      argv.push(buf.toString("latin1", start, start + len))
+      argv.push(
+        argv.length === 0 && len <= 6 && len > 0
+          ? internName(buf, start, len)
+          : (buf as LatinBuffer).latin1Slice(start, start + len)
+      )
       pos = start + len + 2
       this.pos = pos
       this.remaining--
@@ -147,6 +175,56 @@ export class RespParser {
     this.argv = null
     return argv
   }
+
+  /**
+   * The common case of a count line (`*3\r\n`, `$5\r\n`) without `indexOf` or `parseLength`: up
+   * to 15 digits without a leading zero, then CR and one more byte. Returns the position of the CR
+   * with the value in `scanned`, or -1 to let the general path (and its errors) handle the line.
+   */
+  private scanLength(buf: Buffer, pos: number): number {
+    const end = buf.length
+    let i = pos + 1
+    if (i >= end) return -1
+    let c = buf[i]
+    if (c === 48 /* 0 */) {
+      if (i + 2 < end && buf[i + 1] === 13) {
+        this.scanned = 0
+        return i + 1
+      }
+      return -1
+    }
+    if (c < 49 || c > 57) return -1
+    let value = c - 48
+    const limit = Math.min(end, i + 15)
+    for (i++; i < limit; i++) {
+      c = buf[i]
+      if (c < 48 || c > 57) break
+      value = value * 10 + (c - 48)
+    }
+    if (i + 1 >= end || buf[i] !== 13) return -1
+    this.scanned = value
+    return i
+  }
+}
+
+/**
+ * Command names are few and repeat on every request: a short name is looked up by its bytes
+ * (packed exactly into one number with its length) and the same string is reused, which saves
+ * building a string per request and lets the command table use the string's cached hash. The
+ * table stops growing at `MAX_NAMES`, so random names cannot fill memory.
+ */
+const names = new Map<number, string>()
+const MAX_NAMES = 4096
+
+const internName = (buf: Buffer, start: number, len: number): string => {
+  let key = len
+  for (let i = 0; i < len; i++) key = key * 256 + buf[start + i]
+  let name = names.get(key)
+  if (name === undefined) {
+    name = (buf as LatinBuffer).latin1Slice(start, start + len)
+    if (names.size < MAX_NAMES) names.set(key, name)
+  }
+  return name
 }
 
 /** Valkey's `string2ll` on a count line: an optional `-`, digits, no leading zeros or `+`. */

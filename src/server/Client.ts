@@ -35,7 +35,8 @@ export class Client {
   name = ""
   libName = ""
   libVer = ""
-  authenticated = true
+  /** Valkey's CLIENT_AUTHENTICATED: set at connect when no password is required, else by AUTH/HELLO. */
+  authenticated: boolean
   readonly createdAt: number
   lastInteraction: number
   /** The command being run or last run, for CLIENT LIST `cmd=`. */
@@ -60,6 +61,10 @@ export class Client {
   /** In-process clients: called at the end of a tick that added to `replies` (the embedding API). */
   onReplies: (() => void) | null = null
   readonly parser: RespParser
+  /** CLIENT LIST `tot-net-in`, `tot-net-out`, `tot-cmds`. */
+  netInputBytes = 0
+  netOutputBytes = 0
+  commandsProcessed = 0
   /** Set on a command that must run again later (blocked pipelines resume from here). */
   pendingArgv: Array<string> | null = null
 
@@ -72,14 +77,18 @@ export class Client {
   ) {
     this.createdAt = server.now()
     this.lastInteraction = this.createdAt
-    // Read live: CONFIG SET proto-max-bulk-len applies to connected clients too.
-    const limits = server.limits
-    this.parser = new RespParser({
-      get maxBulkLen() {
-        return limits.protoMaxBulkLen
-      }
-    })
+    this.authenticated = server.requirepass === ""
+    this.parser = new RespParser(this)
     this.replies = socket === null ? [] : null
+  }
+
+  /** The parser's limits (`ParserLimits`), read live so CONFIG SET and AUTH apply at once. */
+  get maxBulkLen(): number {
+    return this.server.limits.protoMaxBulkLen
+  }
+
+  get unauthenticated(): boolean {
+    return !this.authenticated
   }
 
   get isBlocked(): boolean {
@@ -103,14 +112,15 @@ export class Client {
       this.server.markPendingWrite(this)
       return
     }
+    // A client with output already waiting is already marked for this tick's flush.
+    if (this.output.length === 0) this.server.markPendingWrite(this)
     this.output += encodeReply(reply, this.resp)
-    this.server.markPendingWrite(this)
   }
 
   /** Queues bytes already encoded for this client's protocol. */
   replyRaw(bytes: string): void {
     if (this.closed || this.replies !== null) return
+    if (this.output.length === 0) this.server.markPendingWrite(this)
     this.output += bytes
-    this.server.markPendingWrite(this)
   }
 }

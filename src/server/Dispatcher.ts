@@ -8,6 +8,8 @@ import type { Server } from "./Server.js"
 /** Commands that run at once inside MULTI instead of being queued (Valkey's processCommand). */
 const MULTI_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"])
 
+const NOAUTH = "NOAUTH Authentication required."
+
 /**
  * A gate run before a command executes (authentication, protected commands, OOM): an error text
  * rejects the command, `undefined` lets it through.
@@ -20,11 +22,34 @@ export type Admission = (client: Client, spec: CommandSpec, argv: Array<string>)
  */
 export class Dispatcher {
   readonly admissions: Array<Admission> = []
+  /**
+   * While a read's requests run, the end time of the previous command: the next command's start,
+   * so each command reads the clock once (0 outside `processInput`).
+   */
+  private clockMark = 0
 
   constructor(readonly server: Server) {}
 
   /** Runs every complete request in the client's input until it blocks, closes or runs dry. */
   processInput(client: Client): void {
+    // Valkey sets last_interaction once per read, from its cached clock.
+    client.lastInteraction = this.server.now()
+    this.clockMark = performance.now()
+    try {
+      this.runRequests(client)
+    } finally {
+      this.clockMark = 0
+    }
+    // Valkey caps an unauthenticated client's query buffer at 1 MB whatever the configured limit.
+    const limit = client.authenticated ? this.server.limits.clientQueryBufferLimit : 1024 * 1024
+    if (client.parser.pendingBytes > limit) {
+      this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
+      // Through closeClient, so the connection is really closed at the end of the tick.
+      this.server.closeClient(client, true)
+    }
+  }
+
+  private runRequests(client: Client): void {
     while (!client.closed && !client.closeAfterReply && !client.isBlocked) {
       let argv: Array<string> | undefined
       try {
@@ -40,16 +65,12 @@ export class Dispatcher {
       if (argv === undefined) break
       this.processCommand(client, argv)
     }
-    if (client.parser.pendingBytes > this.server.limits.clientQueryBufferLimit) {
-      this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
-      client.closeAfterReply = true
-    }
   }
 
   /** One top-level command from a client. */
   processCommand(client: Client, argv: Array<string>): void {
     const server = this.server
-    client.lastInteraction = server.now()
+    client.commandsProcessed++
     const found = this.find(argv)
     if (typeof found === "string") return this.reject(client, found, undefined)
     const spec = found
@@ -57,6 +78,8 @@ export class Dispatcher {
     // Valkey counts an arity error as a rejected call of the command.
     if (arityError !== undefined) return this.reject(client, arityError, spec)
     client.lastCommand = spec.fullName
+    // Valkey's processCommand: unknown-command and arity errors first, then authentication.
+    if (!client.authenticated && !spec.flags.includes("no_auth")) return this.reject(client, NOAUTH, spec)
     for (const admission of this.admissions) {
       const denied = admission(client, spec, argv)
       if (denied !== undefined) return this.reject(client, denied, spec)
@@ -82,7 +105,7 @@ export class Dispatcher {
    */
   call(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
     const server = this.server
-    const start = performance.now()
+    const start = this.clockMark > 0 ? this.clockMark : performance.now()
     server.nesting++
     let result: Reply | BlockRequest
     try {
@@ -94,9 +117,11 @@ export class Dispatcher {
     } finally {
       server.nesting--
     }
+    const end = performance.now()
+    if (this.clockMark > 0) this.clockMark = end
     // A blocked command (a BlockRequest, or a module that parked the client) is counted when it completes.
     if (result instanceof BlockRequest || client.blocked !== null) return result
-    this.count(spec, performance.now() - start, result)
+    this.count(spec, end - start, result)
     return result
   }
 

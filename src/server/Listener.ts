@@ -36,6 +36,7 @@ export const attachSocket = (server: Server, socket: net.Socket): void => {
   socket.on("data", (chunk: Buffer) => {
     if (client.closed) return
     server.stats.netInputBytes += chunk.length
+    client.netInputBytes += chunk.length
     client.parser.push(chunk)
     server.dispatcher.processInput(client)
     server.endOfTick()

@@ -75,6 +75,8 @@ export class Server {
   readonly disconnectHooks: Array<(client: Client) => void> = []
   /** Set by the lifecycle layer: SHUTDOWN asks it to stop the server. */
   shutdownHandler: (() => void) | null = null
+  /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
+  requirepass = ""
   /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */
   nesting = 0
   private nextClientId = 1
@@ -146,8 +148,11 @@ export class Server {
    */
   endOfTick(): void {
     for (const hook of this.endOfTickHooks) hook()
-    if (this.pendingWrites.size === 0) return
-    for (const client of this.takePendingWrites()) this.flush(client)
+    const pending = this.pendingWrites
+    if (pending.size === 0) return
+    // Flushing never queues replies, and deleting during iteration is safe for a Set.
+    for (const client of pending) this.flush(client)
+    pending.clear()
   }
 
   private flush(client: Client): void {
@@ -157,8 +162,10 @@ export class Server {
       if (client.closeAfterReply) this.freeClient(client)
       return
     }
-    if (client.output.length > 0 && !socket.destroyed) {
+    if (socket.destroyed) client.output = ""
+    else if (client.output.length > 0) {
       this.stats.netOutputBytes += client.output.length
+      client.netOutputBytes += client.output.length
       const drained = socket.write(client.output, "latin1")
       client.output = ""
       // Backpressure: stop reading from a client that does not read its replies.

@@ -1,4 +1,4 @@
-/** A RESP multibulk request for RawClient. */
+/** Encodes a request as a RESP multibulk (latin1 bytes). */
 export const cmd = (...args: Array<string | number>): string => {
   let out = `*${args.length}\r\n`
   for (const a of args) {

@@ -1,0 +1,49 @@
+/**
+ * In-process hot-path micro-benchmark (no sockets): feeds requests into one client through the
+ * parser, dispatcher and writer, and reports ns per request. `tsx bench/micro.ts`.
+ */
+import { builtinCommands } from "../src/commands/index.js"
+import { Server } from "../src/server/Server.js"
+
+const server = new Server({ databases: 16, now: () => Date.now() })
+server.commands.registerAll(builtinCommands)
+let written = 0
+const socket = {
+  destroyed: false,
+  write: (data: string | Buffer) => {
+    written += data.length
+    return true
+  }
+} as unknown as import("node:net").Socket
+const client = server.createClient(socket, "127.0.0.1:1", "127.0.0.1:2")
+
+const enc = (...args: Array<string>) => Buffer.from(`*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join(""), "latin1")
+const cases: Record<string, Buffer> = {
+  ping: enc("PING"),
+  set: enc("SET", "key:__rand_int__", "xxx"),
+  get: enc("GET", "key:__rand_int__")
+}
+
+const N = Number(process.env.N ?? 2_000_000)
+for (const pipeline of [1, 16]) {
+  for (const [name, one] of Object.entries(cases)) {
+    const chunk = Buffer.concat(Array.from({ length: pipeline }, () => one))
+    const rounds = Math.floor(N / pipeline)
+    for (let i = 0; i < 20000; i++) {
+      client.parser.push(chunk)
+      server.dispatcher.processInput(client)
+      server.endOfTick()
+    }
+    // CPU time, not wall time: the machine is shared, and preemption would dominate wall time.
+    const start = process.cpuUsage()
+    for (let i = 0; i < rounds; i++) {
+      client.parser.push(chunk)
+      server.dispatcher.processInput(client)
+      server.endOfTick()
+    }
+    const used = process.cpuUsage(start)
+    const ns = ((used.user + used.system) * 1000) / (rounds * pipeline)
+    console.log(`${name.padEnd(5)} -P ${String(pipeline).padEnd(2)} ${ns.toFixed(0)} ns/request`)
+  }
+}
+if (written === 0) console.log("nothing written")

@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import * as net from "node:net"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** The repository root (bench/ lives directly under it). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+
+/** A free TCP port on 127.0.0.1, chosen by the kernel. */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+
+/** A server under test: its name, port and how to stop it. */
+export interface BenchServer {
+  readonly name: string
+  readonly port: number
+  stop(): Promise<void>
+}
+
+const waitForPing = async (port: number, child: ChildProcess, name: string, ms = 30_000): Promise<void> => {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`)
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ port, host: "127.0.0.1" }, () => socket.write("PING\r\n"))
+      socket.once("data", (d) => {
+        socket.destroy()
+        resolve(d.toString().startsWith("+PONG"))
+      })
+      socket.once("error", () => resolve(false))
+    })
+    if (ok) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${name} did not answer PING on port ${port}`)
+}
+
+const stopChild = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once("exit", () => resolve())
+    child.kill("SIGTERM")
+    setTimeout(() => child.kill("SIGKILL"), 5000).unref()
+  })
+
+const start = async (name: string, command: string, args: Array<string>, port: number): Promise<BenchServer> => {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] })
+  await waitForPing(port, child, name)
+  return { name, port, stop: () => stopChild(child) }
+}
+
+/** keyfiber in its own Node process, as `npm start` runs it. */
+export const startKeyfiber = async (port?: number): Promise<BenchServer> => {
+  const p = port ?? (await freePort())
+  return start("keyfiber", process.execPath, ["--import", "tsx", "src/main.ts", "--port", String(p)], p)
+}
+
+/** redis-server without persistence. */
+export const startRedis = async (port?: number): Promise<BenchServer> => {
+  const p = port ?? (await freePort())
+  return start("redis", "redis-server", ["--port", String(p), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"], p)
+}
+
+/** Runs a program to completion and returns its stdout. */
+export const run = (command: string, args: Array<string>): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] })
+    let out = ""
+    child.stdout.setEncoding("utf8")
+    child.stdout.on("data", (d: string) => (out += d))
+    child.once("error", reject)
+    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited with ${code}`))))
+  })
+
+/** `redis-benchmark --csv` output: test name to requests per second. */
+export const parseBenchmarkCsv = (csv: string): Map<string, number> => {
+  const out = new Map<string, number>()
+  for (const line of csv.split("\n")) {
+    const fields = line.split(",").map((f) => f.replace(/^"|"$/g, ""))
+    if (fields.length < 2 || fields[0] === "test") continue
+    const rps = Number(fields[1])
+    if (!Number.isNaN(rps)) out.set(fields[0], rps)
+  }
+  return out
+}
+
+export const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** One result line of a scenario: a measurement for each server and the ratio keyfiber/redis. */
+export interface ResultRow {
+  readonly label: string
+  readonly keyfiber: number
+  readonly redis: number
+  /** What the ratio should reach, if the scenario has a bar. */
+  readonly bar?: number
+}
+
+/** A benchmark scenario: `bench/run.ts` runs the ones named on its command line (all by default). */
+export interface Scenario {
+  readonly name: string
+  readonly description: string
+  run(): Promise<Array<ResultRow>>
+}
+
+export const printTable = (title: string, rows: ReadonlyArray<ResultRow>, unit = "rps"): void => {
+  const fmt = (n: number) => Math.round(n).toLocaleString("en-US")
+  const header = ["test", `keyfiber ${unit}`, `redis ${unit}`, "ratio", "bar"]
+  const lines = rows.map((r) => {
+    const ratio = r.redis > 0 ? r.keyfiber / r.redis : NaN
+    const bar = r.bar === undefined ? "" : `${ratio >= r.bar ? "ok" : "BELOW"} (>= ${r.bar})`
+    return [r.label, fmt(r.keyfiber), fmt(r.redis), ratio.toFixed(2), bar]
+  })
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
+  const row = (cells: Array<string>) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")
+  console.log(`\n${title}`)
+  console.log(row(header))
+  console.log(widths.map((w) => "-".repeat(w)).join("  "))
+  for (const l of lines) console.log(row(l))
+}
