@@ -5,8 +5,8 @@ import { builtinCommands } from "../commands/index.js"
 import type { Config } from "../config/Config.js"
 import { type ConfigFileError, type ConfigOpenError, loadStartupConfig } from "../config/ConfigFile.js"
 import type { Reply } from "../protocol/Reply.js"
-import { ClientClosedError, type CommandArg, InProcessClient } from "../server/InProcessClient.js"
 import { type ModuleLoadError, type ModuleRegistry, Modules } from "../modules/Modules.js"
+import { ClientClosedError, type CommandArg, InProcessClient } from "../server/InProcessClient.js"
 import type { ListenError } from "../server/Listener.js"
 import type { Server } from "../server/Server.js"
 import { ConfigStore } from "./ConfigStore.js"
@@ -162,7 +162,7 @@ export class Keyfiber extends Context.Tag("keyfiber/Keyfiber")<Keyfiber, Keyfibe
   ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | ModuleLoadError> =>
     Layer.unwrapEffect(
       Effect.map(loadConfig(options), (config) => {
-        const core = ServerCore.layer({ ...options, config })
+        const core = ServerCore.layer({ config, databases: options.databases, limits: options.limits, log: options.log })
         const listener = TcpListener.layer(listenOptions(config))
         const service = Layer.scoped(
           Keyfiber,
