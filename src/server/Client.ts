@@ -60,6 +60,8 @@ export class Client {
   obufSoftLimitReachedAt = 0
   /** In-process clients collect reply values here instead of bytes. */
   readonly replies: Array<Reply> | null
+  /** In-process clients: called at the end of a tick that added to `replies` (the embedding API). */
+  onReplies: (() => void) | null = null
   readonly parser: RespParser
   /** CLIENT LIST `tot-net-in`, `tot-net-out`, `tot-cmds`. */
   netInputBytes = 0
@@ -109,6 +111,7 @@ export class Client {
     if (reply instanceof RawReply && reply.bytes === "") return
     if (this.replies !== null) {
       this.replies.push(reply)
+      this.server.markPendingWrite(this)
       return
     }
     // A client with output already waiting is already marked for this tick's flush.
