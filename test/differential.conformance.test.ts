@@ -186,7 +186,7 @@ const keys: ReadonlyArray<Sequence> = [
       ["KEYS", "a\\?b"],
       ["KEYS", "a\\*b"],
       ["KEYS", "a[\\\\]b"],
-      ["KEYS", "a[^x*]b"],
+      ["KEYS", "a[^x*?]b"],
       ["KEYS", "a[!x?\\\\]b"],
       ["KEYS", "nomatch*"]
     ]
