@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -22,7 +23,22 @@ export const freePort = (): Promise<number> =>
 export interface BenchServer {
   readonly name: string
   readonly port: number
+  /** CPU seconds (user + system) the server process has used so far; NaN where /proc is missing. */
+  cpuSeconds(): number
   stop(): Promise<void>
+}
+
+/** utime + stime of a process from /proc (Linux), in seconds (clock ticks of 1/100 s). */
+const processCpuSeconds = (pid: number | undefined): number => {
+  if (pid === undefined) return NaN
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
 }
 
 const waitForPing = async (port: number, child: ChildProcess, name: string, ms = 30_000): Promise<void> => {
@@ -54,7 +70,7 @@ const stopChild = (child: ChildProcess): Promise<void> =>
 const start = async (name: string, command: string, args: Array<string>, port: number): Promise<BenchServer> => {
   const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] })
   await waitForPing(port, child, name)
-  return { name, port, stop: () => stopChild(child) }
+  return { name, port, cpuSeconds: () => processCpuSeconds(child.pid), stop: () => stopChild(child) }
 }
 
 /**
@@ -140,8 +156,8 @@ export interface Scenario {
   run(): Promise<Array<ResultRow>>
 }
 
-export const printTable = (title: string, rows: ReadonlyArray<ResultRow>, unit = "rps"): void => {
-  const fmt = (n: number) => Math.round(n).toLocaleString("en-US")
+export const printTable = (title: string, rows: ReadonlyArray<ResultRow>, unit = "rps", digits = 0): void => {
+  const fmt = (n: number) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
   const header = ["test", `keyfiber ${unit}`, `redis ${unit}`, "ratio", "bar"]
   const lines = rows.map((r) => {
     const ratio = r.redis > 0 ? r.keyfiber / r.redis : NaN
