@@ -11,6 +11,7 @@ import { ConfigStore } from "./layers/ConfigStore.js"
 import { ServerCore } from "./layers/ServerCore.js"
 import { configFromCommandLine, listenOptions } from "./layers/StartupConfig.js"
 import { TcpListener } from "./layers/TcpListener.js"
+import { Modules } from "./modules/Modules.js"
 import { formatLogLine, makeLogger } from "./server/Log.js"
 
 const args = process.argv.slice(2)
@@ -77,7 +78,11 @@ if (pidfile !== "") {
 }
 
 const Core = ServerCore.layer({ config, log })
-const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(Layer.provideMerge(Core))
+// Modules load (in `loadmodule` order) before the listener accepts connections, as in Valkey.
+const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(
+  Layer.provideMerge(Modules.layer()),
+  Layer.provideMerge(Core)
+)
 
 // Runs until SHUTDOWN (or a signal): closing the scope closes the listener and every client.
 const untilShutdown = Effect.gen(function* () {

@@ -8,6 +8,7 @@ import { bytesToHuman, setInfoHooks } from "../src/server/Info.js"
 import { InProcessServer, type InProcessClient } from "./support/inProcessServer.js"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer } from "./support/server.js"
+import { waitFor } from "./support/waitFor.js"
 
 const headers = (text: string) => text.split("\r\n").filter((line) => line.startsWith("# "))
 
@@ -218,6 +219,37 @@ describe("INFO over TCP", () => {
     expect(Number(after.get("total_commands_processed"))).toBeGreaterThan(Number(before.get("total_commands_processed")))
     expect(Number(after.get("total_connections_received"))).toBeGreaterThanOrEqual(1)
     expect(parse(await io.info("server")).get("tcp_port")).toBe(String(s.port))
+    io.disconnect()
+  })
+
+  it("CONFIG RESETSTAT zeroes the counters INFO shows", async () => {
+    const c = await RawClient.connect(s.port)
+    c.write("GET nosuch\r\nnosuchcommand\r\n")
+    await c.until((t) => /^\$-1\r\n-ERR unknown[^\r]*\r\n$/.test(t))
+    c.take()
+    expect(await c.request("CONFIG RESETSTAT\r\n", "+OK\r\n")).toBe("+OK\r\n")
+    c.write("INFO stats errorstats\r\n")
+    const text = await c.until((t) => t.includes("# Errorstats\r\n") && t.endsWith("\r\n\r\n"))
+    const f = parse(text)
+    expect([f.get("total_commands_processed"), f.get("keyspace_misses"), f.get("total_error_replies")]).toEqual(["1", "0", "0"])
+    expect(text).toMatch(/# Errorstats\r\n\r\n$/)
+    c.close()
+  })
+
+  it("clients section follows blocked clients", async () => {
+    const io = new Redis({ port: s.port, host: "127.0.0.1" })
+    const waiter = await RawClient.connect(s.port)
+    const clients = async () => parse(await io.info("clients"))
+    waiter.write("BLPOP info:l1 info:l2 100\r\n")
+    await waitFor("blocked_clients:1", async () => (await clients()).get("blocked_clients") === "1")
+    const f = await clients()
+    expect(f.get("total_blocking_keys")).toBe("2")
+    expect(f.get("clients_in_timeout_table")).toBe("1")
+    await io.lpush("info:l2", "x")
+    expect(await waiter.until((t) => t.length >= 24)).toBe("*2\r\n$7\r\ninfo:l2\r\n$1\r\nx\r\n")
+    const after = await clients()
+    expect([after.get("blocked_clients"), after.get("total_blocking_keys"), after.get("clients_in_timeout_table")]).toEqual(["0", "0", "0"])
+    waiter.close()
     io.disconnect()
   })
 

@@ -106,6 +106,27 @@ describe("server commands (in process)", () => {
     expect(run("DEBUG", "PROTOCOL", "integer")).toBe(12345)
   })
 
+  it("DEBUG OBJECT shows the encoding", () => {
+    run("SET", "n", "12345")
+    run("SET", "s", "hello")
+    expect(run("DEBUG", "OBJECT", "n")).toBe("+Value at:0x0 refcount:1 encoding:int serializedlength:5 lru:0 lru_seconds_idle:0")
+    expect(run("DEBUG", "OBJECT", "s")).toMatch(/^\+Value at:0x0 refcount:1 encoding:embstr /)
+    expect(run("DEBUG", "OBJECT", "missing")).toBe("-ERR no such key")
+  })
+
+  it("errorstats stop after 128 distinct error codes until stats are reset", () => {
+    for (let i = 0; i < 128; i++) run("DEBUG", "ERROR", `E${i} x`)
+    expect(s.server.stats.errors.size).toBe(128)
+    run("DEBUG", "ERROR", "ONEMORE x")
+    expect(Array.from(s.server.stats.errors)).toEqual([["ERRORSTATS_DISABLED", 1]])
+    run("DEBUG", "ERROR", "E1 x")
+    expect(Array.from(s.server.stats.errors)).toEqual([["ERRORSTATS_DISABLED", 1]])
+    expect(s.server.stats.totalErrorReplies).toBe(130)
+    s.server.resetStats()
+    run("DEBUG", "ERROR", "E1 x")
+    expect(Array.from(s.server.stats.errors)).toEqual([["E1", 1]])
+  })
+
   it("active expiry is off after DEBUG SET-ACTIVE-EXPIRE 0, lazy expiry still works", () => {
     run("SET", "a", "1")
     s.expireIn(0, "a", 10)

@@ -7,6 +7,7 @@ import { ListValue } from "../src/keyspace/ListValue.js"
 import { InProcessServer, show, type InProcessClient } from "./support/inProcessServer.js"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer } from "./support/server.js"
+import { waitFor } from "./support/waitFor.js"
 
 describe("MULTI / EXEC / DISCARD (in process)", () => {
   let s: InProcessServer
@@ -466,6 +467,20 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
     expect(s.server.watchedKeys.watchingClients).toBe(0)
   })
 
+  it("a watch dropped without unwatchAll (client.watched cleared) never marks the client dirty", () => {
+    run("SET", "x", "1")
+    run("WATCH", "x")
+    r.client.watched.length = 0
+    other.run("SET", "x", "2")
+    expect(r.client.dirtyCas).toBe(false)
+    other.run("WATCH", "x")
+    run("WATCH", "x")
+    r.client.watched.length = 0
+    other.run("FLUSHALL")
+    expect(r.client.dirtyCas).toBe(false)
+    expect(other.client.dirtyCas).toBe(true)
+  })
+
   it("a touch marks every client watching the key", () => {
     const third = s.client()
     run("WATCH", "x")
@@ -499,6 +514,42 @@ describe("transactions over TCP", () => {
     expect(await c.request("MULTI\r\nPING\r\nEXEC\r\n", dirty)).toBe(dirty)
     c.close()
     other.close()
+  })
+
+  it("WATCH and TTLs over TCP with active expiry off (multi.tcl)", async () => {
+    const c = await RawClient.connect(s.port)
+    const pastTtl = (key: string) => {
+      const expireAt = s.server.keyspace.dbs[0].raw(key)!.expireAt
+      return waitFor(`${key} past its TTL`, () => s.server.now() > expireAt)
+    }
+    // DEBUG SET-ACTIVE-EXPIRE 0, without depending on enable-debug-command.
+    s.server.keyspace.activeExpire = false
+    // EXEC fails on a lazily expired watched key.
+    expect(await c.request("SET lazy 1 PX 30\r\nWATCH lazy\r\n", "+OK\r\n+OK\r\n")).toBe("+OK\r\n+OK\r\n")
+    await pastTtl("lazy")
+    const failed = "+OK\r\n+QUEUED\r\n*-1\r\n"
+    expect(await c.request("MULTI\r\nINCR lazy\r\nEXEC\r\n", failed)).toBe(failed)
+    // WATCH of an already stale key does not fail EXEC, even when the key is then deleted.
+    expect(await c.request("SET stale foo PX 1\r\n", "+OK\r\n")).toBe("+OK\r\n")
+    await pastTtl("stale")
+    expect(await c.request("WATCH stale\r\nEXISTS stale\r\n", "+OK\r\n:0\r\n")).toBe("+OK\r\n:0\r\n")
+    const ok = "+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
+    expect(await c.request("MULTI\r\nPING\r\nEXEC\r\n", ok)).toBe(ok)
+    s.server.keyspace.activeExpire = true
+    c.close()
+  })
+
+  it("ready keys are served after EXEC, and a blocking command inside EXEC does not block", async () => {
+    const waiter = await RawClient.connect(s.port)
+    const c = await RawClient.connect(s.port)
+    waiter.write("BLPOP txl 0\r\n")
+    await waitFor("the waiter to block", () => s.server.blocker!.blockedClients === 1)
+    const body = "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*4\r\n:1\r\n:2\r\n:3\r\n*2\r\n$3\r\ntxl\r\n$1\r\nc\r\n"
+    expect(await c.request("MULTI\r\nLPUSH txl a\r\nLPUSH txl b\r\nLPUSH txl c\r\nBLPOP txl 0\r\nEXEC\r\n", body)).toBe(body)
+    // The waiter is served once, after EXEC, with what the transaction left at the head.
+    expect(await waiter.until((t) => t.length >= 20)).toBe("*2\r\n$3\r\ntxl\r\n$1\r\nb\r\n")
+    waiter.close()
+    c.close()
   })
 
   it("ioredis: multi/exec, EXECABORT and WATCH", async () => {

@@ -74,10 +74,7 @@ export const configCommands = [
         since: "2.0.0",
         run: (client): Reply => {
           const server = client.server
-          server.stats.reset()
-          server.keyspace.stats.hits = 0
-          server.keyspace.stats.misses = 0
-          server.keyspace.stats.expiredKeys = 0
+          server.resetStats()
           for (const hook of server.config.resetStatHooks) hook()
           return OK
         }

@@ -12,8 +12,9 @@ import {
   VerbatimReply
 } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
-import { isKeyword, parseInteger, SYNTAX } from "./args.js"
+import { isKeyword, NO_SUCH_KEY, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
+import { objectEncoding } from "./ObjectEncoding.js"
 
 /** FLUSHDB/FLUSHALL's optional ASYNC|SYNC (`getFlushCommandFlags`); both flush at once here. */
 const flushModeError = (argv: Array<string>): Reply | undefined => {
@@ -49,6 +50,8 @@ const DEBUG_HELP = [
   "    unit tests to simulate Valkey errors.",
   "LOG <message>",
   "    Write <message> to the server log.",
+  "OBJECT <key>",
+  "    Show low level info about `key` and associated value.",
   "PROTOCOL <type>",
   "    Reply with a test value of the specified type. <type> can be: string,",
   "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -128,6 +131,15 @@ const debug = (client: Client, argv: Array<string>): Reply => {
     return OK
   }
   if (sub === "protocol" && n === 3) return debugProtocol(client, argv[2])
+  if (sub === "object" && n === 3) {
+    const entry = client.server.keyspace.lookup(client.db, argv[2])
+    if (entry === undefined) return error(NO_SUCH_KEY)
+    // No LRU clock or RDB here: those fields are constant.
+    const length = typeof entry.value === "string" ? entry.value.length : 0
+    return new SimpleString(
+      `Value at:0x0 refcount:1 encoding:${objectEncoding(entry)} serializedlength:${length} lru:0 lru_seconds_idle:0`
+    )
+  }
   if (sub === "reload" || (sub === "change-repl-id" && n === 2)) return OK
   return subcommandSyntaxError("DEBUG", argv[1])
 }

@@ -2,7 +2,7 @@ import type { Socket } from "node:net"
 import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { RespParser } from "../protocol/RespParser.js"
-import type { Reply } from "../protocol/Reply.js"
+import { RawReply, type Reply } from "../protocol/Reply.js"
 import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
 import type { Server } from "./Server.js"
 
@@ -58,6 +58,8 @@ export class Client {
   output = ""
   /** In-process clients collect reply values here instead of bytes. */
   readonly replies: Array<Reply> | null
+  /** In-process clients: called at the end of a tick that added to `replies` (the embedding API). */
+  onReplies: (() => void) | null = null
   readonly parser: RespParser
   /** CLIENT LIST `tot-net-in`, `tot-net-out`, `tot-cmds`. */
   netInputBytes = 0
@@ -103,8 +105,11 @@ export class Client {
   /** Queues a reply for this client. */
   reply(reply: Reply): void {
     if (this.closed) return
+    // Nothing to send (a module command that blocked without writing anything).
+    if (reply instanceof RawReply && reply.bytes === "") return
     if (this.replies !== null) {
       this.replies.push(reply)
+      this.server.markPendingWrite(this)
       return
     }
     // A client with output already waiting is already marked for this tick's flush.

@@ -119,7 +119,8 @@ export class Dispatcher {
     }
     const end = performance.now()
     if (this.clockMark > 0) this.clockMark = end
-    if (result instanceof BlockRequest) return result
+    // A blocked command (a BlockRequest, or a module that parked the client) is counted when it completes.
+    if (result instanceof BlockRequest || client.blocked !== null) return result
     this.count(spec, end - start, result)
     return result
   }

@@ -26,17 +26,6 @@ export interface InfoHooks {
   readonly moduleSections?: (requested: ReadonlySet<string> | null) => ReadonlyArray<string>
 }
 
-/**
- * What INFO reads from the blocking engine (`server.blocker`), when it provides it. Missing fields
- * count as 0 (`blockedClients` falls back to counting blocked clients).
- */
-export interface BlockingInfo {
-  readonly blockedClients?: number
-  readonly clientsInTimeoutTable?: number
-  readonly totalBlockingKeys?: number
-  readonly totalBlockingKeysOnNoKey?: number
-}
-
 interface InfoState {
   readonly runId: string
   readonly replId: string
@@ -173,7 +162,7 @@ const serverSection = (server: Server, state: InfoState, client: Client | undefi
 }
 
 const clientsSection = (server: Server): string => {
-  const blocking = (server.blocker ?? {}) as BlockingInfo
+  const blocker = server.blocker
   let maxInput = 0
   let maxOutput = 0
   for (const c of server.clients.values()) {
@@ -186,14 +175,14 @@ const clientsSection = (server: Server): string => {
     ["maxclients", server.limits.maxclients],
     ["client_recent_max_input_buffer", maxInput],
     ["client_recent_max_output_buffer", maxOutput],
-    ["blocked_clients", blocking.blockedClients ?? server.blockedClients],
+    ["blocked_clients", blocker?.blockedClients ?? 0],
     ["tracking_clients", 0],
     ["pubsub_clients", 0],
     ["watching_clients", server.watchedKeys.watchingClients],
-    ["clients_in_timeout_table", blocking.clientsInTimeoutTable ?? 0],
+    ["clients_in_timeout_table", blocker?.clientsInTimeoutTable ?? 0],
     ["total_watched_keys", server.watchedKeys.totalWatchedKeys],
-    ["total_blocking_keys", blocking.totalBlockingKeys ?? 0],
-    ["total_blocking_keys_on_nokey", blocking.totalBlockingKeysOnNoKey ?? 0]
+    ["total_blocking_keys", blocker?.totalBlockingKeys ?? 0],
+    ["total_blocking_keys_on_nokey", blocker?.totalBlockingKeysOnNoKey ?? 0]
   ])
 }
 

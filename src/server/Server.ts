@@ -133,7 +133,7 @@ export class Server {
    * CLIENT KILL of itself).
    */
   closeClient(client: Client, afterReply: boolean): void {
-    if (afterReply && client.socket !== null && !client.closed) {
+    if (afterReply && !client.closed) {
       client.closeAfterReply = true
       this.markPendingWrite(client)
       return
@@ -157,7 +157,11 @@ export class Server {
 
   private flush(client: Client): void {
     const socket = client.socket
-    if (socket === null) return
+    if (socket === null) {
+      client.onReplies?.()
+      if (client.closeAfterReply) this.freeClient(client)
+      return
+    }
     if (socket.destroyed) client.output = ""
     else if (client.output.length > 0) {
       this.stats.netOutputBytes += client.output.length

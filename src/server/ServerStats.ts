@@ -6,6 +6,9 @@ export interface CommandStat {
   failedCalls: number
 }
 
+/** The most distinct error codes errorstats tracks (Valkey's `ERROR_STATS_NUMBER`). */
+const ERROR_STATS_NUMBER = 128
+
 /** Server-wide counters for INFO stats, commandstats and errorstats. */
 export class ServerStats {
   totalConnections = 0
@@ -26,10 +29,26 @@ export class ServerStats {
     return stat
   }
 
+  /** Errorstats stop after too many distinct codes (Valkey's `errors_enabled`); RESETSTAT resumes. */
+  errorsEnabled = true
+
   /** Counts an error reply by its code (`errorstat_ERR`, `errorstat_WRONGTYPE`, ...). */
   errorReply(code: string): void {
     this.totalErrorReplies++
-    this.errors.set(code, (this.errors.get(code) ?? 0) + 1)
+    if (!this.errorsEnabled) return
+    const count = this.errors.get(code)
+    if (count !== undefined) {
+      this.errors.set(code, count + 1)
+      return
+    }
+    if (this.errors.size >= ERROR_STATS_NUMBER) {
+      // Valkey's `incrementErrorCount`: a misuse guard (scripts inventing error codes).
+      this.errors.clear()
+      this.errors.set("ERRORSTATS_DISABLED", 1)
+      this.errorsEnabled = false
+      return
+    }
+    this.errors.set(code, 1)
   }
 
   reset(): void {
@@ -41,5 +60,6 @@ export class ServerStats {
     this.totalErrorReplies = 0
     this.commands.clear()
     this.errors.clear()
+    this.errorsEnabled = true
   }
 }

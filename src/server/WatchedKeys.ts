@@ -78,6 +78,19 @@ export class WatchedKeys {
     return false
   }
 
+  /**
+   * A watch its client no longer lists: something cleared `client.watched` without `unwatchAll`
+   * (a RESET that forgot the hook). Dropped here so it cannot mark the client dirty later.
+   */
+  private isStale(wk: Watch): boolean {
+    if (wk.client.watched.includes(wk)) return false
+    const watchers = this.byDb[wk.db].get(wk.key)
+    const i = watchers?.indexOf(wk) ?? -1
+    if (i !== -1) watchers!.splice(i, 1)
+    if (watchers?.length === 0) this.byDb[wk.db].delete(wk.key)
+    return true
+  }
+
   /** `touchWatchedKey`: called on every key write, so the common case is one `size` check. */
   private touch(db: number, key: string): void {
     const keys = this.byDb[db]
@@ -85,6 +98,7 @@ export class WatchedKeys {
     const watchers = keys.get(key)
     if (watchers === undefined) return
     for (const wk of watchers.slice()) {
+      if (this.isStale(wk)) continue
       if (wk.expiredAtWatch && this.keyspace.dbs[db].raw(key) === undefined) {
         // The key was already expired at WATCH and is now deleted: logically no change.
         wk.expiredAtWatch = false
@@ -110,7 +124,8 @@ export class WatchedKeys {
       const existedBefore = previous.raw(key) !== undefined
       const existsNow = current.raw(key) !== undefined
       if (!existedBefore && !existsNow) continue
-      for (const wk of watchers) {
+      for (const wk of watchers.slice()) {
+        if (this.isStale(wk)) continue
         if (wk.expiredAtWatch) {
           if (!existsNow) {
             wk.expiredAtWatch = false

@@ -1,0 +1,22 @@
+/**
+ * moduleparameter: Valkey's tests/modules/moduleparameter.c in TypeScript.
+ *
+ * TESTMODULEPARAMETER.UPDATE.PARAMETER [args...] replaces the module's runtime arguments with its
+ * own arguments (argv[0], the command name, is skipped) and replies OK. MODULE LIST shows them and
+ * CONFIG REWRITE writes them into the module's `loadmodule` line.
+ */
+import type { ModuleContext } from "../src/modules/ModuleContext.js"
+import { defineModule } from "../src/modules/ModuleDefinition.js"
+
+const updateParameter = (ctx: ModuleContext, argv: Array<string>) => {
+  ctx.updateRuntimeArgs(argv)
+  ctx.replyWithOK()
+}
+
+export default defineModule({
+  name: "moduleparameter",
+  version: 1,
+  onLoad: (ctx) => {
+    if (ctx.createCommand("testmoduleparameter.update.parameter", updateParameter, { flags: "fast" }) === "ERR") return "ERR"
+  }
+})

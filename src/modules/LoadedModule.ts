@@ -1,0 +1,42 @@
+import type { Effect, Fiber, Scope } from "effect"
+import type { CommandSpec } from "../commands/CommandSpec.js"
+import type { ModuleValueType } from "../keyspace/Value.js"
+import type { ModuleDefinition } from "./ModuleDefinition.js"
+import type { ModuleConfig } from "./ModuleConfig.js"
+import type { RuntimeArgs } from "./RuntimeArgs.js"
+
+/** A timer created by `ctx.createTimer`; its fiber sleeps on Effect's Clock. */
+export interface ModuleTimer {
+  readonly id: number
+  readonly data: unknown
+  readonly fiber: Fiber.RuntimeFiber<void, never>
+}
+
+/**
+ * A loaded module (Valkey's `ValkeyModule`): what it registered, so UNLOAD and a failed load can
+ * remove it, and the counters that refuse UNLOAD (blocked clients, timers, data types).
+ */
+export class LoadedModule {
+  readonly commands: Array<CommandSpec> = []
+  readonly types: Array<ModuleValueType> = []
+  readonly configs: Array<ModuleConfig> = []
+  readonly timers = new Map<number, ModuleTimer>()
+  /** Blocked-client handles not yet released (Valkey's `module->blocked_clients`). */
+  blockedClients = 0
+  /** Set once `loadConfigs` ran (a module with configs must call it in onLoad). */
+  configsLoaded = false
+  /** True while onLoad runs: only then may configs be registered. */
+  loading = true
+  /** Runs an Effect in the background, in this module's scope (interrupted on unload). */
+  runFork!: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
+  scope!: Scope.CloseableScope
+
+  constructor(
+    readonly name: string,
+    readonly version: number,
+    /** The path exactly as given at load time (MODULE LIST, CONFIG REWRITE). */
+    readonly path: string,
+    readonly definition: ModuleDefinition<any>,
+    readonly args: RuntimeArgs<any>
+  ) {}
+}

@@ -1,0 +1,67 @@
+import type { Fiber } from "effect"
+import type { BlockedClient } from "../blocking/BlockedClient.js"
+import type { CommandSpec } from "../commands/CommandSpec.js"
+import type { Client } from "../server/Client.js"
+import type { LoadedModule } from "./LoadedModule.js"
+import type { ModuleContext } from "./ModuleContext.js"
+import type { ModuleStatus } from "./ModuleDefinition.js"
+import { ReplyBuilder } from "./ReplyBuilder.js"
+
+/**
+ * A reply, timeout or disconnect callback: `(ctx, argv)`. For a key-blocked client's reply callback,
+ * "ERR" means "not served, stay blocked" (Valkey's `VALKEYMODULE_ERR`).
+ */
+export type BlockCallback = (ctx: ModuleContext<any>, argv: ReadonlyArray<string>) => void | ModuleStatus
+export type FreePrivdata = (ctx: ModuleContext<any>, privdata: unknown) => void
+export type DisconnectCallback = (ctx: ModuleContext<any>, bc: ModuleBlockedClient) => void
+
+/**
+ * A module's blocked-client handle (Valkey's `ValkeyModuleBlockedClient`, "bc"). The waiting itself
+ * is the blocking engine's record (`record`); this holds the module's side: callbacks, private
+ * data, replies written from thread-safe contexts, background-time measurement.
+ */
+export class ModuleBlockedClient {
+  /** The blocked client; null once it is gone (timed out, disconnected, CLIENT UNBLOCK) or refused. */
+  client: Client | null
+  /** The engine's record while the client waits; null for a refused block. */
+  record: BlockedClient | null = null
+  disconnectCallback: DisconnectCallback | null = null
+  /** `UnblockClient` was called (or the server queued the handle itself): waiting for the drain. */
+  unblocked = false
+  /** The drain released the handle: free_privdata ran and the module's counter went down. */
+  released = false
+  private tsReplies: ReplyBuilder | null = null
+  /** Replies written through thread-safe contexts, appended to the client's output at the drain. */
+  get threadSafeReplies(): ReplyBuilder {
+    return (this.tsReplies ??= new ReplyBuilder())
+  }
+  /** The thread-safe replies, if any were written. */
+  takeThreadSafeReplies(): import("../protocol/Reply.js").Reply | undefined {
+    return this.tsReplies?.take(this.resp)
+  }
+  /** The background fiber of an Effect-shaped block. */
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | null = null
+  /** Counted in commandstats already (a blocked command counts once, when it completes). */
+  counted = false
+  measureStart = -1
+  backgroundMs = 0
+  readonly blockedAt: number
+
+  constructor(
+    readonly module: LoadedModule,
+    client: Client | null,
+    public reply: BlockCallback | null,
+    public timeout: BlockCallback | null,
+    readonly freePrivdata: FreePrivdata | null,
+    public privdata: unknown,
+    readonly onKeys: boolean,
+    readonly db: number,
+    readonly resp: 2 | 3,
+    readonly spec: CommandSpec | null,
+    readonly argv: ReadonlyArray<string>,
+    now: number
+  ) {
+    this.client = client
+    this.blockedAt = now
+  }
+}

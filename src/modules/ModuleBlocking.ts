@@ -1,0 +1,460 @@
+import { Cause, Effect, Exit, type Fiber } from "effect"
+import { type BlockedClient, type BlockHandler, BlockOutcome } from "../blocking/BlockedClient.js"
+import type { BlockingEngine } from "../blocking/BlockingEngine.js"
+import { ErrorReply, type Reply } from "../protocol/Reply.js"
+import type { Server } from "../server/Server.js"
+import type { LoadedModule } from "./LoadedModule.js"
+import { type BlockCallback, type FreePrivdata, ModuleBlockedClient } from "./ModuleBlockedClient.js"
+import { ModuleContext, type ThreadSafeContext } from "./ModuleContext.js"
+import type { ModuleStatus } from "./ModuleDefinition.js"
+import type { ModuleHost } from "./ModuleHost.js"
+
+const INT64_MAX = 9223372036854775807
+
+/** Not a Valkey string: Valkey asserts here (§9); keyfiber refuses the block. */
+export const DENY_BLOCKING_ERROR = "ERR Blocking module command called from a context that denies blocking"
+
+/**
+ * Module blocking (Valkey's module.c "Blocking clients from modules") on the blocking engine's
+ * records. Every path that ends a handle goes through the drain at the end of the tick, which runs
+ * the reply callback (if the client is still there), then free_privdata exactly once, then appends
+ * thread-safe replies, and only then releases the handle (§2.2, §2.3).
+ */
+export class ModuleBlocking {
+  /** Handles unblocked since the last drain, in order (Valkey's `moduleUnblockedClients`). */
+  private queue: Array<ModuleBlockedClient> = []
+  private drainScheduled = false
+  /** The GIL as a 1-permit semaphore: held by a thread-safe context between lock and unlock. */
+  private gilHolder: object | null = null
+  private gilWaiters: Array<() => void> = []
+  /** Every handle not yet released, per module (freed on unload and shutdown). */
+  readonly live = new Set<ModuleBlockedClient>()
+
+  constructor(
+    readonly server: Server,
+    private readonly host: () => ModuleHost
+  ) {}
+
+  private get engine(): BlockingEngine | null {
+    return this.server.blocker as BlockingEngine | null
+  }
+
+  // ---- BlockClient / BlockClientOnKeys -------------------------------------------------------
+
+  blockClient(
+    ctx: ModuleContext<any>,
+    reply: BlockCallback | null,
+    timeout: BlockCallback | null,
+    freePrivdata: FreePrivdata | null,
+    timeoutMs: number,
+    keys: ReadonlyArray<string> | null,
+    privdata: unknown,
+    unblockDeleted: boolean
+  ): ModuleBlockedClient {
+    const server = this.server
+    const client = ctx.client
+    const now = server.now()
+    const bc = new ModuleBlockedClient(
+      ctx.module,
+      client,
+      reply,
+      timeout,
+      freePrivdata,
+      keys === null ? null : privdata,
+      keys !== null,
+      ctx.db,
+      client?.resp ?? 2,
+      ctx.command,
+      ctx.argv,
+      now
+    )
+    ctx.module.blockedClients++
+    this.live.add(bc)
+    const refusal = this.refusal(ctx, timeoutMs, now)
+    const engine = this.engine
+    if (refusal !== undefined || client === null || engine === null) {
+      // Refused: an already-aborted handle the module must still release (§2.1, TS rule).
+      bc.client = null
+      ctx.replyWithError(refusal ?? "ERR Blocking module command called without a client")
+      return bc
+    }
+    // 0 waits forever; a negative timeout is a deadline in the past (times out next tick).
+    // Valkey expires a block when its deadline is strictly before now; the engine when it is at or
+    // before, hence the +1 (a module timer due at the same time fires first, as in Valkey).
+    const deadline = timeoutMs === 0 ? 0 : timeoutMs > 0 ? now + timeoutMs + 1 : Math.max(1, now + timeoutMs)
+    bc.record = engine.blockClient(client, {
+      keys: keys ?? undefined,
+      db: ctx.db,
+      deadline,
+      handler: this.handler(bc),
+      unblockOnNoKey: unblockDeleted,
+      data: bc
+    })
+    ctx.blocked = bc
+    return bc
+  }
+
+  private refusal(ctx: ModuleContext<any>, timeoutMs: number, now: number): string | undefined {
+    const client = ctx.client
+    if (ctx.kind === "reply") return "ERR Blocking module command called from a Reply callback context"
+    if (client === null || ctx.kind !== "command") return "ERR Blocking module command called from a context without a client"
+    // A command run by ctx.call never waits (keyfiber has no RM_Call promises), `K` or not.
+    if (this.host().isCallClient(client)) return DENY_BLOCKING_ERROR
+    if (client.denyBlocking || client.multi !== null) return "ERR Blocking module command called from transaction"
+    if (ctx.blocked !== null || client.blocked !== null) return "ERR Blocking module command called from a blocked client"
+    if (timeoutMs > 0 && now + timeoutMs > INT64_MAX) return "ERR timeout is out of range"
+    return undefined
+  }
+
+  /** The engine's view of module blocks (see `BlockHandler`): shared, the handle is `record.data`. */
+  private readonly handlers = ((): Array<BlockHandler> => {
+    const out: Array<BlockHandler> = []
+    for (const onKeys of [false, true]) {
+      for (const mayTimeout of [false, true]) {
+        out.push({
+          mayTimeout,
+          keyReady: onKeys ? (record, key) => this.keyReady(record.data as ModuleBlockedClient, record, key) : undefined,
+          completed: (record, outcome) => this.completed(record.data as ModuleBlockedClient, outcome)
+        })
+      }
+    }
+    return out
+  })()
+
+  private handler(bc: ModuleBlockedClient): BlockHandler {
+    return this.handlers[(bc.onKeys ? 2 : 0) + (bc.timeout !== null ? 1 : 0)]
+  }
+
+  /** A key the handle waits on is ready: the reply callback decides (ERR = stay blocked). */
+  private keyReady(bc: ModuleBlockedClient, record: BlockedClient, key: string): boolean {
+    if (bc.unblocked || bc.reply === null) return false
+    const ctx = new ModuleContext(this.host(), bc.module, "reply", record.client, undefined, bc.db)
+    ctx.bc = bc
+    ctx.readyKey = key
+    let status: void | ModuleStatus
+    try {
+      status = bc.reply(ctx, bc.argv)
+    } catch (e) {
+      this.server.log("warning", `<${bc.module.name}> reply callback failed: ${String(e)}`)
+      ctx.builder?.take(bc.resp)
+      ctx.replyWithError("ERR " + (e instanceof Error ? e.message : String(e)))
+      status = "OK"
+    }
+    const out = ctx.builder?.take(record.client.resp)
+    if (out !== undefined) record.client.reply(out)
+    if (status === "ERR") return false
+    // Served: counted once here (Redis #13405); the drain frees privdata and releases the handle.
+    this.count(bc, out)
+    bc.unblocked = true
+    this.enqueue(bc)
+    return true
+  }
+
+  /** The engine ended the block (§2.3 rows): runs exactly once per handle. */
+  private completed(bc: ModuleBlockedClient, outcome: BlockOutcome): void {
+    const client = bc.client
+    switch (outcome) {
+      case BlockOutcome.Served:
+      case BlockOutcome.Aborted:
+        // Ended by the drain (or a key serve), which did the work.
+        return
+      case BlockOutcome.TimedOut:
+      case BlockOutcome.UnblockedTimeout: {
+        if (bc.unblocked) {
+          // A pending UnblockClient wins over the timeout: drain it now, before pipelined input.
+          this.queue = this.queue.filter((q) => q !== bc)
+          this.drainOne(bc)
+          return
+        }
+        bc.disconnectCallback = null
+        let out: Reply | undefined
+        if (bc.timeout !== null && client !== null) {
+          const ctx = new ModuleContext(this.host(), bc.module, "timeout", client, undefined, bc.db)
+          ctx.bc = bc
+          this.guard(bc, "timeout callback", () => bc.timeout!(ctx, bc.argv))
+          out = ctx.builder?.take(client.resp)
+          if (out !== undefined) client.reply(out)
+        }
+        this.count(bc, out ?? null)
+        bc.client = null
+        if (bc.fiber !== null) this.interrupt(bc)
+        if (bc.onKeys) this.queueByServer(bc)
+        return
+      }
+      case BlockOutcome.UnblockedError:
+        this.runDisconnect(bc)
+        if (bc.spec !== null) this.server.stats.command(bc.spec.fullName).rejectedCalls++
+        bc.client = null
+        if (bc.fiber !== null) this.interrupt(bc)
+        if (bc.onKeys) this.queueByServer(bc)
+        return
+      case BlockOutcome.Disconnected:
+        this.runDisconnect(bc)
+        bc.client = null
+        if (bc.fiber !== null) this.interrupt(bc)
+        if (bc.onKeys) this.queueByServer(bc)
+        return
+    }
+  }
+
+  private runDisconnect(bc: ModuleBlockedClient): void {
+    const d = bc.disconnectCallback
+    bc.disconnectCallback = null
+    if (d === null || bc.client === null) return
+    const ctx = new ModuleContext(this.host(), bc.module, "disconnect", bc.client, null, bc.db)
+    ctx.bc = bc
+    this.guard(bc, "disconnect callback", () => d(ctx, bc))
+  }
+
+  /** The server releases a key-blocked handle itself (the module does not call UnblockClient). */
+  private queueByServer(bc: ModuleBlockedClient): void {
+    if (bc.unblocked) return
+    bc.unblocked = true
+    this.enqueue(bc)
+  }
+
+  // ---- UnblockClient / AbortBlock ------------------------------------------------------------
+
+  unblockClient(bc: ModuleBlockedClient, privdata: unknown): ModuleStatus {
+    if (bc.released) return "ERR"
+    if (bc.onKeys) {
+      // §2.2 key path: privdata ignored; the timeout callback runs now, replying thread-safe.
+      if (bc.timeout === null) return "ERR"
+      if (bc.unblocked) return "OK"
+      bc.unblocked = true
+      if (bc.client !== null) {
+        const ctx = new ModuleContext(this.host(), bc.module, "timeout", null, bc.threadSafeReplies, bc.db)
+        ctx.bc = bc
+        ctx.resp = bc.resp
+        this.guard(bc, "timeout callback", () => bc.timeout!(ctx, bc.argv))
+      }
+      this.enqueue(bc)
+      return "OK"
+    }
+    if (bc.unblocked) return "ERR"
+    bc.privdata = privdata === undefined ? null : privdata
+    bc.unblocked = true
+    this.enqueue(bc)
+    return "OK"
+  }
+
+  abortBlock(bc: ModuleBlockedClient): ModuleStatus {
+    if (bc.released || (bc.unblocked && !bc.onKeys)) return "ERR"
+    bc.reply = null
+    bc.disconnectCallback = null
+    if (bc.fiber !== null) this.interrupt(bc)
+    return this.unblockClient(bc, null)
+  }
+
+  signalKeyAsReady(db: number, key: string): void {
+    const engine = this.engine
+    if (engine === null) return
+    engine.signalKeyAsReady(db, key)
+    // From a timer, a fiber or a worker message: serve at the end of this tick.
+    if (this.server.nesting === 0) this.scheduleTick()
+  }
+
+  private enqueue(bc: ModuleBlockedClient): void {
+    this.queue.push(bc)
+    this.scheduleTick()
+  }
+
+  /** Unblocks may come from outside any tick (fibers, timers, workers): make sure one ends soon. */
+  private scheduleTick(): void {
+    if (this.drainScheduled) return
+    this.drainScheduled = true
+    setImmediate(() => {
+      this.drainScheduled = false
+      this.server.endOfTick()
+    })
+  }
+
+  // ---- the drain (Valkey's moduleHandleBlockedClients) ---------------------------------------
+
+  /** Runs every queued handle; handles queued while draining are drained too. */
+  drain(): void {
+    while (this.queue.length > 0) {
+      const batch = this.queue
+      this.queue = []
+      for (const bc of batch) this.drainOne(bc)
+    }
+  }
+
+  private drainOne(bc: ModuleBlockedClient): void {
+    if (bc.released) return
+    const record = bc.record
+    const client = bc.client
+    let replied: Reply | undefined
+    // 1. The reply callback, with the client still blocked (not for key-blocked handles).
+    if (client !== null && bc.reply !== null && !bc.onKeys) {
+      const ctx = new ModuleContext(this.host(), bc.module, "reply", client, undefined, bc.db)
+      ctx.bc = bc
+      this.guard(bc, "reply callback", () => bc.reply!(ctx, bc.argv))
+      replied = ctx.builder?.take(client.resp)
+      if (replied !== undefined) client.reply(replied)
+    }
+    // 2. free_privdata, exactly once, in a DISCONNECTED context when the client is gone.
+    this.free(bc, client)
+    // 3. Replies from thread-safe contexts, after the reply callback's.
+    const ts = bc.takeThreadSafeReplies()
+    if (client !== null && ts !== undefined) client.reply(ts)
+    // 4. Stats, then the client is unblocked and its pipelined input resumes.
+    if (client !== null) {
+      this.count(bc, replied ?? ts ?? null)
+      if (record !== null && !record.isDone) this.engine?.complete(record, bc.reply === null && !bc.onKeys ? BlockOutcome.Aborted : BlockOutcome.Served)
+    }
+    this.release(bc)
+  }
+
+  private free(bc: ModuleBlockedClient, client: ModuleBlockedClient["client"]): void {
+    if (bc.freePrivdata === null || bc.privdata === null || bc.privdata === undefined) return
+    const ctx = new ModuleContext(this.host(), bc.module, "free", client, null, bc.db)
+    ctx.bc = bc
+    const privdata = bc.privdata
+    this.guard(bc, "free_privdata", () => bc.freePrivdata!(ctx, privdata))
+  }
+
+  private release(bc: ModuleBlockedClient): void {
+    bc.released = true
+    bc.client = null
+    bc.module.blockedClients--
+    this.live.delete(bc)
+  }
+
+  /** Counts the blocked command once, when it completes, with its measured background time. */
+  private count(bc: ModuleBlockedClient, reply: Reply | null | undefined): void {
+    if (bc.spec === null || bc.counted) return
+    bc.counted = true
+    this.server.dispatcher.count(bc.spec, bc.backgroundMs, reply === undefined ? null : reply)
+  }
+
+  private guard(bc: ModuleBlockedClient, what: string, f: () => unknown): void {
+    try {
+      f()
+    } catch (e) {
+      this.server.log("warning", `<${bc.module.name}> ${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+    }
+  }
+
+  // ---- the Effect shape ----------------------------------------------------------------------
+
+  /**
+   * Blocks on an Effect forked in the module's scope. Success is the reply; failure an error reply
+   * (and a log line); timeout, CLIENT UNBLOCK and disconnect interrupt it; AbortBlock interrupts it
+   * without a reply.
+   */
+  blockOn<E>(ctx: ModuleContext<any>, effect: Effect.Effect<Reply, E>, timeoutMs: number, timeoutReply: Reply | undefined): ModuleBlockedClient {
+    const bc = this.blockClient(
+      ctx,
+      (rctx) => {
+        const value = rctx.getBlockedClientPrivateData() as { reply: Reply } | null
+        if (value !== null) rctx.replyWithCallReply(value.reply)
+      },
+      (tctx) => {
+        tctx.replyWithCallReply(timeoutReply ?? null)
+      },
+      null,
+      timeoutMs,
+      null,
+      null,
+      false
+    )
+    if (bc.client === null) {
+      this.unblockClient(bc, null)
+      return bc
+    }
+    bc.disconnectCallback = () => {}
+    const module = bc.module
+    const fiber = module.runFork(effect)
+    bc.fiber = fiber as Fiber.RuntimeFiber<unknown, unknown>
+    fiber.addObserver((exit) => {
+      bc.fiber = null
+      if (bc.released || (bc.unblocked && !bc.onKeys)) return
+      if (Exit.isSuccess(exit)) {
+        this.unblockClient(bc, { reply: exit.value })
+      } else if (Cause.isInterruptedOnly(exit.cause)) {
+        this.unblockClient(bc, null)
+      } else {
+        this.server.log("warning", `<${module.name}> background fiber failed: ${Cause.pretty(exit.cause)}`)
+        const failure = Cause.squash(exit.cause)
+        const message = failure instanceof Error ? failure.message : String(failure)
+        this.unblockClient(bc, { reply: new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message) })
+      }
+    })
+    return bc
+  }
+
+  private interrupt(bc: ModuleBlockedClient): void {
+    const fiber = bc.fiber
+    if (fiber === null) return
+    bc.fiber = null
+    // The observer sees an interruption and releases the handle with UnblockClient(bc, null).
+    fiber.unsafeInterruptAsFork(fiber.id())
+  }
+
+  // ---- thread-safe contexts and the GIL ------------------------------------------------------
+
+  threadSafeContext(module: LoadedModule, bc: ModuleBlockedClient | null): ThreadSafeContext {
+    const ctx = new ModuleContext(
+      this.host(),
+      module,
+      bc === null ? "detached" : "thread-safe",
+      null,
+      bc === null ? null : bc.threadSafeReplies,
+      bc?.db ?? 0
+    ) as ThreadSafeContext
+    ctx.bc = bc
+    ctx.resp = bc?.resp ?? 2
+    const token = {}
+    ctx.lock = () =>
+      Effect.async<void>((resume) => {
+        if (this.gilHolder === null) {
+          this.gilHolder = token
+          resume(Effect.void)
+        } else {
+          this.gilWaiters.push(() => {
+            this.gilHolder = token
+            resume(Effect.void)
+          })
+        }
+      })
+    ctx.tryLock = () => {
+      if (this.gilHolder !== null) return "ERR"
+      this.gilHolder = token
+      return "OK"
+    }
+    ctx.unlock = () => {
+      if (this.gilHolder !== token) return
+      this.gilHolder = null
+      const next = this.gilWaiters.shift()
+      if (next !== undefined) next()
+      // Writes made under the lock may have readied keys.
+      this.scheduleTick()
+    }
+    ctx.free = () => {}
+    return ctx
+  }
+
+  // ---- background time -----------------------------------------------------------------------
+
+  measureTimeStart(bc: ModuleBlockedClient): ModuleStatus {
+    bc.measureStart = performance.now()
+    return "OK"
+  }
+
+  measureTimeEnd(bc: ModuleBlockedClient): ModuleStatus {
+    if (bc.measureStart < 0) return "ERR"
+    bc.backgroundMs += performance.now() - bc.measureStart
+    bc.measureStart = -1
+    return "OK"
+  }
+
+  /** Unload and shutdown: release what the module never released. */
+  releaseAll(module: LoadedModule): void {
+    for (const bc of Array.from(this.live)) {
+      if (bc.module !== module) continue
+      if (bc.record !== null && !bc.record.isDone) this.engine?.complete(bc.record, BlockOutcome.Aborted)
+      this.release(bc)
+    }
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * A module config (`<module>.<name>`), Valkey's module configurations API: string, bool, numeric
+ * and enum (optionally bitflags) values with the module's getter, setter and apply callbacks.
+ * Values cross this boundary in their string form, exactly as CONFIG GET prints them.
+ */
+
+export type ModuleConfigFlag =
+  | "default"
+  | "immutable"
+  | "sensitive"
+  | "hidden"
+  | "protected"
+  | "deny-loading"
+  | "memory"
+  | "bitflags"
+
+const KNOWN_FLAGS = new Set<string>(["default", "immutable", "sensitive", "hidden", "protected", "deny-loading", "memory", "bitflags"])
+
+/** A setter or apply callback refusing a value: the message CONFIG SET reports. */
+export type ConfigError = string | undefined | void
+
+export interface ConfigCallbacks<T> {
+  /** The current value; without one the server keeps the value itself. */
+  readonly get?: (name: string) => T
+  /** Stores a new value; a string return refuses it with that message. */
+  readonly set?: (name: string, value: T) => ConfigError
+  /** Runs after CONFIG SET stored every value; a string return rolls the whole SET back. */
+  readonly apply?: (name: string) => ConfigError
+}
+
+export type ConfigKind =
+  | { readonly type: "string" }
+  | { readonly type: "bool" }
+  | { readonly type: "numeric"; readonly min: number; readonly max: number }
+  | { readonly type: "enum"; readonly names: ReadonlyArray<string>; readonly values: ReadonlyArray<number> }
+
+export const parseConfigFlags = (flags: string | ReadonlyArray<string> | undefined): Set<ModuleConfigFlag> | string => {
+  const list = typeof flags === "string" ? flags.split(/\s+/).filter((f) => f !== "") : (flags ?? [])
+  const out = new Set<ModuleConfigFlag>()
+  for (const f of list) {
+    const flag = f.toLowerCase()
+    if (!KNOWN_FLAGS.has(flag)) return `unknown config flag '${f}'`
+    out.add(flag as ModuleConfigFlag)
+  }
+  return out
+}
+
+const MEMORY_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1000,
+  kb: 1024,
+  m: 1000 * 1000,
+  mb: 1024 * 1024,
+  g: 1000 * 1000 * 1000,
+  gb: 1024 * 1024 * 1024
+}
+
+/** Valkey's `memtoull`: digits with an optional unit, no sign. */
+const parseMemory = (s: string): number | undefined => {
+  const m = /^(\d+)([a-zA-Z]*)$/.exec(s)
+  if (m === null) return undefined
+  const unit = MEMORY_UNITS[m[2].toLowerCase()]
+  if (unit === undefined) return undefined
+  return Number(m[1]) * unit
+}
+
+const parseLongLong = (s: string): number | undefined => (/^-?\d+$/.test(s) && s.length < 21 ? Number(s) : undefined)
+
+export class ModuleConfig {
+  /** The value kept by the server when the module gives no getter. */
+  private stored: unknown
+
+  constructor(
+    readonly module: string,
+    /** The name without the module prefix, as registered. */
+    readonly name: string,
+    readonly kind: ConfigKind,
+    readonly flags: ReadonlySet<ModuleConfigFlag>,
+    readonly defaultValue: unknown,
+    readonly callbacks: ConfigCallbacks<any>
+  ) {
+    this.stored = defaultValue
+  }
+
+  /** `<module>.<name>`, lower-cased for lookups. */
+  get fullName(): string {
+    return `${this.module}.${this.name}`.toLowerCase()
+  }
+
+  has(flag: ModuleConfigFlag): boolean {
+    return this.flags.has(flag)
+  }
+
+  /** The typed current value. */
+  getValue(): unknown {
+    return this.callbacks.get ? this.callbacks.get(this.name) : this.stored
+  }
+
+  /** Stores a typed value through the setter (skipped when the getter already returns it). */
+  setValue(value: unknown): string | undefined {
+    if (equal(this.getValue(), value)) return undefined
+    if (this.callbacks.set) {
+      const e = this.callbacks.set(this.name, value)
+      if (typeof e === "string") return e
+    }
+    this.stored = value
+    return undefined
+  }
+
+  apply(): string | undefined {
+    const e = this.callbacks.apply?.(this.name)
+    return typeof e === "string" ? e : undefined
+  }
+
+  /** Parses the string form, with Valkey's error texts. */
+  parse(text: string): { value: unknown } | { error: string } {
+    switch (this.kind.type) {
+      case "string":
+        return { value: text }
+      case "bool": {
+        const t = text.toLowerCase()
+        if (t === "yes") return { value: true }
+        if (t === "no") return { value: false }
+        return { error: "argument must be 'yes' or 'no'" }
+      }
+      case "numeric": {
+        let n: number | undefined
+        if (this.has("memory")) {
+          n = parseMemory(text)
+          if (n === undefined) return { error: "argument must be a memory value" }
+        } else {
+          n = parseLongLong(text)
+          if (n === undefined) return { error: "argument couldn't be parsed into an integer" }
+        }
+        if (n < this.kind.min || n > this.kind.max) {
+          return { error: `argument must be between ${this.kind.min} and ${this.kind.max} inclusive` }
+        }
+        return { value: n }
+      }
+      case "enum": {
+        const { names, values } = this.kind
+        const tokens = this.has("bitflags") ? text.split(" ").filter((t) => t !== "") : [text]
+        let out = 0
+        for (const token of tokens) {
+          const i = names.findIndex((n) => n.toLowerCase() === token.toLowerCase())
+          if (i === -1 || tokens.length === 0) {
+            return { error: `argument(s) must be one of the following: ${names.join(", ")}` }
+          }
+          out |= values[i]
+        }
+        if (tokens.length === 0) return { error: `argument(s) must be one of the following: ${names.join(", ")}` }
+        return { value: out }
+      }
+    }
+  }
+
+  /** The string form CONFIG GET and CONFIG REWRITE print. */
+  format(value: unknown = this.getValue()): string {
+    switch (this.kind.type) {
+      case "string":
+        return value === null || value === undefined ? "" : String(value)
+      case "bool":
+        return value ? "yes" : "no"
+      case "numeric": {
+        const n = Number(value)
+        return String(n)
+      }
+      case "enum":
+        return formatEnum(this.kind.names, this.kind.values, Number(value), this.has("bitflags"))
+    }
+  }
+
+  /** The form CONFIG REWRITE writes: memory values as `Nkb/Nmb/Ngb` when they divide evenly. */
+  formatForRewrite(value: unknown = this.getValue()): string {
+    if (this.kind.type === "numeric" && this.has("memory")) {
+      const n = Number(value)
+      const gb = 1024 * 1024 * 1024
+      const mb = 1024 * 1024
+      if (n !== 0 && n % gb === 0) return `${n / gb}gb`
+      if (n !== 0 && n % mb === 0) return `${n / mb}mb`
+      if (n !== 0 && n % 1024 === 0) return `${n / 1024}kb`
+      return String(n)
+    }
+    return this.format(value)
+  }
+
+  get isDefault(): boolean {
+    return equal(this.getValue(), this.defaultValue)
+  }
+}
+
+/** Valkey's enum formatting: the exact name, else a greedy walk over the declared names. */
+export const formatEnum = (names: ReadonlyArray<string>, values: ReadonlyArray<number>, value: number, bitflags: boolean): string => {
+  for (let i = 0; i < names.length; i++) if (values[i] === value) return names[i]
+  if (!bitflags) return "unknown"
+  const out: Array<string> = []
+  let left = value
+  for (let i = 0; i < names.length; i++) {
+    const v = values[i]
+    if (v !== 0 && (left & v) === v) {
+      out.push(names[i])
+      left &= ~v
+    }
+  }
+  if (left !== 0 || out.length === 0) out.push("unknown")
+  return out.join(" ")
+}
+
+const equal = (a: unknown, b: unknown): boolean => a === b || (typeof a === "string" && typeof b === "string" && a === b)
+
+export const CONFIG_NAME = /^[A-Za-z0-9_-]+$/

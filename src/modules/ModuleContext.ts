@@ -1,0 +1,581 @@
+import { Cause, Duration, Effect, type Either, Exit, type Stream } from "effect"
+import { type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
+import type { ModuleValueType } from "../keyspace/Value.js"
+import {
+  BigNumberReply,
+  DoubleReply,
+  ErrorReply,
+  NULL_ARRAY,
+  type Reply,
+  SimpleString,
+  VerbatimReply
+} from "../protocol/Reply.js"
+import type { Client } from "../server/Client.js"
+import type { LogLevel } from "../server/Server.js"
+import type { BlockCallback, DisconnectCallback, FreePrivdata, ModuleBlockedClient } from "./ModuleBlockedClient.js"
+import { type ConfigCallbacks, CONFIG_NAME, type ConfigKind, ModuleConfig, parseConfigFlags } from "./ModuleConfig.js"
+import type { ModuleHost } from "./ModuleHost.js"
+import { ModuleKey } from "./ModuleKey.js"
+import type { ModuleStatus } from "./ModuleDefinition.js"
+import type { LoadedModule } from "./LoadedModule.js"
+import { POSTPONED_LEN, ReplyBuilder } from "./ReplyBuilder.js"
+import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
+
+/** Valkey's `VALKEYMODULE_CTX_FLAGS_*` that keyfiber reports. */
+export const CTX_FLAGS = {
+  LUA: 1 << 0,
+  MULTI: 1 << 1,
+  MASTER: 1 << 2,
+  LOADING: 1 << 9,
+  REPLICATED: 1 << 12,
+  MULTI_DIRTY: 1 << 19,
+  DENY_BLOCKING: 1 << 21,
+  RESP3: 1 << 22,
+  ASYNC_LOADING: 1 << 23
+} as const
+
+/** Reply values and predicates for module code (shared by every context). */
+const REPLIES = {
+  error: (message: string): Reply => new ErrorReply(message),
+  simple: (s: string): Reply => new SimpleString(s),
+  double: (d: number): Reply => new DoubleReply(d),
+  nullArray: (): Reply => NULL_ARRAY,
+  isError: (r: Reply): boolean => r instanceof ErrorReply,
+  errorMessage: (r: Reply): string | undefined => (r instanceof ErrorReply ? r.message : undefined),
+  isSimple: (r: Reply): boolean => r instanceof SimpleString,
+  simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? r.value : undefined)
+} as const
+
+/** What the context is running: a command, one of the blocked-client callbacks, a timer, ... */
+export type ContextKind =
+  | "load"
+  | "command"
+  | "reply"
+  | "timeout"
+  | "disconnect"
+  | "free"
+  | "thread-safe"
+  | "detached"
+  | "timer"
+  | "unload"
+
+/**
+ * A module command handler (Valkey's `CmdFunc`): replies go through `ctx.replyWith*`; the status it
+ * returns is ignored, as in Valkey. A thrown exception becomes an `-ERR` reply.
+ */
+export type CommandHandler = (ctx: ModuleContext<any>, argv: Array<string>) => void | ModuleStatus
+
+export interface CreateCommandOptions {
+  /** Valkey module command flags, space separated: "write deny-oom", "readonly fast", ... */
+  readonly flags?: string
+  readonly firstKey?: number
+  readonly lastKey?: number
+  readonly step?: number
+  readonly summary?: string
+}
+
+/** Options of `ctx.callWith` (Valkey's RM_Call format flags). */
+export interface CallOptions {
+  /** `K`: the command may block (it still never waits: it gets its timeout reply). */
+  readonly allowBlocking?: boolean
+  /** `3` / `2` / `0` (the caller's): the protocol the reply is produced in. */
+  readonly resp?: 2 | 3 | "auto"
+}
+
+const MODULE_FLAGS: Record<string, CommandFlag | null> = {
+  write: "write",
+  readonly: "readonly",
+  admin: "admin",
+  "deny-oom": "denyoom",
+  "deny-script": "noscript",
+  "allow-loading": "loading",
+  pubsub: "pubsub",
+  random: null,
+  "allow-stale": "stale",
+  "no-monitor": "skip_monitor",
+  "no-slowlog": "skip_slowlog",
+  fast: "fast",
+  "getkeys-api": "module_getkeys",
+  "no-cluster": "module_no_cluster",
+  "no-auth": "no_auth",
+  "may-replicate": "may_replicate",
+  "no-mandatory-keys": "no_mandatory_keys",
+  blocking: "blocking",
+  "allow-busy": "allow_busy",
+  "getchannels-api": null,
+  "no-multi": "no_multi"
+}
+
+/**
+ * The context a module works through (Valkey's `ValkeyModuleCtx`): replies, calls, keys, timers,
+ * blocking, configs and runtime arguments. One is made per command or callback; replies written
+ * with `replyWith*` are collected and sent when the handler returns.
+ */
+export class ModuleContext<A = ReadonlyArray<string>> {
+  /** Replies written through this context; null when they are dropped (detached, disconnect, free). */
+  readonly builder: ReplyBuilder | null
+  /** Set while a blocked-client callback runs, and in thread-safe contexts made from a handle. */
+  bc: ModuleBlockedClient | null = null
+  /** The key that woke a key-blocked client, inside its reply callback. */
+  readyKey: string | null = null
+  /** Set by `blockClient*` during a command: the dispatcher parks the client. */
+  blocked: ModuleBlockedClient | null = null
+  /** The RESP version thread-safe replies are encoded in. */
+  resp: 2 | 3
+  /** The module command being run (for blocked-command stats) and its argv. */
+  command: CommandSpec | null = null
+  argv: ReadonlyArray<string> = []
+
+  constructor(
+    readonly host: ModuleHost,
+    readonly module: LoadedModule,
+    readonly kind: ContextKind,
+    /** The client the context runs for; null in detached, timer and free-after-disconnect contexts. */
+    readonly client: Client | null,
+    builder: ReplyBuilder | null = new ReplyBuilder(),
+    /** The selected database (the client's, or the blocked client's at block time). */
+    readonly db = client?.db ?? 0
+  ) {
+    this.builder = builder
+    this.resp = client?.resp ?? 2
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Registration (onLoad)
+
+  /** `CreateCommand`: a command named `name` (lower-cased), visible once onLoad succeeds. */
+  createCommand(name: string, handler: CommandHandler, options: CreateCommandOptions = {}): ModuleStatus {
+    const lower = name.toLowerCase()
+    if (this.host.server.commands.has(lower) || this.module.commands.some((c) => c.name === lower)) return "ERR"
+    const flags: Array<CommandFlag> = ["module"]
+    for (const f of (options.flags ?? "").split(/\s+/).filter((x) => x !== "")) {
+      const mapped = MODULE_FLAGS[f.toLowerCase()]
+      if (mapped === undefined) return "ERR"
+      if (mapped !== null) flags.push(mapped)
+    }
+    const module = this.module
+    const host = this.host
+    const spec: CommandSpec = defineCommand({
+      name: lower,
+      arity: -1,
+      flags,
+      keys: options.firstKey ? [options.firstKey, options.lastKey ?? options.firstKey, options.step ?? 1] : undefined,
+      group: "module",
+      summary: options.summary,
+      module: module.name,
+      run: (client, argv) => host.runCommand(module, handler, client, argv, spec)
+    })
+    module.commands.push(spec)
+    if (!module.loading) host.server.commands.register(spec)
+    return "OK"
+  }
+
+  /** `CreateDataType`: a 9-character type name; a module with data types cannot be unloaded. */
+  createDataType(name: string, _version = 0): ModuleValueType | undefined {
+    if (!/^[A-Za-z0-9_-]{9}$/.test(name)) return undefined
+    if (this.host.findType(name) !== undefined) return undefined
+    const type: ModuleValueType = { name, module: this.module.name }
+    this.module.types.push(type)
+    return type
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replies
+
+  private add(reply: Reply): ModuleStatus {
+    this.builder?.add(reply)
+    return "OK"
+  }
+
+  /** `WrongArity`: the standard arity error for the running command. */
+  wrongArity(): ModuleStatus {
+    const name = this.command?.fullName ?? this.argv[0]?.toLowerCase() ?? ""
+    return this.add(new ErrorReply(`ERR wrong number of arguments for '${name}' command`))
+  }
+
+  /** `+OK` */
+  replyWithOK(): ModuleStatus {
+    return this.add(new SimpleString("OK"))
+  }
+
+  replyWithLongLong(n: number | bigint): ModuleStatus {
+    return this.add(n)
+  }
+  replyWithSimpleString(s: string): ModuleStatus {
+    return this.add(new SimpleString(s))
+  }
+  /** `ReplyWithError("ERR msg")`: the text must carry its error code. */
+  replyWithError(message: string): ModuleStatus {
+    return this.add(new ErrorReply(message))
+  }
+  replyWithErrorFormat(message: string): ModuleStatus {
+    return this.add(new ErrorReply(message))
+  }
+  replyWithString(s: string): ModuleStatus {
+    return this.add(s)
+  }
+  replyWithStringBuffer(s: string): ModuleStatus {
+    return this.add(s)
+  }
+  replyWithCString(s: string): ModuleStatus {
+    return this.add(s)
+  }
+  replyWithEmptyString(): ModuleStatus {
+    return this.add("")
+  }
+  replyWithVerbatimString(text: string, format = "txt"): ModuleStatus {
+    return this.add(new VerbatimReply(text, format))
+  }
+  replyWithNull(): ModuleStatus {
+    return this.add(null)
+  }
+  replyWithNullArray(): ModuleStatus {
+    return this.add(NULL_ARRAY)
+  }
+  replyWithEmptyArray(): ModuleStatus {
+    return this.add([])
+  }
+  replyWithBool(b: boolean): ModuleStatus {
+    return this.add(b)
+  }
+  replyWithDouble(d: number): ModuleStatus {
+    return this.add(new DoubleReply(d))
+  }
+  replyWithLongDouble(d: number): ModuleStatus {
+    return this.add(new DoubleReply(d))
+  }
+  replyWithBigNumber(digits: string): ModuleStatus {
+    return this.add(new BigNumberReply(digits))
+  }
+  /** A reply value as returned by `call` (Valkey's `ReplyWithCallReply`). */
+  replyWithCallReply(reply: Reply): ModuleStatus {
+    return this.add(reply)
+  }
+  /** An array of `length` elements; `POSTPONED_LEN` to give the length later. */
+  replyWithArray(length: number): ModuleStatus {
+    this.builder?.openAggregate("array", length)
+    return "OK"
+  }
+  replySetArrayLength(length: number): void {
+    this.builder?.setLength("array", length)
+  }
+  replyWithMap(length: number): ModuleStatus {
+    this.builder?.openAggregate("map", length)
+    return "OK"
+  }
+  replySetMapLength(length: number): void {
+    this.builder?.setLength("map", length)
+  }
+  replyWithSet(length: number): ModuleStatus {
+    this.builder?.openAggregate("set", length)
+    return "OK"
+  }
+  replySetSetLength(length: number): void {
+    this.builder?.setLength("set", length)
+  }
+  replyWithAttribute(length: number): ModuleStatus {
+    this.builder?.openAggregate("attribute", length)
+    return "OK"
+  }
+  replySetAttributeLength(length: number): void {
+    this.builder?.setLength("attribute", length)
+  }
+  static readonly POSTPONED_LEN = POSTPONED_LEN
+  /** `VALKEYMODULE_POSTPONED_LEN` for `replyWithArray/Map/Set`. */
+  get POSTPONED_LEN(): number {
+    return POSTPONED_LEN
+  }
+
+  /** Reply values module code can build without importing server classes. */
+  get replies(): typeof REPLIES {
+    return REPLIES
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Calling server commands, keys, flags
+
+  /** `Call(ctx, cmd, "Ev", ...)`: runs a command through the dispatcher; errors come back as values. */
+  call(command: string, ...args: Array<string>): Reply {
+    return this.host.call(this, {}, [command, ...args])
+  }
+
+  callWith(options: CallOptions, command: string, ...args: Array<string>): Reply {
+    return this.host.call(this, options, [command, ...args])
+  }
+
+  openKey(key: string): ModuleKey {
+    return new ModuleKey(this.host.server.keyspace, this.db, key)
+  }
+
+  /**
+   * `Scan`: up to `count` key names of this context's database from `cursor` (0 starts); the
+   * returned cursor is 0 when done. A key present for the whole scan is returned at least once.
+   */
+  scan(cursor: number, count = 10): { cursor: number; keys: Array<string> } {
+    const db = this.host.server.keyspace.dbs[this.db]
+    let i = cursor === 0 ? db.size - 1 : Math.min(cursor - 1, db.size - 1)
+    const keys: Array<string> = []
+    for (; i >= 0 && keys.length < count; i--) keys.push(db.slots[i].key)
+    return { cursor: i < 0 ? 0 : i + 1, keys }
+  }
+
+  selectedDb(): number {
+    return this.db
+  }
+
+  /** `GetContextFlags`. */
+  getContextFlags(): number {
+    let flags = CTX_FLAGS.MASTER
+    const c = this.client
+    if (c !== null) {
+      const viaCall = this.host.isCallClient(c)
+      if (c.multi !== null || (c.denyBlocking && !viaCall)) flags |= CTX_FLAGS.MULTI
+      if (c.denyBlocking) flags |= CTX_FLAGS.DENY_BLOCKING
+      if (c.resp === 3) flags |= CTX_FLAGS.RESP3
+    }
+    return flags
+  }
+
+  get CTX_FLAGS(): typeof CTX_FLAGS {
+    return CTX_FLAGS
+  }
+
+  getClientId(): number {
+    return this.client?.id ?? 0
+  }
+
+  /** Milliseconds since the epoch from the server clock (Effect's Clock). */
+  milliseconds(): number {
+    return this.host.server.now()
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.host.server.log(level, `<${this.module.name}> ${message}`)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Timers and background work
+
+  /** `CreateTimer`: runs `callback` after `periodMs` on the server clock; returns the timer id. */
+  createTimer<D>(periodMs: number, callback: (ctx: ModuleContext<A>, data: D) => void, data: D): number {
+    return this.host.createTimer(this.module, periodMs, callback as any, data)
+  }
+
+  /** `StopTimer`: the timer's data, or undefined when it already fired or never existed. */
+  stopTimer(id: number): { data: unknown } | undefined {
+    return this.host.stopTimer(this.module, id)
+  }
+
+  /** Runs an Effect in the background in the module's scope (interrupted on unload). */
+  fork<X, E>(effect: Effect.Effect<X, E>) {
+    const fiber = this.module.runFork(effect)
+    fiber.addObserver((exit) => {
+      if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
+        this.log("warning", `background fiber failed: ${Cause.pretty(exit.cause)}`)
+      }
+    })
+    return fiber
+  }
+
+  /** Runs `f` in the executor: for code resumed from a timer, a promise or a worker message. */
+  runInExecutor(f: (ctx: ModuleContext<A>) => void): void {
+    this.host.runDetached(this.module, f as any)
+  }
+
+  /** A sleep on the server clock, for background Effects (TestClock moves it in tests). */
+  sleep(ms: number): Effect.Effect<void> {
+    return Effect.sleep(Duration.millis(ms))
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Runtime arguments (Valkey's UpdateRuntimeArgs; GetRuntimeArgs is keyfiber's)
+
+  /** The current arguments, decoded by the module's `argsSchema` when it has one. */
+  getRuntimeArgs(): A {
+    return this.module.args.value
+  }
+
+  /** The current arguments as strings (what MODULE LIST shows). */
+  getRuntimeArgsRaw(): ReadonlyArray<string> {
+    return this.module.args.raw
+  }
+
+  /**
+   * `UpdateRuntimeArgs(ctx, argv)`: replaces the module's arguments with `argv[1..]` (argv[0], the
+   * command name, is skipped). Refused, changing nothing, when they fail the module's Schema.
+   */
+  updateRuntimeArgs(argv: ReadonlyArray<string>): Either.Either<A, RuntimeArgsError> {
+    return this.module.args.set(argv.slice(1))
+  }
+
+  /** The arguments now, then every change. */
+  runtimeArgsChanges(): Stream.Stream<ArgsState<A>> {
+    return this.module.args.changes
+  }
+
+  /** Calls `f` with every change of the arguments (not the current value); returns an unsubscribe. */
+  onRuntimeArgsChange(f: (args: ArgsState<A>) => void): () => void {
+    return this.host.subscribeArgs(this.module, f as any)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Module configs
+
+  registerStringConfig(name: string, defaultValue: string, flags: string, callbacks: ConfigCallbacks<string> = {}): ModuleStatus {
+    return this.registerConfig(name, { type: "string" }, defaultValue, flags, callbacks)
+  }
+  registerBoolConfig(name: string, defaultValue: boolean, flags: string, callbacks: ConfigCallbacks<boolean> = {}): ModuleStatus {
+    return this.registerConfig(name, { type: "bool" }, defaultValue, flags, callbacks)
+  }
+  registerNumericConfig(
+    name: string,
+    defaultValue: number,
+    flags: string,
+    min: number,
+    max: number,
+    callbacks: ConfigCallbacks<number> = {}
+  ): ModuleStatus {
+    return this.registerConfig(name, { type: "numeric", min, max }, defaultValue, flags, callbacks)
+  }
+  registerEnumConfig(
+    name: string,
+    defaultValue: number,
+    flags: string,
+    names: ReadonlyArray<string>,
+    values: ReadonlyArray<number>,
+    callbacks: ConfigCallbacks<number> = {}
+  ): ModuleStatus {
+    if (names.length === 0 || names.length !== values.length) return "ERR"
+    return this.registerConfig(name, { type: "enum", names, values }, defaultValue, flags, callbacks)
+  }
+
+  private registerConfig(name: string, kind: ConfigKind, defaultValue: unknown, flags: string, callbacks: ConfigCallbacks<any>): ModuleStatus {
+    const module = this.module
+    if (!module.loading || this.kind !== "load") return "ERR"
+    const parsed = parseConfigFlags(flags)
+    if (typeof parsed === "string") return "ERR"
+    if (parsed.has("memory") && kind.type !== "numeric") return "ERR"
+    if (parsed.has("bitflags") && kind.type !== "enum") return "ERR"
+    if (!CONFIG_NAME.test(name)) return "ERR"
+    if (module.configs.some((c) => c.name.toLowerCase() === name.toLowerCase())) return "ERR"
+    module.configs.push(new ModuleConfig(module.name, name, kind, parsed, defaultValue, callbacks))
+    return "OK"
+  }
+
+  /** `LoadConfigs`: sets every config from the pending queue (config file, LOADEX) or its default. */
+  loadConfigs(): ModuleStatus {
+    if (!this.module.loading || this.kind !== "load") return "ERR"
+    return this.host.loadConfigs(this.module)
+  }
+
+  /** Calls `f` after a CONFIG SET changed one of this module's configs. */
+  onConfigChange(f: (names: ReadonlyArray<string>) => void): () => void {
+    return this.host.subscribeConfigs(this.module, f)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Blocking clients (Valkey's callback shape and keyfiber's Effect shape)
+
+  /** `BlockClient(ctx, reply, timeout, free, timeoutMs)`: see ModuleBlocking. */
+  blockClient(
+    reply: BlockCallback | null,
+    timeout: BlockCallback | null,
+    freePrivdata: FreePrivdata | null,
+    timeoutMs: number
+  ): ModuleBlockedClient {
+    return this.host.blocking.blockClient(this, reply, timeout, freePrivdata, timeoutMs, null, null, false)
+  }
+
+  /** `BlockClientOnKeys[WithFlags]`: woken when one of `keys` is signalled ready. */
+  blockClientOnKeys(
+    reply: BlockCallback | null,
+    timeout: BlockCallback | null,
+    freePrivdata: FreePrivdata | null,
+    timeoutMs: number,
+    keys: ReadonlyArray<string>,
+    privdata: unknown,
+    flags: { unblockDeleted?: boolean } = {}
+  ): ModuleBlockedClient {
+    return this.host.blocking.blockClient(this, reply, timeout, freePrivdata, timeoutMs, keys, privdata, flags.unblockDeleted ?? false)
+  }
+
+  /**
+   * Blocks the client on an Effect run in the background in the module's scope: its success is the
+   * reply, its failure an error reply. Timeout, CLIENT UNBLOCK and disconnect interrupt it.
+   */
+  blockOn<E>(effect: Effect.Effect<Reply, E>, options: { timeoutMs?: number; timeoutReply?: Reply } = {}): ModuleBlockedClient {
+    return this.host.blocking.blockOn(this, effect, options.timeoutMs ?? 0, options.timeoutReply)
+  }
+
+  /** `UnblockClient(bc, privdata)`: from anywhere; the reply callback runs at the end of the tick. */
+  unblockClient(bc: ModuleBlockedClient, privdata?: unknown): ModuleStatus {
+    return this.host.blocking.unblockClient(bc, privdata)
+  }
+
+  abortBlock(bc: ModuleBlockedClient): ModuleStatus {
+    return this.host.blocking.abortBlock(bc)
+  }
+
+  /** `SignalKeyAsReady`: wakes clients blocked on `key` in this context's database. */
+  signalKeyAsReady(key: string): void {
+    this.host.blocking.signalKeyAsReady(this.db, key)
+  }
+
+  blockClientSetPrivateData(bc: ModuleBlockedClient, privdata: unknown): void {
+    bc.privdata = privdata
+  }
+  blockClientGetPrivateData(bc: ModuleBlockedClient): unknown {
+    return bc.privdata
+  }
+  /** `SetDisconnectCallback`: runs when the blocked client goes away (not on timeout); must not reply. */
+  setDisconnectCallback(bc: ModuleBlockedClient, callback: DisconnectCallback | null): void {
+    bc.disconnectCallback = callback
+  }
+  blockedClientMeasureTimeStart(bc: ModuleBlockedClient): ModuleStatus {
+    return this.host.blocking.measureTimeStart(bc)
+  }
+  blockedClientMeasureTimeEnd(bc: ModuleBlockedClient): ModuleStatus {
+    return this.host.blocking.measureTimeEnd(bc)
+  }
+  getBlockedClientPrivateData(): unknown {
+    return this.bc?.privdata ?? null
+  }
+  getBlockedClientHandle(): ModuleBlockedClient | null {
+    return this.bc
+  }
+  getBlockedClientReadyKey(): string | null {
+    return this.readyKey
+  }
+  isBlockedReplyRequest(): boolean {
+    return this.kind === "reply"
+  }
+  isBlockedTimeoutRequest(): boolean {
+    return this.kind === "timeout"
+  }
+  /** True in the free callback when the client was gone at drain time. */
+  blockedClientDisconnected(): boolean {
+    return this.kind === "free" && this.client === null
+  }
+
+  /** `GetThreadSafeContext(bc)`: replies go to the blocked client when it is unblocked. */
+  getThreadSafeContext(bc: ModuleBlockedClient | null): ThreadSafeContext<A> {
+    return this.host.blocking.threadSafeContext(this.module, bc) as ThreadSafeContext<A>
+  }
+
+  getDetachedThreadSafeContext(): ThreadSafeContext<A> {
+    return this.host.blocking.threadSafeContext(this.module, null) as ThreadSafeContext<A>
+  }
+}
+
+/**
+ * A thread-safe context: usable from fibers, timers and worker messages. `lock`/`tryLock`/
+ * `unlock` model Valkey's GIL as a 1-permit semaphore that the executor holds while it runs.
+ */
+export interface ThreadSafeContext<A = ReadonlyArray<string>> extends ModuleContext<A> {
+  /** Waits for the GIL (an Effect: a background fiber suspends until the executor is free). */
+  lock(): Effect.Effect<void>
+  /** Takes the GIL if it is free: "ERR" (errno EBUSY) when another holder has it. */
+  tryLock(): ModuleStatus
+  unlock(): void
+  free(): void
+}

@@ -1,0 +1,105 @@
+import type { Entry } from "../keyspace/Database.js"
+import type { Keyspace } from "../keyspace/Keyspace.js"
+import { ListValue } from "../keyspace/ListValue.js"
+import { ModuleValue, type ModuleValueType } from "../keyspace/Value.js"
+
+/** Valkey's `VALKEYMODULE_KEYTYPE_*`, as names. */
+export type ModuleKeyType = "empty" | "string" | "list" | "module" | "other"
+
+/**
+ * A key opened by a module (Valkey's `OpenKey`): reads and writes go through the keyspace, so
+ * WATCH, blocking (a created key is signalled ready) and expiry see them.
+ */
+export class ModuleKey {
+  constructor(
+    private readonly keyspace: Keyspace,
+    readonly db: number,
+    readonly name: string
+  ) {}
+
+  private entry(): Entry | undefined {
+    return this.keyspace.lookup(this.db, this.name)
+  }
+
+  type(): ModuleKeyType {
+    const v = this.entry()?.value
+    if (v === undefined) return "empty"
+    if (typeof v === "string") return "string"
+    if (v instanceof ListValue) return "list"
+    if (v instanceof ModuleValue) return "module"
+    return "other"
+  }
+
+  exists(): boolean {
+    return this.entry() !== undefined
+  }
+
+  /** The string value, or undefined when missing or not a string. */
+  stringGet(): string | undefined {
+    const v = this.entry()?.value
+    return typeof v === "string" ? v : undefined
+  }
+
+  stringSet(value: string): void {
+    this.keyspace.set(this.db, this.name, value)
+  }
+
+  valueLength(): number {
+    const v = this.entry()?.value
+    if (v === undefined) return 0
+    if (typeof v === "string") return v.length
+    if (v instanceof ListValue) return v.length
+    return 0
+  }
+
+  /** Pushes onto a list, creating it (which signals the key ready). False on a wrong type. */
+  listPush(where: "head" | "tail", ...values: Array<string>): boolean {
+    const entry = this.entry()
+    if (entry === undefined) {
+      const list = new ListValue()
+      for (const v of values) where === "head" ? list.pushLeft(v) : list.pushRight(v)
+      this.keyspace.add(this.db, this.name, list)
+      return true
+    }
+    if (!(entry.value instanceof ListValue)) return false
+    for (const v of values) where === "head" ? entry.value.pushLeft(v) : entry.value.pushRight(v)
+    this.keyspace.touch(this.db, this.name)
+    return true
+  }
+
+  /** Pops from a list; an emptied list is deleted. Undefined when missing or not a list. */
+  listPop(where: "head" | "tail"): string | undefined {
+    const entry = this.entry()
+    if (entry === undefined || !(entry.value instanceof ListValue)) return undefined
+    const v = where === "head" ? entry.value.popLeft() : entry.value.popRight()
+    if (entry.value.length === 0) this.keyspace.deleteEntry(this.db, entry)
+    else this.keyspace.touch(this.db, this.name)
+    return v
+  }
+
+  /** The module value's data when the key holds a value of `type`. */
+  moduleTypeGetValue(type?: ModuleValueType): unknown {
+    const v = this.entry()?.value
+    if (!(v instanceof ModuleValue)) return undefined
+    if (type !== undefined && v.type !== type) return undefined
+    return v.data
+  }
+
+  moduleTypeGetType(): ModuleValueType | undefined {
+    const v = this.entry()?.value
+    return v instanceof ModuleValue ? v.type : undefined
+  }
+
+  moduleTypeSetValue(type: ModuleValueType, data: unknown): void {
+    this.keyspace.set(this.db, this.name, new ModuleValue(type, data))
+  }
+
+  /** Tells watchers the value changed in place (Valkey's `signalModifiedKey`). */
+  modified(): void {
+    this.keyspace.touch(this.db, this.name)
+  }
+
+  deleteKey(): boolean {
+    return this.keyspace.delete(this.db, this.name)
+  }
+}

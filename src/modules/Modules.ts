@@ -1,0 +1,448 @@
+import { Context, Data, Duration, Effect, Either, Exit, FiberSet, Layer, Runtime, Scope } from "effect"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+import { BlockOutcome } from "../blocking/BlockedClient.js"
+import type { BlockingEngine } from "../blocking/BlockingEngine.js"
+import { BlockRequest } from "../blocking/BlockRequest.js"
+import type { CommandSpec } from "../commands/CommandSpec.js"
+import { ServerCore } from "../layers/ServerCore.js"
+import type { ModuleValueType } from "../keyspace/Value.js"
+import { ErrorReply, RawReply, type Reply } from "../protocol/Reply.js"
+import { Client } from "../server/Client.js"
+import { setInfoHooks } from "../server/Info.js"
+import type { Server } from "../server/Server.js"
+import { LoadedModule } from "./LoadedModule.js"
+import { moduleConfigDefinition } from "./moduleConfigDefinition.js"
+import { ModuleBlocking } from "./ModuleBlocking.js"
+import type { CallOptions, CommandHandler } from "./ModuleContext.js"
+import { ModuleContext } from "./ModuleContext.js"
+import type { ModuleDefinition, ModuleStatus } from "./ModuleDefinition.js"
+import type { ModuleHost } from "./ModuleHost.js"
+import { moduleCommand } from "./moduleCommand.js"
+import { RuntimeArgs, type ArgsState } from "./RuntimeArgs.js"
+
+export const LOAD_ERROR = "ERR Error loading the extension. Please check the server logs."
+
+/** Why a load failed; the reason goes to the log only (§6.3). */
+export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{ readonly message: string }> {
+  constructor(message: string) {
+    super({ message })
+  }
+}
+
+const NO_REPLY = new RawReply("")
+
+export interface LoadRequest {
+  readonly path: string
+  readonly args: ReadonlyArray<string>
+  /** LOADEX `CONFIG name value` pairs (name lower-cased; the last one wins). */
+  readonly configs?: ReadonlyMap<string, string>
+  readonly loadex?: boolean
+}
+
+/**
+ * The module system (Valkey's module.c): loads TypeScript/JavaScript modules, keeps them in load
+ * order, runs their commands, timers and blocked clients, and implements the host side of the
+ * module context.
+ */
+export class ModuleRegistry implements ModuleHost {
+  readonly loaded: Array<LoadedModule> = []
+  readonly blocking: ModuleBlocking
+  /** Module configs queued by the config file or LOADEX, consumed by `loadConfigs` (§6.7). */
+  readonly pendingConfigs: Map<string, string>
+  private readonly callClients = new WeakSet<Client>()
+  private nextTimerId = 1
+  private nextCallClientId = 1
+  private loadChain: Promise<unknown> = Promise.resolve()
+  private readonly argsListeners = new Map<LoadedModule, Set<(args: ArgsState<any>) => void>>()
+  private readonly configListeners = new Map<LoadedModule, Set<(names: ReadonlyArray<string>) => void>>()
+
+  constructor(
+    readonly server: Server,
+    private readonly runtime: Runtime.Runtime<never>
+  ) {
+    this.blocking = new ModuleBlocking(server, () => this)
+    this.pendingConfigs = server.config.pendingModuleConfigs
+  }
+
+  find(name: string): LoadedModule | undefined {
+    return this.loaded.find((m) => m.name === name)
+  }
+
+  findType(name: string): ModuleValueType | undefined {
+    for (const m of this.loaded) for (const t of m.types) if (t.name === name) return t
+    return undefined
+  }
+
+  // ---- loading ------------------------------------------------------------------------------
+
+  /** Loads a module; loads are serialized. Fails with a reason for the log. */
+  load(request: LoadRequest): Promise<Either.Either<LoadedModule, string>> {
+    const run = this.loadChain.then(() => this.loadNow(request))
+    this.loadChain = run.catch(() => {})
+    return run
+  }
+
+  private async loadNow(request: LoadRequest): Promise<Either.Either<LoadedModule, string>> {
+    const server = this.server
+    if (request.configs !== undefined) for (const [k, v] of request.configs) this.pendingConfigs.set(k, v)
+    const result = await this.tryLoad(request)
+    if (Either.isLeft(result)) {
+      server.log("warning", result.left)
+      if (request.loadex) this.pendingConfigs.clear()
+    }
+    return result
+  }
+
+  private async tryLoad(request: LoadRequest): Promise<Either.Either<LoadedModule, string>> {
+    const server = this.server
+    let definition: ModuleDefinition<any>
+    try {
+      const { tsImport } = await import("tsx/esm/api")
+      const url = pathToFileURL(path.resolve(request.path)).href
+      const imported = await tsImport(url, import.meta.url)
+      definition = (imported.default?.default ?? imported.default) as ModuleDefinition<any>
+    } catch (e) {
+      return Either.left(`Module ${request.path} failed to load: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    if (
+      definition === null ||
+      typeof definition !== "object" ||
+      typeof definition.name !== "string" ||
+      typeof definition.onLoad !== "function"
+    ) {
+      return Either.left(`Module ${request.path} does not export a module definition (default export with name and onLoad)`)
+    }
+    if (this.find(definition.name) !== undefined) {
+      return Either.left(`Module ${definition.name} initialization failed. Module name is busy.`)
+    }
+    const args = RuntimeArgs.make(definition.name, definition.argsSchema, request.args)
+    if (Either.isLeft(args)) {
+      return Either.left(`Module ${definition.name} initialization failed: invalid arguments: ${args.left.message}`)
+    }
+    const module = new LoadedModule(definition.name, Number(definition.version ?? 0), request.path, definition, args.right)
+    module.scope = Effect.runSync(Scope.make())
+    module.runFork = Runtime.runSync(this.runtime)(FiberSet.makeRuntime<never>().pipe(Scope.extend(module.scope))) as any
+
+    const ctx = new ModuleContext(this, module, "load", null, null)
+    let status: void | ModuleStatus
+    try {
+      status = await definition.onLoad(ctx, args.right.value)
+    } catch (e) {
+      server.log("warning", `Module ${definition.name} onLoad threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      status = "ERR"
+    }
+    if (status === "ERR") {
+      this.rollback(module)
+      return Either.left(`Module ${definition.name} initialization failed. Module not loaded`)
+    }
+    if (module.configs.length > 0 && !module.configsLoaded) {
+      this.runUnload(module)
+      this.rollback(module)
+      return Either.left("Module Configurations were not set, likely a missing LoadConfigs call. Unloading the module.")
+    }
+    if (request.loadex && this.pendingConfigs.size > 0) {
+      this.runUnload(module)
+      this.rollback(module)
+      return Either.left("Loadex configurations were not applied, likely due to invalid arguments. Unloading the module.")
+    }
+    for (const spec of module.commands) {
+      if (server.commands.has(spec.name)) {
+        this.rollback(module)
+        return Either.left(`Module ${definition.name} initialization failed: command ${spec.name} already exists`)
+      }
+    }
+    // Commit: everything registered becomes visible at once.
+    module.loading = false
+    for (const spec of module.commands) server.commands.register(spec)
+    this.loaded.push(module)
+    this.onConfigsRegistered(module)
+    server.log("notice", `Module '${module.name}' loaded from ${request.path}`)
+    return Either.right(module)
+  }
+
+  /** Undoes a failed load: nothing it registered stays. */
+  private rollback(module: LoadedModule): void {
+    module.loading = false
+    for (const t of module.timers.values()) t.fiber.unsafeInterruptAsFork(t.fiber.id())
+    module.timers.clear()
+    this.blocking.releaseAll(module)
+    module.commands.length = 0
+    module.types.length = 0
+    module.configs.length = 0
+    this.argsListeners.delete(module)
+    this.configListeners.delete(module)
+    Effect.runFork(Scope.close(module.scope, Exit.void))
+  }
+
+  private runUnload(module: LoadedModule): ModuleStatus {
+    const onUnload = module.definition.onUnload
+    if (onUnload === undefined) return "OK"
+    try {
+      return onUnload(new ModuleContext(this, module, "unload", null, null)) === "ERR" ? "ERR" : "OK"
+    } catch (e) {
+      this.server.log("warning", `Module ${module.name} onUnload threw: ${String(e)}`)
+      return "ERR"
+    }
+  }
+
+  /** MODULE UNLOAD: an error reason (§6.4), or undefined when unloaded. */
+  unload(name: string): string | undefined {
+    const module = this.find(name)
+    if (module === undefined) return "no such module with that name"
+    if (module.types.length > 0) return "the module exports one or more module-side data types, can't unload"
+    if (module.blockedClients > 0) return "the module has blocked clients. Please wait for them to be unblocked and try again"
+    if (module.timers.size > 0) return "the module holds timer that is not fired. Please stop the timer or wait until it fires."
+    if (this.runUnload(module) === "ERR") return "operation not possible."
+    for (const spec of module.commands) if (this.server.commands.lookup(spec.name) === spec) this.server.commands.unregister(spec.name)
+    this.onConfigsUnregistered(module)
+    this.loaded.splice(this.loaded.indexOf(module), 1)
+    this.rollback(module)
+    this.server.log("notice", `Module ${name} unloaded`)
+    return undefined
+  }
+
+  /** Adds a loaded module's configs to the config table (CONFIG GET/SET/REWRITE see them). */
+  private onConfigsRegistered(module: LoadedModule): void {
+    for (const config of module.configs) {
+      const error = this.server.config.registerModuleConfig(moduleConfigDefinition(config))
+      if (error !== undefined) this.server.log("warning", `Module ${module.name}: ${error}`)
+    }
+  }
+
+  private onConfigsUnregistered(module: LoadedModule): void {
+    this.server.config.unregisterModuleConfigs(module.name)
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  runCommand(module: LoadedModule, handler: CommandHandler, client: Client, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest {
+    const ctx = new ModuleContext(this, module, "command", client)
+    ctx.command = spec ?? this.server.commands.lookup(argv[0]) ?? null
+    ctx.argv = argv
+    try {
+      handler(ctx, argv)
+    } catch (e) {
+      this.server.log("warning", `<${module.name}> command ${argv[0]} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      if (ctx.blocked !== null) this.blocking.abortBlock(ctx.blocked)
+      const message = e instanceof Error ? e.message : String(e)
+      return new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
+    }
+    const out = ctx.builder!.take(client.resp)
+    return out === undefined ? NO_REPLY : out
+  }
+
+  isCallClient(client: Client): boolean {
+    return this.callClients.has(client)
+  }
+
+  /** `RM_Call`: runs a command through the dispatcher on a fake client; errors are values. */
+  call(ctx: ModuleContext<any>, options: CallOptions, argv: Array<string>): Reply {
+    const server = this.server
+    const client = new Client(server, -this.nextCallClientId++, null, "", "")
+    this.callClients.add(client)
+    client.db = ctx.db
+    client.resp = options.resp === 3 ? 3 : options.resp === "auto" ? ctx.resp : 2
+    client.denyBlocking = options.allowBlocking !== true
+    // Errors are not counted in errorstats here: only when the module relays them to a client
+    // (Valkey's module clients skip `afterErrorReply`); the command's calls/failed_calls are.
+    const found = server.dispatcher.lookup(argv)
+    if (typeof found === "string") return new ErrorReply(found)
+    const start = performance.now()
+    let result: Reply | BlockRequest
+    server.nesting++
+    try {
+      result = found.run(client, argv)
+    } catch (e) {
+      server.log("warning", `Command ${found.fullName} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      const message = e instanceof Error ? e.message : String(e)
+      result = new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
+    } finally {
+      server.nesting--
+    }
+    // A blocking command through call never waits: it gets its timeout reply at once.
+    if (result instanceof BlockRequest) result = result.timeoutReply
+    const stat = server.stats.command(found.fullName)
+    stat.calls++
+    stat.usec += Math.round((performance.now() - start) * 1000)
+    server.stats.totalCommands++
+    if (result instanceof ErrorReply) stat.failedCalls++
+    if (result instanceof RawReply && result.bytes === "" && client.replies!.length > 0) return client.replies![0]
+    return result
+  }
+
+  // ---- timers and detached work -------------------------------------------------------------
+
+  createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number {
+    const id = this.nextTimerId++
+    const fire = Effect.sync(() => {
+      if (!module.timers.delete(id)) return
+      const ctx = new ModuleContext(this, module, "timer", null, null)
+      this.runInExecutor(module, "timer", () => callback(ctx, data))
+    })
+    const fiber = module.runFork(Effect.sleep(Duration.millis(Math.max(0, periodMs))).pipe(Effect.zipRight(fire)))
+    module.timers.set(id, { id, data, fiber: fiber as any })
+    return id
+  }
+
+  stopTimer(module: LoadedModule, id: number): { data: unknown } | undefined {
+    const timer = module.timers.get(id)
+    if (timer === undefined) return undefined
+    module.timers.delete(id)
+    timer.fiber.unsafeInterruptAsFork(timer.fiber.id())
+    return { data: timer.data }
+  }
+
+  runDetached(module: LoadedModule, f: (ctx: ModuleContext<any>) => void): void {
+    const ctx = new ModuleContext(this, module, "detached", null, null)
+    this.runInExecutor(module, "detached work", () => f(ctx))
+  }
+
+  /** Runs module code outside any command (a timer, a fiber) as one executor step, then ends the tick. */
+  private runInExecutor(module: LoadedModule, what: string, f: () => void): void {
+    try {
+      f()
+    } catch (e) {
+      this.server.log("warning", `<${module.name}> ${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+    }
+    if (this.server.nesting === 0) {
+      this.server.blocker?.serveReadyKeys()
+      this.server.endOfTick()
+    }
+  }
+
+  // ---- subscriptions ------------------------------------------------------------------------
+
+  subscribeArgs(module: LoadedModule, f: (args: ArgsState<any>) => void): () => void {
+    return module.args.subscribe(f)
+  }
+
+  subscribeConfigs(module: LoadedModule, f: (names: ReadonlyArray<string>) => void): () => void {
+    let set = this.configListeners.get(module)
+    if (set === undefined) this.configListeners.set(module, (set = new Set()))
+    set.add(f)
+    return () => set.delete(f)
+  }
+
+  /** After a CONFIG SET: tells each module which of its configs changed. */
+  notifyConfigChange(names: ReadonlyArray<string>): void {
+    for (const module of this.loaded) {
+      const listeners = this.configListeners.get(module)
+      if (listeners === undefined) continue
+      const prefix = module.name.toLowerCase() + "."
+      const mine = names.filter((n) => n.toLowerCase().startsWith(prefix))
+      if (mine.length === 0) continue
+      for (const f of listeners) {
+        try {
+          f(mine)
+        } catch (e) {
+          this.server.log("warning", `<${module.name}> config listener failed: ${String(e)}`)
+        }
+      }
+    }
+  }
+
+  // ---- configs ------------------------------------------------------------------------------
+
+  /** `LoadConfigs` (§6.6): pending value or default for each config, in registration order. */
+  loadConfigs(module: LoadedModule): ModuleStatus {
+    for (const config of module.configs) {
+      const name = config.fullName
+      const pending = this.pendingConfigs.get(name)
+      let error: string | undefined
+      if (pending !== undefined) {
+        const parsed = config.parse(pending)
+        error = "error" in parsed ? parsed.error : config.setValue(parsed.value)
+        this.pendingConfigs.delete(name)
+        if (error !== undefined) {
+          this.server.log("warning", `Issue during loading of configuration ${name} : ${error}`)
+        }
+      } else {
+        error = config.setValue(config.defaultValue)
+        if (error !== undefined) {
+          this.server.log("warning", `Issue during loading of default value for configuration ${name} : ${error}`)
+        }
+      }
+      if (error !== undefined) {
+        this.pendingConfigs.clear()
+        return "ERR"
+      }
+    }
+    module.configsLoaded = true
+    return "OK"
+  }
+
+  /** Shutdown: release every handle and stop every module's fibers. */
+  shutdown(): Effect.Effect<void> {
+    return Effect.forEach(this.loaded, (m) => Effect.sync(() => this.blocking.releaseAll(m)).pipe(Effect.zipRight(Scope.close(m.scope, Exit.void))), {
+      discard: true
+    })
+  }
+}
+
+export interface ModulesOptions {
+  /** `loadmodule` requests to load at startup, in order (config file and command line). */
+  readonly load?: ReadonlyArray<LoadRequest>
+}
+
+/** The module system as a service; its layer registers MODULE and wires the blocking drain. */
+export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegistry>() {
+  static readonly make = (options: ModulesOptions = {}) =>
+    Effect.gen(function* () {
+      const server = yield* ServerCore
+      const runtime = yield* Effect.runtime<never>()
+      const registry = new ModuleRegistry(server, runtime)
+      const engine = server.blocker as BlockingEngine | null
+      if (engine !== null) engine.beforeResume.push(() => registry.blocking.drain())
+      else server.endOfTickHooks.push(() => registry.blocking.drain())
+      server.commands.register(moduleCommand(registry))
+      setInfoHooks(server, {
+        moduleLines: () =>
+          registry.loaded.map((m) => `module:name=${m.name},ver=${m.version},api=1,filters=0,usedby=[],using=[],options=[]`)
+      })
+      const config = server.config
+      config.loadmoduleProvider = () => registry.loaded.map((m) => ({ path: m.path, args: m.args.raw }))
+      config.changeListeners.push((names) => registry.notifyConfigChange(names))
+      yield* Effect.addFinalizer(() => registry.shutdown())
+      // `loadmodule` lines of the config file and command line, then the options', in order.
+      for (const request of [...config.loadQueue, ...(options.load ?? [])]) {
+        const result = yield* Effect.promise(() => registry.load(request))
+        if (Either.isLeft(result)) {
+          server.log("warning", `Can't load module from ${request.path}: server aborting`)
+          return yield* Effect.fail(new ModuleLoadError(`Can't load module from ${request.path}: ${result.left}`))
+        }
+      }
+      if (registry.pendingConfigs.size > 0) {
+        for (const name of registry.pendingConfigs.keys()) server.log("warning", `Unused Module Configuration: ${name}`)
+        const message = "Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting"
+        server.log("warning", message)
+        return yield* Effect.fail(new ModuleLoadError(message))
+      }
+      return registry
+    })
+
+  static readonly layer = (options: ModulesOptions = {}) => Layer.scoped(Modules, Modules.make(options))
+}
+
+/** For commands that wait on an async step (MODULE LOAD): park the client, reply when done. */
+export const suspendClient = (server: Server, client: Client, spec: CommandSpec, work: Promise<Reply>): Reply => {
+  const engine = server.blocker as BlockingEngine | null
+  if (engine === null || client.socket === null) {
+    // In-process clients: reply when done (no pipelined input to hold back).
+    void work.then((reply) => {
+      client.reply(reply)
+      server.endOfTick()
+    })
+    return NO_REPLY
+  }
+  const record = engine.blockClient(client, { deadline: 0, handler: { mayTimeout: false, completed: () => {} } })
+  const start = performance.now()
+  void work.then((reply) => {
+    if (record.isDone) return
+    client.reply(reply)
+    server.dispatcher.count(spec, performance.now() - start, reply)
+    engine.complete(record, BlockOutcome.Served)
+    server.endOfTick()
+  })
+  return NO_REPLY
+}

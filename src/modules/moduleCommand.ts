@@ -1,0 +1,122 @@
+import { Either } from "effect"
+import { type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
+import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
+import type { Client } from "../server/Client.js"
+import { LOAD_ERROR, type LoadRequest, type ModuleRegistry, suspendClient } from "./Modules.js"
+
+const HELP = [
+  "MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "LIST",
+  "    Return a list of loaded modules.",
+  "LOAD <path> [<arg> ...]",
+  "    Load a module library from <path>, passing to it any optional arguments.",
+  "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+  "    Load a module library from <path>, while passing it module configurations and optional arguments.",
+  "UNLOAD <name>",
+  "    Unload a module.",
+  "HELP",
+  "    Print this help."
+]
+
+/** `MODULE LOADEX` arguments (module.c `parseLoadexArguments`): a left-to-right scan. */
+export const parseLoadexArguments = (
+  args: ReadonlyArray<string>
+): { readonly configs: Map<string, string>; readonly args: Array<string> } | { readonly error: string } => {
+  const configs = new Map<string, string>()
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i].toLowerCase()
+    if (token === "config") {
+      if (i + 2 >= args.length) return { error: "CONFIG specified without name value pair" }
+      configs.set(args[i + 1].toLowerCase(), args[i + 2])
+      i += 2
+    } else if (token === "args") {
+      return { configs, args: args.slice(i + 1) }
+    } else {
+      return { error: `Syntax Error from arguments to loadex around ${args[i]}.` }
+    }
+  }
+  return { configs, args: [] }
+}
+
+/** The MODULE command (§6.1), bound to the module registry. */
+export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
+  const server = registry.server
+  const loadReply = (client: Client, spec: CommandSpec, request: LoadRequest): Reply =>
+    suspendClient(
+      server,
+      client,
+      spec,
+      registry.load(request).then((r) => (Either.isRight(r) ? OK : new ErrorReply(LOAD_ERROR)))
+    )
+  const subs: Record<string, CommandSpec> = {}
+  const spec = defineCommand({
+    name: "module",
+    arity: -2,
+    group: "server",
+    summary: "A container for module commands.",
+    since: "4.0.0",
+    subcommands: [
+      {
+        name: "list",
+        arity: 2,
+        flags: ["admin", "noscript"],
+        group: "server",
+        summary: "Returns all loaded modules.",
+        since: "4.0.0",
+        run: () =>
+          registry.loaded.map(
+            (m) => new MapReply(["name", m.name, "ver", m.version, "path", m.path, "args", [...m.args.raw]])
+          )
+      },
+      {
+        name: "load",
+        arity: -3,
+        flags: ["admin", "noscript", "protected", "no_async_loading"],
+        group: "server",
+        summary: "Loads a module.",
+        since: "4.0.0",
+        run: (client, argv) => loadReply(client, subs.load, { path: argv[2], args: argv.slice(3) })
+      },
+      {
+        name: "loadex",
+        arity: -3,
+        flags: ["admin", "noscript", "protected", "no_async_loading"],
+        group: "server",
+        summary: "Loads a module using extended parameters.",
+        since: "7.0.0",
+        run: (client, argv) => {
+          const parsed = parseLoadexArguments(argv.slice(3))
+          if ("error" in parsed) {
+            server.log("warning", parsed.error)
+            registry.pendingConfigs.clear()
+            return new ErrorReply(LOAD_ERROR)
+          }
+          return loadReply(client, subs.loadex, { path: argv[2], args: parsed.args, configs: parsed.configs, loadex: true })
+        }
+      },
+      {
+        name: "unload",
+        arity: 3,
+        flags: ["admin", "noscript", "protected", "no_async_loading"],
+        group: "server",
+        summary: "Unloads a module.",
+        since: "4.0.0",
+        run: (_client, argv) => {
+          const reason = registry.unload(argv[2])
+          return reason === undefined ? OK : new ErrorReply(`ERR Error unloading module: ${reason}`)
+        }
+      },
+      {
+        name: "help",
+        arity: 2,
+        flags: ["loading", "stale"],
+        group: "server",
+        summary: "Returns helpful text about the different subcommands.",
+        since: "5.0.0",
+        run: () => HELP.map((line) => new SimpleString(line))
+      }
+    ]
+  })
+  for (const [name, sub] of spec.subcommands!) subs[name] = sub
+  return spec
+}

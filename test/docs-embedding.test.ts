@@ -1,0 +1,105 @@
+// The examples of docs/embedding.md, as they are written there (imports from "keyfiber" become
+// "../src/index.js"). Keep the two in step.
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, TestClock } from "effect"
+import { createClient } from "redis"
+import { afterAll, beforeAll, expect, test } from "vitest"
+import * as fs from "node:fs"
+import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Keyfiber, Reply, type RunningKeyfiber, start } from "../src/index.js"
+import { waitFor } from "./support/waitFor.js"
+
+describe("Run as a server", () => {
+  /** A port that was free a moment ago (the doc's example names a fixed port). */
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as net.AddressInfo
+        probe.close(() => resolve(port))
+      })
+    })
+
+  it.live("the server runs until a client sends SHUTDOWN", () =>
+    Effect.gen(function* () {
+      const port = yield* Effect.promise(freePort)
+      // The doc runs `main` with NodeRuntime.runMain, which owns the process; here a fiber stands in.
+      const main = Effect.flatMap(Keyfiber, (kf) => kf.awaitShutdown).pipe(Effect.provide(Keyfiber.layer({ port })))
+      const server = yield* Effect.fork(main)
+      const listening = () =>
+        new Promise<boolean>((resolve) => {
+          const socket = net.connect({ port, host: "127.0.0.1" }, () => (socket.destroy(), resolve(true)))
+          socket.once("error", () => resolve(false))
+        })
+      yield* Effect.promise(() => waitFor("the server to listen", listening))
+      const client = createClient({ socket: { port, host: "127.0.0.1", reconnectStrategy: false } })
+      client.on("error", () => {})
+      yield* Effect.promise(() => client.connect())
+      // The server closes the connection instead of replying.
+      yield* Effect.promise(() => client.sendCommand(["SHUTDOWN"]).catch(() => undefined))
+      yield* Fiber.join(server)
+      assert.isFalse(yield* Effect.promise(listening))
+    }))
+})
+
+describe("Embed the Layer in an Effect app", () => {
+  test("program", async () => {
+    const program = Effect.gen(function* () {
+      const kf = yield* Keyfiber
+      yield* kf.run("SET", "greeting", "hello")
+      const greeting = yield* kf.run("GET", "greeting") // "hello"
+      return { url: kf.url, greeting } // any client can connect to kf.url meanwhile
+    })
+
+    const result = await Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Keyfiber.layer())))
+    expect(result.greeting).toBe("hello")
+    expect(result.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/)
+  })
+})
+
+describe("Test with TestClock", () => {
+  it.scoped("a session expires when the clock moves, not before", () =>
+    Effect.gen(function* () {
+      const kf = yield* Keyfiber
+      yield* kf.run("SET", "session", "abc", "PX", 1000)
+      yield* TestClock.adjust("999 millis")
+      assert.strictEqual(yield* kf.run("GET", "session"), "abc")
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(yield* kf.run("GET", "session"), null)
+    }).pipe(Effect.provide(Keyfiber.layer())))
+
+  describe("with the Promise facade", () => {
+    let kf: RunningKeyfiber
+    beforeAll(async () => {
+      kf = await start({ testClock: true })
+    })
+    afterAll(() => kf.close())
+
+    test("a session expires when the clock moves", async () => {
+      const client = createClient({ url: kf.url })
+      await client.connect()
+      await client.set("session", "abc", { PX: 1000 })
+      await kf.advance(1000)
+      expect(await client.get("session")).toBe(null)
+      expect(await kf.run("EXISTS", "session")).toBe(0) // in-process, replies as JS values
+      client.destroy()
+    })
+  })
+})
+
+describe("Write a module", () => {
+  // The module is the docs' own code block, written to a file and loaded as the docs say.
+  const doc = fs.readFileSync(new URL("../docs/embedding.md", import.meta.url), "utf8")
+  const moduleSource = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes("ModuleDefinition"))!
+
+  it.scoped("the hello module loads and answers", () =>
+    Effect.gen(function* () {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyfiber-doc-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
+      fs.writeFileSync(path.join(dir, "hello.ts"), moduleSource)
+      const HelloLive = Keyfiber.layer({ modules: [{ path: path.join(dir, "hello.ts"), args: [] }] })
+      const reply = yield* Effect.flatMap(Keyfiber, (kf) => kf.run("HELLO.WORLD")).pipe(Effect.provide(HelloLive))
+      assert.deepStrictEqual(reply, new Reply.SimpleString("Hello, world"))
+    }))
+})
