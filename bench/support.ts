@@ -102,7 +102,15 @@ export const startKeyfiber = async (port?: number): Promise<BenchServer> => {
   if (keyfiberMode() === "tsx") {
     return start("keyfiber", process.execPath, ["--import", "tsx", "src/main.ts", "--port", String(p)], p)
   }
-  return start("keyfiber", process.execPath, [await bundleKeyfiber(), "--port", String(p)], p)
+  const bundle = await bundleKeyfiber()
+  const server = await start("keyfiber", process.execPath, [bundle, "--port", String(p)], p)
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop()
+      fs.rmSync(bundle, { force: true })
+    }
+  }
 }
 
 /** redis-server without persistence. */
