@@ -18,7 +18,7 @@ import type { CallOptions, CommandHandler } from "./ModuleContext.js"
 import { ModuleContext } from "./ModuleContext.js"
 import type { ModuleDefinition, ModuleStatus } from "./ModuleDefinition.js"
 import type { ModuleHost } from "./ModuleHost.js"
-import { moduleCommand } from "./moduleCommand.js"
+import { moduleCommand, moduleList } from "./moduleCommand.js"
 import { RuntimeArgs, type ArgsState } from "./RuntimeArgs.js"
 
 export const LOAD_ERROR = "ERR Error loading the extension. Please check the server logs."
@@ -396,6 +396,7 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
       if (engine !== null) engine.beforeResume.push(() => registry.blocking.drain())
       else server.endOfTickHooks.push(() => registry.blocking.drain())
       server.commands.register(moduleCommand(registry))
+      server.moduleList = () => moduleList(registry)
       setInfoHooks(server, {
         moduleLines: () =>
           registry.loaded.map((m) => `module:name=${m.name},ver=${m.version},api=1,filters=0,usedby=[],using=[],options=[]`)

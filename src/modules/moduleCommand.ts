@@ -38,6 +38,10 @@ export const parseLoadexArguments = (
   return { configs, args: [] }
 }
 
+/** MODULE LIST's reply (§6.2), also HELLO's `modules` field. */
+export const moduleList = (registry: ModuleRegistry): Array<Reply> =>
+  registry.loaded.map((m) => new MapReply(["name", m.name, "ver", m.version, "path", m.path, "args", [...m.args.raw]]))
+
 /** The MODULE command (§6.1), bound to the module registry. */
 export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
   const server = registry.server
@@ -63,10 +67,7 @@ export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
         group: "server",
         summary: "Returns all loaded modules.",
         since: "4.0.0",
-        run: () =>
-          registry.loaded.map(
-            (m) => new MapReply(["name", m.name, "ver", m.version, "path", m.path, "args", [...m.args.raw]])
-          )
+        run: () => moduleList(registry)
       },
       {
         name: "load",

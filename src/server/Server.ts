@@ -5,6 +5,7 @@ import { CommandTable } from "../commands/CommandTable.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
+import type { Reply } from "../protocol/Reply.js"
 import { Client } from "./Client.js"
 import { Dispatcher } from "./Dispatcher.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
@@ -73,6 +74,11 @@ export class Server {
   readonly endOfTickHooks: Array<() => void> = []
   /** Called when a client goes away (WATCH, blocking, modules clean up). */
   readonly disconnectHooks: Array<(client: Client) => void> = []
+  /**
+   * The loaded modules as MODULE LIST replies them (§6.2), set by the modules layer; HELLO's
+   * `modules` field. Null (no module system): an empty list.
+   */
+  moduleList: (() => Array<Reply>) | null = null
   /** Set by the lifecycle layer: SHUTDOWN asks it to stop the server. */
   shutdownHandler: (() => void) | null = null
   /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
