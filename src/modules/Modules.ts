@@ -263,10 +263,13 @@ export class ModuleRegistry implements ModuleHost {
     // A blocking command through call never waits: it gets its timeout reply at once.
     if (result instanceof BlockRequest) result = result.timeoutReply
     const stat = server.stats.command(found.fullName)
+    const usec = Math.round((performance.now() - start) * 1000)
     stat.calls++
-    stat.usec += Math.round((performance.now() - start) * 1000)
+    stat.usec += usec
     server.stats.totalCommands++
     if (result instanceof ErrorReply) stat.failedCalls++
+    // Valkey logs commands of module calls too, from a client without a connection ("?:0").
+    if (!found.flags.includes("skip_slowlog")) server.slowLog.push(argv, usec, "?:0", "", server.now())
     if (result instanceof RawReply && result.bytes === "" && client.replies!.length > 0) return client.replies![0]
     return result
   }
@@ -425,11 +428,20 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
   static readonly layer = (options: ModulesOptions = {}) => Layer.scoped(Modules, Modules.make(options))
 }
 
-/** For commands that wait on an async step (MODULE LOAD): park the client, reply when done. */
-export const suspendClient = (server: Server, client: Client, spec: CommandSpec, work: Promise<Reply>): Reply => {
+/**
+ * For commands that wait on an async step (MODULE LOAD): park the client, reply when done. Socket
+ * and in-process clients alike, so requests pipelined behind it wait and replies stay in order.
+ */
+export const suspendClient = (
+  server: Server,
+  client: Client,
+  spec: CommandSpec,
+  argv: ReadonlyArray<string>,
+  work: Promise<Reply>
+): Reply => {
   const engine = server.blocker as BlockingEngine | null
-  if (engine === null || client.socket === null) {
-    // In-process clients: reply when done (no pipelined input to hold back).
+  if (engine === null || client.denyBlocking || client.multi !== null) {
+    // Nothing can wait here (no blocking engine, a transaction, a module call): reply when done.
     void work.then((reply) => {
       client.reply(reply)
       server.endOfTick()
@@ -441,7 +453,7 @@ export const suspendClient = (server: Server, client: Client, spec: CommandSpec,
   void work.then((reply) => {
     if (record.isDone) return
     client.reply(reply)
-    server.dispatcher.count(spec, performance.now() - start, reply)
+    server.dispatcher.count(spec, performance.now() - start, reply, client, argv)
     engine.complete(record, BlockOutcome.Served)
     server.endOfTick()
   })

@@ -45,11 +45,12 @@ export const moduleList = (registry: ModuleRegistry): Array<Reply> =>
 /** The MODULE command (§6.1), bound to the module registry. */
 export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
   const server = registry.server
-  const loadReply = (client: Client, spec: CommandSpec, request: LoadRequest): Reply =>
+  const loadReply = (client: Client, spec: CommandSpec, argv: ReadonlyArray<string>, request: LoadRequest): Reply =>
     suspendClient(
       server,
       client,
       spec,
+      argv,
       registry.load(request).then((r) => (Either.isRight(r) ? OK : new ErrorReply(LOAD_ERROR)))
     )
   const subs: Record<string, CommandSpec> = {}
@@ -76,7 +77,7 @@ export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
         group: "server",
         summary: "Loads a module.",
         since: "4.0.0",
-        run: (client, argv) => loadReply(client, subs.load, { path: argv[2], args: argv.slice(3) })
+        run: (client, argv) => loadReply(client, subs.load, argv, { path: argv[2], args: argv.slice(3) })
       },
       {
         name: "loadex",
@@ -92,7 +93,7 @@ export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
             registry.pendingConfigs.clear()
             return new ErrorReply(LOAD_ERROR)
           }
-          return loadReply(client, subs.loadex, { path: argv[2], args: parsed.args, configs: parsed.configs, loadex: true })
+          return loadReply(client, subs.loadex, argv, { path: argv[2], args: parsed.args, configs: parsed.configs, loadex: true })
         }
       },
       {

@@ -10,6 +10,7 @@ import { Client } from "./Client.js"
 import { Dispatcher } from "./Dispatcher.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { ServerStats } from "./ServerStats.js"
+import { SlowLog } from "./SlowLog.js"
 import { WatchedKeys } from "./WatchedKeys.js"
 
 /** Limits read on the hot path; the config system keeps them current. */
@@ -66,6 +67,8 @@ export class Server {
   readonly dispatcher: Dispatcher
   /** WATCH registry (MULTI/EXEC optimistic locking). */
   readonly watchedKeys: WatchedKeys
+  /** SLOWLOG (configs `slowlog-log-slower-than`, `slowlog-max-len`). */
+  readonly slowLog: SlowLog
   /** INFO `instantaneous_*` rates. */
   readonly metrics = new InstantaneousMetrics()
   /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
@@ -99,6 +102,7 @@ export class Server {
     }
     this.config = options.config ?? new Config(builtinConfigs())
     this.log = options.log ?? (() => {})
+    this.slowLog = new SlowLog(this.config)
     this.startedAt = this.now()
     this.dispatcher = new Dispatcher(this)
     this.watchedKeys = new WatchedKeys(this.keyspace)
