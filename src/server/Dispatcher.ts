@@ -152,7 +152,7 @@ export class Dispatcher {
       stat.failedCalls++
       stats.errorReply(reply.code)
     }
-    if (!spec.flags.includes("skip_slowlog")) {
+    if (server.slowLog.accepts(usec) && !spec.flags.includes("skip_slowlog")) {
       server.slowLog.push(argv, usec, client?.addr ?? "", client?.name ?? "", server.now())
     }
   }

@@ -40,11 +40,16 @@ export class SlowLog {
     return this.entries.length
   }
 
+  /** Whether a command that took `durationUs` is logged (the cheap check, done first). */
+  accepts(durationUs: number): boolean {
+    const slowerThan = (this.slowerThan?.value as number | undefined) ?? 10000
+    return slowerThan >= 0 && durationUs >= slowerThan && ((this.maxLen?.value as number | undefined) ?? 128) > 0
+  }
+
   /** `slowlogPushEntryIfNeeded`: logs the command if it was slow enough. */
   push(argv: ReadonlyArray<string>, durationUs: number, addr: string, name: string, nowMs: number): void {
-    const slowerThan = (this.slowerThan?.value as number | undefined) ?? 10000
+    if (!this.accepts(durationUs)) return
     const maxLen = (this.maxLen?.value as number | undefined) ?? 128
-    if (slowerThan < 0 || maxLen === 0 || durationUs < slowerThan) return
     this.entries.push({ id: this.nextId++, time: Math.floor(nowMs / 1000), duration: durationUs, argv: entryArgv(this.redact(argv)), addr, name })
     if (this.entries.length > maxLen) this.entries.splice(0, this.entries.length - maxLen)
   }
