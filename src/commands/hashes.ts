@@ -107,7 +107,7 @@ export const distinctRandomPositions = (size: number, count: number): Array<numb
 export const parseRandomCount = (arg: string): number | ErrorReply => {
   const n = parseInt64(arg)
   if (n === undefined) return NOT_AN_INTEGER
-  if (n === INT64_MIN) return new ErrorReply("ERR value is out of range, must be between -9223372036854775807 and 9223372036854775807")
+  if (n === INT64_MIN) return new ErrorReply("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
   if (typeof n === "bigint") return n > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER
   return n
 }
