@@ -1,4 +1,5 @@
 import { globMatch } from "../keyspace/glob.js"
+import type { VersionedMap, VersionedSet } from "../keyspace/VersionedCollections.js"
 import { ErrorReply, type Reply } from "../protocol/Reply.js"
 import { isKeyword, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 
@@ -50,29 +51,50 @@ export const parseElementScanOptions = (argv: ReadonlyArray<string>, isHash: boo
   return { count, pattern, noValues }
 }
 
+interface Snapshot {
+  readonly version: number
+  readonly items: ReadonlyArray<string>
+}
+
+/** The iteration order of each scanned collection, kept while its version is unchanged. */
+const snapshots = new WeakMap<object, Snapshot>()
+
+const orderOf = (collection: VersionedMap<string, string> | VersionedSet<string>): ReadonlyArray<string> => {
+  const cached = snapshots.get(collection)
+  if (cached !== undefined && cached.version === collection.version) return cached.items
+  const items = Array.from(collection.keys())
+  snapshots.set(collection, { version: collection.version, items })
+  return items
+}
+
 /**
- * One step of HSCAN/SSCAN over `items` (members, or fields with `valueOf` for hashes). A compact
- * encoding (listpack, intset) returns everything at once with cursor 0, as Valkey does. A hashtable
- * walks positions in iteration order: the cursor is the next position.
+ * One step of HSCAN/SSCAN over a hash's fields (with `valueOf`) or a set's members. A compact
+ * encoding (listpack, intset) returns everything at once with cursor 0, as Valkey does.
+ *
+ * A hashtable is walked from the end of its iteration order down, like `Database` slots: the cursor
+ * is one more than the next position to visit, 0 when done. Deleting moves only later entries down
+ * and adding appends, so an element present for the whole scan is returned at least once (Valkey's
+ * SCAN guarantee); an element may come twice.
  */
 export const scanElements = (
-  items: Iterable<string>,
-  size: number,
+  collection: VersionedMap<string, string> | VersionedSet<string>,
   compact: boolean,
   cursor: bigint,
   options: ElementScanOptions,
   valueOf?: (field: string) => string
 ): Reply => {
-  const start = compact ? 0 : cursor > BigInt(size) ? size : Number(cursor)
-  const end = compact ? size : Math.min(size, start + options.count)
   const out: Array<Reply> = []
-  let position = 0
-  for (const item of items) {
-    if (position >= end) break
-    if (position++ < start) continue
-    if (options.pattern !== undefined && !globMatch(options.pattern, item)) continue
+  const emit = (item: string) => {
+    if (options.pattern !== undefined && !globMatch(options.pattern, item)) return
     out.push(item)
     if (valueOf !== undefined && !options.noValues) out.push(valueOf(item))
   }
-  return [end >= size ? "0" : String(end), out]
+  if (compact) {
+    for (const item of collection.keys()) emit(item)
+    return ["0", out]
+  }
+  const items = orderOf(collection)
+  let next = cursor === 0n || cursor > BigInt(items.length) ? items.length - 1 : Number(cursor - 1n)
+  for (let visited = 0; next >= 0 && visited < options.count; visited++, next--) emit(items[next])
+  return [next < 0 ? "0" : String(next + 1), out]
 }

@@ -205,7 +205,7 @@ const hscan = (client: Client, argv: Array<string>): Reply => {
   if (hash instanceof ErrorReply) return hash
   const options = parseElementScanOptions(argv, true)
   if (options instanceof ErrorReply) return options
-  return scanElements(hash.fields.keys(), hash.size, hash.encoding === "listpack", cursor, options, (f) => hash.fields.get(f)!)
+  return scanElements(hash.fields, hash.encoding === "listpack", cursor, options, (f) => hash.fields.get(f)!)
 }
 
 /** Hash commands (Valkey's t_hash.c). */

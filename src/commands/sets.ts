@@ -207,7 +207,7 @@ const sscan = (client: Client, argv: Array<string>): Reply => {
   if (set instanceof ErrorReply) return set
   const options = parseElementScanOptions(argv, false)
   if (options instanceof ErrorReply) return options
-  return scanElements(set.members, set.size, set.encoding !== "hashtable", cursor, options)
+  return scanElements(set.members, set.encoding !== "hashtable", cursor, options)
 }
 
 /** SINTERCARD's keys: `numkeys` of them after it. */

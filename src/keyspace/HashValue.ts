@@ -1,3 +1,5 @@
+import { VersionedMap } from "./VersionedCollections.js"
+
 /**
  * A hash: field → value, both latin1 byte strings. A `Map` keeps insertion order, and deleting
  * keeps the order of the rest, which is how Valkey's listpack encoding orders a small hash.
@@ -7,7 +9,7 @@
  * longer than `hash-max-listpack-value`; it never converts back.
  */
 export class HashValue {
-  readonly fields = new Map<string, string>()
+  readonly fields = new VersionedMap<string, string>()
   encoding: "listpack" | "hashtable" = "listpack"
 
   get size(): number {

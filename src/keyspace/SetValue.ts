@@ -1,4 +1,5 @@
 import { parseInt64 } from "../commands/args.js"
+import { VersionedSet } from "./VersionedCollections.js"
 
 export type SetEncoding = "intset" | "listpack" | "hashtable"
 
@@ -29,7 +30,7 @@ const compareIntegers = (a: string, b: string): number => {
  * hashtable, listpack → hashtable, never back except where a command rebuilds the set.
  */
 export class SetValue {
-  members = new Set<string>()
+  members = new VersionedSet<string>()
   encoding: SetEncoding
 
   constructor(encoding: SetEncoding = "intset") {
@@ -92,14 +93,14 @@ export class SetValue {
   /** `maybeConvertToIntset`: SINTERSTORE makes an all-integer result an intset when it fits. */
   maybeConvertToIntset(limits: SetLimits): void {
     if (this.encoding === "intset" || this.members.size > intsetMaxEntries(limits)) return
-    this.members = new Set([...this.members].sort(compareIntegers))
+    this.members = new VersionedSet([...this.members].sort(compareIntegers))
     this.encoding = "intset"
   }
 
   /** A deep copy with the same encoding (COPY). */
   clone(): SetValue {
     const copy = new SetValue(this.encoding)
-    copy.members = new Set(this.members)
+    copy.members = new VersionedSet(this.members)
     return copy
   }
 
@@ -108,6 +109,6 @@ export class SetValue {
     let last: string | undefined
     for (const m of this.members) last = m
     this.members.add(member)
-    if (last !== undefined && compareIntegers(member, last) < 0) this.members = new Set([...this.members].sort(compareIntegers))
+    if (last !== undefined && compareIntegers(member, last) < 0) this.members = new VersionedSet([...this.members].sort(compareIntegers))
   }
 }
