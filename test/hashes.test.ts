@@ -179,7 +179,7 @@ describe("hash commands", () => {
     let cursor = "0"
     let round = 0
     do {
-      const [next, items] = await io.hscan("big", cursor, "NOVALUES", "COUNT", 37)
+      const [next, items] = (await io.call("HSCAN", "big", cursor, "NOVALUES", "COUNT", "37")) as [string, Array<string>]
       for (const f of items) seen.add(f)
       cursor = next
       // Delete fields that may not have been visited yet and add new ones.

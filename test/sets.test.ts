@@ -176,7 +176,7 @@ describe("set commands", () => {
     await expect(io.sintercard(0, "a")).rejects.toThrow("ERR numkeys should be greater than 0")
     await expect(io.call("sintercard", "3", "a")).rejects.toThrow("ERR Number of keys can't be greater than number of args")
     await expect(io.call("sintercard", "1", "a", "LIMIT", "-1")).rejects.toThrow("ERR LIMIT can't be negative")
-    expect(await io.command("GETKEYS", "SINTERCARD", "2", "a", "b", "LIMIT", "1")).toEqual(["a", "b"])
+    expect(await io.call("COMMAND", "GETKEYS", "SINTERCARD", "2", "a", "b", "LIMIT", "1")).toEqual(["a", "b"])
   })
 
   it("STORE forms notify blocked and watching clients and replace other types", async () => {

@@ -116,8 +116,7 @@ const hrandfield = (client: Client, argv: Array<string>): Reply => {
   if (argv.length === 2) {
     const hash = readHash(client, argv[1])
     if (hash === undefined || hash instanceof ErrorReply) return hash ?? null
-    const fields = Array.from(hash.fields.keys())
-    return fields[randomInt(fields.length)]
+    return hash.fields.randomKey()!
   }
   const parsed = parseInt64(argv[2])
   const count = parseRandomCount(argv[2])
@@ -137,15 +136,15 @@ const hrandfield = (client: Client, argv: Array<string>): Reply => {
     else if (resp3) out.push([field, value])
     else out.push(field, value)
   }
-  const entries = Array.from(hash.fields)
   if (count < 0 || count === 1) {
     const n = count < 0 ? -count : 1
     for (let i = 0; i < n; i++) {
-      const [field, value] = entries[randomInt(entries.length)]
-      emit(field, value)
+      const field = hash.fields.randomKey()!
+      emit(field, hash.fields.get(field)!)
     }
     return out
   }
+  const entries = Array.from(hash.fields)
   if (count >= entries.length) {
     for (const [field, value] of entries) emit(field, value)
     return out

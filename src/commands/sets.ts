@@ -42,13 +42,20 @@ const parsePositive = (arg: string, message = "ERR value is out of range, must b
   return typeof n === "bigint" ? Number.MAX_SAFE_INTEGER : n
 }
 
-const randomInt = (n: number): number => Math.floor(Math.random() * n)
+const randomMember = (set: SetValue): string => set.members.randomMember()!
 
-/** A random member; O(n), like walking a listpack. */
-const randomMember = (set: SetValue): string => {
-  let i = randomInt(set.size)
-  for (const member of set.members) if (i-- === 0) return member
-  throw new Error("randomMember of an empty set")
+/**
+ * `count` distinct random members, `count` below the size: random picks while the set is much
+ * larger than `count` (Valkey's CASE 4), else a shuffle of all the members (CASE 3).
+ */
+const distinctMembers = (set: SetValue, count: number): Array<string> => {
+  if (count * 3 > set.size) {
+    const members = Array.from(set.members)
+    return distinctRandomPositions(members.length, count).map((i) => members[i])
+  }
+  const picked = new Set<string>()
+  while (picked.size < count) picked.add(randomMember(set))
+  return Array.from(picked)
 }
 
 const spop = (client: Client, argv: Array<string>): Reply => {
@@ -76,14 +83,15 @@ const spop = (client: Client, argv: Array<string>): Reply => {
     return new SetReply(all)
   }
   const remaining = set.size - count
-  const members = Array.from(set.members)
   const popped: Array<string> = []
   if (remaining * 5 > count) {
-    for (const i of distinctRandomPositions(members.length, count)) {
-      popped.push(members[i])
-      set.delete(members[i])
+    for (let i = 0; i < count; i++) {
+      const member = randomMember(set)
+      popped.push(member)
+      set.delete(member)
     }
   } else {
+    const members = Array.from(set.members)
     // Valkey's third SPOP strategy: the members that stay form a new set (which may take a more
     // compact encoding), and the rest of the old one is the reply.
     const keep = new Set(distinctRandomPositions(members.length, remaining))
@@ -111,15 +119,14 @@ const srandmember = (client: Client, argv: Array<string>): Reply => {
   const set = readSet(client, argv[1])
   if (set === undefined || set instanceof ErrorReply) return set ?? []
   if (count === 0) return []
-  const members = Array.from(set.members)
   if (count < 0 || count === 1) {
     const n = count < 0 ? -count : 1
     const out: Array<Reply> = []
-    for (let i = 0; i < n; i++) out.push(members[randomInt(members.length)])
+    for (let i = 0; i < n; i++) out.push(randomMember(set))
     return out
   }
-  if (count >= members.length) return members
-  return distinctRandomPositions(members.length, count).map((i) => members[i])
+  if (count >= set.size) return Array.from(set.members)
+  return distinctMembers(set, count)
 }
 
 /** The sets named by `keys` (undefined for missing keys), or WRONGTYPE. */
