@@ -238,3 +238,21 @@ describe("hash commands", () => {
     }
   })
 })
+
+describe("hash and set commands through a module's ctx.call", () => {
+  it("HSET/HGETALL/SADD/SMEMBERS as Valkey's module tests use them", async () => {
+    const { modulePath, startModuleServer } = await import("./support/moduleServer.js")
+    const s = await startModuleServer({ modules: { load: [{ path: modulePath("blockedclient.ts"), args: [] }] } })
+    const r = new Redis(s.port, "127.0.0.1", { enableReadyCheck: false, maxRetriesPerRequest: 0 })
+    try {
+      expect(await r.call("do_rm_call", "hset", "h", "a", "1", "b", "2")).toBe(2)
+      expect(await r.call("do_rm_call", "hgetall", "h")).toEqual(["a", "1", "b", "2"])
+      expect(await r.call("do_rm_call", "sadd", "s", "3", "1")).toBe(2)
+      expect(await r.call("do_rm_call", "smembers", "s")).toEqual(["1", "3"])
+      await expect(r.call("do_rm_call", "hget", "s", "a")).rejects.toThrow(WRONGTYPE)
+    } finally {
+      r.disconnect()
+      await s.close()
+    }
+  })
+})
