@@ -391,7 +391,7 @@ export const setCommands = [
   defineCommand({
     name: "sintercard",
     arity: -3,
-    flags: ["readonly"],
+    flags: ["readonly", "movablekeys"],
     getKeys: numkeysKeys,
     group: "set",
     summary: "Returns the number of members of the intersect of multiple sets.",
