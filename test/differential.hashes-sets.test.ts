@@ -7,6 +7,28 @@ import { differentialSuite, type Sequence } from "./support/differential.js"
  */
 const hashes: ReadonlyArray<Sequence> = [
   {
+    name: "empty fields and values, large numbers, listpack HSCAN ignores the cursor",
+    commands: [
+      ["HSET", "h", "", ""],
+      ["HGET", "h", ""],
+      ["HSTRLEN", "h", ""],
+      ["HEXISTS", "h", ""],
+      ["HINCRBYFLOAT", "h", "f", "1e20"],
+      ["HINCRBYFLOAT", "h", "g", "-0"],
+      ["HINCRBYFLOAT", "h", "g", "0x10"],
+      ["HINCRBYFLOAT", "h", "e", "1.23e-5"],
+      ["HINCRBY", "h", "n", "-0"],
+      ["HINCRBY", "h", "n", "+1"],
+      ["HINCRBY", "h", "n", "01"],
+      ["HSCAN", "h", "5"],
+      ["HSCAN", "h", "0", "MATCH", "[fg]", "COUNT", "1"],
+      ["HGETALL", "h"],
+      ["HMGET", "h"],
+      ["HDEL", "h"],
+      ["HRANDFIELD", "h", "1", "2"]
+    ]
+  },
+  {
     name: "HSET/HGET/HMGET/HGETALL/HKEYS/HVALS in listpack order",
     commands: [
       ["HSET", "h", "a", "1", "b", "2", "c", "3"],
@@ -218,6 +240,30 @@ const hashes: ReadonlyArray<Sequence> = [
 ]
 
 const sets: ReadonlyArray<Sequence> = [
+  {
+    name: "non-canonical integers are strings; same-key operations",
+    commands: [
+      ["SADD", "s", "1", "+1", "01", "-0", " 1", "1"],
+      ["SCARD", "s"],
+      ["SISMEMBER", "s", "+1"],
+      ["SMISMEMBER", "s", "1", "01", "001"],
+      ["SADD", "i", "1", "2"],
+      ["SINTER", "i", "i"],
+      ["SINTERCARD", "2", "i", "i"],
+      ["SUNION", "i", "i"],
+      ["SDIFF", "i", "i"],
+      ["SINTERSTORE", "i", "i", "i"],
+      ["SMEMBERS", "i"],
+      ["SDIFF", "nokey", "i"],
+      ["SET", "str", "x"],
+      ["SDIFF", "nokey", "str"],
+      ["SINTERCARD", "1", "str"],
+      ["SMISMEMBER", "s"],
+      ["SSCAN", "i", "18446744073709551615"],
+      ["SSCAN", "i", "18446744073709551616"],
+      ["SSCAN", "i", "5 "]
+    ]
+  },
   {
     name: "SADD/SREM/SCARD/SISMEMBER/SMISMEMBER on an intset",
     commands: [

@@ -218,5 +218,10 @@ describe("set commands", () => {
     const [, matched] = await io.sscan("big", 0, "MATCH", "member-4?", "COUNT", 10000)
     expect(sorted(matched)).toEqual(sorted(Array.from({ length: 10 }, (_, i) => `member-4${i}`)))
     expect(await send(raw, "SSCAN", "big", "0", "NOVALUES")).toBe("-ERR NOVALUES option can only be used in HSCAN\r\n")
+    // Valkey's string2ull: canonical negatives are invalid, strtoull forms are accepted.
+    await io.sadd("small", "1")
+    expect(await send(raw, "SSCAN", "small", "-1")).toBe("-ERR invalid cursor\r\n")
+    expect(await send(raw, "SSCAN", "small", " 5")).toBe("*2\r\n$1\r\n0\r\n*1\r\n$1\r\n1\r\n")
+    expect(await send(raw, "SSCAN", "small", "-01")).toBe("*2\r\n$1\r\n0\r\n*1\r\n$1\r\n1\r\n")
   })
 })

@@ -5,8 +5,15 @@ import { isKeyword, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 
 const UINT64_MAX = 18446744073709551615n
 
-/** `parseScanCursorOrReply` (`strtoull`: leading spaces and a sign accepted, negatives wrap). */
+/**
+ * Valkey's `parseScanCursorOrReply` (`string2ull`): a canonical integer must not be negative;
+ * anything else goes to `strtoull`, which accepts leading spaces and a sign (negatives wrap around)
+ * but must consume the whole string without overflowing. Redis 7.0 differs (it refuses leading
+ * spaces and wraps `-1`).
+ */
 export const parseScanCursor = (s: string): bigint | undefined => {
+  const canonical = parseInt64(s)
+  if (canonical !== undefined) return canonical < 0 ? undefined : BigInt(canonical)
   const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/.exec(s)
   if (m === null) return undefined
   const n = BigInt(m[2])
