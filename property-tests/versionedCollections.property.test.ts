@@ -1,5 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { SetValue } from "../src/keyspace/SetValue.js"
 import { VersionedMap, VersionedSet } from "../src/keyspace/VersionedCollections.js"
 
 type Op = { readonly kind: "add" | "delete" | "random" | "clear"; readonly key: string }
@@ -65,5 +66,37 @@ describe("VersionedSet and VersionedMap", () => {
     const seen = new Set<string>()
     for (let i = 0; i < 2000 && seen.size < 3; i++) seen.add(set.randomMember()!)
     expect([...seen].sort()).toEqual(["a", "c", "d"])
+  })
+})
+
+describe("SetValue", () => {
+  it("an intset iterates in ascending order; members always match a plain Set", () => {
+    const member = fc.oneof(
+      fc.integer({ min: -1000, max: 1000 }).map(String),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+      fc.constantFrom("a", "b", "+1", "01")
+    )
+    const step = fc.record({ remove: fc.boolean(), member })
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), fc.integer({ min: 1, max: 40 }), (steps, maxIntset) => {
+        const limits = { maxIntsetEntries: maxIntset, maxListpackEntries: 20, maxListpackValue: 64 }
+        const set = new SetValue("intset")
+        const model = new Set<string>()
+        for (const { remove, member } of steps) {
+          if (remove) expect(set.delete(member)).toBe(model.delete(member))
+          else {
+            expect(set.add(member, limits)).toBe(!model.has(member))
+            model.add(member)
+          }
+          const members = [...set.members]
+          expect([...members].sort()).toEqual([...model].sort())
+          if (set.encoding === "intset") {
+            const numbers = members.map(BigInt)
+            for (let i = 1; i < numbers.length; i++) expect(numbers[i - 1] < numbers[i]).toBe(true)
+            expect(set.size).toBeLessThanOrEqual(maxIntset)
+          }
+        }
+      })
+    )
   })
 })

@@ -15,12 +15,6 @@ export const DEFAULT_SET_LIMITS: SetLimits = { maxIntsetEntries: 512, maxListpac
 /** Valkey limits an intset to 1G entries whatever the config says (`intsetMaxEntries`). */
 const intsetMaxEntries = (limits: SetLimits): number => Math.min(limits.maxIntsetEntries, 1 << 30)
 
-const compareIntegers = (a: string, b: string): number => {
-  const x = parseInt64(a)!
-  const y = parseInt64(b)!
-  return x < y ? -1 : x > y ? 1 : 0
-}
-
 /**
  * A set of latin1 byte strings, iterated in the order Valkey's encodings give: ascending while it
  * is an intset, insertion order as a listpack (a converted intset keeps its sorted prefix), and
@@ -30,19 +24,29 @@ const compareIntegers = (a: string, b: string): number => {
  * hashtable, listpack → hashtable, never back except where a command rebuilds the set.
  */
 export class SetValue {
-  members = new VersionedSet<string>()
+  private items = new VersionedSet<string>()
+  /** An intset whose members were added out of order; sorted before anyone iterates. */
+  private unsorted = false
+  /** The largest member of an intset, when known to be in order. */
+  private largest: number | bigint | undefined
   encoding: SetEncoding
 
   constructor(encoding: SetEncoding = "intset") {
     this.encoding = encoding
   }
 
+  /** The members in iteration order (ascending for an intset). */
+  get members(): VersionedSet<string> {
+    if (this.unsorted) this.sortIntset()
+    return this.items
+  }
+
   get size(): number {
-    return this.members.size
+    return this.items.size
   }
 
   has(member: string): boolean {
-    return this.members.has(member)
+    return this.items.has(member)
   }
 
   /**
@@ -56,59 +60,76 @@ export class SetValue {
 
   /** `setTypeMaybeConvert`: SADD of many members converts up front. */
   maybeConvert(sizeHint: number, limits: SetLimits): void {
-    if (
-      (this.encoding === "listpack" && sizeHint > limits.maxListpackEntries) ||
-      (this.encoding === "intset" && sizeHint > limits.maxIntsetEntries)
-    )
-      this.encoding = "hashtable"
+    if (this.encoding === "listpack" && sizeHint > limits.maxListpackEntries) this.encoding = "hashtable"
+    else if (this.encoding === "intset" && sizeHint > limits.maxIntsetEntries) this.convertIntset("hashtable")
   }
 
   /** `setTypeAddAux`: adds `member`, converting the encoding where Valkey does; true when new. */
   add(member: string, limits: SetLimits): boolean {
-    if (this.members.has(member)) return false
+    if (this.items.has(member)) return false
     if (this.encoding === "hashtable") {
-      this.members.add(member)
+      this.items.add(member)
     } else if (this.encoding === "listpack") {
-      if (this.members.size >= limits.maxListpackEntries || member.length > limits.maxListpackValue) this.encoding = "hashtable"
-      this.members.add(member)
-    } else if (parseInt64(member) !== undefined) {
-      this.addSorted(member)
-      if (this.members.size > intsetMaxEntries(limits)) this.encoding = "hashtable"
+      if (this.items.size >= limits.maxListpackEntries || member.length > limits.maxListpackValue) this.encoding = "hashtable"
+      this.items.add(member)
     } else {
-      let maxLength = 0
-      for (const m of this.members) if (m.length > maxLength) maxLength = m.length
-      this.encoding =
-        this.members.size < limits.maxListpackEntries && member.length <= limits.maxListpackValue && maxLength <= limits.maxListpackValue
-          ? "listpack"
-          : "hashtable"
-      this.members.add(member)
+      const n = parseInt64(member)
+      if (n !== undefined) {
+        this.addInteger(member, n)
+        if (this.items.size > intsetMaxEntries(limits)) this.convertIntset("hashtable")
+      } else {
+        let maxLength = 0
+        for (const m of this.items) if (m.length > maxLength) maxLength = m.length
+        this.convertIntset(
+          this.items.size < limits.maxListpackEntries && member.length <= limits.maxListpackValue && maxLength <= limits.maxListpackValue
+            ? "listpack"
+            : "hashtable"
+        )
+        this.items.add(member)
+      }
     }
     return true
   }
 
   delete(member: string): boolean {
-    return this.members.delete(member)
+    return this.items.delete(member)
   }
 
   /** `maybeConvertToIntset`: SINTERSTORE makes an all-integer result an intset when it fits. */
   maybeConvertToIntset(limits: SetLimits): void {
-    if (this.encoding === "intset" || this.members.size > intsetMaxEntries(limits)) return
-    this.members = new VersionedSet([...this.members].sort(compareIntegers))
+    if (this.encoding === "intset" || this.items.size > intsetMaxEntries(limits)) return
     this.encoding = "intset"
+    this.unsorted = true
   }
 
   /** A deep copy with the same encoding (COPY). */
   clone(): SetValue {
     const copy = new SetValue(this.encoding)
-    copy.members = new VersionedSet(this.members)
+    copy.items = new VersionedSet(this.members)
+    copy.largest = this.largest
     return copy
   }
 
-  /** Inserts an integer keeping an intset's ascending order. */
-  private addSorted(member: string): void {
-    let last: string | undefined
-    for (const m of this.members) last = m
-    this.members.add(member)
-    if (last !== undefined && compareIntegers(member, last) < 0) this.members = new VersionedSet([...this.members].sort(compareIntegers))
+  private addInteger(member: string, n: number | bigint): void {
+    this.items.add(member)
+    if (this.unsorted) return
+    if (this.largest === undefined && this.items.size > 1) this.unsorted = true
+    else if (this.largest !== undefined && n < this.largest) this.unsorted = true
+    else this.largest = n
+  }
+
+  /** Leaves the intset encoding, keeping its ascending order as the start of the new order. */
+  private convertIntset(encoding: SetEncoding): void {
+    if (this.unsorted) this.sortIntset()
+    this.encoding = encoding
+    this.largest = undefined
+  }
+
+  private sortIntset(): void {
+    const keyed = Array.from(this.items, (m) => [parseInt64(m)!, m] as const)
+    keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    this.items = new VersionedSet(keyed.map((k) => k[1]))
+    this.largest = keyed.length > 0 ? keyed[keyed.length - 1][0] : undefined
+    this.unsorted = false
   }
 }
