@@ -3,10 +3,11 @@
  * and prints keyfiber/redis ratios. Scenarios live in `bench/scenarios/`; add one to SCENARIOS.
  *
  * Knobs (environment): BENCH_N, BENCH_CLIENTS, BENCH_ROUNDS, BENCH_PIPELINES ("1,16"),
- * BENCH_TESTS ("ping,set,...").
+ * BENCH_TESTS ("ping,set,..."), BENCH_KEYFIBER ("bundle", the default: compiled with esbuild and run
+ * by node; or "tsx").
  */
 import { throughput } from "./scenarios/throughput.js"
-import { printTable, type Scenario } from "./support.js"
+import { keyfiberMode, printTable, type Scenario } from "./support.js"
 
 const SCENARIOS: ReadonlyArray<Scenario> = [throughput]
 
@@ -19,6 +20,7 @@ const main = async () => {
   }
   const selected = wanted.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => wanted.includes(s.name))
   console.log("Note: the machine is shared; numbers are medians of interleaved runs and still noisy.")
+  console.log(`keyfiber runs as: ${keyfiberMode() === "tsx" ? "node --import tsx src/main.ts" : "an esbuild bundle of src/main.ts under node"}`)
   for (const scenario of selected) {
     console.log(`\n== ${scenario.name}: ${scenario.description}`)
     const rows = await scenario.run()

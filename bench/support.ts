@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
 import * as net from "node:net"
+import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -21,7 +23,22 @@ export const freePort = (): Promise<number> =>
 export interface BenchServer {
   readonly name: string
   readonly port: number
+  /** CPU seconds (user + system) the server process has used so far; NaN where /proc is missing. */
+  cpuSeconds(): number
   stop(): Promise<void>
+}
+
+/** utime + stime of a process from /proc (Linux), in seconds (clock ticks of 1/100 s). */
+const processCpuSeconds = (pid: number | undefined): number => {
+  if (pid === undefined) return NaN
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
 }
 
 const waitForPing = async (port: number, child: ChildProcess, name: string, ms = 30_000): Promise<void> => {
@@ -53,13 +70,47 @@ const stopChild = (child: ChildProcess): Promise<void> =>
 const start = async (name: string, command: string, args: Array<string>, port: number): Promise<BenchServer> => {
   const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] })
   await waitForPing(port, child, name)
-  return { name, port, stop: () => stopChild(child) }
+  return { name, port, cpuSeconds: () => processCpuSeconds(child.pid), stop: () => stopChild(child) }
 }
 
-/** keyfiber in its own Node process, as `npm start` runs it. */
+/**
+ * keyfiber compiled to one JavaScript file with esbuild (tsx's own compiler, so no new dependency),
+ * as it would be deployed. Measured: under tsx the same server costs about a quarter more CPU per
+ * request at -P 1, so the tsx run is kept as an option (BENCH_KEYFIBER=tsx), not the default.
+ */
+const bundleKeyfiber = async (): Promise<string> => {
+  const esbuild = await import("esbuild")
+  const outfile = path.join(os.tmpdir(), `keyfiber-bench-${process.pid}.cjs`)
+  await esbuild.build({
+    entryPoints: [path.join(ROOT, "src/main.ts")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    outfile,
+    logLevel: "error"
+  })
+  return outfile
+}
+
+/** How keyfiber runs in the benchmark: `bundle` (default) or `tsx` (as `npm start` runs it). */
+export const keyfiberMode = (): "bundle" | "tsx" => (process.env.BENCH_KEYFIBER === "tsx" ? "tsx" : "bundle")
+
+/** keyfiber in its own Node process. */
 export const startKeyfiber = async (port?: number): Promise<BenchServer> => {
   const p = port ?? (await freePort())
-  return start("keyfiber", process.execPath, ["--import", "tsx", "src/main.ts", "--port", String(p)], p)
+  if (keyfiberMode() === "tsx") {
+    return start("keyfiber", process.execPath, ["--import", "tsx", "src/main.ts", "--port", String(p)], p)
+  }
+  const bundle = await bundleKeyfiber()
+  const server = await start("keyfiber", process.execPath, [bundle, "--port", String(p)], p)
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop()
+      fs.rmSync(bundle, { force: true })
+    }
+  }
 }
 
 /** redis-server without persistence. */
@@ -68,10 +119,10 @@ export const startRedis = async (port?: number): Promise<BenchServer> => {
   return start("redis", "redis-server", ["--port", String(p), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"], p)
 }
 
-/** Runs a program to completion and returns its stdout. */
-export const run = (command: string, args: Array<string>): Promise<string> =>
+/** Runs a program to completion (killed after `timeoutMs`) and returns its stdout. */
+export const run = (command: string, args: Array<string>, timeoutMs = 300_000): Promise<string> =>
   new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"] })
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"], timeout: timeoutMs })
     let out = ""
     child.stdout.setEncoding("utf8")
     child.stdout.on("data", (d: string) => (out += d))
@@ -113,8 +164,8 @@ export interface Scenario {
   run(): Promise<Array<ResultRow>>
 }
 
-export const printTable = (title: string, rows: ReadonlyArray<ResultRow>, unit = "rps"): void => {
-  const fmt = (n: number) => Math.round(n).toLocaleString("en-US")
+export const printTable = (title: string, rows: ReadonlyArray<ResultRow>, unit = "rps", digits = 0): void => {
+  const fmt = (n: number) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
   const header = ["test", `keyfiber ${unit}`, `redis ${unit}`, "ratio", "bar"]
   const lines = rows.map((r) => {
     const ratio = r.redis > 0 ? r.keyfiber / r.redis : NaN

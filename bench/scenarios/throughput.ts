@@ -1,4 +1,13 @@
-import { median, parseBenchmarkCsv, type ResultRow, run, type Scenario, startKeyfiber, startRedis } from "../support.js"
+import {
+  median,
+  parseBenchmarkCsv,
+  printTable,
+  type ResultRow,
+  run,
+  type Scenario,
+  startKeyfiber,
+  startRedis
+} from "../support.js"
 
 const TESTS = ["ping", "set", "get", "lpush", "rpush", "lpop", "rpop"]
 /** The bars from the task: keyfiber/redis at -P 1 and -P 16 for these tests. */
@@ -14,7 +23,8 @@ const env = (name: string, fallback: number): number => {
  * `redis-benchmark -t ping,set,get,lpush,rpush,lpop,rpop -n 200000 -c 50 --csv` against keyfiber
  * and redis-server, at `-P 1` and `-P 16`. Each test runs on the two servers one after the other
  * (alternating which goes first) for BENCH_ROUNDS rounds; the table shows medians, because the
- * machine is shared and single runs are noisy.
+ * machine is shared and single runs are noisy. A second table shows the server's CPU time per
+ * request (from /proc), which other load on the machine disturbs much less than throughput.
  */
 export const throughput: Scenario = {
   name: "throughput",
@@ -28,24 +38,36 @@ export const throughput: Scenario = {
     const keyfiber = await startKeyfiber()
     const redis = await startRedis()
     const rows: Array<ResultRow> = []
+    const cpuRows: Array<ResultRow> = []
     try {
       for (const pipeline of pipelines) {
         for (const test of tests) {
           const samples = new Map<string, { keyfiber: Array<number>; redis: Array<number> }>()
+          const cpu = { keyfiber: [] as Array<number>, redis: [] as Array<number> }
+          // Warm-up, not recorded: lets V8 compile keyfiber's hot path before it is measured.
+          await run("redis-benchmark", [
+            "-h", "127.0.0.1", "-p", String(keyfiber.port), "-t", test, "-n", String(Math.min(requests, 50_000)),
+            "-c", String(clients), "-P", String(pipeline), "--csv"
+          ])
           for (let round = 0; round < rounds; round++) {
             const order = round % 2 === 0 ? [keyfiber, redis] : [redis, keyfiber]
             for (const server of order) {
+              const cpuBefore = server.cpuSeconds()
               const csv = await run("redis-benchmark", [
                 "-h", "127.0.0.1", "-p", String(server.port), "-t", test, "-n", String(requests),
                 "-c", String(clients), "-P", String(pipeline), "--csv"
               ])
-              for (const [name, rps] of parseBenchmarkCsv(csv)) {
+              const results = parseBenchmarkCsv(csv)
+              // CPU microseconds per request over this run (all its tests: PING runs two).
+              cpu[server.name as "keyfiber" | "redis"].push(((server.cpuSeconds() - cpuBefore) * 1e6) / (requests * results.size))
+              for (const [name, rps] of results) {
                 const entry = samples.get(name) ?? { keyfiber: [], redis: [] }
                 entry[server.name as "keyfiber" | "redis"].push(rps)
                 samples.set(name, entry)
               }
             }
           }
+          cpuRows.push({ label: `${test.toUpperCase()} -P ${pipeline}`, keyfiber: median(cpu.keyfiber), redis: median(cpu.redis) })
           for (const [name, s] of samples) {
             const row: ResultRow = {
               label: `${name} -P ${pipeline}`,
@@ -64,6 +86,7 @@ export const throughput: Scenario = {
       await keyfiber.stop()
       await redis.stop()
     }
+    printTable("server CPU µs per request (ratio = keyfiber/redis, lower is better)", cpuRows, "µs", 2)
     return rows
   }
 }

@@ -9,6 +9,7 @@ import { keyCommands } from "./keys.js"
 import { listCommands } from "./lists.js"
 import { serverCommands } from "./server.js"
 import { setCommands } from "./sets.js"
+import { slowlogCommands } from "./slowlog.js"
 import { stringCommands } from "./strings.js"
 import { transactionCommands } from "./transactions.js"
 
@@ -25,5 +26,6 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...transactionCommands,
   ...serverCommands,
   ...infoCommands,
-  ...configCommands
+  ...configCommands,
+  ...slowlogCommands
 ]
