@@ -1,7 +1,9 @@
 import type { Entry } from "../keyspace/Database.js"
 import { globMatch } from "../keyspace/glob.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
+import { HashValue } from "../keyspace/HashValue.js"
 import { ListValue } from "../keyspace/ListValue.js"
+import { SetValue } from "../keyspace/SetValue.js"
 import { typeName, type Value } from "../keyspace/Value.js"
 import { ErrorReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
@@ -40,6 +42,7 @@ const parseDbIndex = (client: Client, arg: string): number | ErrorReply => {
 const duplicate = (value: Value): Value | ErrorReply => {
   if (typeof value === "string") return value
   if (value instanceof ListValue) return ListValue.of(value.toArray())
+  if (value instanceof HashValue || value instanceof SetValue) return value.clone()
   return new ErrorReply("ERR not supported for this module key")
 }
 
