@@ -9,6 +9,7 @@ import { ErrorReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import { isKeyword, NO_SUCH_KEY, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
+import { INVALID_CURSOR, parseScanCursor } from "./ElementScan.js"
 import { expireTimeOf, setExpireTime } from "./ExpireTime.js"
 import { objectEncoding, setStringHint, stringHint } from "./ObjectEncoding.js"
 
@@ -153,31 +154,14 @@ const ttlGeneric = (client: Client, key: string, ms: boolean, absolute: boolean)
 /** Type names `SCAN ... TYPE` accepts (Valkey's `getObjectTypeByName`). */
 const TYPE_NAMES = new Set(["string", "list", "set", "zset", "hash", "stream"])
 
-const UINT64_MAX = 18446744073709551615n
-
-/**
- * Valkey's `string2ull` for SCAN cursors: a canonical int64 (`string2ll`) must not be negative;
- * anything else goes to `strtoull`, so leading spaces and a sign are accepted there and a
- * non-canonical negative number wraps around; anything left over or out of range is invalid.
- */
-const parseCursor = (s: string): bigint | undefined => {
-  const canonical = parseInt64(s)
-  if (canonical !== undefined) return canonical < 0 ? undefined : BigInt(canonical)
-  const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/.exec(s)
-  if (m === null) return undefined
-  const n = BigInt(m[2])
-  if (n > UINT64_MAX) return undefined
-  return m[1] === "-" && n !== 0n ? UINT64_MAX + 1n - n : n
-}
-
 /**
  * SCAN over `Database.slots`, walked from the top down (see `Database`): the cursor is one more
  * than the next slot to visit, 0 when the walk is done. A key present for the whole scan is
  * returned at least once, because removals only move entries from higher slots to lower ones.
  */
 const scan = (client: Client, argv: Array<string>): Reply => {
-  const cursor = parseCursor(argv[1])
-  if (cursor === undefined) return new ErrorReply("ERR invalid cursor")
+  const cursor = parseScanCursor(argv[1])
+  if (cursor === undefined) return INVALID_CURSOR
   let count = 10
   let pattern: string | undefined
   let type: string | undefined
