@@ -2,6 +2,7 @@ import type { Entry } from "../keyspace/Database.js"
 import { HashValue } from "../keyspace/HashValue.js"
 import { ListValue } from "../keyspace/ListValue.js"
 import { SetValue } from "../keyspace/SetValue.js"
+import { ZSetValue } from "../keyspace/ZSetValue.js"
 import { parseInt64 } from "./args.js"
 
 /**
@@ -98,6 +99,6 @@ export const objectEncoding = (entry: Entry, listMaxListpackSize = DEFAULT_LIST_
   const value = entry.value
   if (typeof value === "string") return stringEncoding(entry, value)
   if (value instanceof ListValue) return listEncoding(value, listMaxListpackSize)
-  if (value instanceof HashValue || value instanceof SetValue) return value.encoding
+  if (value instanceof HashValue || value instanceof SetValue || value instanceof ZSetValue) return value.encoding
   return "raw"
 }

@@ -9,6 +9,7 @@ import { keyCommands } from "./keys.js"
 import { listCommands } from "./lists.js"
 import { serverCommands } from "./server.js"
 import { setCommands } from "./sets.js"
+import { sortedSetCommands } from "./sortedSets.js"
 import { slowlogCommands } from "./slowlog.js"
 import { stringCommands } from "./strings.js"
 import { transactionCommands } from "./transactions.js"
@@ -23,6 +24,7 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...listCommands,
   ...hashCommands,
   ...setCommands,
+  ...sortedSetCommands,
   ...transactionCommands,
   ...serverCommands,
   ...infoCommands,

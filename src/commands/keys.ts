@@ -4,6 +4,7 @@ import type { Keyspace } from "../keyspace/Keyspace.js"
 import { HashValue } from "../keyspace/HashValue.js"
 import { ListValue } from "../keyspace/ListValue.js"
 import { SetValue } from "../keyspace/SetValue.js"
+import { ZSetValue } from "../keyspace/ZSetValue.js"
 import { typeName, type Value } from "../keyspace/Value.js"
 import { ErrorReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
@@ -43,7 +44,7 @@ const parseDbIndex = (client: Client, arg: string): number | ErrorReply => {
 const duplicate = (value: Value): Value | ErrorReply => {
   if (typeof value === "string") return value
   if (value instanceof ListValue) return ListValue.of(value.toArray())
-  if (value instanceof HashValue || value instanceof SetValue) return value.clone()
+  if (value instanceof HashValue || value instanceof SetValue || value instanceof ZSetValue) return value.clone()
   return new ErrorReply("ERR not supported for this module key")
 }
 

@@ -1,12 +1,13 @@
 import { HashValue } from "./HashValue.js"
 import { ListValue } from "./ListValue.js"
 import { SetValue } from "./SetValue.js"
+import { ZSetValue } from "./ZSetValue.js"
 
 /**
  * A stored value. Strings are latin1 byte strings (see `protocol/Reply.ts`); other types are
  * classes so `TYPE` and WRONGTYPE checks are one `instanceof`.
  */
-export type Value = string | ListValue | HashValue | SetValue | ModuleValue
+export type Value = string | ListValue | HashValue | SetValue | ZSetValue | ModuleValue
 
 /** A value of a module-defined data type. */
 export class ModuleValue {
@@ -32,6 +33,8 @@ export const typeName = (value: Value): string =>
         ? "hash"
         : value instanceof SetValue
           ? "set"
-          : value.type.name
+          : value instanceof ZSetValue
+            ? "zset"
+            : value.type.name
 
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"

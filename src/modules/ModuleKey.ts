@@ -3,10 +3,11 @@ import type { Keyspace } from "../keyspace/Keyspace.js"
 import { HashValue } from "../keyspace/HashValue.js"
 import { ListValue } from "../keyspace/ListValue.js"
 import { SetValue } from "../keyspace/SetValue.js"
+import { ZSetValue } from "../keyspace/ZSetValue.js"
 import { ModuleValue, type ModuleValueType } from "../keyspace/Value.js"
 
 /** Valkey's `VALKEYMODULE_KEYTYPE_*`, as names. */
-export type ModuleKeyType = "empty" | "string" | "list" | "hash" | "set" | "module" | "other"
+export type ModuleKeyType = "empty" | "string" | "list" | "hash" | "set" | "zset" | "module" | "other"
 
 /**
  * A key opened by a module (Valkey's `OpenKey`): reads and writes go through the keyspace, so
@@ -30,6 +31,7 @@ export class ModuleKey {
     if (v instanceof ListValue) return "list"
     if (v instanceof HashValue) return "hash"
     if (v instanceof SetValue) return "set"
+    if (v instanceof ZSetValue) return "zset"
     if (v instanceof ModuleValue) return "module"
     return "other"
   }
@@ -53,7 +55,7 @@ export class ModuleKey {
     if (v === undefined) return 0
     if (typeof v === "string") return v.length
     if (v instanceof ListValue) return v.length
-    if (v instanceof HashValue || v instanceof SetValue) return v.size
+    if (v instanceof HashValue || v instanceof SetValue || v instanceof ZSetValue) return v.size
     return 0
   }
 
