@@ -123,7 +123,7 @@ describe("sorted set commands", () => {
     await send(c, ["ZADD", "z2", "9", "a"], int(0))
     await send(c, ["ZSCORE", "z", "a"], bulk("1"))
     await send(c, ["OBJECT", "ENCODING", "z2"], bulk("skiplist"))
-    expect((await io.scan("0", "TYPE", "zset", "COUNT", "100"))[1].sort()).toEqual(["many", "small", "z", "z2"])
+    expect((await io.scan("0", "COUNT", "100", "TYPE", "zset"))[1].sort()).toEqual(["many", "small", "z", "z2"])
     await io.config("SET", "zset-max-listpack-entries", "0")
     await send(c, ["ZADD", "zero", "1", "a"], int(1))
     await send(c, ["OBJECT", "ENCODING", "zero"], bulk("skiplist"))
