@@ -1,6 +1,7 @@
 import { BlockRequest } from "../blocking/BlockRequest.js"
 import type { Entry } from "../keyspace/Database.js"
 import { globMatch } from "../keyspace/glob.js"
+import { SetValue } from "../keyspace/SetValue.js"
 import { type Value, WRONGTYPE } from "../keyspace/Value.js"
 import { type ZNode, type ZSetLimits, ZSetValue } from "../keyspace/ZSetValue.js"
 import { DoubleReply, ErrorReply, NULL_ARRAY, type Reply } from "../protocol/Reply.js"
@@ -57,7 +58,11 @@ const parseScore = (arg: string): number | undefined => parseFloatArg(arg)
 const score = (value: number): Reply => new DoubleReply(value)
 
 /** Members with optional scores: flat in RESP2, `[member, score]` pairs in RESP3. */
-const withScoresReply = (client: Client, nodes: ReadonlyArray<ZNode>, withScores: boolean): Array<Reply> => {
+const withScoresReply = (
+  client: Client,
+  nodes: ReadonlyArray<{ readonly member: string; readonly score: number }>,
+  withScores: boolean
+): Array<Reply> => {
   const out: Array<Reply> = []
   if (!withScores) {
     for (const n of nodes) out.push(n.member)
@@ -528,12 +533,189 @@ const zscan = (client: Client, argv: Array<string>): Reply => {
   return scanElements(scores, false, cursor, options, (member) => formatDouble(zset.score(member)!))
 }
 
+// ---------------------------------------------------------------- union, inter, diff
+
+type SetOp = "union" | "inter" | "diff"
+
+interface Source {
+  /** member → score, or undefined for a missing key. */
+  readonly members: ReadonlyMap<string, number> | ReadonlySet<string> | undefined
+  weight: number
+}
+
+const sourceSize = (src: Source): number => src.members?.size ?? 0
+const sourceScore = (src: Source, member: string): number | undefined => {
+  const m = src.members
+  if (m === undefined) return undefined
+  if (m instanceof Set) return m.has(member) ? 1 : undefined
+  return (m as ReadonlyMap<string, number>).get(member)
+}
+function* sourceEntries(src: Source): Generator<[string, number]> {
+  const m = src.members
+  if (m === undefined) return
+  if (m instanceof Set) for (const member of m) yield [member, 1]
+  else for (const e of (m as ReadonlyMap<string, number>).entries()) yield e
+}
+
+const weighted = (weight: number, score: number): number => {
+  const v = weight * score
+  return Number.isNaN(v) ? 0 : v
+}
+
+const aggregate = (how: "sum" | "min" | "max", a: number, b: number): number => {
+  if (how === "min") return a < b ? a : b
+  if (how === "max") return a > b ? a : b
+  const v = a + b
+  return Number.isNaN(v) ? 0 : v
+}
+
+/**
+ * `zunionInterDiffGenericCommand`: ZUNION/ZINTER/ZDIFF (and their STORE forms with `dst`) and
+ * ZINTERCARD (`cardinality`). Keys are read (and type-checked) before the options are parsed.
+ */
+const zsetOp = (client: Client, argv: Array<string>, numkeysIndex: number, op: SetOp, dst: string | undefined, cardinality = false): Reply => {
+  const n = parseInt64(argv[numkeysIndex])
+  if (n === undefined) return NOT_AN_INTEGER
+  if (n < 1) return new ErrorReply(`ERR at least 1 input key is needed for '${argv[0].toLowerCase()}' command`)
+  if (n > argv.length - numkeysIndex - 1) return SYNTAX_ERROR
+  const setnum = Number(n)
+  const keyspace = client.server.keyspace
+  const sources: Array<Source> = []
+  let j = numkeysIndex + 1
+  for (let i = 0; i < setnum; i++, j++) {
+    const value = keyspace.read(client.db, argv[j])
+    if (value === undefined) sources.push({ members: undefined, weight: 1 })
+    else if (value instanceof ZSetValue) sources.push({ members: value.scores, weight: 1 })
+    else if (value instanceof SetValue) sources.push({ members: value.members, weight: 1 })
+    else return WRONG_TYPE
+  }
+  let how: "sum" | "min" | "max" = "sum"
+  let withScores = false
+  let limit = 0
+  while (j < argv.length) {
+    const remaining = argv.length - j
+    if (op !== "diff" && !cardinality && remaining >= setnum + 1 && isKeyword(argv[j], "weights")) {
+      j++
+      for (let i = 0; i < setnum; i++, j++) {
+        const w = parseFloatArg(argv[j])
+        if (w === undefined) return new ErrorReply("ERR weight value is not a float")
+        sources[i].weight = w
+      }
+    } else if (op !== "diff" && !cardinality && remaining >= 2 && isKeyword(argv[j], "aggregate")) {
+      const a = argv[j + 1]
+      if (isKeyword(a, "sum")) how = "sum"
+      else if (isKeyword(a, "min")) how = "min"
+      else if (isKeyword(a, "max")) how = "max"
+      else return SYNTAX_ERROR
+      j += 2
+    } else if (dst === undefined && !cardinality && isKeyword(argv[j], "withscores")) {
+      withScores = true
+      j++
+    } else if (cardinality && remaining >= 2 && isKeyword(argv[j], "limit")) {
+      const l = parseInt64(argv[j + 1])
+      if (l === undefined || l < 0) return new ErrorReply("ERR LIMIT can't be negative")
+      limit = typeof l === "bigint" ? Number.MAX_SAFE_INTEGER : l
+      j += 2
+    } else return SYNTAX_ERROR
+  }
+
+  const result = new Map<string, number>()
+  if (op === "union") {
+    for (const src of sources) {
+      for (const [member, sc] of sourceEntries(src)) {
+        const v = weighted(src.weight, sc)
+        const cur = result.get(member)
+        result.set(member, cur === undefined ? v : aggregate(how, cur, v))
+      }
+    }
+  } else if (op === "inter") {
+    const ordered = [...sources].sort((a, b) => sourceSize(a) - sourceSize(b))
+    if (sourceSize(ordered[0]) > 0) {
+      outer: for (const [member, sc] of sourceEntries(ordered[0])) {
+        let v = weighted(ordered[0].weight, sc)
+        for (let k = 1; k < ordered.length; k++) {
+          const other = sourceScore(ordered[k], member)
+          if (other === undefined) continue outer
+          v = aggregate(how, v, weighted(ordered[k].weight, other))
+        }
+        result.set(member, v)
+        if (cardinality && limit > 0 && result.size >= limit) break
+      }
+    }
+  } else {
+    outerDiff: for (const [member, sc] of sourceEntries(sources[0])) {
+      for (let k = 1; k < sources.length; k++) if (sourceScore(sources[k], member) !== undefined) continue outerDiff
+      result.set(member, sc)
+    }
+  }
+  if (cardinality) return result.size
+  const limits = limitsOf(client)
+  let maxLength = 0
+  for (const member of result.keys()) if (member.length > maxLength) maxLength = member.length
+  const zset = ZSetValue.create(result.size, maxLength, limits)
+  for (const [member, sc] of result) zset.set(member, sc, limits)
+  if (dst === undefined) {
+    const nodes: Array<ZNode> = []
+    for (let node = zset.list.first; node !== null; node = node.forward[0]) nodes.push(node)
+    return withScoresReply(client, nodes, withScores)
+  }
+  if (zset.size === 0) {
+    keyspace.delete(client.db, dst)
+    return 0
+  }
+  keyspace.set(client.db, dst, zset)
+  return zset.size
+}
+
+/** The keys of ZUNION-style commands: `numkeys` of them after `argv[numkeysIndex]`, plus `dst`. */
+const opKeys = (numkeysIndex: number, hasDst: boolean) => (argv: ReadonlyArray<string>): Array<number> => {
+  const out: Array<number> = hasDst ? [1] : []
+  const n = parseInteger(argv[numkeysIndex] ?? "")
+  if (n === undefined || n < 1) return out
+  for (let i = numkeysIndex + 1; i <= numkeysIndex + n && i < argv.length; i++) out.push(i)
+  return out
+}
+
+const opCommands = (["union", "inter", "diff"] as const).flatMap((op) => [
+  defineCommand({
+    name: "z" + op + "store",
+    arity: -4,
+    flags: ["write", "denyoom", "movablekeys"],
+    getKeys: opKeys(2, true),
+    group: "sorted_set",
+    since: op === "diff" ? "6.2.0" : "2.0.0",
+    summary: `Stores the ${op === "union" ? "union" : op === "inter" ? "intersect" : "difference"} of multiple sorted sets in a key.`,
+    run: (client, argv) => zsetOp(client, argv, 2, op, argv[1])
+  }),
+  defineCommand({
+    name: "z" + op,
+    arity: -3,
+    flags: ["readonly", "movablekeys"],
+    getKeys: opKeys(1, false),
+    group: "sorted_set",
+    since: "6.2.0",
+    summary: `Returns the ${op === "union" ? "union" : op === "inter" ? "intersect" : "difference"} of multiple sorted sets.`,
+    run: (client, argv) => zsetOp(client, argv, 1, op, undefined)
+  })
+])
+
 // ---------------------------------------------------------------- table
 
 const range = (fixed: { kind: RangeKind; rev: boolean } | undefined) => (client: Client, argv: Array<string>) =>
   zrangeGeneric(client, argv, 1, fixed, undefined)
 
 export const sortedSetCommands = [
+  ...opCommands,
+  defineCommand({
+    name: "zintercard",
+    arity: -3,
+    flags: ["readonly", "movablekeys"],
+    getKeys: opKeys(1, false),
+    group: "sorted_set",
+    since: "7.0.0",
+    summary: "Returns the number of members of the intersect of multiple sorted sets.",
+    run: (client, argv) => zsetOp(client, argv, 1, "inter", undefined, true)
+  }),
   defineCommand({
     name: "zadd",
     arity: -4,
@@ -808,10 +990,10 @@ export const sortedSetCommands = [
     since: "7.0.0",
     summary: "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.",
     run: (client, argv) => {
-      const deadline = parseBlockingTimeout(argv[1], client.server.now())
-      if (deadline instanceof ErrorReply) return deadline
       const args = parseMpop(argv, 2)
       if (args instanceof ErrorReply) return args
+      const deadline = parseBlockingTimeout(argv[1], client.server.now())
+      if (deadline instanceof ErrorReply) return deadline
       return blockingPop(client, args.keys, args.max, args.count, deadline)
     }
   }),
