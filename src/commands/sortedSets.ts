@@ -52,8 +52,17 @@ const afterRemove = (client: Client, entry: Entry): void => {
   else keyspace.touch(client.db, entry.key)
 }
 
-/** `getDoubleFromObject`: strtod over the whole string, no leading space, no NaN. */
-const parseScore = (arg: string): number | undefined => parseFloatArg(arg)
+/**
+ * `getDoubleFromObject`: strtod over the whole string, no leading space, no NaN, and no ERANGE
+ * overflow to ±inf or underflow to zero (a literal `inf` is fine).
+ */
+const parseScore = (arg: string): number | undefined => {
+  const v = parseFloatArg(arg)
+  if (v === undefined) return undefined
+  if (v === Infinity || v === -Infinity) return /inf/i.test(arg) ? v : undefined
+  if (v === 0 && !/^[+-]?0x/i.test(arg) && /[1-9]/.test(arg.split(/e/i)[0])) return undefined
+  return v
+}
 
 const score = (value: number): Reply => new DoubleReply(value)
 
@@ -597,7 +606,7 @@ const zsetOp = (client: Client, argv: Array<string>, numkeysIndex: number, op: S
     if (op !== "diff" && !cardinality && remaining >= setnum + 1 && isKeyword(argv[j], "weights")) {
       j++
       for (let i = 0; i < setnum; i++, j++) {
-        const w = parseFloatArg(argv[j])
+        const w = parseScore(argv[j])
         if (w === undefined) return new ErrorReply("ERR weight value is not a float")
         sources[i].weight = w
       }
