@@ -296,6 +296,8 @@ const zrangeGeneric = (
   store: string | undefined
 ): Reply => {
   const spec: RangeSpec = { kind: fixed?.kind ?? "rank", rev: fixed?.rev ?? false, withScores: false, offset: 0, limit: -1, hasLimit: false }
+  // Valkey's rangetype starts AUTO; a second BYSCORE/BYLEX is a syntax error.
+  let byChosen = false
   for (let j = keyIndex + 3; j < argv.length; j++) {
     const left = argv.length - j - 1
     if (store === undefined && isKeyword(argv[j], "withscores")) spec.withScores = true
@@ -307,9 +309,14 @@ const zrangeGeneric = (
       spec.limit = Number(limit)
       spec.hasLimit = true
       j += 2
-    } else if (fixed === undefined && isKeyword(argv[j], "byscore")) spec.kind = "score"
-    else if (fixed === undefined && isKeyword(argv[j], "bylex")) spec.kind = "lex"
-    else if (fixed === undefined && isKeyword(argv[j], "rev")) spec.rev = true
+    } else if (fixed === undefined && !byChosen && isKeyword(argv[j], "byscore")) {
+      spec.kind = "score"
+      byChosen = true
+    } else if (fixed === undefined && !byChosen && isKeyword(argv[j], "bylex")) {
+      spec.kind = "lex"
+      byChosen = true
+    }
+    else if (fixed === undefined && !spec.rev && isKeyword(argv[j], "rev")) spec.rev = true
     else return SYNTAX_ERROR
   }
   if (spec.hasLimit && spec.kind === "rank") {
