@@ -235,6 +235,23 @@ describe("sorted set commands", () => {
     await expectReply(b, arr(bulk("l"), bulk("v")))
   })
 
+  it("a zset created by ZUNIONSTORE or ZRANGESTORE serves a waiter; CLIENT UNBLOCK ends one", async () => {
+    const [a, b, p] = [await connect(), await connect(), await connect()]
+    await send(p, ["ZADD", "src", "1", "a", "2", "b"], int(2))
+    await block(a, ["BZPOPMAX", "u", "0"], 1)
+    await send(p, ["ZUNIONSTORE", "u", "1", "src", "WEIGHTS", "10"], int(2))
+    await expectReply(a, arr(bulk("u"), bulk("b"), bulk("20")))
+    await block(b, ["BZMPOP", "0", "1", "r", "MIN"], 1)
+    await send(p, ["ZRANGESTORE", "r", "src", "0", "0"], int(1))
+    await expectReply(b, arr(bulk("r"), arr(arr(bulk("a"), bulk("1")))))
+    await send(p, ["EXISTS", "r"], int(0))
+    await block(a, ["BZPOPMIN", "never", "0"], 1)
+    const clients = Array.from(s.server.clients.values()).filter((c) => c.isBlocked)
+    expect(clients.length).toBe(1)
+    await send(p, ["CLIENT", "UNBLOCK", String(clients[0].id)], int(1))
+    await expectReply(a, NULL_ARR)
+  })
+
   it("a waiter on a key that holds another type stays blocked until a zset arrives", async () => {
     const [a, p] = [await connect(), await connect()]
     await send(p, ["ZADD", "z", "1", "a"], int(1))
