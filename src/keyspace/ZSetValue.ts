@@ -215,6 +215,8 @@ export class ZSetValue {
 
   /** Sets `member`'s score (adding it when new), converting the encoding where Valkey does. */
   set(member: string, score: number, limits: ZSetLimits): void {
+    // A stored -0 reads back as 0 (as Valkey's replies show).
+    if (score === 0) score = 0
     const old = this.scores.get(member)
     if (old !== undefined) {
       if (old === score) return

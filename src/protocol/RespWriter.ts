@@ -16,12 +16,23 @@ export type RespVersion = 2 | 3
 
 const CRLF = "\r\n"
 
-/** Valkey prints doubles in their shortest round-trip form, with `inf`, `-inf` and `nan`. */
+/**
+ * Valkey prints doubles with `fpconv_dtoa`: the shortest round-trip digits laid out as `%.17g`
+ * would (exponent form when the decimal exponent is below -4 or at least 17, with a sign and at
+ * least two exponent digits), and `inf`, `-inf`, `nan`.
+ */
 export const formatDouble = (value: number): string => {
   if (Number.isNaN(value)) return "nan"
   if (value === Infinity) return "inf"
   if (value === -Infinity) return "-inf"
-  return String(value)
+  if (value === 0) return Object.is(value, -0) ? "-0" : "0"
+  const exponential = value.toExponential()
+  const e = exponential.indexOf("e")
+  const exponent = Number(exponential.slice(e + 1))
+  // JS prints fixed notation for exponents in [-6, 21), which covers %g's [-4, 17).
+  if (exponent >= -4 && exponent < 17) return String(value)
+  const digits = exponent < 0 ? -exponent : exponent
+  return exponential.slice(0, e) + (exponent < 0 ? "e-" : "e+") + (digits < 10 ? "0" : "") + digits
 }
 
 /** Encodes one reply as RESP bytes (latin1 string). */
