@@ -237,7 +237,7 @@ const zadd = (client: Client, argv: Array<string>, forceIncr: boolean): Reply =>
   let last = 0
   let failed = false
   for (let k = 0; k < elements; k++) {
-    let s = scores[k] === 0 ? 0 : scores[k]
+    let s = scores[k]
     const member = argv[i + 2 * k + 1]
     const current = zset.score(member)
     if (current !== undefined) {
