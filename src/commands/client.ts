@@ -88,6 +88,8 @@ const argvBytes = (argv: ReadonlyArray<string>): number => {
 export const clientInfoString = (client: Client, current?: ReadonlyArray<string>): string => {
   const now = client.server.now()
   let flags = ""
+  const subs = client.subscriptions
+  if (subs !== null && subs.total > 0) flags += "P"
   if (client.multi !== null) flags += "x"
   if (client.isBlocked) flags += "b"
   if (client.dirtyCas) flags += "d"
@@ -105,7 +107,7 @@ export const clientInfoString = (client: Client, current?: ReadonlyArray<string>
     `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${socketFd(client)} name=${client.name}` +
     ` age=${Math.floor(now / 1000) - Math.floor(client.createdAt / 1000)}` +
     ` idle=${Math.floor(now / 1000) - Math.floor(client.lastInteraction / 1000)}` +
-    ` flags=${flags} db=${client.db} sub=0 psub=0 ssub=0` +
+    ` flags=${flags} db=${client.db} sub=${subs?.channels.size ?? 0} psub=${subs?.patterns.size ?? 0} ssub=${subs?.shardChannels.size ?? 0}` +
     ` multi=${client.multi === null ? -1 : client.multi.queue.length} watch=${client.watched.length}` +
     ` qbuf=${qbuf} qbuf-free=${qbuf === 0 ? 0 : Math.max(0, 20474 - qbuf)} argv-mem=${argvMem} multi-mem=${multiMem}` +
     ` rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=${totMem} events=r cmd=${client.lastCommand}` +

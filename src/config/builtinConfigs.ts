@@ -111,6 +111,11 @@ const applyRequirepass: ConfigApply = (server) => {
   return undefined
 }
 
+const applyNotifyKeyspaceEvents: ConfigApply = (server) => {
+  server.pubsub.notifyFlags = server.config.get<number>("notify-keyspace-events")
+  return undefined
+}
+
 const applyDir: ConfigApply = (server) => {
   if (!server.config.changeDirectory) return undefined
   try {
@@ -391,7 +396,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
     } satisfies ConfigDefinition<ReadonlyArray<number>>,
 
     // Event notification
-    { name: "notify-keyspace-events", schema: configKeyspaceEvents, default: 0, rewriteAs: "quoted" } satisfies ConfigDefinition<number>,
+    { name: "notify-keyspace-events", schema: configKeyspaceEvents, default: 0, rewriteAs: "quoted", apply: applyNotifyKeyspaceEvents } satisfies ConfigDefinition<number>,
 
     // Advanced
     int("hash-max-listpack-entries", 512, 0, LLONG_MAX, { aliases: ["hash-max-ziplist-entries"] }),
