@@ -355,6 +355,7 @@ export const stringCommands = [
     run: (client, argv) => {
       if (argv.length === 3) {
         setString(client.server.keyspace, client.db, argv[1], argv[2])
+        notifyKeyspaceEvent(client.server, NOTIFY.$, "set", argv[1], client.db)
         return OK
       }
       const args = parseExtendedArgs(argv, true)
