@@ -80,6 +80,35 @@ describe("Pub/Sub", () => {
     c.close()
   })
 
+  it("SUBSCRIBE inside MULTI/EXEC: the pushes sit at the command's place in the EXEC array", async () => {
+    const c = await RawClient.connect(s.port)
+    c.write(cmd("MULTI") + cmd("SUBSCRIBE", "t1", "t2") + cmd("UNSUBSCRIBE", "t1") + cmd("EXEC"))
+    const expected =
+      "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n" +
+      arr("subscribe", "t1", 1) +
+      arr("subscribe", "t2", 2) +
+      arr("unsubscribe", "t1", 1)
+    expect(await c.until((t) => t.length >= expected.length)).toBe(expected)
+    // Still subscribed to t2 after EXEC: RESP2 restrictions apply.
+    await exchange(c, arr("pong", ""), "PING")
+    c.close()
+  })
+
+  it("CLIENT LIST TYPE pubsub and CLIENT KILL TYPE pubsub", async () => {
+    const sub = await RawClient.connect(s.port)
+    const q = new Redis(s.port)
+    await exchange(sub, arr("psubscribe", "kill*", 1), "PSUBSCRIBE", "kill*")
+    const pubsubList = (await q.client("LIST", "TYPE", "pubsub")) as string
+    expect(pubsubList.trim().split("\n")).toHaveLength(1)
+    expect(pubsubList).toContain(" flags=P db=0 sub=0 psub=1 ssub=0 ")
+    expect(((await q.client("LIST", "TYPE", "normal")) as string).includes("psub=1")).toBe(false)
+    expect(await q.client("KILL", "TYPE", "pubsub")).toBe(1)
+    await sub.until(() => false, 5000).catch(() => undefined)
+    expect(sub.closed).toBe(true)
+    expect(await q.call("PUBSUB", "NUMPAT")).toBe(0)
+    q.disconnect()
+  })
+
   it("RESP3 exact bytes: pushes, and no restrictions while subscribed", async () => {
     const c = await RawClient.connect(s.port)
     c.write(cmd("HELLO", "3"))

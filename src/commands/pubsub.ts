@@ -38,6 +38,18 @@ const subscribeInMulti = (client: Client, name: string): Reply | undefined =>
 /** The (un)subscribe commands reply through pushes of their own. */
 const NO_REPLY = new RawReply("")
 
+/**
+ * Runs the (un)subscribe calls: their pushes are the replies, written at once, or inside EXEC
+ * gathered at the command's place in the EXEC array.
+ */
+const replyOf = (client: Client, body: () => void): Reply => {
+  if (client.multi === null) {
+    body()
+    return NO_REPLY
+  }
+  return client.server.pubsub.collect(client, body)
+}
+
 const PUBSUB_HELP = [
   "CHANNELS [<pattern>]",
   "    Return the currently active channels matching a <pattern> (default: '*').",
@@ -79,8 +91,9 @@ export const pubsubCommands = [
     run: (client, argv) => {
       const denied = subscribeInMulti(client, "SUBSCRIBE")
       if (denied !== undefined) return denied
-      for (let i = 1; i < argv.length; i++) client.server.pubsub.subscribe(client, CHANNELS, argv[i])
-      return NO_REPLY
+      return replyOf(client, () => {
+        for (let i = 1; i < argv.length; i++) client.server.pubsub.subscribe(client, CHANNELS, argv[i])
+      })
     }
   }),
   defineCommand({
@@ -93,9 +106,10 @@ export const pubsubCommands = [
     complexity: "O(N) where N is the number of channels to unsubscribe.",
     run: (client, argv) => {
       const pubsub = client.server.pubsub
-      if (argv.length === 1) pubsub.unsubscribeAll(client, CHANNELS, true)
-      else for (let i = 1; i < argv.length; i++) pubsub.unsubscribe(client, CHANNELS, argv[i], true)
-      return NO_REPLY
+      return replyOf(client, () => {
+        if (argv.length === 1) pubsub.unsubscribeAll(client, CHANNELS, true)
+        else for (let i = 1; i < argv.length; i++) pubsub.unsubscribe(client, CHANNELS, argv[i], true)
+      })
     }
   }),
   defineCommand({
@@ -109,8 +123,9 @@ export const pubsubCommands = [
     run: (client, argv) => {
       const denied = subscribeInMulti(client, "PSUBSCRIBE")
       if (denied !== undefined) return denied
-      for (let i = 1; i < argv.length; i++) client.server.pubsub.subscribe(client, PATTERNS, argv[i])
-      return NO_REPLY
+      return replyOf(client, () => {
+        for (let i = 1; i < argv.length; i++) client.server.pubsub.subscribe(client, PATTERNS, argv[i])
+      })
     }
   }),
   defineCommand({
@@ -123,9 +138,10 @@ export const pubsubCommands = [
     complexity: "O(N) where N is the number of patterns to unsubscribe.",
     run: (client, argv) => {
       const pubsub = client.server.pubsub
-      if (argv.length === 1) pubsub.unsubscribeAll(client, PATTERNS, true)
-      else for (let i = 1; i < argv.length; i++) pubsub.unsubscribe(client, PATTERNS, argv[i], true)
-      return NO_REPLY
+      return replyOf(client, () => {
+        if (argv.length === 1) pubsub.unsubscribeAll(client, PATTERNS, true)
+        else for (let i = 1; i < argv.length; i++) pubsub.unsubscribe(client, PATTERNS, argv[i], true)
+      })
     }
   }),
   defineCommand({
@@ -140,8 +156,9 @@ export const pubsubCommands = [
     run: (client, argv) => {
       const denied = subscribeInMulti(client, "SSUBSCRIBE")
       if (denied !== undefined) return denied
-      for (let i = 1; i < argv.length; i++) client.server.pubsub.subscribe(client, SHARD_CHANNELS, argv[i])
-      return NO_REPLY
+      return replyOf(client, () => {
+        for (let i = 1; i < argv.length; i++) client.server.pubsub.subscribe(client, SHARD_CHANNELS, argv[i])
+      })
     }
   }),
   defineCommand({
@@ -155,9 +172,10 @@ export const pubsubCommands = [
     complexity: "O(N) where N is the number of shard channels to unsubscribe.",
     run: (client, argv) => {
       const pubsub = client.server.pubsub
-      if (argv.length === 1) pubsub.unsubscribeAll(client, SHARD_CHANNELS, true)
-      else for (let i = 1; i < argv.length; i++) pubsub.unsubscribe(client, SHARD_CHANNELS, argv[i], true)
-      return NO_REPLY
+      return replyOf(client, () => {
+        if (argv.length === 1) pubsub.unsubscribeAll(client, SHARD_CHANNELS, true)
+        else for (let i = 1; i < argv.length; i++) pubsub.unsubscribe(client, SHARD_CHANNELS, argv[i], true)
+      })
     }
   }),
   defineCommand({
@@ -186,6 +204,7 @@ export const pubsubCommands = [
     arity: -2,
     group: "pubsub",
     summary: "A container for Pub/Sub commands.",
+    aclCategories: ["@slow"],
     since: "2.8.0",
     subcommands: [
       {
@@ -250,6 +269,7 @@ export const pubsubCommands = [
         flags: ["loading", "stale"],
         group: "pubsub",
         summary: "Returns helpful text about the different subcommands.",
+        aclCategories: ["@slow"],
         since: "6.2.0",
         complexity: "O(1)",
         run: () => helpReply("pubsub", PUBSUB_HELP)

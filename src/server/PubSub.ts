@@ -1,6 +1,7 @@
 import { KEYSPACE_EVENT_FLAGS } from "../config/ConfigSchemas.js"
 import { globMatch } from "../keyspace/glob.js"
-import { PushReply, type Reply } from "../protocol/Reply.js"
+import { PushReply, RawReply, type Reply } from "../protocol/Reply.js"
+import { encodeReply } from "../protocol/RespWriter.js"
 import type { Client } from "./Client.js"
 import type { Server } from "./Server.js"
 
@@ -53,7 +54,14 @@ export const SHARD_CHANNELS: Kind = {
 }
 
 /** Valkey's `addReplyPubsub*`: an array in RESP2, a push in RESP3. */
-const push = (client: Client, items: Array<Reply>): void => client.reply(client.resp === 2 ? items : new PushReply(items))
+const push = (client: Client, items: Array<Reply>): void => {
+  const reply = client.resp === 2 ? items : new PushReply(items)
+  if (collecting !== null && collecting.client === client) collecting.bytes += encodeReply(reply, client.resp)
+  else client.reply(reply)
+}
+
+/** Inside EXEC, a (un)subscribe command's pushes become its reply (see `PubSub.collect`). */
+let collecting: { readonly client: Client; bytes: string } | null = null
 
 /**
  * The server's Pub/Sub state (Valkey's `server.pubsub_channels`, `pubsub_patterns`,
@@ -121,6 +129,22 @@ export class PubSub {
     this.unsubscribeAll(client, PATTERNS, false)
     this.unsubscribeAll(client, SHARD_CHANNELS, false)
     client.subscriptions = null
+  }
+
+  /**
+   * Runs `body` (subscribe or unsubscribe calls) with `client`'s pushes gathered into one reply:
+   * inside EXEC they must sit at the command's place in the EXEC array, as Valkey writes them.
+   */
+  collect(client: Client, body: () => void): Reply {
+    const previous = collecting
+    const state = { client, bytes: "" }
+    collecting = state
+    try {
+      body()
+    } finally {
+      collecting = previous
+    }
+    return new RawReply(state.bytes)
   }
 
   /** Valkey's `pubsubPublishMessage`: the number of receivers. */
