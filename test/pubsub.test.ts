@@ -98,10 +98,10 @@ describe("Pub/Sub", () => {
     const sub = await RawClient.connect(s.port)
     const q = new Redis(s.port)
     await exchange(sub, arr("psubscribe", "kill*", 1), "PSUBSCRIBE", "kill*")
-    const pubsubList = (await q.client("LIST", "TYPE", "pubsub")) as string
+    const pubsubList = (await q.call("CLIENT", "LIST", "TYPE", "pubsub")) as string
     expect(pubsubList.trim().split("\n")).toHaveLength(1)
     expect(pubsubList).toContain(" flags=P db=0 sub=0 psub=1 ssub=0 ")
-    expect(((await q.client("LIST", "TYPE", "normal")) as string).includes("psub=1")).toBe(false)
+    expect(((await q.call("CLIENT", "LIST", "TYPE", "normal")) as string).includes("psub=1")).toBe(false)
     expect(await q.client("KILL", "TYPE", "pubsub")).toBe(1)
     await sub.until(() => false, 5000).catch(() => undefined)
     expect(sub.closed).toBe(true)
