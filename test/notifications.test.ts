@@ -107,7 +107,23 @@ const SEQUENCE: ReadonlyArray<ReadonlyArray<string>> = [
   ["SINTERSTORE", "i", "a", "missing"],
   ["SPOP", "u", "1"],
   ["SPOP", "u"],
-  ["SPOP", "b", "10"]
+  ["SPOP", "b", "10"],
+  ["HMSET", "hm", "a", "1"],
+  ["RPUSH", "bl", "1", "2", "3", "4"],
+  ["BLPOP", "bl", "0"],
+  ["LMPOP", "1", "bl", "RIGHT", "COUNT", "1"],
+  ["BRPOPLPUSH", "bl", "bl2", "0"],
+  ["BLMOVE", "bl", "bl2", "LEFT", "LEFT", "0"],
+  ["BLMPOP", "0", "1", "bl2", "LEFT", "COUNT", "5"],
+  ["SET", "x", "1", "GET"],
+  ["SET", "x", "2", "KEEPTTL", "XX"],
+  ["RENAMENX", "x", "hm"],
+  ["RENAMENX", "x", "y"],
+  ["UNLINK", "y", "hm"],
+  ["MULTI"],
+  ["SET", "t", "1"],
+  ["INCR", "t"],
+  ["EXEC"]
 ]
 
 describe("keyspace notifications", () => {
@@ -129,7 +145,7 @@ describe("keyspace notifications", () => {
   }
 
   it("emit the same keyspace and keyevent messages as redis-server for a command sequence", async () => {
-    await configure("KEA")
+    await configure("KEAn")
     const [ours, theirs] = await Promise.all([notificationsFor(s.port, SEQUENCE), notificationsFor(redis.port, SEQUENCE)])
     expect(ours.length).toBeGreaterThan(50)
     expect(ours).toEqual(theirs)

@@ -239,8 +239,10 @@ const msetGeneric = (client: Client, argv: Array<string>, nx: boolean): Reply =>
   if (nx) {
     for (let j = 1; j < argv.length; j += 2) if (keyspace.lookup(client.db, argv[j]) !== undefined) return 0
   }
-  for (let j = 1; j < argv.length; j += 2) setString(keyspace, client.db, argv[j], argv[j + 1])
-  for (let j = 1; j < argv.length; j += 2) notifyKeyspaceEvent(client.server, NOTIFY.$, "set", argv[j], client.db)
+  for (let j = 1; j < argv.length; j += 2) {
+    setString(keyspace, client.db, argv[j], argv[j + 1])
+    notifyKeyspaceEvent(client.server, NOTIFY.$, "set", argv[j], client.db)
+  }
   return nx ? 1 : OK
 }
 
@@ -476,6 +478,7 @@ export const stringCommands = [
       if (entry === null || entry instanceof ErrorReply) return entry ?? 0
       if (entry.value !== argv[2]) return 0
       client.server.keyspace.deleteEntry(client.db, entry)
+      notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
       return 1
     }
   }),

@@ -78,6 +78,8 @@ export class PubSub {
 
   constructor(readonly server: Server) {
     server.keyspace.onExpired = (db, key) => notifyKeyspaceEvent(server, NOTIFY.x, "expired", key, db)
+    // Valkey's dbAdd: the `new` event (class `n`, not part of `A`).
+    server.keyspace.listen({ keyCreated: (db, key) => notifyKeyspaceEvent(server, NOTIFY.n, "new", key, db) })
   }
 
   subscribe(client: Client, kind: Kind, name: string): void {
