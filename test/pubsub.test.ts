@@ -109,6 +109,27 @@ describe("Pub/Sub", () => {
     q.disconnect()
   })
 
+  it("a subscriber past the pubsub output buffer limit is disconnected; normal clients use their own class", async () => {
+    const q = new Redis(s.port)
+    await q.config("SET", "client-output-buffer-limit", "pubsub 1024 0 0")
+    try {
+      const sub = await RawClient.connect(s.port)
+      await exchange(sub, arr("subscribe", "big", 1), "SUBSCRIBE", "big")
+      // Never read: the socket's pending bytes plus this message pass the hard limit.
+      sub.socket.pause()
+      const big = "x".repeat(64 * 1024)
+      expect(await q.publish("big", big)).toBe(1)
+      await waitFor("the subscriber to be closed", async () => ((await q.call("PUBSUB", "NUMSUB", "big")) as Array<unknown>)[1] === 0)
+      // A normal client reading as much is fine (normal class: no limit).
+      await q.set("bigkey", big)
+      expect(await q.get("bigkey")).toBe(big)
+      sub.close()
+    } finally {
+      await q.config("SET", "client-output-buffer-limit", "pubsub 33554432 8388608 60")
+      q.disconnect()
+    }
+  })
+
   it("RESP3 exact bytes: pushes, and no restrictions while subscribed", async () => {
     const c = await RawClient.connect(s.port)
     c.write(cmd("HELLO", "3"))

@@ -93,10 +93,12 @@ const applyLimits: ConfigApply = (server) => {
   return undefined
 }
 
-/** Only normal clients exist here (no replicas; pub/sub clients count as normal for now). */
+/** Normal and pub/sub clients (no replicas here). */
 const applyOutputLimits: ConfigApply = (server) => {
-  const { hard, soft, softSeconds } = server.config.get<OutputBufferLimits>("client-output-buffer-limit").normal
+  const limits = server.config.get<OutputBufferLimits>("client-output-buffer-limit")
+  const { hard, soft, softSeconds } = limits.normal
   server.outputBufferLimit = { hard, soft, softSeconds }
+  server.pubsubOutputBufferLimit = { hard: limits.pubsub.hard, soft: limits.pubsub.soft, softSeconds: limits.pubsub.softSeconds }
   return undefined
 }
 

@@ -102,6 +102,8 @@ export class Server {
   private readonly pendingWrites = new Set<Client>()
   /** `client-output-buffer-limit normal <hard> <soft> <soft seconds>` (0: no limit); the config keeps it current. */
   outputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 }
+  /** `client-output-buffer-limit pubsub ...`: for clients with subscriptions (Valkey's pubsub class). */
+  pubsubOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 }
 
   constructor(options: ServerOptions) {
     this.now = options.now
@@ -215,7 +217,8 @@ export class Server {
 
   /** The hard limit, or the soft limit held for longer than its seconds (normal clients). */
   private overOutputBufferLimit(client: Client, used: number): boolean {
-    const { hard, soft, softSeconds: seconds } = this.outputBufferLimit
+    const subs = client.subscriptions
+    const { hard, soft, softSeconds: seconds } = subs !== null && subs.total > 0 ? this.pubsubOutputBufferLimit : this.outputBufferLimit
     if (hard > 0 && used >= hard) return true
     if (soft > 0 && used >= soft) {
       const now = this.now()
