@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { differentialSuite, runSequence, type Sequence, transcript } from "./support/differential.js"
+import { differentialSuite, encodeCommand, runSequence, type Sequence, splitReplies, transcript } from "./support/differential.js"
+import { RawClient } from "./support/raw.js"
 import { type RedisServer, startRedisServer } from "./support/redisServer.js"
 import { type RunningServer, startServer } from "./support/server.js"
 
@@ -373,5 +374,89 @@ describe("differential RESP3: sorted sets", () => {
     const expected = (await runSequence(redis.port, commands)).slice(1)
     const actual = (await runSequence(keyfiber.port, commands)).slice(1)
     expect(transcript(resp3, actual)).toEqual(transcript(resp3, expected))
+  })
+})
+
+/** Decodes a RESP2 `pmessage` array of bulks into `channel payload`, else undefined. */
+const pmessage = (reply: string): string | undefined => {
+  const parts: Array<string> = []
+  let i = reply.indexOf("\r\n") + 2
+  while (i < reply.length) {
+    const end = reply.indexOf("\r\n", i)
+    const n = Number(reply.slice(i + 1, end))
+    if (reply[i] === ":") {
+      parts.push(String(n))
+      i = end + 2
+    } else {
+      parts.push(reply.slice(end + 2, end + 2 + n))
+      i = end + 2 + n + 2
+    }
+  }
+  return parts[0] === "pmessage" ? parts.slice(2).join(" ") : undefined
+}
+
+/** Runs `commands` and returns the keyspace/keyevent notifications they published. */
+const notificationsFor = async (port: number, commands: ReadonlyArray<ReadonlyArray<string>>): Promise<Array<string>> => {
+  const sub = await RawClient.connect(port)
+  const run = await RawClient.connect(port)
+  try {
+    sub.write(encodeCommand(["PSUBSCRIBE", "__key*__:*"]) + encodeCommand(["SUBSCRIBE", "end-of-sequence"]))
+    await sub.until((t) => splitReplies(t).replies.length === 2)
+    sub.take()
+    let text = ""
+    for (const c of commands) text += encodeCommand(c)
+    text += encodeCommand(["PUBLISH", "end-of-sequence", "x"])
+    run.write(text)
+    const received = await sub.until((t) => t.includes("end-of-sequence"))
+    return splitReplies(received).replies.flatMap((r) => pmessage(r) ?? [])
+  } finally {
+    sub.close()
+    run.close()
+  }
+}
+
+const NOTIFY_SEQUENCE: ReadonlyArray<ReadonlyArray<string>> = [
+  ["FLUSHALL"],
+  ["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"],
+  ["ZADD", "z", "NX", "1", "a"],
+  ["ZADD", "z", "XX", "CH", "9", "a"],
+  ["ZADD", "z", "INCR", "1", "a"],
+  ["ZINCRBY", "z", "1", "b"],
+  ["ZREM", "z", "nope"],
+  ["ZREM", "z", "b"],
+  ["ZPOPMIN", "z"],
+  ["ZPOPMAX", "z", "1"],
+  ["ZMPOP", "1", "z", "MIN"],
+  ["BZPOPMIN", "z", "0"],
+  ["ZADD", "y", "1", "a", "2", "b", "3", "c", "4", "d"],
+  ["ZREMRANGEBYRANK", "y", "0", "0"],
+  ["ZREMRANGEBYSCORE", "y", "2", "2"],
+  ["ZREMRANGEBYLEX", "y", "-", "+"],
+  ["ZADD", "y", "1", "a", "2", "b"],
+  ["ZRANGESTORE", "r", "y", "0", "0"],
+  ["ZRANGESTORE", "r", "y", "5", "6"],
+  ["ZUNIONSTORE", "u", "1", "y"],
+  ["ZINTERSTORE", "i", "1", "y"],
+  ["ZDIFFSTORE", "d", "1", "y"],
+  ["ZDIFFSTORE", "u", "2", "y", "y"],
+  ["BZMPOP", "0", "1", "y", "MAX", "COUNT", "5"],
+  ["ZADD", "z", "1", "a"],
+  ["ZREM", "z", "a"]
+]
+
+describe("sorted set keyspace notifications: keyfiber vs redis-server 7.0", () => {
+  let redis: RedisServer
+  let keyfiber: RunningServer
+  beforeAll(async () => {
+    ;[redis, keyfiber] = await Promise.all([startRedisServer(), startServer()])
+  })
+  afterAll(async () => {
+    await Promise.all([redis?.stop(), keyfiber?.close()])
+  })
+  it("publish the same events in the same order", async () => {
+    for (const port of [redis.port, keyfiber.port]) await runSequence(port, [["CONFIG", "SET", "notify-keyspace-events", "KEA"]])
+    const [ours, theirs] = await Promise.all([notificationsFor(keyfiber.port, NOTIFY_SEQUENCE), notificationsFor(redis.port, NOTIFY_SEQUENCE)])
+    expect(ours.length).toBeGreaterThan(30)
+    expect(ours).toEqual(theirs)
   })
 })

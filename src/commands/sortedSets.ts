@@ -7,6 +7,7 @@ import { type ZNode, type ZSetLimits, ZSetValue } from "../keyspace/ZSetValue.js
 import { DoubleReply, ErrorReply, NULL_ARRAY, type Reply } from "../protocol/Reply.js"
 import { formatDouble } from "../protocol/RespWriter.js"
 import type { Client } from "../server/Client.js"
+import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
 import { isKeyword, NOT_FLOAT, NOT_INTEGER, parseFloatArg, parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { parseBlockingTimeout } from "./blockingTimeout.js"
 import { defineCommand } from "./CommandSpec.js"
@@ -45,11 +46,14 @@ const writeEntry = (client: Client, key: string): Entry | undefined | ErrorReply
   return WRONG_TYPE
 }
 
-/** After removing members: delete an emptied zset, else signal the change. */
-const afterRemove = (client: Client, entry: Entry): void => {
+/** After removing members: notify `event`, then delete an emptied zset (`del`) or signal the change. */
+const afterRemove = (client: Client, entry: Entry, event: string): void => {
   const keyspace = client.server.keyspace
-  if ((entry.value as ZSetValue).size === 0) keyspace.deleteEntry(client.db, entry)
-  else keyspace.touch(client.db, entry.key)
+  notifyKeyspaceEvent(client.server, NOTIFY.z, event, entry.key, client.db)
+  if ((entry.value as ZSetValue).size === 0) {
+    keyspace.deleteEntry(client.db, entry)
+    notifyKeyspaceEvent(client.server, NOTIFY.g, "del", entry.key, client.db)
+  } else keyspace.touch(client.db, entry.key)
 }
 
 /**
@@ -266,6 +270,7 @@ const zadd = (client: Client, argv: Array<string>, forceIncr: boolean): Reply =>
   if (created) {
     if (zset.size > 0) keyspace.add(client.db, key, zset)
   } else if (added + updated > 0) keyspace.touch(client.db, key)
+  if (added + updated > 0) notifyKeyspaceEvent(client.server, NOTIFY.z, incr ? "zincr" : "zadd", key, client.db)
   if (failed) return NAN_SCORE
   if (incr) return processed > 0 ? score(last) : null
   return ch ? added + updated : added
@@ -361,7 +366,7 @@ const zrangeGeneric = (
   if (store === undefined) return withScoresReply(client, nodes, spec.withScores)
   const keyspace = client.server.keyspace
   if (nodes.length === 0) {
-    keyspace.delete(client.db, store)
+    if (keyspace.delete(client.db, store)) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", store, client.db)
     return 0
   }
   const limits = limitsOf(client)
@@ -370,6 +375,7 @@ const zrangeGeneric = (
   const result = ZSetValue.create(nodes.length, maxLength, limits)
   for (const n of nodes) result.set(n.member, n.score, limits)
   keyspace.set(client.db, store, result)
+  notifyKeyspaceEvent(client.server, NOTIFY.z, "zrangestore", store, client.db)
   return nodes.length
 }
 
@@ -384,7 +390,7 @@ const popNodes = (client: Client, entry: Entry, max: boolean, count: number): Ar
     zset.delete(node.member)
     out.push(node)
   }
-  afterRemove(client, entry)
+  afterRemove(client, entry, max ? "zpopmax" : "zpopmin")
   return out
 }
 
@@ -486,7 +492,7 @@ const zremrange = (client: Client, argv: Array<string>, kind: RangeKind): Reply 
   if (r === null) return 0
   const nodes = nodesBetween(zset, r[0], r[1], false)
   for (const n of nodes) zset.delete(n.member)
-  afterRemove(client, entry)
+  afterRemove(client, entry, kind === "rank" ? "zremrangebyrank" : kind === "score" ? "zremrangebyscore" : "zremrangebylex")
   return nodes.length
 }
 
@@ -676,10 +682,11 @@ const zsetOp = (client: Client, argv: Array<string>, numkeysIndex: number, op: S
     return withScoresReply(client, nodes, withScores)
   }
   if (zset.size === 0) {
-    keyspace.delete(client.db, dst)
+    if (keyspace.delete(client.db, dst)) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", dst, client.db)
     return 0
   }
   keyspace.set(client.db, dst, zset)
+  notifyKeyspaceEvent(client.server, NOTIFY.z, "z" + op + "store", dst, client.db)
   return zset.size
 }
 
@@ -836,7 +843,7 @@ export const sortedSetCommands = [
         if (zset.delete(argv[j])) removed++
         if (zset.size === 0) break
       }
-      if (removed > 0) afterRemove(client, entry)
+      if (removed > 0) afterRemove(client, entry, "zrem")
       return removed
     }
   }),
