@@ -36,13 +36,20 @@ interface Bucket {
   updatedAt: number
 }
 
-let limits: Limits = { capacity: 10, refillPerSecond: 1 }
-const buckets = new Map<string, Bucket>()
+/**
+ * One loaded instance's state. Kept per load (not at module level): two servers in one process
+ * import this file once but each loads its own instance.
+ */
+interface State {
+  limits: Limits
+  readonly buckets: Map<string, Bucket>
+}
 
-const take = (ctx: ModuleContext<typeof Args.Type>, argv: Array<string>) => {
+const take = (state: State) => (ctx: ModuleContext<typeof Args.Type>, argv: Array<string>) => {
   if (argv.length < 2 || argv.length > 3) return ctx.wrongArity()
   const n = argv.length === 3 ? Number(argv[2]) : 1
   if (!Number.isInteger(n) || n <= 0) return ctx.replyWithError("ERR n must be a positive integer")
+  const { limits, buckets } = state
   const now = ctx.milliseconds()
   let bucket = buckets.get(argv[1])
   if (bucket === undefined) buckets.set(argv[1], (bucket = { tokens: limits.capacity, updatedAt: now }))
@@ -61,26 +68,26 @@ const configure = (ctx: ModuleContext<typeof Args.Type>, argv: Array<string>) =>
   ctx.replyWithOK()
 }
 
+const show = (state: State) => (c: ModuleContext<typeof Args.Type>) => {
+  c.replyWithMap(2)
+  c.replyWithString("capacity")
+  c.replyWithLongLong(state.limits.capacity)
+  c.replyWithString("refill_per_second")
+  c.replyWithLongLong(state.limits.refillPerSecond)
+}
+
 export default defineModule({
   name: "ratelimit",
   version: 1,
   argsSchema: Args,
   onLoad: (ctx, args) => {
-    limits = limitsOf(args)
-    buckets.clear()
+    const state: State = { limits: limitsOf(args), buckets: new Map() }
     // Follow the arguments: every accepted update changes the limits.
-    ctx.onRuntimeArgsChange((state) => {
-      limits = limitsOf(state.value)
+    ctx.onRuntimeArgsChange((args) => {
+      state.limits = limitsOf(args.value)
     })
-    if (ctx.createCommand("ratelimit.take", take, { flags: "write fast", firstKey: 1, lastKey: 1, step: 1 }) === "ERR") return "ERR"
+    if (ctx.createCommand("ratelimit.take", take(state), { flags: "write fast", firstKey: 1, lastKey: 1, step: 1 }) === "ERR") return "ERR"
     if (ctx.createCommand("ratelimit.config", configure, { flags: "admin" }) === "ERR") return "ERR"
-    const show = (c: ModuleContext<typeof Args.Type>) => {
-      c.replyWithMap(2)
-      c.replyWithString("capacity")
-      c.replyWithLongLong(limits.capacity)
-      c.replyWithString("refill_per_second")
-      c.replyWithLongLong(limits.refillPerSecond)
-    }
-    if (ctx.createCommand("ratelimit.limits", show, { flags: "readonly fast" }) === "ERR") return "ERR"
+    if (ctx.createCommand("ratelimit.limits", show(state), { flags: "readonly fast" }) === "ERR") return "ERR"
   }
 })

@@ -43,7 +43,7 @@ export const commandBlockHandler = (engine: BlockingEngine): BlockHandler => ({
     const server = engine.server
     if (outcome === BlockOutcome.TimedOut || outcome === BlockOutcome.UnblockedTimeout) {
       record.client.reply(block.request.timeoutReply)
-      server.dispatcher.count(block.spec, 0, block.request.timeoutReply)
+      server.dispatcher.count(block.spec, 0, block.request.timeoutReply, record.client, block.argv)
     } else if (outcome === BlockOutcome.UnblockedError) {
       server.stats.command(block.spec.fullName).rejectedCalls++
     }

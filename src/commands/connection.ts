@@ -60,7 +60,7 @@ const helloReply = (client: Client): Reply =>
     "role",
     "master",
     "modules",
-    []
+    client.server.moduleList?.() ?? []
   ])
 
 /** Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET. */

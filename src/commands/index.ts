@@ -7,6 +7,7 @@ import { infoCommands } from "./info.js"
 import { keyCommands } from "./keys.js"
 import { listCommands } from "./lists.js"
 import { serverCommands } from "./server.js"
+import { slowlogCommands } from "./slowlog.js"
 import { stringCommands } from "./strings.js"
 import { transactionCommands } from "./transactions.js"
 
@@ -21,5 +22,6 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...transactionCommands,
   ...serverCommands,
   ...infoCommands,
-  ...configCommands
+  ...configCommands,
+  ...slowlogCommands
 ]

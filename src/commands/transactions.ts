@@ -41,7 +41,7 @@ const exec = (client: Client): Reply => {
       const result = server.dispatcher.call(client, spec, argv)
       if (result instanceof BlockRequest) {
         // Commands check `denyBlocking` themselves; this only guards a command that did not.
-        server.dispatcher.count(spec, 0, result.timeoutReply)
+        server.dispatcher.count(spec, 0, result.timeoutReply, client, argv)
         replies[i] = result.timeoutReply
       } else {
         replies[i] = result

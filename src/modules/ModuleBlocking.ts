@@ -132,6 +132,7 @@ export class ModuleBlocking {
     ctx.bc = bc
     ctx.readyKey = key
     let status: void | ModuleStatus
+    const replyStart = performance.now()
     try {
       status = bc.reply(ctx, bc.argv)
     } catch (e) {
@@ -144,7 +145,7 @@ export class ModuleBlocking {
     if (out !== undefined) record.client.reply(out)
     if (status === "ERR") return false
     // Served: counted once here (Redis #13405); the drain frees privdata and releases the handle.
-    this.count(bc, out)
+    this.count(bc, out, performance.now() - replyStart)
     bc.unblocked = true
     this.enqueue(bc)
     return true
@@ -175,7 +176,7 @@ export class ModuleBlocking {
           out = ctx.builder?.take(client.resp)
           if (out !== undefined) client.reply(out)
         }
-        this.count(bc, out ?? null)
+        this.count(bc, out ?? null, 0)
         bc.client = null
         if (bc.fiber !== null) this.interrupt(bc)
         if (bc.onKeys) this.queueByServer(bc)
@@ -285,6 +286,7 @@ export class ModuleBlocking {
     const record = bc.record
     const client = bc.client
     let replied: Reply | undefined
+    const replyStart = performance.now()
     // 1. The reply callback, with the client still blocked (not for key-blocked handles).
     if (client !== null && bc.reply !== null && !bc.onKeys) {
       const ctx = new ModuleContext(this.host(), bc.module, "reply", client, undefined, bc.db)
@@ -300,7 +302,7 @@ export class ModuleBlocking {
     if (client !== null && ts !== undefined) client.reply(ts)
     // 4. Stats, then the client is unblocked and its pipelined input resumes.
     if (client !== null) {
-      this.count(bc, replied ?? ts ?? null)
+      this.count(bc, replied ?? ts ?? null, performance.now() - replyStart)
       if (record !== null && !record.isDone) this.engine?.complete(record, bc.reply === null && !bc.onKeys ? BlockOutcome.Aborted : BlockOutcome.Served)
     }
     this.release(bc)
@@ -321,11 +323,15 @@ export class ModuleBlocking {
     this.live.delete(bc)
   }
 
-  /** Counts the blocked command once, when it completes, with its measured background time. */
-  private count(bc: ModuleBlockedClient, reply: Reply | null | undefined): void {
+  /**
+   * Counts the blocked command once, when it completes (commandstats and the slow log): its first
+   * run (kept on the client), the background time measured by MeasureTimeStart/End (§2.7), and the
+   * reply callback's time (Valkey's `updateStatsOnUnblock`; 0 for a timeout).
+   */
+  private count(bc: ModuleBlockedClient, reply: Reply | null | undefined, replyMs: number): void {
     if (bc.spec === null || bc.counted) return
     bc.counted = true
-    this.server.dispatcher.count(bc.spec, bc.backgroundMs, reply === undefined ? null : reply)
+    this.server.dispatcher.count(bc.spec, bc.backgroundMs + replyMs, reply === undefined ? null : reply, bc.client, bc.argv)
   }
 
   private guard(bc: ModuleBlockedClient, what: string, f: () => unknown): void {

@@ -18,7 +18,7 @@ import type { CallOptions, CommandHandler } from "./ModuleContext.js"
 import { ModuleContext } from "./ModuleContext.js"
 import type { ModuleDefinition, ModuleStatus } from "./ModuleDefinition.js"
 import type { ModuleHost } from "./ModuleHost.js"
-import { moduleCommand } from "./moduleCommand.js"
+import { moduleCommand, moduleList } from "./moduleCommand.js"
 import { RuntimeArgs, type ArgsState } from "./RuntimeArgs.js"
 
 export const LOAD_ERROR = "ERR Error loading the extension. Please check the server logs."
@@ -263,10 +263,13 @@ export class ModuleRegistry implements ModuleHost {
     // A blocking command through call never waits: it gets its timeout reply at once.
     if (result instanceof BlockRequest) result = result.timeoutReply
     const stat = server.stats.command(found.fullName)
+    const usec = Math.round((performance.now() - start) * 1000)
     stat.calls++
-    stat.usec += Math.round((performance.now() - start) * 1000)
+    stat.usec += usec
     server.stats.totalCommands++
     if (result instanceof ErrorReply) stat.failedCalls++
+    // Valkey logs commands of module calls too, from a client without a connection ("?:0").
+    if (!found.flags.includes("skip_slowlog")) server.slowLog.push(argv, usec, "?:0", "", server.now())
     if (result instanceof RawReply && result.bytes === "" && client.replies!.length > 0) return client.replies![0]
     return result
   }
@@ -396,6 +399,7 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
       if (engine !== null) engine.beforeResume.push(() => registry.blocking.drain())
       else server.endOfTickHooks.push(() => registry.blocking.drain())
       server.commands.register(moduleCommand(registry))
+      server.moduleList = () => moduleList(registry)
       setInfoHooks(server, {
         moduleLines: () =>
           registry.loaded.map((m) => `module:name=${m.name},ver=${m.version},api=1,filters=0,usedby=[],using=[],options=[]`)
@@ -424,11 +428,20 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
   static readonly layer = (options: ModulesOptions = {}) => Layer.scoped(Modules, Modules.make(options))
 }
 
-/** For commands that wait on an async step (MODULE LOAD): park the client, reply when done. */
-export const suspendClient = (server: Server, client: Client, spec: CommandSpec, work: Promise<Reply>): Reply => {
+/**
+ * For commands that wait on an async step (MODULE LOAD): park the client, reply when done. Socket
+ * and in-process clients alike, so requests pipelined behind it wait and replies stay in order.
+ */
+export const suspendClient = (
+  server: Server,
+  client: Client,
+  spec: CommandSpec,
+  argv: ReadonlyArray<string>,
+  work: Promise<Reply>
+): Reply => {
   const engine = server.blocker as BlockingEngine | null
-  if (engine === null || client.socket === null) {
-    // In-process clients: reply when done (no pipelined input to hold back).
+  if (engine === null || client.denyBlocking || client.multi !== null) {
+    // Nothing can wait here (no blocking engine, a transaction, a module call): reply when done.
     void work.then((reply) => {
       client.reply(reply)
       server.endOfTick()
@@ -440,7 +453,7 @@ export const suspendClient = (server: Server, client: Client, spec: CommandSpec,
   void work.then((reply) => {
     if (record.isDone) return
     client.reply(reply)
-    server.dispatcher.count(spec, performance.now() - start, reply)
+    server.dispatcher.count(spec, performance.now() - start, reply, client, argv)
     engine.complete(record, BlockOutcome.Served)
     server.endOfTick()
   })

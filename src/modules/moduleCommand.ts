@@ -38,14 +38,19 @@ export const parseLoadexArguments = (
   return { configs, args: [] }
 }
 
+/** MODULE LIST's reply (§6.2), also HELLO's `modules` field. */
+export const moduleList = (registry: ModuleRegistry): Array<Reply> =>
+  registry.loaded.map((m) => new MapReply(["name", m.name, "ver", m.version, "path", m.path, "args", [...m.args.raw]]))
+
 /** The MODULE command (§6.1), bound to the module registry. */
 export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
   const server = registry.server
-  const loadReply = (client: Client, spec: CommandSpec, request: LoadRequest): Reply =>
+  const loadReply = (client: Client, spec: CommandSpec, argv: ReadonlyArray<string>, request: LoadRequest): Reply =>
     suspendClient(
       server,
       client,
       spec,
+      argv,
       registry.load(request).then((r) => (Either.isRight(r) ? OK : new ErrorReply(LOAD_ERROR)))
     )
   const subs: Record<string, CommandSpec> = {}
@@ -63,10 +68,7 @@ export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
         group: "server",
         summary: "Returns all loaded modules.",
         since: "4.0.0",
-        run: () =>
-          registry.loaded.map(
-            (m) => new MapReply(["name", m.name, "ver", m.version, "path", m.path, "args", [...m.args.raw]])
-          )
+        run: () => moduleList(registry)
       },
       {
         name: "load",
@@ -75,7 +77,7 @@ export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
         group: "server",
         summary: "Loads a module.",
         since: "4.0.0",
-        run: (client, argv) => loadReply(client, subs.load, { path: argv[2], args: argv.slice(3) })
+        run: (client, argv) => loadReply(client, subs.load, argv, { path: argv[2], args: argv.slice(3) })
       },
       {
         name: "loadex",
@@ -91,7 +93,7 @@ export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
             registry.pendingConfigs.clear()
             return new ErrorReply(LOAD_ERROR)
           }
-          return loadReply(client, subs.loadex, { path: argv[2], args: parsed.args, configs: parsed.configs, loadex: true })
+          return loadReply(client, subs.loadex, argv, { path: argv[2], args: parsed.args, configs: parsed.configs, loadex: true })
         }
       },
       {

@@ -51,6 +51,11 @@ export class Client {
   noTouch = false
   /** The blocking engine's record while this client is blocked (see `blocking/`). */
   blocked: BlockedClient | null = null
+  /**
+   * Milliseconds the current command has run so far without completing (Valkey's `c->duration`):
+   * the first run of a command that blocked, added to its duration when it completes.
+   */
+  duration = 0
   /** Close the connection once the pending output is written (QUIT, protocol errors, KILL). */
   closeAfterReply = false
   closed = false

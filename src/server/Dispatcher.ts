@@ -71,6 +71,7 @@ export class Dispatcher {
   processCommand(client: Client, argv: Array<string>): void {
     const server = this.server
     client.commandsProcessed++
+    client.duration = 0
     const found = this.find(argv)
     if (typeof found === "string") return this.reject(client, found, undefined)
     const spec = found
@@ -119,22 +120,40 @@ export class Dispatcher {
     }
     const end = performance.now()
     if (this.clockMark > 0) this.clockMark = end
-    // A blocked command (a BlockRequest, or a module that parked the client) is counted when it completes.
-    if (result instanceof BlockRequest || client.blocked !== null) return result
-    this.count(spec, end - start, result)
+    // A blocked command (a BlockRequest, or a module that parked the client) is counted when it
+    // completes, with this first run's time.
+    if (result instanceof BlockRequest || client.blocked !== null) {
+      client.duration += end - start
+      return result
+    }
+    this.count(spec, end - start, result, client, argv)
     return result
   }
 
-  /** Updates commandstats and errorstats for a completed command. */
-  count(spec: CommandSpec, elapsedMs: number, reply: Reply): void {
-    const stats = this.server.stats
+  /**
+   * A completed command: commandstats, errorstats and the slow log. `elapsedMs` is the last run
+   * (or the background time of a blocked module command); the client's pending `duration` from a
+   * first run that blocked is added here.
+   */
+  count(spec: CommandSpec, elapsedMs: number, reply: Reply, client: Client | null, argv: ReadonlyArray<string>): void {
+    const server = this.server
+    const stats = server.stats
     const stat = stats.command(spec.fullName)
+    let ms = elapsedMs
+    if (client !== null) {
+      ms += client.duration
+      client.duration = 0
+    }
+    const usec = Math.round(ms * 1000)
     stat.calls++
-    stat.usec += Math.round(elapsedMs * 1000)
+    stat.usec += usec
     stats.totalCommands++
     if (reply instanceof ErrorReply) {
       stat.failedCalls++
       stats.errorReply(reply.code)
+    }
+    if (server.slowLog.accepts(usec) && !spec.flags.includes("skip_slowlog")) {
+      server.slowLog.push(argv, usec, client?.addr ?? "", client?.name ?? "", server.now())
     }
   }
 
@@ -142,7 +161,7 @@ export class Dispatcher {
     const blocker = this.server.blocker
     if (blocker === null || client.denyBlocking) {
       // No engine, or blocking is not allowed: act as if the timeout passed at once.
-      this.count(spec, 0, request.timeoutReply)
+      this.count(spec, 0, request.timeoutReply, client, argv)
       client.reply(request.timeoutReply)
       return
     }

@@ -5,10 +5,12 @@ import { CommandTable } from "../commands/CommandTable.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
+import type { Reply } from "../protocol/Reply.js"
 import { Client } from "./Client.js"
 import { Dispatcher } from "./Dispatcher.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { ServerStats } from "./ServerStats.js"
+import { SlowLog } from "./SlowLog.js"
 import { WatchedKeys } from "./WatchedKeys.js"
 
 /** Limits read on the hot path; the config system keeps them current. */
@@ -65,6 +67,8 @@ export class Server {
   readonly dispatcher: Dispatcher
   /** WATCH registry (MULTI/EXEC optimistic locking). */
   readonly watchedKeys: WatchedKeys
+  /** SLOWLOG (configs `slowlog-log-slower-than`, `slowlog-max-len`). */
+  readonly slowLog: SlowLog
   /** INFO `instantaneous_*` rates. */
   readonly metrics = new InstantaneousMetrics()
   /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
@@ -73,6 +77,11 @@ export class Server {
   readonly endOfTickHooks: Array<() => void> = []
   /** Called when a client goes away (WATCH, blocking, modules clean up). */
   readonly disconnectHooks: Array<(client: Client) => void> = []
+  /**
+   * The loaded modules as MODULE LIST replies them (§6.2), set by the modules layer; HELLO's
+   * `modules` field. Null (no module system): an empty list.
+   */
+  moduleList: (() => Array<Reply>) | null = null
   /** Set by the lifecycle layer: SHUTDOWN asks it to stop the server. */
   shutdownHandler: (() => void) | null = null
   /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
@@ -93,6 +102,7 @@ export class Server {
     }
     this.config = options.config ?? new Config(builtinConfigs())
     this.log = options.log ?? (() => {})
+    this.slowLog = new SlowLog(this.config)
     this.startedAt = this.now()
     this.dispatcher = new Dispatcher(this)
     this.watchedKeys = new WatchedKeys(this.keyspace)
