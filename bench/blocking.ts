@@ -99,6 +99,8 @@ const waitReady = async (port: number): Promise<void> => {
 
 /** How to run bench/blocking-server.ts: bundled like the throughput scenario's keyfiber, or under tsx. */
 let bundled: string | undefined
+/** Extra node options for keyfiber, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (BENCH_KEYFIBER_NODE_ARGS). */
+const nodeArgs = (): Array<string> => (process.env.BENCH_KEYFIBER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
 const keyfiberEntry = async (): Promise<Array<string>> => {
   if (keyfiberMode() === "tsx") return ["--import", "tsx", "bench/blocking-server.ts"]
   bundled ??= await bundleKeyfiber("bench/blocking-server.ts")
@@ -109,7 +111,7 @@ const startTarget = async (name: "keyfiber" | "redis"): Promise<Target> => {
   const port = await freePort()
   const child =
     name === "keyfiber"
-      ? spawn(process.execPath, [...(await keyfiberEntry()), String(port)], { cwd: ROOT, stdio: "ignore" })
+      ? spawn(process.execPath, [...nodeArgs(), ...(await keyfiberEntry()), String(port)], { cwd: ROOT, stdio: "ignore" })
       : spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--maxclients", "50000"], {
           stdio: "ignore"
         })
@@ -230,7 +232,12 @@ const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
       rssParkedMb
     }
   } finally {
-    target.child.kill("SIGKILL")
+    // SIGINT lets node write a `--cpu-prof` profile (BENCH_KEYFIBER_NODE_ARGS); SIGKILL if it lingers.
+    const exited = new Promise((resolve) => target.child.once("exit", resolve))
+    target.child.kill("SIGINT")
+    const timer = setTimeout(() => target.child.kill("SIGKILL"), 5000)
+    await exited
+    clearTimeout(timer)
   }
 }
 

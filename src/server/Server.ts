@@ -107,9 +107,14 @@ export class Server {
     this.dispatcher = new Dispatcher(this)
     this.watchedKeys = new WatchedKeys(this.keyspace)
     this.disconnectHooks.push((client) => this.watchedKeys.unwatchAll(client))
-    this.endOfTickHooks.push(() =>
-      this.metrics.maybeSample(this.now(), this.stats.totalCommands, this.stats.netInputBytes, this.stats.netOutputBytes)
-    )
+  }
+
+  /**
+   * INFO `instantaneous_*`: called by the server cron (Valkey samples them from serverCron too), not
+   * at every end of tick, which would read the clock once more per request.
+   */
+  sampleMetrics(): void {
+    this.metrics.maybeSample(this.now(), this.stats.totalCommands, this.stats.netInputBytes, this.stats.netOutputBytes)
   }
 
   /** CONFIG RESETSTAT: zero the INFO counters (Valkey's `resetServerStats`). */
