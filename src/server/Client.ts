@@ -59,6 +59,8 @@ export class Client {
   /** Close the connection once the pending output is written (QUIT, protocol errors, KILL). */
   closeAfterReply = false
   closed = false
+  /** In the server's list of clients to flush at the end of the tick (`Server.markPendingWrite`). */
+  pendingWrite = false
   /** Encoded replies not yet written to the socket. */
   output = ""
   /** In-process clients collect reply values here instead of bytes. */

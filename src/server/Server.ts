@@ -89,7 +89,12 @@ export class Server {
   /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */
   nesting = 0
   private nextClientId = 1
-  private readonly pendingWrites = new Set<Client>()
+  /**
+   * Clients with output to write at the end of the tick, each once (`Client.pendingWrite` marks
+   * membership): an array and a flag are cheaper than a Set on a path taken for every request.
+   * Freed clients stay in it until the end of the tick and are skipped.
+   */
+  private pendingWrites: Array<Client> = []
 
   constructor(options: ServerOptions) {
     this.now = options.now
@@ -140,7 +145,6 @@ export class Server {
     for (const hook of this.disconnectHooks) hook(client)
     if (client.isBlocked) this.blocker?.disconnect(client)
     this.clients.delete(client.id)
-    this.pendingWrites.delete(client)
   }
 
   /**
@@ -162,12 +166,18 @@ export class Server {
    * clients), then write each touched client's output once.
    */
   endOfTick(): void {
-    for (const hook of this.endOfTickHooks) hook()
+    const hooks = this.endOfTickHooks
+    for (let i = 0; i < hooks.length; i++) hooks[i]()
     const pending = this.pendingWrites
-    if (pending.size === 0) return
-    // Flushing never queues replies, and deleting during iteration is safe for a Set.
-    for (const client of pending) this.flush(client)
-    pending.clear()
+    if (pending.length === 0) return
+    // Like the Set this replaces: clients marked while flushing (an in-process client's callback
+    // running commands) are flushed in this loop too, and a client is flushed at most once.
+    for (let i = 0; i < pending.length; i++) {
+      const client = pending[i]
+      if (!client.closed) this.flush(client)
+    }
+    for (let i = 0; i < pending.length; i++) pending[i].pendingWrite = false
+    pending.length = 0
   }
 
   private flush(client: Client): void {
@@ -196,14 +206,16 @@ export class Server {
   }
 
   markPendingWrite(client: Client): void {
-    this.pendingWrites.add(client)
+    if (client.pendingWrite) return
+    client.pendingWrite = true
+    this.pendingWrites.push(client)
   }
 
   /** Clients with output to write this tick (drained by the connection layer). */
   takePendingWrites(): Array<Client> {
-    if (this.pendingWrites.size === 0) return []
-    const out = Array.from(this.pendingWrites)
-    this.pendingWrites.clear()
+    const out = this.pendingWrites.filter((client) => !client.closed)
+    for (const client of this.pendingWrites) client.pendingWrite = false
+    this.pendingWrites = []
     return out
   }
 
