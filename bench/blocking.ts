@@ -139,7 +139,17 @@ const waitFor = async (cond: () => Promise<boolean> | boolean, ms = 120_000) => 
   }
 }
 
+/** utime + stime of a process in ms (clock ticks of 10 ms), from /proc. */
+const cpuMs = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
 interface TcpFigures {
+  /** Server CPU ms (user + system) for the park and serve phases of all rounds, distinct keys and one key. */
+  cpuParkMs: number
+  cpuServeMs: number
   parkDistinctMs: number
   serveDistinctMs: number
   parkOneKeyMs: number
@@ -156,7 +166,7 @@ const parkAndServe = async (
   keyOf: (i: number) => string,
   push: () => string,
   onParked: () => void
-): Promise<{ park: number; serve: number }> => {
+): Promise<{ park: number; serve: number; cpuPark: number; cpuServe: number }> => {
   const expected = sockets.map((_, i) => cmd(keyOf(i), "v").length)
   const received = new Array<number>(sockets.length).fill(0)
   let done = 0
@@ -169,18 +179,23 @@ const parkAndServe = async (
     s.on("data", h)
     return h
   })
+  const pid = target.child.pid!
+  const c0 = cpuMs(pid)
   const t0 = performance.now()
   for (let i = 0; i < sockets.length; i++) sockets[i].write(cmd("BLPOP", keyOf(i), "0"))
   await waitFor(async () => (await target.blocked(control)) === sockets.length)
   const park = performance.now() - t0
+  const c1 = cpuMs(pid)
   onParked()
   const t1 = performance.now()
   control.write(push())
   await waitFor(() => done === sockets.length)
   const serve = performance.now() - t1
+  const c2 = cpuMs(pid)
   sockets.forEach((s, i) => s.off("data", handlers[i]))
   await ask(control, cmd("PING"))
-  return { park, serve }
+  // The CPU figures include the polls of the blocked-client count (the same for both servers).
+  return { park, serve, cpuPark: c1 - c0, cpuServe: c2 - c1 }
 }
 
 const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
@@ -196,6 +211,8 @@ const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
       sockets.push(s)
     }
     let rssParkedMb = 0
+    let cpuPark = 0
+    let cpuServe = 0
     const figures = { parkDistinct: [] as Array<number>, serveDistinct: [] as Array<number>, parkOne: [] as Array<number>, serveOne: [] as Array<number> }
     for (let round = 0; round < ROUNDS; round++) {
       // Distinct keys: one pipelined write of N LPUSHes.
@@ -216,6 +233,8 @@ const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
         () => cmd("RPUSH", `one:${round}`, ...Array.from({ length: N }, () => "v")),
         () => {}
       )
+      cpuPark += distinct.cpuPark + oneKey.cpuPark
+      cpuServe += distinct.cpuServe + oneKey.cpuServe
       figures.parkDistinct.push(distinct.park)
       figures.serveDistinct.push(distinct.serve)
       figures.parkOne.push(oneKey.park)
@@ -224,6 +243,8 @@ const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
     for (const s of sockets) s.destroy()
     control.destroy()
     return {
+      cpuParkMs: cpuPark / ROUNDS,
+      cpuServeMs: cpuServe / ROUNDS,
       parkDistinctMs: median(figures.parkDistinct),
       serveDistinctMs: median(figures.serveDistinct),
       parkOneKeyMs: median(figures.parkOne),
@@ -356,6 +377,8 @@ export const blockingTcp = {
       { label: `serve ${N} after ${N} LPUSH (ms)`, keyfiber: k.serveDistinctMs, redis: r.serveDistinctMs, barMax: TIME_BAR },
       { label: `park ${N} BLPOP, one key (ms)`, keyfiber: k.parkOneKeyMs, redis: r.parkOneKeyMs, barMax: TIME_BAR },
       { label: `serve ${N} after one RPUSH (ms)`, keyfiber: k.serveOneKeyMs, redis: r.serveOneKeyMs, barMax: TIME_BAR },
+      { label: `server CPU per round to park 2x${N} (ms)`, keyfiber: k.cpuParkMs, redis: r.cpuParkMs },
+      { label: `server CPU per round to serve 2x${N} (ms)`, keyfiber: k.cpuServeMs, redis: r.cpuServeMs },
       { label: "RSS idle (MB)", keyfiber: k.rssIdleMb, redis: r.rssIdleMb },
       { label: `RSS with ${N} parked (MB)`, keyfiber: k.rssParkedMb, redis: r.rssParkedMb }
     ]
