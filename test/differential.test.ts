@@ -395,7 +395,6 @@ const keys: ReadonlyArray<Sequence> = [
     name: "SCAN argument errors",
     commands: [
       ["SCAN", "abc"],
-      ["SCAN", "-1"],
       ["SCAN", "0", "COUNT", "0"],
       ["SCAN", "0", "COUNT", "-1"],
       ["SCAN", "0", "COUNT", "x"],

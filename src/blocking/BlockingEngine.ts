@@ -47,6 +47,12 @@ export class BlockingEngine implements Blocker {
    * resume their input (Valkey's `moduleHandleBlockedClients` slot in `blockedBeforeSleep`).
    */
   readonly beforeResume: Array<() => void> = []
+  /**
+   * Timers due at `now` that must fire before blocks time out (module timers: Valkey runs
+   * `processTimeEvents` before `beforeSleep` expires blocked clients, so a timer and a block
+   * deadline due at the same moment resolve in the timer's favour).
+   */
+  readonly beforeTimeouts: Array<(now: number) => void> = []
   /** Blocked clients (INFO `blocked_clients`). */
   blockedClients = 0
   private readonly nativeHandler: BlockHandler
@@ -235,6 +241,7 @@ export class BlockingEngine implements Blocker {
 
   /** Times out every block whose deadline is at or before `now` (never early). */
   handleTimeouts(now = this.server.now()): number {
+    for (const fireDue of this.beforeTimeouts) fireDue(now)
     let n = 0
     for (let record = this.deadlines.popDue(now); record !== undefined; record = this.deadlines.popDue(now)) {
       if (this.complete(record, BlockOutcome.TimedOut)) n++

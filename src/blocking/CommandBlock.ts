@@ -45,7 +45,15 @@ export const commandBlockHandler = (engine: BlockingEngine): BlockHandler => ({
       record.client.reply(block.request.timeoutReply)
       server.dispatcher.count(block.spec, 0, block.request.timeoutReply, record.client, block.argv)
     } else if (outcome === BlockOutcome.UnblockedError) {
-      server.stats.command(block.spec.fullName).rejectedCalls++
+      // Valkey's updateStatsOnUnblock(c, 0, 0, ERROR_COMMAND_REJECTED): a call, and a rejected one.
+      const stat = server.stats.command(block.spec.fullName)
+      const ms = record.client.duration
+      record.client.duration = 0
+      stat.calls++
+      stat.rejectedCalls++
+      stat.usec += Math.round(ms * 1000)
+      server.stats.recordLatency(stat, ms)
+      server.stats.totalCommands++
     }
   }
 })

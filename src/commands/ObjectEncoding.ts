@@ -1,5 +1,7 @@
 import type { Entry } from "../keyspace/Database.js"
+import { HashValue } from "../keyspace/HashValue.js"
 import { ListValue } from "../keyspace/ListValue.js"
+import { SetValue } from "../keyspace/SetValue.js"
 import { parseInt64 } from "./args.js"
 
 /**
@@ -102,5 +104,6 @@ export const objectEncoding = (entry: Entry, listMaxListpackSize = DEFAULT_LIST_
   const value = entry.value
   if (typeof value === "string") return stringEncoding(entry, value)
   if (value instanceof ListValue) return listEncoding(value, listMaxListpackSize)
+  if (value instanceof HashValue || value instanceof SetValue) return value.encoding
   return "raw"
 }

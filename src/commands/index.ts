@@ -3,10 +3,12 @@ import { clientCommands } from "./client.js"
 import { commandCommands } from "./command.js"
 import { configCommands } from "./config.js"
 import { connectionCommands } from "./connection.js"
+import { hashCommands } from "./hashes.js"
 import { infoCommands } from "./info.js"
 import { keyCommands } from "./keys.js"
 import { listCommands } from "./lists.js"
 import { serverCommands } from "./server.js"
+import { setCommands } from "./sets.js"
 import { slowlogCommands } from "./slowlog.js"
 import { stringCommands } from "./strings.js"
 import { transactionCommands } from "./transactions.js"
@@ -19,6 +21,8 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...clientCommands,
   ...commandCommands,
   ...listCommands,
+  ...hashCommands,
+  ...setCommands,
   ...transactionCommands,
   ...serverCommands,
   ...infoCommands,

@@ -1,12 +1,15 @@
 import type { Entry } from "../keyspace/Database.js"
 import { globMatch } from "../keyspace/glob.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
+import { HashValue } from "../keyspace/HashValue.js"
 import { ListValue } from "../keyspace/ListValue.js"
+import { SetValue } from "../keyspace/SetValue.js"
 import { typeName, type Value } from "../keyspace/Value.js"
 import { ErrorReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import { isKeyword, NO_SUCH_KEY, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
+import { INVALID_CURSOR, parseScanCursor } from "./ElementScan.js"
 import { expireTimeOf, setExpireTime } from "./ExpireTime.js"
 import { objectEncoding, setStringHint, stringHint } from "./ObjectEncoding.js"
 
@@ -40,6 +43,7 @@ const parseDbIndex = (client: Client, arg: string): number | ErrorReply => {
 const duplicate = (value: Value): Value | ErrorReply => {
   if (typeof value === "string") return value
   if (value instanceof ListValue) return ListValue.of(value.toArray())
+  if (value instanceof HashValue || value instanceof SetValue) return value.clone()
   return new ErrorReply("ERR not supported for this module key")
 }
 
@@ -122,7 +126,9 @@ const expireGeneric = (client: Client, argv: Array<string>, relative: boolean, s
     if (flags & EXPIRE_LT && current !== -1n && when >= current) return 0
   }
   if (when <= BigInt(now)) {
+    // Valkey's deleteExpiredKeyFromOverwriteAndPropagate: counts as an expired key.
     keyspace.deleteEntry(client.db, entry)
+    keyspace.stats.expiredKeys++
     return 1
   }
   setExpireTime(keyspace, client.db, entry, when)
@@ -148,28 +154,14 @@ const ttlGeneric = (client: Client, key: string, ms: boolean, absolute: boolean)
 /** Type names `SCAN ... TYPE` accepts (Valkey's `getObjectTypeByName`). */
 const TYPE_NAMES = new Set(["string", "list", "set", "zset", "hash", "stream"])
 
-const UINT64_MAX = 18446744073709551615n
-
-/**
- * `string2ull` for SCAN cursors: `strtoull`, so leading spaces and a sign are accepted and a
- * negative number wraps around; anything left over or out of range is an invalid cursor.
- */
-const parseCursor = (s: string): bigint | undefined => {
-  const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)$/.exec(s)
-  if (m === null) return undefined
-  const n = BigInt(m[2])
-  if (n > UINT64_MAX) return undefined
-  return m[1] === "-" && n !== 0n ? UINT64_MAX + 1n - n : n
-}
-
 /**
  * SCAN over `Database.slots`, walked from the top down (see `Database`): the cursor is one more
  * than the next slot to visit, 0 when the walk is done. A key present for the whole scan is
  * returned at least once, because removals only move entries from higher slots to lower ones.
  */
 const scan = (client: Client, argv: Array<string>): Reply => {
-  const cursor = parseCursor(argv[1])
-  if (cursor === undefined) return new ErrorReply("ERR invalid cursor")
+  const cursor = parseScanCursor(argv[1])
+  if (cursor === undefined) return INVALID_CURSOR
   let count = 10
   let pattern: string | undefined
   let type: string | undefined
@@ -198,10 +190,14 @@ const scan = (client: Client, argv: Array<string>): Reply => {
   }
   // Filter after the walk: an expired key found here is deleted, which moves entries around.
   const keys: Array<Reply> = []
+  const database = keyspace.dbs[client.db]
   for (const key of candidates) {
-    const entry = keyspace.lookup(client.db, key)
-    if (entry === undefined) continue
-    if (type !== undefined && typeName(entry.value) !== type) continue
+    // Like Valkey, the type filter comes first: an expired key of another type is left alone.
+    if (type !== undefined) {
+      const raw = database.raw(key)
+      if (raw === undefined || typeName(raw.value) !== type) continue
+    }
+    if (keyspace.lookup(client.db, key) === undefined) continue
     keys.push(key)
   }
   return [next < 0 ? "0" : String(next + 1), keys]
@@ -519,7 +515,8 @@ export const keyCommands = [
         since: "2.2.3",
         run: (client, argv) => {
           const entry = readEntry(client.server.keyspace, client.db, argv[2])
-          return entry === undefined ? null : objectEncoding(entry)
+          if (entry === undefined) return null
+          return objectEncoding(entry, client.server.config.get<number>("list-max-listpack-size"))
         }
       },
       {

@@ -137,7 +137,7 @@ const debug = (client: Client, argv: Array<string>): Reply => {
     // No LRU clock or RDB here: those fields are constant.
     const length = typeof entry.value === "string" ? entry.value.length : 0
     return new SimpleString(
-      `Value at:0x0 refcount:1 encoding:${objectEncoding(entry)} serializedlength:${length} lru:0 lru_seconds_idle:0`
+      `Value at:0x0 refcount:1 encoding:${objectEncoding(entry, client.server.config.get<number>("list-max-listpack-size"))} serializedlength:${length} lru:0 lru_seconds_idle:0`
     )
   }
   if (sub === "reload" || (sub === "change-repl-id" && n === 2)) return OK

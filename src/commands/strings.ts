@@ -154,7 +154,10 @@ const setGeneric = (
   if ((flags & NX && existing !== undefined) || (flags & XX && existing === undefined)) return abort
   if (expireArg !== undefined && expireAt <= BigInt(client.server.now())) {
     // Already expired: Valkey does not store it, and deletes what was there.
-    if (existing !== undefined) keyspace.deleteEntry(client.db, existing)
+    if (existing !== undefined) {
+      keyspace.deleteEntry(client.db, existing)
+      keyspace.stats.expiredKeys++
+    }
     return reply
   }
   const entry = setString(keyspace, client.db, key, value, (flags & KEEPTTL) !== 0 || expireArg !== undefined)
@@ -437,8 +440,10 @@ export const stringCommands = [
       keyspace.stats.hits++
       const value = entry.value
       if (typeof value !== "string") return WRONG_TYPE
-      if (args.flags & (EXAT | PXAT) && expireAt <= BigInt(client.server.now())) keyspace.deleteEntry(client.db, entry)
-      else if (args.expire !== undefined) setExpireTime(keyspace, client.db, entry, expireAt)
+      if (args.flags & (EXAT | PXAT) && expireAt <= BigInt(client.server.now())) {
+        keyspace.deleteEntry(client.db, entry)
+        keyspace.stats.expiredKeys++
+      } else if (args.expire !== undefined) setExpireTime(keyspace, client.db, entry, expireAt)
       else if (args.flags & PERSIST && entry.expireAt !== 0) keyspace.setExpire(client.db, entry, 0)
       return value
     }

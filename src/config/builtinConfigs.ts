@@ -93,6 +93,18 @@ const applyLimits: ConfigApply = (server) => {
   return undefined
 }
 
+/** Only normal clients exist here (no replicas; pub/sub clients count as normal for now). */
+const applyOutputLimits: ConfigApply = (server) => {
+  const { hard, soft, softSeconds } = server.config.get<OutputBufferLimits>("client-output-buffer-limit").normal
+  server.outputBufferLimit = { hard, soft, softSeconds }
+  return undefined
+}
+
+const applyLatencyTracking: ConfigApply = (server) => {
+  server.stats.latencyTracking = server.config.get<boolean>("latency-tracking")
+  return undefined
+}
+
 /** `requirepass` is the default user's password; AUTH reads `server.requirepass`. */
 const applyRequirepass: ConfigApply = (server) => {
   ;(server as unknown as { requirepass: string }).requirepass = server.config.get<string>("requirepass")
@@ -354,6 +366,8 @@ export const builtinConfigs = (): Array<AnyDef> => {
     // Scripting, cluster
     int("busy-reply-threshold", 5000, 0, LLONG_MAX, { aliases: ["lua-time-limit"] }),
     bool("cluster-enabled", false, { flags: ["immutable"] }),
+    // No replication: always a primary, so `replicaof` (alias `slaveof`) reads as empty.
+    str("replicaof", "", { aliases: ["slaveof"], flags: ["immutable"] }),
     str("cluster-config-file", "nodes.conf", { flags: ["immutable"] }),
     int("cluster-node-timeout", 15000, 0, LLONG_MAX),
     int("cluster-port", 0, 0, 65535, { flags: ["immutable"] }),
@@ -362,7 +376,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
     int("slowlog-log-slower-than", 10000, -1, LLONG_MAX),
     int("slowlog-max-len", 128, 0, LLONG_MAX),
     int("latency-monitor-threshold", 0, 0, LLONG_MAX),
-    bool("latency-tracking", true),
+    bool("latency-tracking", true, { apply: applyLatencyTracking }),
     {
       name: "latency-tracking-info-percentiles",
       schema: configPercentiles,
@@ -403,6 +417,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
         outputLimits = value
         return undefined
       },
+      apply: applyOutputLimits,
       rewrite: (limits: OutputBufferLimits) =>
         (["normal", "replica", "pubsub"] as const).map((cls) => {
           const l = limits[cls]

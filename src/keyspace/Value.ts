@@ -1,10 +1,12 @@
+import { HashValue } from "./HashValue.js"
 import { ListValue } from "./ListValue.js"
+import { SetValue } from "./SetValue.js"
 
 /**
  * A stored value. Strings are latin1 byte strings (see `protocol/Reply.ts`); other types are
  * classes so `TYPE` and WRONGTYPE checks are one `instanceof`.
  */
-export type Value = string | ListValue | ModuleValue
+export type Value = string | ListValue | HashValue | SetValue | ModuleValue
 
 /** A value of a module-defined data type. */
 export class ModuleValue {
@@ -22,6 +24,14 @@ export interface ModuleValueType {
 
 /** The `TYPE` reply for a value. */
 export const typeName = (value: Value): string =>
-  typeof value === "string" ? "string" : value instanceof ListValue ? "list" : value.type.name
+  typeof value === "string"
+    ? "string"
+    : value instanceof ListValue
+      ? "list"
+      : value instanceof HashValue
+        ? "hash"
+        : value instanceof SetValue
+          ? "set"
+          : value.type.name
 
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"

@@ -9,6 +9,10 @@ import type { RuntimeArgs } from "./RuntimeArgs.js"
 export interface ModuleTimer {
   readonly id: number
   readonly data: unknown
+  /** When it is due, on the server clock. */
+  readonly dueAt: number
+  /** Its callback, called with a timer context and `data`. */
+  readonly callback: (ctx: never, data: unknown) => void
   readonly fiber: Fiber.RuntimeFiber<void, never>
 }
 

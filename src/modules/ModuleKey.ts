@@ -1,10 +1,12 @@
 import type { Entry } from "../keyspace/Database.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
+import { HashValue } from "../keyspace/HashValue.js"
 import { ListValue } from "../keyspace/ListValue.js"
+import { SetValue } from "../keyspace/SetValue.js"
 import { ModuleValue, type ModuleValueType } from "../keyspace/Value.js"
 
 /** Valkey's `VALKEYMODULE_KEYTYPE_*`, as names. */
-export type ModuleKeyType = "empty" | "string" | "list" | "module" | "other"
+export type ModuleKeyType = "empty" | "string" | "list" | "hash" | "set" | "module" | "other"
 
 /**
  * A key opened by a module (Valkey's `OpenKey`): reads and writes go through the keyspace, so
@@ -26,6 +28,8 @@ export class ModuleKey {
     if (v === undefined) return "empty"
     if (typeof v === "string") return "string"
     if (v instanceof ListValue) return "list"
+    if (v instanceof HashValue) return "hash"
+    if (v instanceof SetValue) return "set"
     if (v instanceof ModuleValue) return "module"
     return "other"
   }
@@ -49,6 +53,7 @@ export class ModuleKey {
     if (v === undefined) return 0
     if (typeof v === "string") return v.length
     if (v instanceof ListValue) return v.length
+    if (v instanceof HashValue || v instanceof SetValue) return v.size
     return 0
   }
 

@@ -278,14 +278,33 @@ export class ModuleRegistry implements ModuleHost {
 
   createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number {
     const id = this.nextTimerId++
-    const fire = Effect.sync(() => {
-      if (!module.timers.delete(id)) return
-      const ctx = new ModuleContext(this, module, "timer", null, null)
-      this.runInExecutor(module, "timer", () => callback(ctx, data))
-    })
-    const fiber = module.runFork(Effect.sleep(Duration.millis(Math.max(0, periodMs))).pipe(Effect.zipRight(fire)))
-    module.timers.set(id, { id, data, fiber: fiber as any })
+    const delay = Math.max(0, periodMs)
+    const fire = Effect.sync(() => this.fireTimer(module, id, callback, data))
+    const fiber = module.runFork(Effect.sleep(Duration.millis(delay)).pipe(Effect.zipRight(fire)))
+    module.timers.set(id, { id, data, dueAt: this.server.now() + delay, fiber: fiber as any, callback })
     return id
+  }
+
+  /** Runs a timer's callback once: from its own fiber, or earlier from `fireDueTimers`. */
+  private fireTimer(module: LoadedModule, id: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): void {
+    if (!module.timers.delete(id)) return
+    const ctx = new ModuleContext(this, module, "timer", null, null)
+    this.runInExecutor(module, "timer", () => callback(ctx, data))
+  }
+
+  /**
+   * Fires every module timer due at `now`, in due order, before the blocking engine expires
+   * blocks (Valkey's timer events run before `beforeSleep`'s timeouts).
+   */
+  fireDueTimers(now: number): void {
+    const due: Array<[LoadedModule, LoadedModule["timers"] extends Map<number, infer T> ? T : never]> = []
+    for (const module of this.loaded) for (const timer of module.timers.values()) if (timer.dueAt <= now) due.push([module, timer])
+    if (due.length === 0) return
+    due.sort((a, b) => a[1].dueAt - b[1].dueAt || a[1].id - b[1].id)
+    for (const [module, timer] of due) {
+      timer.fiber.unsafeInterruptAsFork(timer.fiber.id())
+      this.fireTimer(module, timer.id, timer.callback as (ctx: ModuleContext<any>, data: unknown) => void, timer.data)
+    }
   }
 
   stopTimer(module: LoadedModule, id: number): { data: unknown } | undefined {
@@ -396,7 +415,10 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
       const runtime = yield* Effect.runtime<never>()
       const registry = new ModuleRegistry(server, runtime)
       const engine = server.blocker as BlockingEngine | null
-      if (engine !== null) engine.beforeResume.push(() => registry.blocking.drain())
+      if (engine !== null) {
+        engine.beforeResume.push(() => registry.blocking.drain())
+        engine.beforeTimeouts.push((now) => registry.fireDueTimers(now))
+      }
       else server.endOfTickHooks.push(() => registry.blocking.drain())
       server.commands.register(moduleCommand(registry))
       server.moduleList = () => moduleList(registry)

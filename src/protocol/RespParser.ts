@@ -127,6 +127,8 @@ export class RespParser {
         count = parseLength(buf, pos + 1, cr)
       }
       if (count === undefined || count > INT_MAX) throw new ProtocolError("invalid multibulk length")
+      // Current Valkey releases check every terminator (older ones skipped two bytes).
+      if (buf[cr + 1] !== 10) throw new ProtocolError("invalid CRLF in request")
       if (count > 10 && this.limits.unauthenticated) throw new ProtocolError("unauthenticated multibulk length")
       pos = cr + 2
       this.pos = pos
@@ -158,11 +160,13 @@ export class RespParser {
         throw new ProtocolError("invalid bulk length")
       }
       if (len > 16384 && this.limits.unauthenticated) throw new ProtocolError("unauthenticated bulk length")
+      if (buf[cr + 1] !== 10) throw new ProtocolError("invalid CRLF in request")
       const start = cr + 2
       if (start + len + 2 > buf.length) {
         this.needed = start + len + 2 - pos
         return undefined
       }
+      if (buf[start + len] !== 13 || buf[start + len + 1] !== 10) throw new ProtocolError("invalid CRLF in request")
       argv.push(
         argv.length === 0 && len <= 6 && len > 0
           ? internName(buf, start, len)

@@ -65,6 +65,8 @@ export class Client {
   pendingWrite = false
   /** Encoded replies not yet written to the socket. */
   output = ""
+  /** When the output buffer first passed the soft limit (0: it is under it). */
+  obufSoftLimitReachedAt = 0
   /** In-process clients collect reply values here instead of bytes. */
   readonly replies: Array<Reply> | null
   /** In-process clients: called at the end of a tick that added to `replies` (the embedding API). */

@@ -40,18 +40,30 @@ export class Dispatcher {
     } finally {
       this.clockMark = 0
     }
+    this.queryBufferTooBig(client, client.parser.pendingBytes)
+  }
+
+  /**
+   * Closes the client if its query buffer (`pending` bytes) passed the limit (Valkey's
+   * `client-query-buffer-limit`).
+   */
+  private queryBufferTooBig(client: Client, pending: number): boolean {
     // Valkey caps an unauthenticated client's query buffer at 1 MB whatever the configured limit.
     const limit = client.authenticated ? this.server.limits.clientQueryBufferLimit : 1024 * 1024
-    if (client.parser.pendingBytes > limit) {
-      this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
-      // Through closeClient, so the connection is really closed at the end of the tick.
-      this.server.closeClient(client, true)
-    }
+    if (client.closed || pending <= limit) return false
+    this.server.log("warning", `Closing client that reached max query buffer length: id=${client.id} addr=${client.addr}`)
+    this.server.stats.clientQbufLimitDisconnections++
+    // Through closeClient, so the connection is really closed at the end of the tick.
+    this.server.closeClient(client, true)
+    return true
   }
 
   private runRequests(client: Client): void {
     while (!client.closed && !client.closeAfterReply && !client.isBlocked) {
       let argv: Array<string> | undefined
+      // Valkey checks the query buffer right after the read, before running what it holds: a
+      // request that made the buffer pass the limit is not run (parse errors still come first).
+      const pending = client.parser.pendingBytes
       try {
         argv = client.parser.next()
       } catch (e) {
@@ -63,6 +75,7 @@ export class Dispatcher {
         return
       }
       if (argv === undefined) break
+      if (this.queryBufferTooBig(client, pending)) return
       this.processCommand(client, argv)
     }
   }
@@ -147,6 +160,7 @@ export class Dispatcher {
     const usec = Math.round(ms * 1000)
     stat.calls++
     stat.usec += usec
+    stats.recordLatency(stat, ms)
     stats.totalCommands++
     if (reply instanceof ErrorReply) {
       stat.failedCalls++

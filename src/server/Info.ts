@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto"
 import * as os from "node:os"
 import type { Client } from "./Client.js"
+import { latencyLine } from "./LatencyHistogram.js"
 import type { Server } from "./Server.js"
 import { KEYFIBER_VERSION, REDIS_VERSION, SERVER_NAME, VALKEY_VERSION } from "./Version.js"
 
@@ -343,8 +344,8 @@ const statsSection = (server: Server): string => {
     ["total_writes_processed", 0],
     ["io_threaded_reads_processed", 0],
     ["io_threaded_writes_processed", 0],
-    ["client_query_buffer_limit_disconnections", 0],
-    ["client_output_buffer_limit_disconnections", 0],
+    ["client_query_buffer_limit_disconnections", server.stats.clientQbufLimitDisconnections],
+    ["client_output_buffer_limit_disconnections", server.stats.clientObufLimitDisconnections],
     ["reply_buffer_shrinks", 0],
     ["reply_buffer_expands", 0],
     ["eventloop_cycles", 0],
@@ -394,6 +395,18 @@ const commandStatsSection = (server: Server): string => {
     out +=
       `cmdstat_${safe(name)}:calls=${s.calls},usec=${s.usec},usec_per_call=${perCall.toFixed(2)},` +
       `rejected_calls=${s.rejectedCalls},failed_calls=${s.failedCalls}\r\n`
+  }
+  return out
+}
+
+/** Valkey prints the section's lines only while latency-tracking is on. */
+const latencyStatsSection = (server: Server): string => {
+  let out = "# Latencystats\r\n"
+  if (!server.stats.latencyTracking) return out
+  const percentiles = server.config.get<ReadonlyArray<number>>("latency-tracking-info-percentiles")
+  for (const [name, s] of server.stats.commands) {
+    if (s.latency === undefined || s.latency.total === 0) continue
+    out += `latency_percentiles_usec_${safe(name)}:${latencyLine(s.latency, percentiles)}\r\n`
   }
   return out
 }
@@ -450,8 +463,7 @@ export const genInfoString = (server: Server, args: ReadonlyArray<string>, clien
   }
   if (want("commandstats")) parts.push(commandStatsSection(server))
   if (want("errorstats")) parts.push(errorStatsSection(server))
-  // Latency histograms are not tracked: the section is printed empty, as with latency-tracking no.
-  if (want("latencystats")) parts.push("# Latencystats\r\n")
+  if (want("latencystats")) parts.push(latencyStatsSection(server))
   if (want("cluster")) parts.push("# Cluster\r\ncluster_enabled:0\r\n")
   if (want("keyspace")) parts.push(keyspaceSection(server))
   const moduleSections = state.hooks.moduleSections

@@ -13,6 +13,12 @@ import { ServerStats } from "./ServerStats.js"
 import { SlowLog } from "./SlowLog.js"
 import { WatchedKeys } from "./WatchedKeys.js"
 
+/**
+ * Valkey's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES): replies that fit there do not
+ * count toward the output buffer limits, only what spills into the reply list does.
+ */
+const REPLY_BUFFER_BYTES = 16 * 1024
+
 /** Limits read on the hot path; the config system keeps them current. */
 export interface ServerLimits {
   protoMaxBulkLen: number
@@ -95,6 +101,8 @@ export class Server {
    * Freed clients stay in it until the end of the tick and are skipped.
    */
   private pendingWrites: Array<Client> = []
+  /** `client-output-buffer-limit normal <hard> <soft> <soft seconds>` (0: no limit); the config keeps it current. */
+  outputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 }
 
   constructor(options: ServerOptions) {
     this.now = options.now
@@ -188,7 +196,15 @@ export class Server {
       return
     }
     if (socket.destroyed) client.output = ""
-    else if (client.output.length > 0) {
+    else if (client.output.length > 0 && this.overOutputBufferLimit(client, socket.writableLength + client.output.length - REPLY_BUFFER_BYTES)) {
+      // Valkey's checkClientOutputBufferLimits: the client is closed, its pending replies dropped.
+      this.log("warning", `Client id=${client.id} addr=${client.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`)
+      this.stats.clientObufLimitDisconnections++
+      client.output = ""
+      this.freeClient(client)
+      socket.destroy()
+      return
+    } else if (client.output.length > 0) {
       this.stats.netOutputBytes += client.output.length
       client.netOutputBytes += client.output.length
       const drained = socket.write(client.output, "latin1")
@@ -203,6 +219,19 @@ export class Server {
       this.freeClient(client)
       socket.end()
     }
+  }
+
+  /** The hard limit, or the soft limit held for longer than its seconds (normal clients). */
+  private overOutputBufferLimit(client: Client, used: number): boolean {
+    const { hard, soft, softSeconds: seconds } = this.outputBufferLimit
+    if (hard > 0 && used >= hard) return true
+    if (soft > 0 && used >= soft) {
+      const now = this.now()
+      if (client.obufSoftLimitReachedAt === 0) client.obufSoftLimitReachedAt = now
+      return now - client.obufSoftLimitReachedAt > seconds * 1000
+    }
+    client.obufSoftLimitReachedAt = 0
+    return false
   }
 
   markPendingWrite(client: Client): void {

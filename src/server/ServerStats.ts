@@ -1,7 +1,10 @@
 import type { CommandSpec } from "../commands/CommandSpec.js"
+import { LatencyHistogram } from "./LatencyHistogram.js"
 
 /** Per-command counters for INFO commandstats (Valkey's `cmdstat_<name>`). */
 export interface CommandStat {
+  /** INFO latencystats (created on the first sample while latency-tracking is on). */
+  latency?: LatencyHistogram
   calls: number
   usec: number
   rejectedCalls: number
@@ -19,8 +22,20 @@ export class ServerStats {
   netInputBytes = 0
   netOutputBytes = 0
   totalErrorReplies = 0
+  /** INFO `client_query_buffer_limit_disconnections`. */
+  clientQbufLimitDisconnections = 0
+  /** INFO `client_output_buffer_limit_disconnections`. */
+  clientObufLimitDisconnections = 0
   readonly commands = new Map<string, CommandStat>()
   readonly errors = new Map<string, number>()
+  /** `latency-tracking`: record per-command latency histograms. */
+  latencyTracking = true
+
+  /** Records a completed call's duration in the command's latency histogram. */
+  recordLatency(stat: CommandStat, elapsedMs: number): void {
+    if (!this.latencyTracking) return
+    ;(stat.latency ??= new LatencyHistogram()).recordNanos(Math.round(elapsedMs * 1000) * 1000)
+  }
 
   command(fullName: string): CommandStat {
     let stat = this.commands.get(fullName)
@@ -72,6 +87,8 @@ export class ServerStats {
     this.netInputBytes = 0
     this.netOutputBytes = 0
     this.totalErrorReplies = 0
+    this.clientQbufLimitDisconnections = 0
+    this.clientObufLimitDisconnections = 0
     this.commands.clear()
     this.generation++
     this.errors.clear()

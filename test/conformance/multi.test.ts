@@ -1,0 +1,256 @@
+import { beforeEach, describe, expect, it } from "vitest"
+import { waitFor } from "../support/waitFor.js"
+import { useServer } from "./setup.js"
+import { ServerError } from "./tcl.js"
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms))
+
+/** Ported from valkey tests/unit/multi.tcl. */
+describe("conformance: multi", () => {
+  const t = useServer()
+  beforeEach(async () => {
+    // Leave any transaction a failed test left open.
+    t.c.send("discard")
+    await t.c.read()
+    await t.r("unwatch")
+    await t.r("flushall")
+    await t.r("select", 9)
+  })
+  /** MULTI, the commands (each must reply QUEUED), EXEC. */
+  const tx = async (...cmds: Array<Array<string | number>>) => {
+    expect(await t.r("multi")).toBe("OK")
+    for (const cmd of cmds) expect(await t.r(...cmd)).toBe("QUEUED")
+    return t.r("exec")
+  }
+
+  it("MULTI / EXEC basics, DISCARD, nested MULTI, WATCH inside MULTI", async () => {
+    const { r, err } = t
+    await r("rpush", "mylist", "a", "b", "c")
+    expect(await tx(["lrange", "mylist", 0, -1], ["ping"])).toEqual([["a", "b", "c"], "PONG"])
+    await r("multi")
+    expect(await r("del", "mylist")).toBe("QUEUED")
+    expect(await r("discard")).toBe("OK")
+    expect(await r("lrange", "mylist", 0, -1)).toEqual(["a", "b", "c"])
+    // Valkey 8 flags MULTI and WATCH no-multi: nesting them is rejected and aborts the transaction.
+    await r("multi")
+    expect(await err("multi")).toBe("ERR Command not allowed inside a transaction")
+    expect(await err("exec")).toBe("EXECABORT Transaction discarded because of previous errors.")
+    await r("multi")
+    expect(await err("watch", "x")).toBe("ERR Command not allowed inside a transaction")
+    expect(await err("exec")).toBe("EXECABORT Transaction discarded because of previous errors.")
+    await r("multi")
+    expect(await err("watch")).toBe("ERR wrong number of arguments for 'watch' command")
+    expect(await err("exec")).toBe("EXECABORT Transaction discarded because of previous errors.")
+    await r("multi")
+    expect(await r("exec")).toEqual([])
+    expect(await err("exec")).toBe("ERR EXEC without MULTI")
+    expect(await err("discard")).toBe("ERR DISCARD without MULTI")
+  })
+
+  it("EXEC fails if there are errors while queueing commands; MULTI state is cleared", async () => {
+    const { r, err } = t
+    await r("multi")
+    expect(await r("set", "foo1", "bar1")).toBe("QUEUED")
+    expect(await err("non-existing-command")).toBe("ERR unknown command 'non-existing-command', with args beginning with: ")
+    expect(await err("set", "x")).toBe("ERR wrong number of arguments for 'set' command")
+    expect(await r("set", "foo2", "bar2")).toBe("QUEUED")
+    expect(await err("exec")).toBe("EXECABORT Transaction discarded because of previous errors.")
+    expect([await r("exists", "foo1"), await r("exists", "foo2")]).toEqual([0, 0])
+    expect(await r("ping")).toBe("PONG")
+  })
+
+  it("runtime errors inside EXEC do not abort the transaction", async () => {
+    const { r } = t
+    await r("set", "s", "v")
+    expect(await r("multi")).toBe("OK")
+    await r("lpush", "s", "x")
+    await r("set", "after", "1")
+    const res = await r("exec")
+    expect(res[0]).toBeInstanceOf(ServerError)
+    expect((res[0] as ServerError).message).toBe("WRONGTYPE Operation against a key holding the wrong kind of value")
+    expect(res[1]).toBe("OK")
+  })
+
+  it("WATCH / UNWATCH", async () => {
+    const { r } = t
+    await r("watch", "x", "y", "z")
+    await r("watch", "k")
+    expect(await tx(["ping"])).toEqual(["PONG"])
+    await r("set", "x", 30)
+    await r("watch", "x")
+    await r("set", "x", 40)
+    expect(await tx(["ping"])).toBe(null)
+    await r("set", "x", 30)
+    await r("watch", "a", "b", "x", "k", "z")
+    await r("set", "x", 40)
+    expect(await tx(["ping"])).toBe(null)
+    // after successful / failed EXEC the key is no longer watched
+    await r("set", "x", 30)
+    await r("watch", "x")
+    expect(await tx(["ping"])).toEqual(["PONG"])
+    await r("set", "x", 40)
+    expect(await tx(["ping"])).toEqual(["PONG"])
+    await r("watch", "x")
+    await r("set", "x", 40)
+    expect(await tx(["ping"])).toBe(null)
+    await r("set", "x", 40)
+    expect(await tx(["ping"])).toEqual(["PONG"])
+    await r("set", "x", 30)
+    await r("watch", "x")
+    await r("set", "x", 40)
+    expect(await r("unwatch")).toBe("OK")
+    expect(await tx(["ping"])).toEqual(["PONG"])
+    expect(await r("unwatch")).toBe("OK")
+  })
+
+  it("WATCH and expiry: lazily expired keys fail EXEC, stale keys do not", async () => {
+    const { r } = t
+    await r("set", "key", 1, "px", 30)
+    await r("watch", "key")
+    await sleep(50)
+    expect(await tx(["incr", "key"])).toBe(null)
+    await r("set", "x", "foo", "px", 1)
+    await sleep(3)
+    await r("watch", "x")
+    expect(await tx(["ping"])).toEqual(["PONG"])
+    await r("set", "x", "foo", "px", 1)
+    await sleep(3)
+    await r("watch", "x")
+    expect(await r("exists", "x")).toBe(0)
+    expect(await tx(["ping"])).toEqual(["PONG"])
+    await r("set", "x", "foo", "px", 1)
+    await sleep(3)
+    await r("watch", "x")
+    await r("flushdb")
+    expect(await tx(["ping"])).toEqual(["PONG"])
+  })
+
+  it("FLUSHALL / FLUSHDB touch watched keys that exist only", async () => {
+    const { r } = t
+    for (const flush of ["flushall", "flushdb"]) {
+      await r("set", "x", 30)
+      await r("watch", "x")
+      await r(flush)
+      expect(await tx(["ping"])).toBe(null)
+      await r("del", "x")
+      await r("watch", "x")
+      await r(flush)
+      expect(await tx(["ping"])).toEqual(["PONG"])
+    }
+    await r("mset", "a", "a", "b", "b")
+    await r("watch", "b", "a")
+    await r("flushall")
+    expect(await r("ping")).toBe("PONG")
+    await r("unwatch")
+  })
+
+  it("SWAPDB touches watched keys", async () => {
+    const { r } = t
+    await r("select", 0)
+    await r("set", "x", 30)
+    await r("watch", "x")
+    await r("swapdb", 0, 1)
+    expect(await tx(["ping"])).toBe(null)
+    await r("flushall")
+    await r("select", 1)
+    await r("set", "x", 30)
+    await r("select", 0)
+    await r("watch", "x")
+    await r("swapdb", 0, 1)
+    expect(await tx(["ping"])).toBe(null)
+    // stale keys
+    await r("flushall")
+    await r("select", 1)
+    await r("set", "x", "foo", "px", 1)
+    await sleep(3)
+    await r("watch", "x")
+    await r("swapdb", 0, 1)
+    expect(await tx(["ping"])).toEqual(["PONG"])
+    await r("flushall")
+    await r("select", 0)
+    await r("set", "x", "foo", "px", 1)
+    await sleep(3)
+    await r("select", 1)
+    await r("watch", "x")
+    await r("swapdb", 0, 1)
+    expect(await tx(["ping"])).toEqual(["PONG"])
+    await r("flushall")
+    await r("select", 1)
+    await r("set", "x", "foo", "px", 1)
+    await r("select", 0)
+    await r("set", "x", "bar", "px", 1)
+    await sleep(3)
+    await r("select", 1)
+    await r("watch", "x")
+    await r("swapdb", 0, 1)
+    expect(await tx(["ping"])).toEqual(["PONG"])
+  })
+
+  it("WATCH remembers the DB, sees EXPIRE and expired keys; DISCARD clears dirty flag and unwatches", async () => {
+    const { r } = t
+    await r("select", 5)
+    await r("set", "x", 30)
+    await r("watch", "x")
+    await r("select", 1)
+    await r("set", "x", 10)
+    await r("select", 5)
+    expect(await tx(["ping"])).toEqual(["PONG"])
+    await r("select", 9)
+    await r("set", "x", "foo")
+    await r("watch", "x")
+    await r("expire", "x", 10)
+    expect(await tx(["ping"])).toBe(null)
+    await r("flushall")
+    await r("set", "x", "foo")
+    await r("pexpire", "x", 20)
+    await r("watch", "x")
+    await waitFor("key expired", async () => (await r("dbsize")) === 0)
+    expect(await tx(["ping"])).toBe(null)
+    await r("watch", "x")
+    await r("set", "x", 10)
+    await r("multi")
+    await r("discard")
+    expect(await tx(["incr", "x"])).toEqual([11])
+    await r("watch", "x")
+    await r("set", "x", 10)
+    await r("multi")
+    await r("discard")
+    await r("set", "x", 10)
+    expect(await tx(["incr", "x"])).toEqual([11])
+  })
+
+  it("Blocking commands ignore the timeout inside MULTI", async () => {
+    const res = await tx(["blpop", "empty_list", 0], ["brpop", "empty_list", 0], ["brpoplpush", "empty_list1", "empty_list2", 0], ["blmove", "empty_list1", "empty_list2", "LEFT", "LEFT", 0], ["blmpop", 0, 1, "empty_list", "LEFT"])
+    expect(res).toEqual([null, null, null, null, null])
+  })
+
+  it("MULTI with SHUTDOWN is refused; MULTI with config error", async () => {
+    const { r, err } = t
+    await r("multi")
+    await r("set", "foo", "bar")
+    expect(await err("shutdown")).toBe("ERR Command not allowed inside a transaction")
+    expect(await err("exec")).toBe("EXECABORT Transaction discarded because of previous errors.")
+    expect(await r("get", "foo")).toBe(null)
+    await r("multi")
+    await r("set", "foo", "bar")
+    await r("config", "set", "maxmemory", "bla")
+    const res = await r("exec")
+    expect(res[0]).toBe("OK")
+    expect((res[1] as ServerError).message).toMatch(/^ERR CONFIG SET failed/)
+  })
+
+  it("EXEC fails on WATCHed key modified by another client; pipelined MULTI", async () => {
+    const { r } = t
+    const other = await t.client()
+    await r("set", "k", 1)
+    await r("watch", "k")
+    await other.call("select", 9)
+    await other.call("set", "k", 2)
+    expect(await tx(["get", "k"])).toBe(null)
+    t.c.raw.write("MULTI\r\nINCR n\r\nINCR n\r\nEXEC\r\n")
+    expect(await t.c.read()).toBe("OK")
+    expect(await t.c.read()).toBe("QUEUED")
+    expect(await t.c.read()).toBe("QUEUED")
+    expect(await t.c.read()).toEqual([1, 2])
+  })
+})
