@@ -1,10 +1,16 @@
+/**
+ * In-process blocking micro-benchmark (no sockets): 10,000 in-process clients park in BLPOP on
+ * distinct keys and are served by 10,000 LPUSHes, then park on one key and are served by one RPUSH;
+ * prints the CPU ms of each phase per round (ROUNDS, default 5). The server's own share of the
+ * `blocking` scenario. `tsx bench/blocking-micro.ts`.
+ */
 import { Effect, Scope } from "effect"
 import { ServerCore } from "../src/layers/ServerCore.js"
 const N = 10000
 const main = async () => {
   const scope = Effect.runSync(Scope.make())
   const server = await Effect.runPromise(Scope.extend(ServerCore.make(), scope))
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < Number(process.env.ROUNDS ?? 5); round++) {
     const clients = Array.from({ length: N }, (_, i) => server.createClient(null, `c${i}`, "x"))
     const control = server.createClient(null, "control", "x")
     let t = process.cpuUsage()
