@@ -109,6 +109,7 @@ const categoryOf = (flags: ReadonlyArray<CommandFlag>, group: string): Array<str
     sorted_set: "@sortedset",
     generic: "@keyspace",
     connection: "@connection",
+    pubsub: "@pubsub",
     transactions: "@transaction",
     server: "",
     scripting: "@scripting"

@@ -68,6 +68,10 @@ const HELP = [
 /** `getClientTypeByName`: keyfiber has only normal clients, but accepts every type name. */
 const CLIENT_TYPES = new Set(["normal", "slave", "replica", "pubsub", "master", "primary"])
 
+/** Valkey's `getClientType`: a client with subscriptions is a pubsub client, the rest normal. */
+const clientType = (client: Client): string =>
+  client.subscriptions !== null && client.subscriptions.total > 0 ? "pubsub" : "normal"
+
 /** The file descriptor Node's socket handle wraps (`fd=`), -1 without one. */
 const socketFd = (client: Client): number => {
   const handle = (client.socket as unknown as { _handle?: { fd?: number } } | null)?._handle
@@ -88,6 +92,8 @@ const argvBytes = (argv: ReadonlyArray<string>): number => {
 export const clientInfoString = (client: Client, current?: ReadonlyArray<string>): string => {
   const now = client.server.now()
   let flags = ""
+  const subs = client.subscriptions
+  if (subs !== null && subs.total > 0) flags += "P"
   if (client.multi !== null) flags += "x"
   if (client.isBlocked) flags += "b"
   if (client.dirtyCas) flags += "d"
@@ -105,7 +111,7 @@ export const clientInfoString = (client: Client, current?: ReadonlyArray<string>
     `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${socketFd(client)} name=${client.name}` +
     ` age=${Math.floor(now / 1000) - Math.floor(client.createdAt / 1000)}` +
     ` idle=${Math.floor(now / 1000) - Math.floor(client.lastInteraction / 1000)}` +
-    ` flags=${flags} db=${client.db} sub=0 psub=0 ssub=0` +
+    ` flags=${flags} db=${client.db} sub=${subs?.channels.size ?? 0} psub=${subs?.patterns.size ?? 0} ssub=${subs?.shardChannels.size ?? 0}` +
     ` multi=${client.multi === null ? -1 : client.multi.queue.length} watch=${client.watched.length}` +
     ` qbuf=${qbuf} qbuf-free=${qbuf === 0 ? 0 : Math.max(0, 20474 - qbuf)} argv-mem=${argvMem} multi-mem=${multiMem}` +
     ` rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=${totMem} events=r cmd=${client.lastCommand}` +
@@ -125,11 +131,12 @@ const onOff = (client: Client, value: string, set: (on: boolean) => void): Reply
 const clientList = (client: Client, argv: Array<string>): Reply => {
   const server = client.server
   let out = ""
+  let type: string | undefined
   if (argv.length === 4 && isKeyword(argv[2], "type")) {
-    const type = argv[3].toLowerCase()
+    type = argv[3].toLowerCase()
     if (!CLIENT_TYPES.has(type)) return new ErrorReply(`ERR Unknown client type '${argv[3]}'`)
-    // Every keyfiber client is a normal one.
-    if (type !== "normal") return new VerbatimReply("")
+    // Every keyfiber client is a normal or a pubsub one.
+    if (type !== "normal" && type !== "pubsub") return new VerbatimReply("")
   } else if (argv.length > 3 && isKeyword(argv[2], "id")) {
     for (let j = 3; j < argv.length; j++) {
       const id = parseInt64(argv[j])
@@ -142,6 +149,7 @@ const clientList = (client: Client, argv: Array<string>): Reply => {
     return new ErrorReply(SYNTAX)
   }
   for (const target of server.clients.values()) {
+    if (type !== undefined && clientType(target) !== type) continue
     out += clientInfoString(target, target === client ? argv : undefined) + "\n"
   }
   return new VerbatimReply(out)
@@ -201,7 +209,7 @@ const clientKill = (client: Client, argv: Array<string>): Reply => {
   for (const target of Array.from(server.clients.values())) {
     if (addr !== undefined && target.addr !== addr) continue
     if (laddr !== undefined && target.laddr !== laddr) continue
-    if (type !== undefined && type !== "normal") continue
+    if (type !== undefined && type !== clientType(target)) continue
     if (id !== 0 && target.id !== id) continue
     if (target === client && skipMe) continue
     if (maxAge !== 0 && nowSeconds - Math.floor(target.createdAt / 1000) < maxAge) continue

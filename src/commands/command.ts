@@ -83,7 +83,8 @@ const categories = (spec: CommandSpec): Array<string> => {
  * access details Valkey lists per key spec are approximated (`RO access` / `RW update`).
  */
 const keyFlags = (spec: CommandSpec): Array<string> =>
-  spec.flags.includes("readonly") ? ["RO", "access"] : spec.flags.includes("write") ? ["RW", "update"] : ["RW"]
+  // Shard channels (SSUBSCRIBE, SPUBLISH) are declared as keys that are not keys.
+  spec.flags.includes("pubsub") ? ["not_key"] : spec.flags.includes("readonly") ? ["RO", "access"] : spec.flags.includes("write") ? ["RW", "update"] : ["RW"]
 
 const hasKeys = (spec: CommandSpec): boolean => spec.getKeys !== undefined || spec.firstKey > 0
 

@@ -36,6 +36,7 @@ export const INVALID_CLIENT_NAME = "ERR Client names cannot contain spaces, newl
  */
 const resetClient = (client: Client): void => {
   discardTransaction(client)
+  client.server.pubsub.clear(client)
   client.db = 0
   client.resp = 2
   client.name = ""
@@ -72,8 +73,11 @@ export const connectionCommands = [
     group: "connection",
     summary: "Returns the server's liveliness response.",
     complexity: "O(1)",
-    run: (_client, argv): Reply => {
+    run: (client, argv): Reply => {
       if (argv.length > 2) return new ErrorReply("ERR wrong number of arguments for 'ping' command")
+      // A RESP2 subscribed client gets PING as a message-shaped array (Valkey's pingCommand).
+      const subs = client.subscriptions
+      if (client.resp === 2 && subs !== null && subs.total > 0) return ["pong", argv.length === 2 ? argv[1] : ""]
       return argv.length === 2 ? argv[1] : PONG
     }
   }),

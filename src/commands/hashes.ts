@@ -7,6 +7,7 @@ import { isKeyword, NOT_FLOAT, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js
 import { defineCommand } from "./CommandSpec.js"
 import { EMPTY_SCAN, INVALID_CURSOR, parseElementScanOptions, parseScanCursor, scanElements } from "./ElementScan.js"
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "./LongDouble.js"
+import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
 
 const WRONG_TYPE = new ErrorReply(WRONGTYPE)
 const NOT_AN_INTEGER = new ErrorReply(NOT_INTEGER)
@@ -86,6 +87,7 @@ const hsetGeneric = (client: Client, argv: Array<string>): number | ErrorReply =
   let created = 0
   for (let i = 2; i < argv.length; i += 2) if (hashSet(hash, argv[i], argv[i + 1], limits)) created++
   client.server.keyspace.touch(client.db, argv[1])
+  notifyKeyspaceEvent(client.server, NOTIFY.h, "hset", argv[1], client.db)
   return created
 }
 
@@ -174,6 +176,7 @@ const hincrby = (client: Client, argv: Array<string>): Reply => {
   }
   hashSet(hash, argv[2], String(result), limitsOf(client))
   client.server.keyspace.touch(client.db, argv[1])
+  notifyKeyspaceEvent(client.server, NOTIFY.h, "hincrby", argv[1], client.db)
   return result
 }
 
@@ -193,6 +196,7 @@ const hincrbyfloat = (client: Client, argv: Array<string>): Reply => {
   tryConversion(hash, argv, 2, 3, limits)
   hashSet(hash, argv[2], text, limits)
   client.server.keyspace.touch(client.db, argv[1])
+  notifyKeyspaceEvent(client.server, NOTIFY.h, "hincrbyfloat", argv[1], client.db)
   return text
 }
 
@@ -249,6 +253,7 @@ export const hashCommands = [
       tryConversion(hash, argv, 2, 3, limits)
       hashSet(hash, argv[2], argv[3], limits)
       client.server.keyspace.touch(client.db, argv[1])
+      notifyKeyspaceEvent(client.server, NOTIFY.h, "hset", argv[1], client.db)
       return 1
     }
   }),
@@ -346,8 +351,10 @@ export const hashCommands = [
         }
       }
       if (deleted > 0) {
+        notifyKeyspaceEvent(client.server, NOTIFY.h, "hdel", argv[1], client.db)
         if (hash.size === 0) client.server.keyspace.deleteEntry(client.db, entry)
         else client.server.keyspace.touch(client.db, argv[1])
+        if (hash.size === 0) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
       }
       return deleted
     }

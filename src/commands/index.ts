@@ -7,6 +7,7 @@ import { hashCommands } from "./hashes.js"
 import { infoCommands } from "./info.js"
 import { keyCommands } from "./keys.js"
 import { listCommands } from "./lists.js"
+import { pubsubCommands } from "./pubsub.js"
 import { serverCommands } from "./server.js"
 import { setCommands } from "./sets.js"
 import { slowlogCommands } from "./slowlog.js"
@@ -27,5 +28,6 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...serverCommands,
   ...infoCommands,
   ...configCommands,
-  ...slowlogCommands
+  ...slowlogCommands,
+  ...pubsubCommands
 ]

@@ -12,6 +12,7 @@ import { defineCommand } from "./CommandSpec.js"
 import { INVALID_CURSOR, parseScanCursor } from "./ElementScan.js"
 import { expireTimeOf, setExpireTime } from "./ExpireTime.js"
 import { objectEncoding, setStringHint, stringHint } from "./ObjectEncoding.js"
+import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
 
 const SYNTAX_ERROR = new ErrorReply(SYNTAX)
 const NOT_AN_INTEGER = new ErrorReply(NOT_INTEGER)
@@ -70,6 +71,8 @@ const renameGeneric = (client: Client, argv: Array<string>, nx: boolean): Reply 
   }
   addCopy(keyspace, client.db, argv[2], source.value, source)
   keyspace.deleteEntry(client.db, source)
+  notifyKeyspaceEvent(client.server, NOTIFY.g, "rename_from", argv[1], client.db)
+  notifyKeyspaceEvent(client.server, NOTIFY.g, "rename_to", argv[2], client.db)
   return nx ? 1 : OK
 }
 
@@ -129,9 +132,11 @@ const expireGeneric = (client: Client, argv: Array<string>, relative: boolean, s
     // Valkey's deleteExpiredKeyFromOverwriteAndPropagate: counts as an expired key.
     keyspace.deleteEntry(client.db, entry)
     keyspace.stats.expiredKeys++
+    notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
     return 1
   }
   setExpireTime(keyspace, client.db, entry, when)
+  notifyKeyspaceEvent(client.server, NOTIFY.g, "expire", argv[1], client.db)
   return 1
 }
 
@@ -232,7 +237,7 @@ export const keyCommands = [
     summary: "Deletes one or more keys.",
     run: (client, argv) => {
       let removed = 0
-      for (let i = 1; i < argv.length; i++) if (client.server.keyspace.delete(client.db, argv[i])) removed++
+      for (let i = 1; i < argv.length; i++) if (client.server.keyspace.delete(client.db, argv[i])) removed++, notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[i], client.db)
       return removed
     }
   }),
@@ -246,7 +251,7 @@ export const keyCommands = [
     since: "4.0.0",
     run: (client, argv) => {
       let removed = 0
-      for (let i = 1; i < argv.length; i++) if (client.server.keyspace.delete(client.db, argv[i])) removed++
+      for (let i = 1; i < argv.length; i++) if (client.server.keyspace.delete(client.db, argv[i])) removed++, notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[i], client.db)
       return removed
     }
   }),
@@ -369,6 +374,8 @@ export const keyCommands = [
       if (keyspace.lookup(target, argv[1]) !== undefined) return 0
       addCopy(keyspace, target, argv[1], source.value, source)
       keyspace.deleteEntry(client.db, source)
+      notifyKeyspaceEvent(client.server, NOTIFY.g, "move_from", argv[1], client.db)
+      notifyKeyspaceEvent(client.server, NOTIFY.g, "move_to", argv[1], target)
       return 1
     }
   }),
@@ -401,6 +408,7 @@ export const keyCommands = [
       if (copy instanceof ErrorReply) return copy
       if (existing !== undefined) keyspace.deleteEntry(target, existing)
       addCopy(keyspace, target, argv[2], copy, source)
+      notifyKeyspaceEvent(client.server, NOTIFY.g, "copy_to", argv[2], target)
       return 1
     }
   }),
@@ -495,6 +503,7 @@ export const keyCommands = [
       const entry = keyspace.lookup(client.db, argv[1])
       if (entry === undefined || entry.expireAt === 0) return 0
       keyspace.setExpire(client.db, entry, 0)
+      notifyKeyspaceEvent(client.server, NOTIFY.g, "persist", argv[1], client.db)
       return 1
     }
   }),

@@ -7,6 +7,7 @@ import type { Client } from "../server/Client.js"
 import { isKeyword, NO_SUCH_KEY, NOT_INTEGER, OUT_OF_RANGE, parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { parseBlockingTimeout } from "./blockingTimeout.js"
 import { defineCommand } from "./CommandSpec.js"
+import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
 
 /** List commands (Valkey's t_list.c), blocking ones included. */
 
@@ -53,8 +54,10 @@ const readList = (client: Client, key: string): ListValue | undefined | ErrorRep
 /** After removing elements: delete an emptied list, else signal the change. */
 const afterRemove = (client: Client, entry: Entry): void => {
   const keyspace = client.server.keyspace
-  if ((entry.value as ListValue).length === 0) keyspace.deleteEntry(client.db, entry)
-  else keyspace.touch(client.db, entry.key)
+  if ((entry.value as ListValue).length === 0) {
+    keyspace.deleteEntry(client.db, entry)
+    notifyKeyspaceEvent(client.server, NOTIFY.g, "del", entry.key, client.db)
+  } else keyspace.touch(client.db, entry.key)
 }
 
 const push = (client: Client, argv: Array<string>, left: boolean, onlyExisting: boolean): Reply => {
@@ -67,11 +70,13 @@ const push = (client: Client, argv: Array<string>, left: boolean, onlyExisting: 
     for (let i = 2; i < argv.length; i++) left ? list.pushLeft(argv[i]) : list.pushRight(argv[i])
     // `dbAdd` marks the key ready for blocked clients; they are served after this command.
     keyspace.add(client.db, argv[1], list)
+    notifyKeyspaceEvent(client.server, NOTIFY.l, left ? "lpush" : "rpush", argv[1], client.db)
     return list.length
   }
   const list = entry.value as ListValue
   for (let i = 2; i < argv.length; i++) left ? list.pushLeft(argv[i]) : list.pushRight(argv[i])
   keyspace.touch(client.db, argv[1])
+  notifyKeyspaceEvent(client.server, NOTIFY.l, left ? "lpush" : "rpush", argv[1], client.db)
   return list.length
 }
 
@@ -98,6 +103,7 @@ const pop = (client: Client, argv: Array<string>, left: boolean): Reply => {
   if (hasCount && count === 0) return EMPTY
   const list = entry.value as ListValue
   const reply: Reply = hasCount ? popRange(list, left, count) : (left ? list.popLeft() : list.popRight())!
+  notifyKeyspaceEvent(client.server, NOTIFY.l, left ? "lpop" : "rpop", argv[1], client.db)
   afterRemove(client, entry)
   return reply
 }
@@ -123,6 +129,8 @@ const move = (client: Client, srcKey: string, dstKey: string, fromLeft: boolean,
     toLeft ? dstList.pushLeft(value) : dstList.pushRight(value)
     keyspace.touch(client.db, dstKey)
   }
+  notifyKeyspaceEvent(client.server, NOTIFY.l, toLeft ? "lpush" : "rpush", dstKey, client.db)
+  notifyKeyspaceEvent(client.server, NOTIFY.l, fromLeft ? "lpop" : "rpop", srcKey, client.db)
   afterRemove(client, src)
   return value
 }
@@ -168,6 +176,7 @@ const popFirst = (client: Client, keys: ReadonlyArray<string>, left: boolean, co
     if (list.length === 0) continue
     const reply: Reply =
       count === -1 ? [key, (left ? list.popLeft() : list.popRight())!] : [key, popRange(list, left, count)]
+    notifyKeyspaceEvent(client.server, NOTIFY.l, left ? "lpop" : "rpop", key, client.db)
     afterRemove(client, entry)
     return reply
   }
@@ -330,6 +339,7 @@ export const listCommands = [
       if (index === undefined) return notInteger
       if (!(entry.value as ListValue).set(index, argv[3])) return new ErrorReply(OUT_OF_RANGE)
       client.server.keyspace.touch(client.db, argv[1])
+      notifyKeyspaceEvent(client.server, NOTIFY.l, "lset", argv[1], client.db)
       return OK
     }
   }),
@@ -366,6 +376,7 @@ export const listCommands = [
         }
         if (removed > 0) list.replaceAll(kept.reverse())
       }
+      if (removed > 0) notifyKeyspaceEvent(client.server, NOTIFY.l, "lrem", argv[1], client.db)
       if (removed > 0) afterRemove(client, entry)
       return removed
     }
@@ -388,6 +399,7 @@ export const listCommands = [
       const range = clampRange(start, end, list.length)
       if (range === undefined) list.replaceAll([])
       else if (range[0] !== 0 || range[1] !== list.length - 1) list.replaceAll(list.range(range[0], range[1]))
+      notifyKeyspaceEvent(client.server, NOTIFY.l, "ltrim", argv[1], client.db)
       afterRemove(client, entry)
       return OK
     }
@@ -411,6 +423,7 @@ export const listCommands = [
         if (list.at(i) === argv[3]) {
           list.insertAt(after ? i + 1 : i, argv[4])
           client.server.keyspace.touch(client.db, argv[1])
+          notifyKeyspaceEvent(client.server, NOTIFY.l, "linsert", argv[1], client.db)
           return list.length
         }
       }

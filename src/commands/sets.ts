@@ -7,6 +7,7 @@ import { isKeyword, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { EMPTY_SCAN, INVALID_CURSOR, parseElementScanOptions, parseScanCursor, scanElements } from "./ElementScan.js"
 import { distinctRandomPositions, parseRandomCount } from "./hashes.js"
+import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
 
 const WRONG_TYPE = new ErrorReply(WRONGTYPE)
 const EMPTY_SET = new SetReply([])
@@ -67,8 +68,10 @@ const spop = (client: Client, argv: Array<string>): Reply => {
     const set = entry.value as SetValue
     const member = randomMember(set)
     set.delete(member)
+    notifyKeyspaceEvent(client.server, NOTIFY.s, "spop", argv[1], client.db)
     if (set.size === 0) keyspace.deleteEntry(client.db, entry)
     else keyspace.touch(client.db, argv[1])
+    if (set.size === 0) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
     return member
   }
   const count = parsePositive(argv[2])
@@ -80,6 +83,8 @@ const spop = (client: Client, argv: Array<string>): Reply => {
   if (count >= set.size) {
     const all = Array.from(set.members)
     keyspace.deleteEntry(client.db, entry)
+    notifyKeyspaceEvent(client.server, NOTIFY.s, "spop", argv[1], client.db)
+    notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
     return new SetReply(all)
   }
   const remaining = set.size - count
@@ -104,6 +109,7 @@ const spop = (client: Client, argv: Array<string>): Reply => {
     entry.value = fresh
   }
   keyspace.touch(client.db, argv[1])
+  notifyKeyspaceEvent(client.server, NOTIFY.s, "spop", argv[1], client.db)
   return new SetReply(popped)
 }
 
@@ -144,10 +150,11 @@ const readSets = (client: Client, keys: ReadonlyArray<string>): Array<SetValue |
  * Stores a SINTERSTORE/SUNIONSTORE/SDIFFSTORE result: replaces the destination (`setKey`), or
  * deletes it when the result is empty.
  */
-const storeResult = (client: Client, key: string, result: SetValue): number => {
+const storeResult = (client: Client, key: string, result: SetValue, event: string): number => {
   const keyspace = client.server.keyspace
   if (result.size > 0) keyspace.set(client.db, key, result)
-  else keyspace.delete(client.db, key)
+  else if (keyspace.delete(client.db, key)) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", key, client.db)
+  if (result.size > 0) notifyKeyspaceEvent(client.server, NOTIFY.s, event, key, client.db)
   return result.size
 }
 
@@ -157,7 +164,7 @@ const sinterGeneric = (client: Client, keys: ReadonlyArray<string>, destination?
   if (sets instanceof ErrorReply) return sets
   if (sets.some((s) => s === undefined)) {
     if (destination !== undefined) {
-      client.server.keyspace.delete(client.db, destination)
+      if (client.server.keyspace.delete(client.db, destination)) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", destination, client.db)
       return 0
     }
     return cardinalityOnly ? 0 : EMPTY_SET
@@ -182,7 +189,7 @@ const sinterGeneric = (client: Client, keys: ReadonlyArray<string>, destination?
   if (cardinalityOnly) return cardinality
   if (result !== undefined) {
     if (onlyIntegers && result.size > 0) result.maybeConvertToIntset(limits!)
-    return storeResult(client, destination!, result)
+    return storeResult(client, destination!, result, "sinterstore")
   }
   return new SetReply(out)
 }
@@ -202,7 +209,7 @@ const sunionDiffGeneric = (client: Client, keys: ReadonlyArray<string>, union: b
       for (const member of first.members) if (!others.some((s) => s !== undefined && s.has(member))) result.add(member, limits)
     }
   }
-  if (destination !== undefined) return storeResult(client, destination, result)
+  if (destination !== undefined) return storeResult(client, destination, result, union ? "sunionstore" : "sdiffstore")
   return new SetReply(Array.from(result.members))
 }
 
@@ -251,6 +258,7 @@ export const setCommands = [
       let added = 0
       for (let i = 2; i < argv.length; i++) if (set.add(argv[i], limits)) added++
       if (added > 0 && entry !== undefined) keyspace.touch(client.db, argv[1])
+      if (added > 0) notifyKeyspaceEvent(client.server, NOTIFY.s, "sadd", argv[1], client.db)
       return added
     }
   }),
@@ -273,8 +281,10 @@ export const setCommands = [
         }
       }
       if (deleted > 0) {
+        notifyKeyspaceEvent(client.server, NOTIFY.s, "srem", argv[1], client.db)
         if (set.size === 0) client.server.keyspace.deleteEntry(client.db, entry)
         else client.server.keyspace.touch(client.db, argv[1])
+        if (set.size === 0) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
       }
       return deleted
     }
@@ -295,14 +305,18 @@ export const setCommands = [
       const member = argv[3]
       if (source === target) return source.value.has(member) ? 1 : 0
       if (!source.value.delete(member)) return 0
+      notifyKeyspaceEvent(client.server, NOTIFY.s, "srem", argv[1], client.db)
       if (source.value.size === 0) keyspace.deleteEntry(client.db, source)
       else keyspace.touch(client.db, argv[1])
+      if (source.value.size === 0) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
       const limits = limitsOf(client)
       if (target === undefined) {
         const set = SetValue.create(member, 1, limits)
         set.add(member, limits)
         keyspace.add(client.db, argv[2], set)
       } else if ((target.value as SetValue).add(member, limits)) keyspace.touch(client.db, argv[2])
+      else return 1
+      notifyKeyspaceEvent(client.server, NOTIFY.s, "sadd", argv[2], client.db)
       return 1
     }
   }),

@@ -8,6 +8,7 @@ import { defineCommand } from "./CommandSpec.js"
 import { setExpireTime } from "./ExpireTime.js"
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "./LongDouble.js"
 import { setStringHint, type StringHint } from "./ObjectEncoding.js"
+import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
 
 const WRONG_TYPE = new ErrorReply(WRONGTYPE)
 const SYNTAX_ERROR = new ErrorReply(SYNTAX)
@@ -162,6 +163,8 @@ const setGeneric = (
   }
   const entry = setString(keyspace, client.db, key, value, (flags & KEEPTTL) !== 0 || expireArg !== undefined)
   if (expireArg !== undefined) setExpireTime(keyspace, client.db, entry, expireAt)
+  notifyKeyspaceEvent(client.server, NOTIFY.$, "set", key, client.db)
+  if (expireArg !== undefined) notifyKeyspaceEvent(client.server, NOTIFY.g, "expire", key, client.db)
   return reply
 }
 
@@ -189,12 +192,14 @@ const incrDecr = (client: Client, key: string, increment: number | bigint): Repl
     const sum = current + increment
     if (Number.isSafeInteger(sum)) {
       setString(client.server.keyspace, client.db, key, String(sum), true)
+      notifyKeyspaceEvent(client.server, NOTIFY.$, "incrby", key, client.db)
       return sum
     }
   }
   const result = BigInt(current) + BigInt(increment)
   if (result > INT64_MAX || result < INT64_MIN) return new ErrorReply("ERR increment or decrement would overflow")
   setString(client.server.keyspace, client.db, key, result.toString(), true)
+  notifyKeyspaceEvent(client.server, NOTIFY.$, "incrby", key, client.db)
   const n = Number(result)
   return Number.isSafeInteger(n) ? n : result
 }
@@ -234,7 +239,10 @@ const msetGeneric = (client: Client, argv: Array<string>, nx: boolean): Reply =>
   if (nx) {
     for (let j = 1; j < argv.length; j += 2) if (keyspace.lookup(client.db, argv[j]) !== undefined) return 0
   }
-  for (let j = 1; j < argv.length; j += 2) setString(keyspace, client.db, argv[j], argv[j + 1])
+  for (let j = 1; j < argv.length; j += 2) {
+    setString(keyspace, client.db, argv[j], argv[j + 1])
+    notifyKeyspaceEvent(client.server, NOTIFY.$, "set", argv[j], client.db)
+  }
   return nx ? 1 : OK
 }
 
@@ -349,6 +357,7 @@ export const stringCommands = [
     run: (client, argv) => {
       if (argv.length === 3) {
         setString(client.server.keyspace, client.db, argv[1], argv[2])
+        notifyKeyspaceEvent(client.server, NOTIFY.$, "set", argv[1], client.db)
         return OK
       }
       const args = parseExtendedArgs(argv, true)
@@ -396,6 +405,7 @@ export const stringCommands = [
       const reply = getReply(client, argv[1])
       if (reply instanceof ErrorReply) return reply
       setString(client.server.keyspace, client.db, argv[1], argv[2])
+      notifyKeyspaceEvent(client.server, NOTIFY.$, "set", argv[1], client.db)
       return reply
     }
   }),
@@ -410,6 +420,7 @@ export const stringCommands = [
     run: (client, argv) => {
       const reply = getReply(client, argv[1])
       if (reply !== null && !(reply instanceof ErrorReply)) client.server.keyspace.delete(client.db, argv[1])
+      if (reply !== null && !(reply instanceof ErrorReply)) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
       return reply
     }
   }),
@@ -443,8 +454,14 @@ export const stringCommands = [
       if (args.flags & (EXAT | PXAT) && expireAt <= BigInt(client.server.now())) {
         keyspace.deleteEntry(client.db, entry)
         keyspace.stats.expiredKeys++
-      } else if (args.expire !== undefined) setExpireTime(keyspace, client.db, entry, expireAt)
-      else if (args.flags & PERSIST && entry.expireAt !== 0) keyspace.setExpire(client.db, entry, 0)
+        notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
+      } else if (args.expire !== undefined) {
+        setExpireTime(keyspace, client.db, entry, expireAt)
+        notifyKeyspaceEvent(client.server, NOTIFY.g, "expire", argv[1], client.db)
+      } else if (args.flags & PERSIST && entry.expireAt !== 0) {
+        keyspace.setExpire(client.db, entry, 0)
+        notifyKeyspaceEvent(client.server, NOTIFY.g, "persist", argv[1], client.db)
+      }
       return value
     }
   }),
@@ -461,6 +478,7 @@ export const stringCommands = [
       if (entry === null || entry instanceof ErrorReply) return entry ?? 0
       if (entry.value !== argv[2]) return 0
       client.server.keyspace.deleteEntry(client.db, entry)
+      notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
       return 1
     }
   }),
@@ -514,6 +532,7 @@ export const stringCommands = [
       if (entry instanceof ErrorReply) return entry
       if (entry === null) {
         setString(keyspace, client.db, argv[1], argv[2])
+        notifyKeyspaceEvent(client.server, NOTIFY.$, "append", argv[1], client.db)
         return argv[2].length
       }
       const current = entry.value as string
@@ -521,6 +540,7 @@ export const stringCommands = [
       entry.value = current + argv[2]
       setStringHint(entry, "raw")
       keyspace.touch(client.db, argv[1])
+      notifyKeyspaceEvent(client.server, NOTIFY.$, "append", argv[1], client.db)
       return entry.value.length
     }
   }),
@@ -601,6 +621,7 @@ export const stringCommands = [
       if (sum === undefined || typeof sum === "string") return new ErrorReply("ERR increment would produce NaN or Infinity")
       const text = formatLongDoubleHuman(sum)
       setString(client.server.keyspace, client.db, argv[1], text, true, "noint")
+      notifyKeyspaceEvent(client.server, NOTIFY.$, "incrbyfloat", argv[1], client.db)
       return text
     }
   }),
@@ -662,6 +683,7 @@ export const stringCommands = [
         setStringHint(entry, "raw")
         keyspace.touch(client.db, argv[1])
       }
+      notifyKeyspaceEvent(client.server, NOTIFY.$, "setrange", argv[1], client.db)
       return next.length
     }
   })

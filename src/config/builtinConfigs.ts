@@ -93,10 +93,12 @@ const applyLimits: ConfigApply = (server) => {
   return undefined
 }
 
-/** Only normal clients exist here (no replicas; pub/sub clients count as normal for now). */
+/** Normal and pub/sub clients (no replicas here). */
 const applyOutputLimits: ConfigApply = (server) => {
-  const { hard, soft, softSeconds } = server.config.get<OutputBufferLimits>("client-output-buffer-limit").normal
+  const limits = server.config.get<OutputBufferLimits>("client-output-buffer-limit")
+  const { hard, soft, softSeconds } = limits.normal
   server.outputBufferLimit = { hard, soft, softSeconds }
+  server.pubsubOutputBufferLimit = { hard: limits.pubsub.hard, soft: limits.pubsub.soft, softSeconds: limits.pubsub.softSeconds }
   return undefined
 }
 
@@ -108,6 +110,11 @@ const applyLatencyTracking: ConfigApply = (server) => {
 /** `requirepass` is the default user's password; AUTH reads `server.requirepass`. */
 const applyRequirepass: ConfigApply = (server) => {
   ;(server as unknown as { requirepass: string }).requirepass = server.config.get<string>("requirepass")
+  return undefined
+}
+
+const applyNotifyKeyspaceEvents: ConfigApply = (server) => {
+  server.pubsub.notifyFlags = server.config.get<number>("notify-keyspace-events")
   return undefined
 }
 
@@ -391,7 +398,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
     } satisfies ConfigDefinition<ReadonlyArray<number>>,
 
     // Event notification
-    { name: "notify-keyspace-events", schema: configKeyspaceEvents, default: 0, rewriteAs: "quoted" } satisfies ConfigDefinition<number>,
+    { name: "notify-keyspace-events", schema: configKeyspaceEvents, default: 0, rewriteAs: "quoted", apply: applyNotifyKeyspaceEvents } satisfies ConfigDefinition<number>,
 
     // Advanced
     int("hash-max-listpack-entries", 512, 0, LLONG_MAX, { aliases: ["hash-max-ziplist-entries"] }),

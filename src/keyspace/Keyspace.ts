@@ -72,6 +72,8 @@ export class Keyspace {
   /** `DEBUG SET-ACTIVE-EXPIRE 0` turns the active expiry cycle off (keys still expire lazily). */
   activeExpire = true
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0 }
+  /** Called after a key expired (lazy or active): the `expired` keyspace notification. */
+  onExpired: ((db: number, key: string) => void) | null = null
 
   constructor(
     databases: number,
@@ -199,6 +201,7 @@ export class Keyspace {
     this.stats.expiredKeys++
     this.events.keyDeleted(database.id, entry.key)
     this.events.keyModified(database.id, entry.key)
+    this.onExpired?.(database.id, entry.key)
   }
 
   /**

@@ -4,6 +4,7 @@ import type { CommandSpec } from "../commands/CommandSpec.js"
 import { RespParser } from "../protocol/RespParser.js"
 import { RawReply, type Reply } from "../protocol/Reply.js"
 import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
+import type { ClientSubscriptions } from "./PubSub.js"
 import type { Server } from "./Server.js"
 
 /** A command queued between MULTI and EXEC. */
@@ -51,6 +52,8 @@ export class Client {
   noTouch = false
   /** The blocking engine's record while this client is blocked (see `blocking/`). */
   blocked: BlockedClient | null = null
+  /** Pub/Sub subscriptions (`server/PubSub.ts`); null until the first SUBSCRIBE. */
+  subscriptions: ClientSubscriptions | null = null
   /**
    * Milliseconds the current command has run so far without completing (Valkey's `c->duration`):
    * the first run of a command that blocked, added to its duration when it completes.

@@ -9,6 +9,8 @@ import type { Reply } from "../protocol/Reply.js"
 import { Client } from "./Client.js"
 import { Dispatcher } from "./Dispatcher.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
+import { PubSub } from "./PubSub.js"
+import { subscribedModeGate } from "../commands/pubsub.js"
 import { ServerStats } from "./ServerStats.js"
 import { SlowLog } from "./SlowLog.js"
 import { WatchedKeys } from "./WatchedKeys.js"
@@ -77,6 +79,8 @@ export class Server {
   readonly slowLog: SlowLog
   /** INFO `instantaneous_*` rates. */
   readonly metrics = new InstantaneousMetrics()
+  /** Pub/Sub channels and patterns, and keyspace notifications. */
+  readonly pubsub: PubSub
   /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
   blocker: BlockingEngine | null = null
   /** Work for the end of each tick, in order (module unblocks, resuming unblocked clients). */
@@ -103,6 +107,8 @@ export class Server {
   private pendingWrites: Array<Client> = []
   /** `client-output-buffer-limit normal <hard> <soft> <soft seconds>` (0: no limit); the config keeps it current. */
   outputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 }
+  /** `client-output-buffer-limit pubsub ...`: for clients with subscriptions (Valkey's pubsub class). */
+  pubsubOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 }
 
   constructor(options: ServerOptions) {
     this.now = options.now
@@ -120,6 +126,9 @@ export class Server {
     this.dispatcher = new Dispatcher(this)
     this.watchedKeys = new WatchedKeys(this.keyspace)
     this.disconnectHooks.push((client) => this.watchedKeys.unwatchAll(client))
+    this.pubsub = new PubSub(this)
+    this.disconnectHooks.push((client) => this.pubsub.clear(client))
+    this.dispatcher.admissions.push(subscribedModeGate)
   }
 
   /**
@@ -223,7 +232,8 @@ export class Server {
 
   /** The hard limit, or the soft limit held for longer than its seconds (normal clients). */
   private overOutputBufferLimit(client: Client, used: number): boolean {
-    const { hard, soft, softSeconds: seconds } = this.outputBufferLimit
+    const subs = client.subscriptions
+    const { hard, soft, softSeconds: seconds } = subs !== null && subs.total > 0 ? this.pubsubOutputBufferLimit : this.outputBufferLimit
     if (hard > 0 && used >= hard) return true
     if (soft > 0 && used >= soft) {
       const now = this.now()
