@@ -185,16 +185,18 @@ export class Server {
   endOfTick(): void {
     const hooks = this.endOfTickHooks
     for (let i = 0; i < hooks.length; i++) hooks[i]()
-    const pending = this.pendingWrites
-    if (pending.length === 0) return
-    // Like the Set this replaces: clients marked while flushing (an in-process client's callback
-    // running commands) are flushed in this loop too, and a client is flushed at most once.
-    for (let i = 0; i < pending.length; i++) {
-      const client = pending[i]
-      if (!client.closed) this.flush(client)
+    // Clients marked while flushing (an in-process client's callback running commands, a nested
+    // end of tick) go to a fresh list and are flushed in the next round, so no output is left
+    // behind; a client's flag is cleared just before its flush, so it is never listed twice.
+    while (this.pendingWrites.length > 0) {
+      const batch = this.pendingWrites
+      this.pendingWrites = []
+      for (let i = 0; i < batch.length; i++) {
+        const client = batch[i]
+        client.pendingWrite = false
+        if (!client.closed) this.flush(client)
+      }
     }
-    for (let i = 0; i < pending.length; i++) pending[i].pendingWrite = false
-    pending.length = 0
   }
 
   private flush(client: Client): void {
