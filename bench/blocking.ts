@@ -9,7 +9,7 @@
  *    2 KB) and whether every one of them times out, never early.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { readFileSync, rmSync } from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -17,6 +17,7 @@ import { Effect, Scope, Exit } from "effect"
 import { ServerCore } from "../src/layers/ServerCore.js"
 import { NULL_ARRAY, type Reply } from "../src/protocol/Reply.js"
 import type { Client } from "../src/server/Client.js"
+import { bundleKeyfiber, keyfiberMode } from "./support.js"
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const N = Number(process.env.BENCH_BLOCKED ?? 10_000)
@@ -36,6 +37,8 @@ export interface BlockingRow {
   readonly keyfiber: number
   readonly redis: number
   readonly bar?: number
+  readonly barMax?: number
+  readonly limit?: number
 }
 
 const cmd = (...args: Array<string>): string =>
@@ -94,11 +97,21 @@ const waitReady = async (port: number): Promise<void> => {
   throw new Error(`server on ${port} did not start`)
 }
 
+/** How to run bench/blocking-server.ts: bundled like the throughput scenario's keyfiber, or under tsx. */
+let bundled: string | undefined
+/** Extra node options for keyfiber, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (BENCH_KEYFIBER_NODE_ARGS). */
+const nodeArgs = (): Array<string> => (process.env.BENCH_KEYFIBER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
+const keyfiberEntry = async (): Promise<Array<string>> => {
+  if (keyfiberMode() === "tsx") return ["--import", "tsx", "bench/blocking-server.ts"]
+  bundled ??= await bundleKeyfiber("bench/blocking-server.ts")
+  return [bundled]
+}
+
 const startTarget = async (name: "keyfiber" | "redis"): Promise<Target> => {
   const port = await freePort()
   const child =
     name === "keyfiber"
-      ? spawn(process.execPath, ["--import", "tsx", "bench/blocking-server.ts", String(port)], { cwd: ROOT, stdio: "ignore" })
+      ? spawn(process.execPath, [...nodeArgs(), ...(await keyfiberEntry()), String(port)], { cwd: ROOT, stdio: "ignore" })
       : spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--maxclients", "50000"], {
           stdio: "ignore"
         })
@@ -126,7 +139,17 @@ const waitFor = async (cond: () => Promise<boolean> | boolean, ms = 120_000) => 
   }
 }
 
+/** utime + stime of a process in ms (clock ticks of 10 ms), from /proc. */
+const cpuMs = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
 interface TcpFigures {
+  /** Server CPU ms (user + system) for the park and serve phases of all rounds, distinct keys and one key. */
+  cpuParkMs: number
+  cpuServeMs: number
   parkDistinctMs: number
   serveDistinctMs: number
   parkOneKeyMs: number
@@ -143,7 +166,7 @@ const parkAndServe = async (
   keyOf: (i: number) => string,
   push: () => string,
   onParked: () => void
-): Promise<{ park: number; serve: number }> => {
+): Promise<{ park: number; serve: number; cpuPark: number; cpuServe: number }> => {
   const expected = sockets.map((_, i) => cmd(keyOf(i), "v").length)
   const received = new Array<number>(sockets.length).fill(0)
   let done = 0
@@ -156,18 +179,23 @@ const parkAndServe = async (
     s.on("data", h)
     return h
   })
+  const pid = target.child.pid!
+  const c0 = cpuMs(pid)
   const t0 = performance.now()
   for (let i = 0; i < sockets.length; i++) sockets[i].write(cmd("BLPOP", keyOf(i), "0"))
   await waitFor(async () => (await target.blocked(control)) === sockets.length)
   const park = performance.now() - t0
+  const c1 = cpuMs(pid)
   onParked()
   const t1 = performance.now()
   control.write(push())
   await waitFor(() => done === sockets.length)
   const serve = performance.now() - t1
+  const c2 = cpuMs(pid)
   sockets.forEach((s, i) => s.off("data", handlers[i]))
   await ask(control, cmd("PING"))
-  return { park, serve }
+  // The CPU figures include the polls of the blocked-client count (the same for both servers).
+  return { park, serve, cpuPark: c1 - c0, cpuServe: c2 - c1 }
 }
 
 const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
@@ -183,6 +211,8 @@ const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
       sockets.push(s)
     }
     let rssParkedMb = 0
+    let cpuPark = 0
+    let cpuServe = 0
     const figures = { parkDistinct: [] as Array<number>, serveDistinct: [] as Array<number>, parkOne: [] as Array<number>, serveOne: [] as Array<number> }
     for (let round = 0; round < ROUNDS; round++) {
       // Distinct keys: one pipelined write of N LPUSHes.
@@ -203,6 +233,8 @@ const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
         () => cmd("RPUSH", `one:${round}`, ...Array.from({ length: N }, () => "v")),
         () => {}
       )
+      cpuPark += distinct.cpuPark + oneKey.cpuPark
+      cpuServe += distinct.cpuServe + oneKey.cpuServe
       figures.parkDistinct.push(distinct.park)
       figures.serveDistinct.push(distinct.serve)
       figures.parkOne.push(oneKey.park)
@@ -211,6 +243,8 @@ const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
     for (const s of sockets) s.destroy()
     control.destroy()
     return {
+      cpuParkMs: cpuPark / ROUNDS,
+      cpuServeMs: cpuServe / ROUNDS,
       parkDistinctMs: median(figures.parkDistinct),
       serveDistinctMs: median(figures.serveDistinct),
       parkOneKeyMs: median(figures.parkOne),
@@ -219,7 +253,12 @@ const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
       rssParkedMb
     }
   } finally {
-    target.child.kill("SIGKILL")
+    // SIGINT lets node write a `--cpu-prof` profile (BENCH_KEYFIBER_NODE_ARGS); SIGKILL if it lingers.
+    const exited = new Promise((resolve) => target.child.once("exit", resolve))
+    target.child.kill("SIGINT")
+    const timer = setTimeout(() => target.child.kill("SIGKILL"), 5000)
+    await exited
+    clearTimeout(timer)
   }
 }
 
@@ -315,29 +354,54 @@ const inProcessFigures = async (): Promise<InProcessFigures> => {
   return JSON.parse(out.trim().split("\n").pop()!) as InProcessFigures
 }
 
-/** The scenario for bench/run.ts (same shape as its `Scenario`). */
-export const blocking = {
+/** keyfiber/redis bar for the TCP park and serve times (lower is better). */
+const TIME_BAR = 1.2
+
+/** Scenario for bench/run.ts: 10,000 BLPOP clients over TCP, keyfiber and redis-server side by side. */
+export const blockingTcp = {
   name: "blocking",
-  description: `${N} clients in BLPOP (distinct keys, one key) vs redis; ${N_INPROC} in-process blocked clients`,
+  description: `${N} clients in BLPOP over TCP (distinct keys, one key), park/serve ms and RSS, vs redis-server`,
+  unit: "",
+  digits: 1,
   async run(): Promise<Array<BlockingRow>> {
-    const k = await runTcp("keyfiber")
+    let k: TcpFigures
+    try {
+      k = await runTcp("keyfiber")
+    } finally {
+      if (bundled !== undefined) rmSync(bundled, { force: true })
+      bundled = undefined
+    }
     const r = await runTcp("redis")
-    const rows: Array<BlockingRow> = [
-      { label: `park ${N} BLPOP, distinct keys (ms)`, keyfiber: k.parkDistinctMs, redis: r.parkDistinctMs },
-      { label: `serve ${N} after ${N} LPUSH (ms)`, keyfiber: k.serveDistinctMs, redis: r.serveDistinctMs },
-      { label: `park ${N} BLPOP, one key (ms)`, keyfiber: k.parkOneKeyMs, redis: r.parkOneKeyMs },
-      { label: `serve ${N} after one RPUSH (ms)`, keyfiber: k.serveOneKeyMs, redis: r.serveOneKeyMs },
+    return [
+      { label: `park ${N} BLPOP, distinct keys (ms)`, keyfiber: k.parkDistinctMs, redis: r.parkDistinctMs, barMax: TIME_BAR },
+      { label: `serve ${N} after ${N} LPUSH (ms)`, keyfiber: k.serveDistinctMs, redis: r.serveDistinctMs, barMax: TIME_BAR },
+      { label: `park ${N} BLPOP, one key (ms)`, keyfiber: k.parkOneKeyMs, redis: r.parkOneKeyMs, barMax: TIME_BAR },
+      { label: `serve ${N} after one RPUSH (ms)`, keyfiber: k.serveOneKeyMs, redis: r.serveOneKeyMs, barMax: TIME_BAR },
+      { label: `server CPU per round to park 2x${N} (ms)`, keyfiber: k.cpuParkMs, redis: r.cpuParkMs },
+      { label: `server CPU per round to serve 2x${N} (ms)`, keyfiber: k.cpuServeMs, redis: r.cpuServeMs },
       { label: "RSS idle (MB)", keyfiber: k.rssIdleMb, redis: r.rssIdleMb },
       { label: `RSS with ${N} parked (MB)`, keyfiber: k.rssParkedMb, redis: r.rssParkedMb }
     ]
+  }
+}
+
+/** Scenario for bench/run.ts: 100,000 in-process blocked clients (no redis equivalent). */
+export const blockingInProcess = {
+  name: "blocking-inprocess",
+  description: `${N_INPROC} in-process clients blocked in BLPOP with 5-6 s timeouts: heap per client, timeout accuracy`,
+  unit: "",
+  digits: 0,
+  async run(): Promise<Array<BlockingRow>> {
     const p = await inProcessFigures()
-    console.log(
-      `in-process: ${p.clients} blocked clients, ${p.bytesPerBlockedClient.toFixed(0)} B heap each beyond idle ` +
-        `(bar 2048: ${p.bytesPerBlockedClient <= 2048 ? "ok" : "ABOVE"}); timed out ${p.timedOut}/${p.clients}, ` +
-        `early ${p.early}, late p50 ${p.p50LateMs} ms, p99 ${p.p99LateMs} ms, max ${p.maxLateMs} ms ` +
-        `(longest event-loop stall meanwhile: ${p.maxStallMs} ms)`
-    )
-    return rows
+    return [
+      { label: "heap per blocked client beyond idle (B)", keyfiber: p.bytesPerBlockedClient, redis: NaN, limit: 2048 },
+      { label: `timed out (of ${p.clients})`, keyfiber: p.timedOut, redis: NaN },
+      { label: "answered before the deadline", keyfiber: p.early, redis: NaN, limit: 0 },
+      { label: "timeout lateness p50 (ms)", keyfiber: p.p50LateMs, redis: NaN },
+      { label: "timeout lateness p99 (ms)", keyfiber: p.p99LateMs, redis: NaN },
+      { label: "timeout lateness max (ms)", keyfiber: p.maxLateMs, redis: NaN },
+      { label: "longest event-loop stall meanwhile (ms)", keyfiber: p.maxStallMs, redis: NaN }
+    ]
   }
 }
 
@@ -345,7 +409,8 @@ const print = (rows: ReadonlyArray<BlockingRow>) => {
   const fmt = (n: number) => n.toFixed(1)
   console.log(["test".padEnd(40), "keyfiber".padStart(10), "redis".padStart(10), "ratio".padStart(7)].join("  "))
   for (const r of rows) {
-    console.log([r.label.padEnd(40), fmt(r.keyfiber).padStart(10), fmt(r.redis).padStart(10), (r.keyfiber / r.redis).toFixed(2).padStart(7)].join("  "))
+    const ratio = Number.isNaN(r.redis) ? "-" : (r.keyfiber / r.redis).toFixed(2)
+    console.log([r.label.padEnd(40), fmt(r.keyfiber).padStart(10), fmt(r.redis).padStart(10), ratio.padStart(7)].join("  "))
   }
 }
 
@@ -355,10 +420,10 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href && process.argv.incl
     process.exit(0)
   })
 } else if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  blocking
+  blockingTcp
     .run()
-    .then((rows) => {
-      print(rows)
+    .then(async (rows) => print([...rows, ...(await blockingInProcess.run())]))
+    .then(() => {
       process.exit(0)
     })
     .catch((e) => {

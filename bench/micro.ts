@@ -21,7 +21,9 @@ const enc = (...args: Array<string>) => Buffer.from(`*${args.length}\r\n` + args
 const cases: Record<string, Buffer> = {
   ping: enc("PING"),
   set: enc("SET", "key:__rand_int__", "xxx"),
-  get: enc("GET", "key:__rand_int__")
+  get: enc("GET", "key:__rand_int__"),
+  lpush: enc("LPUSH", "mylist", "xxx"),
+  lpop: enc("LPOP", "mylist")
 }
 
 const N = Number(process.env.N ?? 2_000_000)

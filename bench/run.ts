@@ -6,10 +6,12 @@
  * BENCH_TESTS ("ping,set,..."), BENCH_KEYFIBER ("bundle", the default: compiled with esbuild and run
  * by node; or "tsx").
  */
+import { blockingInProcess, blockingTcp } from "./blocking.js"
+import { modules } from "./modules.js"
 import { throughput } from "./scenarios/throughput.js"
 import { keyfiberMode, printTable, type Scenario } from "./support.js"
 
-const SCENARIOS: ReadonlyArray<Scenario> = [throughput]
+const SCENARIOS: ReadonlyArray<Scenario> = [throughput, blockingTcp, blockingInProcess, modules]
 
 const main = async () => {
   const wanted = process.argv.slice(2)
@@ -24,7 +26,7 @@ const main = async () => {
   for (const scenario of selected) {
     console.log(`\n== ${scenario.name}: ${scenario.description}`)
     const rows = await scenario.run()
-    printTable(scenario.name, rows)
+    printTable(scenario.name, rows, scenario.unit, scenario.digits)
   }
 }
 

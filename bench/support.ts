@@ -78,11 +78,11 @@ const start = async (name: string, command: string, args: Array<string>, port: n
  * as it would be deployed. Measured: under tsx the same server costs about a quarter more CPU per
  * request at -P 1, so the tsx run is kept as an option (BENCH_KEYFIBER=tsx), not the default.
  */
-const bundleKeyfiber = async (): Promise<string> => {
+export const bundleKeyfiber = async (entry = "src/main.ts"): Promise<string> => {
   const esbuild = await import("esbuild")
-  const outfile = path.join(os.tmpdir(), `keyfiber-bench-${process.pid}.cjs`)
+  const outfile = path.join(os.tmpdir(), `keyfiber-bench-${process.pid}-${path.basename(entry, ".ts")}.cjs`)
   await esbuild.build({
-    entryPoints: [path.join(ROOT, "src/main.ts")],
+    entryPoints: [path.join(ROOT, entry)],
     bundle: true,
     platform: "node",
     format: "cjs",
@@ -155,12 +155,19 @@ export interface ResultRow {
   readonly redis: number
   /** What the ratio should reach, if the scenario has a bar. */
   readonly bar?: number
+  /** A bar where lower is better: the ratio should stay at or below it (times, memory). */
+  readonly barMax?: number
+  /** An absolute bar on the keyfiber figure (at most this), for rows without a redis equivalent. */
+  readonly limit?: number
 }
 
 /** A benchmark scenario: `bench/run.ts` runs the ones named on its command line (all by default). */
 export interface Scenario {
   readonly name: string
   readonly description: string
+  /** The unit of the rows (`rps` when omitted) and the decimals to print. */
+  readonly unit?: string
+  readonly digits?: number
   run(): Promise<Array<ResultRow>>
 }
 
@@ -168,9 +175,19 @@ export const printTable = (title: string, rows: ReadonlyArray<ResultRow>, unit =
   const fmt = (n: number) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
   const header = ["test", `keyfiber ${unit}`, `redis ${unit}`, "ratio", "bar"]
   const lines = rows.map((r) => {
+    // A row without a redis equivalent has redis NaN: no ratio.
     const ratio = r.redis > 0 ? r.keyfiber / r.redis : NaN
-    const bar = r.bar === undefined ? "" : `${ratio >= r.bar ? "ok" : "BELOW"} (>= ${r.bar})`
-    return [r.label, fmt(r.keyfiber), fmt(r.redis), ratio.toFixed(2), bar]
+    const bar =
+      r.limit !== undefined
+        ? `${r.keyfiber <= r.limit ? "ok" : "ABOVE"} (<= ${r.limit})`
+        : Number.isNaN(ratio)
+          ? ""
+          : r.bar !== undefined
+            ? `${ratio >= r.bar ? "ok" : "BELOW"} (>= ${r.bar})`
+            : r.barMax !== undefined
+              ? `${ratio <= r.barMax ? "ok" : "ABOVE"} (<= ${r.barMax})`
+              : ""
+    return [r.label, fmt(r.keyfiber), Number.isNaN(r.redis) ? "-" : fmt(r.redis), Number.isNaN(ratio) ? "-" : ratio.toFixed(2), bar]
   })
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
   const row = (cells: Array<string>) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")

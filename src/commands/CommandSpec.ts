@@ -1,6 +1,7 @@
 import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
+import type { CommandStat } from "../server/ServerStats.js"
 
 /** Valkey's command flags, as COMMAND INFO prints them. */
 export type CommandFlag =
@@ -59,6 +60,19 @@ export interface CommandSpec {
   /** The module that registered it, if any. */
   readonly module?: string
   readonly run: (client: Client, argv: Array<string>) => Reply | BlockRequest
+  /**
+   * The commandstats entry last used for this command (`ServerStats.commandStat`), so counting a
+   * call needs no map lookup. Owned by ServerStats; checked against the stats object and its reset
+   * generation, since specs are shared between servers.
+   */
+  statSlot?: CommandStatSlot
+}
+
+/** See `CommandSpec.statSlot`. */
+export interface CommandStatSlot {
+  readonly owner: object
+  readonly generation: number
+  readonly stat: CommandStat
 }
 
 export interface CommandDefinition {
@@ -134,7 +148,8 @@ export const defineCommand = (def: CommandDefinition, container?: string): Comma
     aclCategories: def.aclCategories ?? categoryOf(flags, def.group),
     subcommands,
     module: def.module,
-    run
+    run,
+    statSlot: undefined
   }
 }
 

@@ -14,11 +14,17 @@ import { parseInt64 } from "./args.js"
 export type StringHint = "raw" | "noint"
 
 const hints = new WeakMap<Entry, StringHint>()
+/** No hint was ever set: a plain SET then has nothing to clear (skips a WeakMap delete per write). */
+let anyHint = false
 
 /** Records how the command that just wrote `entry` encoded it (`undefined`: the usual rules). */
 export const setStringHint = (entry: Entry, hint: StringHint | undefined): void => {
-  if (hint === undefined) hints.delete(entry)
-  else hints.set(entry, hint)
+  if (hint === undefined) {
+    if (anyHint) hints.delete(entry)
+  } else {
+    anyHint = true
+    hints.set(entry, hint)
+  }
 }
 
 export const stringHint = (entry: Entry): StringHint | undefined => hints.get(entry)

@@ -131,18 +131,17 @@ const PROTECTED_MODE_DENIED =
   "password for the default user. NOTE: You only need to do one of the above things in order for the server " +
   "to start accepting connections from the outside."
 
-const admittedClients = new WeakSet<object>()
-
 /**
  * `protected-mode yes` with no password for the default user: only loopback and Unix-socket clients
  * are served (networking.c `clientAcceptHandler`). Valkey refuses at accept time; here the first
  * command gets the DENIED error and the connection closes after it.
  */
 export const protectedModeGate: Admission = (client) => {
-  if (admittedClients.has(client)) return undefined
+  // Checked once per client (a field, not a WeakSet: a lookup per command and GC work per client).
+  if (client.protectedModeAdmitted) return undefined
   const config = client.server.config
   if (client.isLocal || !config.get<boolean>("protected-mode") || config.get<string>("requirepass") !== "") {
-    admittedClients.add(client)
+    client.protectedModeAdmitted = true
     return undefined
   }
   client.server.closeClient(client, true)

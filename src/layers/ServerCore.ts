@@ -94,6 +94,7 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
           lastClientsCron = now
           closeIdleClients(server, now)
         }
+        server.sampleMetrics()
         server.endOfTick()
       }).pipe(
         Effect.zipRight(Effect.suspend(() => Effect.sleep(Duration.millis(1000 / config.get<number>("hz"))))),

@@ -151,7 +151,7 @@ export class Dispatcher {
   count(spec: CommandSpec, elapsedMs: number, reply: Reply, client: Client | null, argv: ReadonlyArray<string>): void {
     const server = this.server
     const stats = server.stats
-    const stat = stats.command(spec.fullName)
+    const stat = stats.commandStat(spec)
     let ms = elapsedMs
     if (client !== null) {
       ms += client.duration
@@ -217,7 +217,7 @@ export class Dispatcher {
   /** Valkey's `rejectCommand`: the error reply, and inside MULTI the transaction is aborted. */
   private reject(client: Client, message: string, spec: CommandSpec | undefined): void {
     if (client.multi !== null) client.multi.aborted = true
-    if (spec !== undefined) this.server.stats.command(spec.fullName).rejectedCalls++
+    if (spec !== undefined) this.server.stats.commandStat(spec).rejectedCalls++
     const reply = new ErrorReply(message)
     this.server.stats.errorReply(reply.code)
     client.reply(reply)

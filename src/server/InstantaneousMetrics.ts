@@ -31,8 +31,8 @@ class Metric {
 }
 
 /**
- * INFO's `instantaneous_*` figures: ops/sec and network kbps, sampled at most every 100 ms from the
- * end-of-tick hook (the server cron also ends a tick every 100 ms).
+ * INFO's `instantaneous_*` figures: ops/sec and network kbps, sampled at most every 100 ms by the
+ * server cron (`Server.sampleMetrics`).
  */
 export class InstantaneousMetrics {
   readonly commands = new Metric()

@@ -99,7 +99,12 @@ export class Server {
   /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */
   nesting = 0
   private nextClientId = 1
-  private readonly pendingWrites = new Set<Client>()
+  /**
+   * Clients with output to write at the end of the tick, each once (`Client.pendingWrite` marks
+   * membership): an array and a flag are cheaper than a Set on a path taken for every request.
+   * Freed clients stay in it until the end of the tick and are skipped.
+   */
+  private pendingWrites: Array<Client> = []
   /** `client-output-buffer-limit normal <hard> <soft> <soft seconds>` (0: no limit); the config keeps it current. */
   outputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 }
   /** `client-output-buffer-limit pubsub ...`: for clients with subscriptions (Valkey's pubsub class). */
@@ -124,9 +129,14 @@ export class Server {
     this.pubsub = new PubSub(this)
     this.disconnectHooks.push((client) => this.pubsub.clear(client))
     this.dispatcher.admissions.push(subscribedModeGate)
-    this.endOfTickHooks.push(() =>
-      this.metrics.maybeSample(this.now(), this.stats.totalCommands, this.stats.netInputBytes, this.stats.netOutputBytes)
-    )
+  }
+
+  /**
+   * INFO `instantaneous_*`: called by the server cron (Valkey samples them from serverCron too), not
+   * at every end of tick, which would read the clock once more per request.
+   */
+  sampleMetrics(): void {
+    this.metrics.maybeSample(this.now(), this.stats.totalCommands, this.stats.netInputBytes, this.stats.netOutputBytes)
   }
 
   /** CONFIG RESETSTAT: zero the INFO counters (Valkey's `resetServerStats`). */
@@ -152,7 +162,6 @@ export class Server {
     for (const hook of this.disconnectHooks) hook(client)
     if (client.isBlocked) this.blocker?.disconnect(client)
     this.clients.delete(client.id)
-    this.pendingWrites.delete(client)
   }
 
   /**
@@ -174,12 +183,20 @@ export class Server {
    * clients), then write each touched client's output once.
    */
   endOfTick(): void {
-    for (const hook of this.endOfTickHooks) hook()
-    const pending = this.pendingWrites
-    if (pending.size === 0) return
-    // Flushing never queues replies, and deleting during iteration is safe for a Set.
-    for (const client of pending) this.flush(client)
-    pending.clear()
+    const hooks = this.endOfTickHooks
+    for (let i = 0; i < hooks.length; i++) hooks[i]()
+    // Clients marked while flushing (an in-process client's callback running commands, a nested
+    // end of tick) go to a fresh list and are flushed in the next round, so no output is left
+    // behind; a client's flag is cleared just before its flush, so it is never listed twice.
+    while (this.pendingWrites.length > 0) {
+      const batch = this.pendingWrites
+      this.pendingWrites = []
+      for (let i = 0; i < batch.length; i++) {
+        const client = batch[i]
+        client.pendingWrite = false
+        if (!client.closed) this.flush(client)
+      }
+    }
   }
 
   private flush(client: Client): void {
@@ -230,14 +247,16 @@ export class Server {
   }
 
   markPendingWrite(client: Client): void {
-    this.pendingWrites.add(client)
+    if (client.pendingWrite) return
+    client.pendingWrite = true
+    this.pendingWrites.push(client)
   }
 
   /** Clients with output to write this tick (drained by the connection layer). */
   takePendingWrites(): Array<Client> {
-    if (this.pendingWrites.size === 0) return []
-    const out = Array.from(this.pendingWrites)
-    this.pendingWrites.clear()
+    const out = this.pendingWrites.filter((client) => !client.closed)
+    for (const client of this.pendingWrites) client.pendingWrite = false
+    this.pendingWrites = []
     return out
   }
 

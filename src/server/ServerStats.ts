@@ -1,3 +1,4 @@
+import type { CommandSpec } from "../commands/CommandSpec.js"
 import { LatencyHistogram } from "./LatencyHistogram.js"
 
 /** Per-command counters for INFO commandstats (Valkey's `cmdstat_<name>`). */
@@ -45,6 +46,18 @@ export class ServerStats {
     return stat
   }
 
+  /** Bumped by `reset`: stat objects cached on specs before it are stale. */
+  private generation = 0
+
+  /** `command(spec.fullName)`, cached on the spec (one check instead of a map lookup per call). */
+  commandStat(spec: CommandSpec): CommandStat {
+    const slot = spec.statSlot
+    if (slot !== undefined && slot.owner === this && slot.generation === this.generation) return slot.stat
+    const stat = this.command(spec.fullName)
+    spec.statSlot = { owner: this, generation: this.generation, stat }
+    return stat
+  }
+
   /** Errorstats stop after too many distinct codes (Valkey's `errors_enabled`); RESETSTAT resumes. */
   errorsEnabled = true
 
@@ -77,6 +90,7 @@ export class ServerStats {
     this.clientQbufLimitDisconnections = 0
     this.clientObufLimitDisconnections = 0
     this.commands.clear()
+    this.generation++
     this.errors.clear()
     this.errorsEnabled = true
   }
