@@ -1,3 +1,8 @@
+import { parseInt64 } from "../keyspace/int64.js"
+
+// `string2ll` lives in keyspace/ with the values stored as integers (intsets); re-exported here.
+export { parseInt64 }
+
 /**
  * Argument parsing with Valkey's exact rules and error texts (util.c `string2ll`, `string2ld`,
  * object.c `getLongLongFromObjectOrReply` ...). Values are latin1 byte strings.
@@ -8,35 +13,6 @@ export const NOT_FLOAT = "ERR value is not a valid float"
 export const SYNTAX = "ERR syntax error"
 export const NO_SUCH_KEY = "ERR no such key"
 export const OUT_OF_RANGE = "ERR index out of range"
-
-const MAX = 9223372036854775807n
-const MIN = -9223372036854775808n
-
-/**
- * `string2ll`: optional `-`, digits, no `+`, no leading zeros, no spaces, within signed 64 bits.
- * Returns a number when it is a safe integer, a bigint otherwise, undefined when invalid.
- */
-export const parseInt64 = (s: string): number | bigint | undefined => {
-  const n = s.length
-  if (n === 0 || n > 20) return undefined
-  if (n === 1 && s.charCodeAt(0) === 48) return 0
-  let i = 0
-  const negative = s.charCodeAt(0) === 45
-  if (negative) {
-    i = 1
-    if (n === 1) return undefined
-  }
-  const first = s.charCodeAt(i)
-  if (first < 49 || first > 57) return undefined
-  for (let j = i + 1; j < n; j++) {
-    const c = s.charCodeAt(j)
-    if (c < 48 || c > 57) return undefined
-  }
-  if (n - i <= 15) return Number(s)
-  const big = BigInt(s)
-  if (big > MAX || big < MIN) return undefined
-  return Number.isSafeInteger(Number(big)) ? Number(big) : big
-}
 
 /** `string2ll` when the caller needs a JS number (counts, indexes): values beyond ±2^53 clamp. */
 export const parseInteger = (s: string): number | undefined => {

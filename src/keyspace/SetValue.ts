@@ -1,4 +1,4 @@
-import { parseInt64 } from "../commands/args.js"
+import { parseInt64 } from "./int64.js"
 import { VersionedSet } from "./VersionedCollections.js"
 
 export type SetEncoding = "intset" | "listpack" | "hashtable"
