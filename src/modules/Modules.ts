@@ -11,7 +11,7 @@ import { ErrorReply, RawReply, type Reply } from "../protocol/Reply.js"
 import { Client } from "../server/Client.js"
 import { setInfoHooks } from "../server/Info.js"
 import type { Server } from "../server/Server.js"
-import { LoadedModule } from "./LoadedModule.js"
+import { LoadedModule, type ModuleTimer } from "./LoadedModule.js"
 import { moduleConfigDefinition } from "./moduleConfigDefinition.js"
 import { ModuleBlocking } from "./ModuleBlocking.js"
 import type { CallOptions, CommandHandler } from "./ModuleContext.js"
@@ -297,7 +297,7 @@ export class ModuleRegistry implements ModuleHost {
    * blocks (Valkey's timer events run before `beforeSleep`'s timeouts).
    */
   fireDueTimers(now: number): void {
-    const due: Array<[LoadedModule, LoadedModule["timers"] extends Map<number, infer T> ? T : never]> = []
+    const due: Array<[LoadedModule, ModuleTimer]> = []
     for (const module of this.loaded) for (const timer of module.timers.values()) if (timer.dueAt <= now) due.push([module, timer])
     if (due.length === 0) return
     due.sort((a, b) => a[1].dueAt - b[1].dueAt || a[1].id - b[1].id)
