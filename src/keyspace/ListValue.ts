@@ -2,17 +2,28 @@
  * A list of byte strings: a growable ring buffer, so push and pop at both ends are O(1) and
  * LINDEX/LSET are O(1) too. Middle edits (LINSERT, LREM) shift elements, O(n) like Valkey's.
  */
+/** The smallest power of two that holds `n` elements (at least 8): indexes wrap with a mask. */
+const capacityFor = (n: number): number => {
+  let cap = 8
+  while (cap < n) cap *= 2
+  return cap
+}
+
 export class ListValue {
+  /** Capacity is a power of two, so `& mask` wraps an index (cheaper than `%` on every access). */
   private items: Array<string | undefined>
+  private mask: number
   private head = 0
   private count = 0
 
   constructor(capacity = 8) {
-    this.items = new Array(capacity)
+    const cap = capacityFor(capacity)
+    this.items = new Array(cap)
+    this.mask = cap - 1
   }
 
   static of(values: ReadonlyArray<string>): ListValue {
-    const list = new ListValue(Math.max(8, values.length))
+    const list = new ListValue(values.length)
     for (const v of values) list.pushRight(v)
     return list
   }
@@ -22,15 +33,15 @@ export class ListValue {
   }
 
   pushLeft(value: string): void {
-    if (this.count === this.items.length) this.grow()
-    this.head = (this.head - 1 + this.items.length) % this.items.length
+    if (this.count === this.items.length) this.resize(this.items.length * 2)
+    this.head = (this.head - 1) & this.mask
     this.items[this.head] = value
     this.count++
   }
 
   pushRight(value: string): void {
-    if (this.count === this.items.length) this.grow()
-    this.items[(this.head + this.count) % this.items.length] = value
+    if (this.count === this.items.length) this.resize(this.items.length * 2)
+    this.items[(this.head + this.count) & this.mask] = value
     this.count++
   }
 
@@ -38,17 +49,19 @@ export class ListValue {
     if (this.count === 0) return undefined
     const value = this.items[this.head]
     this.items[this.head] = undefined
-    this.head = (this.head + 1) % this.items.length
+    this.head = (this.head + 1) & this.mask
     this.count--
+    this.maybeShrink()
     return value
   }
 
   popRight(): string | undefined {
     if (this.count === 0) return undefined
-    const index = (this.head + this.count - 1) % this.items.length
+    const index = (this.head + this.count - 1) & this.mask
     const value = this.items[index]
     this.items[index] = undefined
     this.count--
+    this.maybeShrink()
     return value
   }
 
@@ -56,20 +69,20 @@ export class ListValue {
   at(index: number): string | undefined {
     if (index < 0) index += this.count
     if (index < 0 || index >= this.count) return undefined
-    return this.items[(this.head + index) % this.items.length]
+    return this.items[(this.head + index) & this.mask]
   }
 
   set(index: number, value: string): boolean {
     if (index < 0) index += this.count
     if (index < 0 || index >= this.count) return false
-    this.items[(this.head + index) % this.items.length] = value
+    this.items[(this.head + index) & this.mask] = value
     return true
   }
 
   /** Elements from `start` to `end` inclusive, both already clamped to the list. */
   range(start: number, end: number): Array<string> {
     const out: Array<string> = []
-    for (let i = start; i <= end; i++) out.push(this.items[(this.head + i) % this.items.length]!)
+    for (let i = start; i <= end; i++) out.push(this.items[(this.head + i) & this.mask]!)
     return out
   }
 
@@ -79,7 +92,9 @@ export class ListValue {
 
   /** Replaces the contents (LTRIM, LREM, LINSERT rebuild through this). */
   replaceAll(values: ReadonlyArray<string>): void {
-    this.items = new Array(Math.max(8, values.length))
+    const cap = capacityFor(values.length)
+    this.items = new Array(cap)
+    this.mask = cap - 1
     for (let i = 0; i < values.length; i++) this.items[i] = values[i]
     this.head = 0
     this.count = values.length
@@ -89,22 +104,30 @@ export class ListValue {
   insertAt(index: number, value: string): void {
     if (index <= 0) return this.pushLeft(value)
     if (index >= this.count) return this.pushRight(value)
-    if (this.count === this.items.length) this.grow()
-    const cap = this.items.length
+    if (this.count === this.items.length) this.resize(this.items.length * 2)
+    const mask = this.mask
     if (index < this.count / 2) {
-      this.head = (this.head - 1 + cap) % cap
-      for (let i = 0; i < index; i++) this.items[(this.head + i) % cap] = this.items[(this.head + i + 1) % cap]
+      this.head = (this.head - 1) & mask
+      for (let i = 0; i < index; i++) this.items[(this.head + i) & mask] = this.items[(this.head + i + 1) & mask]
     } else {
-      for (let i = this.count; i > index; i--) this.items[(this.head + i) % cap] = this.items[(this.head + i - 1) % cap]
+      for (let i = this.count; i > index; i--) this.items[(this.head + i) & mask] = this.items[(this.head + i - 1) & mask]
     }
-    this.items[(this.head + index) % cap] = value
+    this.items[(this.head + index) & mask] = value
     this.count++
   }
 
-  private grow(): void {
-    const next = new Array<string | undefined>(this.items.length * 2)
-    for (let i = 0; i < this.count; i++) next[i] = this.items[(this.head + i) % this.items.length]
+  /** A list drained to a quarter of its capacity gives half of it back (large lists only). */
+  private maybeShrink(): void {
+    const cap = this.items.length
+    if (cap > 64 && this.count < cap >> 2) this.resize(cap >> 1)
+  }
+
+  /** Moves the elements, in order, to a new array of `cap` (a power of two) starting at 0. */
+  private resize(cap: number): void {
+    const next = new Array<string | undefined>(cap)
+    for (let i = 0; i < this.count; i++) next[i] = this.items[(this.head + i) & this.mask]
     this.items = next
+    this.mask = cap - 1
     this.head = 0
   }
 }

@@ -45,9 +45,10 @@ export class RespParser {
   private queued: Array<Buffer> = []
   private queuedBytes = 0
   private needed = 0
-  /** State of a multibulk request that has not fully arrived. */
+  /** State of a multibulk request that has not fully arrived: its arguments, `filled` of them read. */
   private argv: Array<string> | null = null
-  private remaining = 0
+  private expected = 0
+  private filled = 0
   /** The value read by `scanLength`. */
   private scanned = 0
 
@@ -133,11 +134,14 @@ export class RespParser {
       pos = cr + 2
       this.pos = pos
       if (count <= 0) return []
-      this.argv = []
-      this.remaining = count
+      // Sized up front (filling by index is cheaper than growing), but like Valkey's argv_len only
+      // up to 1024: the count is the client's claim, not memory it has sent.
+      this.argv = count <= 1024 ? new Array<string>(count) : []
+      this.expected = count
+      this.filled = 0
     }
     const argv = this.argv
-    while (this.remaining > 0) {
+    while (this.filled < this.expected) {
       if (pos >= buf.length) {
         this.needed = 1
         return undefined
@@ -167,14 +171,15 @@ export class RespParser {
         return undefined
       }
       if (buf[start + len] !== 13 || buf[start + len + 1] !== 10) throw new ProtocolError("invalid CRLF in request")
-      argv.push(
-        argv.length === 0 && len <= 6 && len > 0
+      argv[this.filled] =
+        this.filled === 0 && len <= 6 && len > 0
           ? internName(buf, start, len)
-          : (buf as LatinBuffer).latin1Slice(start, start + len)
-      )
+          : len <= 4
+            ? shortString(buf, start, len)
+            : (buf as LatinBuffer).latin1Slice(start, start + len)
       pos = start + len + 2
       this.pos = pos
-      this.remaining--
+      this.filled++
     }
     this.argv = null
     return argv
@@ -211,24 +216,52 @@ export class RespParser {
   }
 }
 
-/**
- * Command names are few and repeat on every request: a short name is looked up by its bytes
- * (packed exactly into one number with its length) and the same string is reused, which saves
- * building a string per request and lets the command table use the string's cached hash. The
- * table stops growing at `MAX_NAMES`, so random names cannot fill memory.
- */
-const names = new Map<number, string>()
-const MAX_NAMES = 4096
+const NAME_SLOTS = 1024
+const names: Array<string> = new Array<string>(NAME_SLOTS).fill("")
 
+/**
+ * Command names are few and repeat on every request: a short name is found in a small
+ * direct-mapped table by its bytes and the same string is reused, which saves building a string per
+ * request and lets the command table use the string's cached hash. A slot holds the last name that
+ * hashed to it, so random names cannot fill memory.
+ */
 const internName = (buf: Buffer, start: number, len: number): string => {
-  let key = len
-  for (let i = 0; i < len; i++) key = key * 256 + buf[start + i]
-  let name = names.get(key)
-  if (name === undefined) {
-    name = (buf as LatinBuffer).latin1Slice(start, start + len)
-    if (names.size < MAX_NAMES) names.set(key, name)
+  let hash = len
+  for (let i = 0; i < len; i++) hash = (hash * 31 + buf[start + i]) | 0
+  const slot = hash & (NAME_SLOTS - 1)
+  const cached = names[slot]
+  if (cached.length === len) {
+    let same = true
+    for (let i = 0; i < len; i++) {
+      if (cached.charCodeAt(i) !== buf[start + i]) {
+        same = false
+        break
+      }
+    }
+    if (same) return cached
   }
+  const name = len <= 4 ? shortString(buf, start, len) : (buf as LatinBuffer).latin1Slice(start, start + len)
+  names[slot] = name
   return name
+}
+
+/**
+ * Very short arguments (counts, small values, flags) built in JavaScript: several times cheaper than
+ * a native `latin1Slice` call, whose fixed cost dominates at these lengths.
+ */
+const shortString = (buf: Buffer, start: number, len: number): string => {
+  switch (len) {
+    case 1:
+      return String.fromCharCode(buf[start])
+    case 2:
+      return String.fromCharCode(buf[start], buf[start + 1])
+    case 3:
+      return String.fromCharCode(buf[start], buf[start + 1], buf[start + 2])
+    case 4:
+      return String.fromCharCode(buf[start], buf[start + 1], buf[start + 2], buf[start + 3])
+    default:
+      return ""
+  }
 }
 
 /** Valkey's `string2ll` on a count line: an optional `-`, digits, no leading zeros or `+`. */

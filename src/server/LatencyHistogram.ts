@@ -8,22 +8,34 @@ const MAX_NS = 1_000_000_000
 /** log2 of half the sub-bucket count for 2 significant figures (256 sub-buckets). */
 const SUB_BUCKET_HALF_MAGNITUDE = 7
 
-/** The bucket shift of a value: values share a bucket when equal after `>> shift`. */
-const shiftOf = (v: number): number => {
-  const top = v < 2 ** 31 ? 31 - Math.clz32(v | 255) : Math.floor(Math.log2(v))
-  return top - SUB_BUCKET_HALF_MAGNITUDE
-}
+/** The bucket shift of a value (at most 1e9 < 2^31): values share a bucket when equal after `>> shift`. */
+const shiftOf = (v: number): number => Math.max(0, 31 - Math.clz32(v | 255) - SUB_BUCKET_HALF_MAGNITUDE)
+
+/**
+ * Buckets in value order: values below 256 have one bucket each (shift 0); above, each shift adds
+ * 128 buckets (the top bits `v >> shift` run from 128 to 255).
+ */
+const indexOf = (v: number, shift: number): number => (shift === 0 ? v : (shift + 1) * 128 + (v >> shift) - 128)
+const BUCKETS = indexOf(MAX_NS, shiftOf(MAX_NS)) + 1
 
 export class LatencyHistogram {
-  /** Lowest equivalent value of a bucket -> samples in it. */
-  private readonly buckets = new Map<number, number>()
+  /** Samples per bucket (a flat array: recording is on every command's path). */
+  private readonly counts = new Float64Array(BUCKETS)
+  /** Lowest equivalent value of each bucket. */
+  private static readonly lows = (() => {
+    const lows = new Float64Array(BUCKETS)
+    for (let v = 0; v <= MAX_NS; ) {
+      const shift = shiftOf(v)
+      lows[indexOf(v, shift)] = v
+      v += 2 ** shift
+    }
+    return lows
+  })()
   total = 0
 
   recordNanos(ns: number): void {
     const v = Math.min(MAX_NS, Math.max(MIN_NS, Math.round(ns)))
-    const shift = shiftOf(v)
-    const lowest = Math.floor(v / 2 ** shift) * 2 ** shift
-    this.buckets.set(lowest, (this.buckets.get(lowest) ?? 0) + 1)
+    this.counts[indexOf(v, shiftOf(v))]++
     this.total++
   }
 
@@ -32,13 +44,15 @@ export class LatencyHistogram {
     if (this.total === 0) return 0
     const p = Math.min(percentile, 100)
     const wanted = Math.max(1, Math.floor((p / 100) * this.total + 0.5))
-    const lows = Array.from(this.buckets.keys()).sort((a, b) => a - b)
+    const lows = LatencyHistogram.lows
     let seen = 0
-    for (const low of lows) {
-      seen += this.buckets.get(low)!
-      if (seen >= wanted) return low + 2 ** shiftOf(low) - 1
+    let last = 0
+    for (let i = 0; i < BUCKETS; i++) {
+      if (this.counts[i] === 0) continue
+      last = lows[i]
+      seen += this.counts[i]
+      if (seen >= wanted) break
     }
-    const last = lows[lows.length - 1]!
     return last + 2 ** shiftOf(last) - 1
   }
 }

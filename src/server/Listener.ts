@@ -39,7 +39,7 @@ export const attachSocket = (server: Server, socket: net.Socket): void => {
     client.netInputBytes += chunk.length
     client.parser.push(chunk)
     server.dispatcher.processInput(client)
-    server.endOfTick()
+    server.scheduleEndOfTick()
   })
   socket.on("error", () => {})
   socket.on("close", () => {

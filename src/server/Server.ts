@@ -178,6 +178,24 @@ export class Server {
     client.socket?.destroy()
   }
 
+  private endOfTickScheduled = false
+  private readonly runScheduledEndOfTick = (): void => {
+    this.endOfTickScheduled = false
+    this.endOfTick()
+  }
+
+  /**
+   * Socket reads end their tick here: the end of tick runs once after every socket that was
+   * readable in this event-loop turn has been read (setImmediate runs right after libuv's poll
+   * phase), as Valkey writes replies in beforeSleep after its whole epoll batch. Writing per read
+   * instead wakes the peer once per socket write, which costs more kernel time than the work.
+   */
+  scheduleEndOfTick(): void {
+    if (this.endOfTickScheduled) return
+    this.endOfTickScheduled = true
+    setImmediate(this.runScheduledEndOfTick)
+  }
+
   /**
    * The end of a tick (Valkey's beforeSleep): run the queued work (module unblocks, resumed
    * clients), then write each touched client's output once.
