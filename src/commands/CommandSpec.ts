@@ -45,6 +45,8 @@ export interface CommandSpec {
   /** Valkey's arity: exact when positive, a minimum when negative. Counts the command name. */
   readonly arity: number
   readonly flags: ReadonlyArray<CommandFlag>
+  /** `flags` includes `protected` (checked for every command by the dispatcher's gate). */
+  readonly isProtected: boolean
   /** Key positions for COMMAND INFO/GETKEYS: first, last (negative counts from the end), step. */
   readonly firstKey: number
   readonly lastKey: number
@@ -137,6 +139,7 @@ export const defineCommand = (def: CommandDefinition, container?: string): Comma
     fullName,
     arity: def.arity,
     flags,
+    isProtected: flags.includes("protected"),
     firstKey: def.keys?.[0] ?? 0,
     lastKey: def.keys?.[1] ?? 0,
     step: def.keys?.[2] ?? 0,

@@ -154,7 +154,7 @@ export const protectedModeGate: Admission = (client) => {
  * Module commands use `enable-module-command`'s wording, everything else `enable-debug-command`'s.
  */
 export const protectedCommandGate: Admission = (client, spec) => {
-  if (!spec.flags.includes("protected")) return undefined
+  if (!spec.isProtected) return undefined
   const root = spec.fullName.split("|")[0]
   const isModule = root === "module"
   const option = isModule ? "enable-module-command" : "enable-debug-command"

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks"
 import { Cause, Effect, Exit, type Fiber } from "effect"
 import { type BlockedClient, type BlockHandler, BlockOutcome } from "../blocking/BlockedClient.js"
 import type { BlockingEngine } from "../blocking/BlockingEngine.js"

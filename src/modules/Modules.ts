@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks"
 import { Context, Data, Duration, Effect, Either, Exit, FiberSet, Layer, Runtime, Scope } from "effect"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"

@@ -30,7 +30,11 @@ export type Reply =
 
 /** `+text` */
 export class SimpleString {
-  constructor(readonly value: string) {}
+  /** `+value\r\n`, the same in RESP2 and RESP3 (built once: OK and QUEUED are sent very often). */
+  readonly encoded: string
+  constructor(readonly value: string) {
+    this.encoded = "+" + value + "\r\n"
+  }
 }
 
 /** `-CODE message`; `message` holds the whole line without the leading `-`. */

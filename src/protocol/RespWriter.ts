@@ -49,7 +49,7 @@ export const encodeReply = (reply: Reply, resp: RespVersion): string => {
   }
   if (reply === null) return resp === 3 ? "_\r\n" : "$-1\r\n"
   if (Array.isArray(reply)) return encodeAggregate("*", reply as ReadonlyArray<Reply>, resp)
-  if (reply instanceof SimpleString) return "+" + reply.value + CRLF
+  if (reply instanceof SimpleString) return reply.encoded
   if (reply instanceof ErrorReply) return "-" + sanitizeLine(reply.message) + CRLF
   if (reply instanceof NullArray) return resp === 3 ? "_\r\n" : "*-1\r\n"
   if (reply instanceof MapReply) {

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks"
 import { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { ProtocolError } from "../protocol/RespParser.js"
