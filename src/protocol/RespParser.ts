@@ -141,8 +141,16 @@ export class RespParser {
       this.filled = 0
     }
     const argv = this.argv
-    while (this.filled < this.expected) {
-      if (pos >= buf.length) {
+    // The loop works on locals and saves its progress only when it runs out of bytes.
+    const expected = this.expected
+    const maxBulkLen = this.limits.maxBulkLen
+    const unauthenticated = this.limits.unauthenticated === true
+    const end = buf.length
+    let filled = this.filled
+    while (filled < expected) {
+      if (pos >= end) {
+        this.filled = filled
+        this.pos = pos
         this.needed = 1
         return undefined
       }
@@ -153,34 +161,36 @@ export class RespParser {
       let len: number | undefined = this.scanned
       if (cr === -1) {
         cr = buf.indexOf(13, pos)
-        if (cr === -1 || cr + 1 >= buf.length) {
-          if (buf.length - pos > INLINE_MAX) throw new ProtocolError("too big bulk count string")
-          this.needed = buf.length - pos + 1
+        if (cr === -1 || cr + 1 >= end) {
+          if (end - pos > INLINE_MAX) throw new ProtocolError("too big bulk count string")
+          this.filled = filled
+          this.pos = pos
+          this.needed = end - pos + 1
           return undefined
         }
         len = parseLength(buf, pos + 1, cr)
       }
-      if (len === undefined || len < 0 || len > this.limits.maxBulkLen) {
-        throw new ProtocolError("invalid bulk length")
-      }
-      if (len > 16384 && this.limits.unauthenticated) throw new ProtocolError("unauthenticated bulk length")
+      if (len === undefined || len < 0 || len > maxBulkLen) throw new ProtocolError("invalid bulk length")
+      if (len > 16384 && unauthenticated) throw new ProtocolError("unauthenticated bulk length")
       if (buf[cr + 1] !== 10) throw new ProtocolError("invalid CRLF in request")
       const start = cr + 2
-      if (start + len + 2 > buf.length) {
+      if (start + len + 2 > end) {
+        this.filled = filled
+        this.pos = pos
         this.needed = start + len + 2 - pos
         return undefined
       }
       if (buf[start + len] !== 13 || buf[start + len + 1] !== 10) throw new ProtocolError("invalid CRLF in request")
-      argv[this.filled] =
-        this.filled === 0 && len <= 6 && len > 0
-          ? internName(buf, start, len)
-          : len <= 4
-            ? shortString(buf, start, len)
+      argv[filled] =
+        len === 0
+          ? ""
+          : len <= SHARED_MAX_LENGTH
+            ? sharedString(filled === 0 ? names : shortValues, buf, start, len)
             : (buf as LatinBuffer).latin1Slice(start, start + len)
+      filled++
       pos = start + len + 2
-      this.pos = pos
-      this.filled++
     }
+    this.pos = pos
     this.argv = null
     return argv
   }
@@ -216,20 +226,28 @@ export class RespParser {
   }
 }
 
-const NAME_SLOTS = 1024
-const names: Array<string> = new Array<string>(NAME_SLOTS).fill("")
+/** Arguments up to this many bytes are shared through a `SharedStrings` table. */
+const SHARED_MAX_LENGTH = 8
+const SHARED_SLOTS = 4096
 
 /**
- * Command names are few and repeat on every request: a short name is found in a small
- * direct-mapped table by its bytes and the same string is reused, which saves building a string per
- * request and lets the command table use the string's cached hash. A slot holds the last name that
- * hashed to it, so random names cannot fill memory.
+ * A direct-mapped table of recently seen short strings, found by their bytes: a request that repeats
+ * a short argument gets the same string again instead of a new one. Like Valkey's shared objects,
+ * this saves allocating (and later collecting) the small strings every request carries: command
+ * names, flags, counts, small values. A slot holds the last string that hashed to it, so random
+ * arguments cannot fill memory.
  */
-const internName = (buf: Buffer, start: number, len: number): string => {
+type SharedStrings = Array<string>
+const newTable = (): SharedStrings => new Array<string>(SHARED_SLOTS).fill("")
+/** Command names (the first argument), kept apart so values do not evict them. */
+const names = newTable()
+const shortValues = newTable()
+
+const sharedString = (table: SharedStrings, buf: Buffer, start: number, len: number): string => {
   let hash = len
   for (let i = 0; i < len; i++) hash = (hash * 31 + buf[start + i]) | 0
-  const slot = hash & (NAME_SLOTS - 1)
-  const cached = names[slot]
+  const slot = hash & (SHARED_SLOTS - 1)
+  const cached = table[slot]
   if (cached.length === len) {
     let same = true
     for (let i = 0; i < len; i++) {
@@ -240,9 +258,9 @@ const internName = (buf: Buffer, start: number, len: number): string => {
     }
     if (same) return cached
   }
-  const name = len <= 4 ? shortString(buf, start, len) : (buf as LatinBuffer).latin1Slice(start, start + len)
-  names[slot] = name
-  return name
+  const fresh = len <= 4 ? shortString(buf, start, len) : (buf as LatinBuffer).latin1Slice(start, start + len)
+  table[slot] = fresh
+  return fresh
 }
 
 /**
