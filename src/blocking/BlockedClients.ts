@@ -1,10 +1,39 @@
 import type { BlockedClient } from "./BlockedClient.js"
 
-/** The FIFO of records waiting on one key; `noKey` counts those with `unblockOnNoKey`. */
-export interface KeyWaiters {
-  /** Insertion-ordered: iteration is FIFO, delete is O(1), re-adding goes to the tail. */
-  readonly queue: Set<BlockedClient>
-  noKey: number
+/**
+ * The FIFO of records waiting on one key; `noKey` counts those with `unblockOnNoKey`. Most keys
+ * have one waiter, so a lone record is held directly and a Set (insertion-ordered: iteration is
+ * FIFO, delete is O(1), re-adding goes to the tail) is made only for a second one.
+ */
+export class KeyWaiters {
+  private one: BlockedClient | null = null
+  private many: Set<BlockedClient> | null = null
+  noKey = 0
+
+  get size(): number {
+    return this.many !== null ? this.many.size : this.one !== null ? 1 : 0
+  }
+
+  add(record: BlockedClient): void {
+    if (this.many !== null) this.many.add(record)
+    else if (this.one === null) this.one = record
+    else if (this.one !== record) {
+      this.many = new Set([this.one, record])
+      this.one = null
+    }
+  }
+
+  delete(record: BlockedClient): boolean {
+    if (this.many !== null) return this.many.delete(record)
+    if (this.one !== record) return false
+    this.one = null
+    return true
+  }
+
+  /** The records in FIFO order; removing records while iterating is safe. */
+  records(): Iterable<BlockedClient> {
+    return this.many ?? (this.one !== null ? [this.one] : [])
+  }
 }
 
 /**
@@ -38,10 +67,10 @@ export class BlockedClients {
     for (const key of record.keys) {
       let waiters = keys.get(key)
       if (waiters === undefined) {
-        keys.set(key, (waiters = { queue: new Set(), noKey: 0 }))
+        keys.set(key, (waiters = new KeyWaiters()))
         this.totalKeys++
       }
-      waiters.queue.add(record)
+      waiters.add(record)
       if (record.unblockOnNoKey && waiters.noKey++ === 0) this.totalKeysOnNoKey++
     }
   }
@@ -52,9 +81,9 @@ export class BlockedClients {
     if (keys === undefined) return
     for (const key of record.keys) {
       const waiters = keys.get(key)
-      if (waiters === undefined || !waiters.queue.delete(record)) continue
+      if (waiters === undefined || !waiters.delete(record)) continue
       if (record.unblockOnNoKey && --waiters.noKey === 0) this.totalKeysOnNoKey--
-      if (waiters.queue.size === 0) {
+      if (waiters.size === 0) {
         keys.delete(key)
         this.totalKeys--
       }

@@ -218,8 +218,8 @@ export class BlockingEngine implements Blocker {
           this.readyKeys.unmark(db, key)
           const waiters = this.registry.waiters(db, key)
           if (waiters === undefined) continue
-          let count = waiters.queue.size
-          for (const record of waiters.queue) {
+          let count = waiters.size
+          for (const record of waiters.records()) {
             if (count-- === 0) break
             const keyReady = record.handler.keyReady
             if (record.isDone || keyReady === undefined) continue
@@ -280,7 +280,8 @@ export class BlockingEngine implements Blocker {
     const dispatcher = this.server.dispatcher
     for (let i = 0; i < this.unblocked.length; i++) {
       const client = this.unblocked[i]
-      if (!client.closed && client.blocked === null) dispatcher.processInput(client)
+      // Most unblocked clients have nothing pipelined behind the command that blocked.
+      if (!client.closed && client.blocked === null && client.parser.pendingBytes > 0) dispatcher.processInput(client)
     }
     this.unblocked = []
   }

@@ -77,7 +77,12 @@ export class RespParser {
         if (this.buf.length - this.pos + this.queuedBytes < this.needed) return undefined
         this.join()
       }
-      if (this.pos >= this.buf.length) return undefined
+      if (this.pos >= this.buf.length) {
+        // All consumed: let the read buffer go (an idle or blocked client should not keep it).
+        this.buf = EMPTY
+        this.pos = 0
+        return undefined
+      }
       const result = this.argv !== null || this.buf[this.pos] === 42 /* * */ ? this.multibulk() : this.inline()
       if (result === undefined) return undefined
       if (result.length > 0) return result

@@ -79,8 +79,6 @@ export class Client {
   netInputBytes = 0
   netOutputBytes = 0
   commandsProcessed = 0
-  /** Set on a command that must run again later (blocked pipelines resume from here). */
-  pendingArgv: Array<string> | null = null
 
   constructor(
     readonly server: Server,
