@@ -79,6 +79,8 @@ export class BlockedClient {
   private deferred: Deferred.Deferred<BlockOutcome> | undefined = undefined
   /** Position in the deadline index (-1 when not in it). */
   heapIndex = -1
+  /** In its keys' queues (`BlockedClients`), so leaving them twice costs nothing. */
+  queued = false
 
   constructor(
     readonly client: Client,

@@ -41,29 +41,31 @@ export class KeyWaiters {
  * `db->blocking_keys`). A client blocked on several keys is in each key's queue.
  */
 export class BlockedClients {
-  private readonly byDb = new Map<number, Map<string, KeyWaiters>>()
+  /** Indexed by database number (a sparse array: cheaper than a Map lookup on every write). */
+  private readonly byDb: Array<Map<string, KeyWaiters> | undefined> = []
   /** INFO `total_blocking_keys`. */
   totalKeys = 0
   /** INFO `total_blocking_keys_on_nokey`. */
   totalKeysOnNoKey = 0
 
   waiters(db: number, key: string): KeyWaiters | undefined {
-    return this.byDb.get(db)?.get(key)
+    return this.byDb[db]?.get(key)
   }
 
   hasWaiters(db: number, key: string): boolean {
-    return this.byDb.get(db)?.has(key) === true
+    return this.byDb[db]?.has(key) === true
   }
 
   /** Keys of `db` that someone waits on. */
   keysOf(db: number): IterableIterator<string> | undefined {
-    return this.byDb.get(db)?.keys()
+    return this.byDb[db]?.keys()
   }
 
   /** Appends `record` to the tail of each of its keys' queues. */
   enqueue(record: BlockedClient): void {
-    let keys = this.byDb.get(record.db)
-    if (keys === undefined) this.byDb.set(record.db, (keys = new Map()))
+    let keys = this.byDb[record.db]
+    if (keys === undefined) this.byDb[record.db] = keys = new Map()
+    record.queued = true
     for (const key of record.keys) {
       let waiters = keys.get(key)
       if (waiters === undefined) {
@@ -77,7 +79,9 @@ export class BlockedClients {
 
   /** Removes `record` from every queue it is in. */
   dequeue(record: BlockedClient): void {
-    const keys = this.byDb.get(record.db)
+    if (!record.queued) return
+    record.queued = false
+    const keys = this.byDb[record.db]
     if (keys === undefined) return
     for (const key of record.keys) {
       const waiters = keys.get(key)
@@ -88,6 +92,6 @@ export class BlockedClients {
         this.totalKeys--
       }
     }
-    if (keys.size === 0) this.byDb.delete(record.db)
+    if (keys.size === 0) this.byDb[record.db] = undefined
   }
 }

@@ -5,7 +5,8 @@
 export class ReadyKeys {
   private dbs: Array<number> = []
   private keys: Array<string> = []
-  private readonly signalled = new Map<number, Set<string>>()
+  /** Per database number (a sparse array): the keys listed and not yet unmarked. */
+  private readonly signalled: Array<Set<string> | undefined> = []
 
   get size(): number {
     return this.keys.length
@@ -13,8 +14,8 @@ export class ReadyKeys {
 
   /** Adds (db, key) unless it is already waiting to be served. */
   add(db: number, key: string): void {
-    let set = this.signalled.get(db)
-    if (set === undefined) this.signalled.set(db, (set = new Set()))
+    let set = this.signalled[db]
+    if (set === undefined) this.signalled[db] = set = new Set()
     if (set.has(key)) return
     set.add(key)
     this.dbs.push(db)
@@ -31,6 +32,6 @@ export class ReadyKeys {
 
   /** Lets (db, key) be signalled again (done just before serving it). */
   unmark(db: number, key: string): void {
-    this.signalled.get(db)?.delete(key)
+    this.signalled[db]?.delete(key)
   }
 }

@@ -16,6 +16,9 @@ export type RespVersion = 2 | 3
 
 const CRLF = "\r\n"
 
+/** `$<len>\r\n` for short bulk strings, built once: most values are short. */
+const BULK_HEADERS: ReadonlyArray<string> = Array.from({ length: 1024 }, (_, n) => "$" + n + CRLF)
+
 /**
  * Valkey prints doubles with `fpconv_dtoa`: the shortest round-trip digits laid out as `%.17g`
  * would (exponent form when the decimal exponent is below -4 or at least 17, with a sign and at
@@ -39,7 +42,7 @@ export const formatDouble = (value: number): string => {
 export const encodeReply = (reply: Reply, resp: RespVersion): string => {
   switch (typeof reply) {
     case "string":
-      return "$" + reply.length + CRLF + reply + CRLF
+      return (reply.length < 1024 ? BULK_HEADERS[reply.length] : "$" + reply.length + CRLF) + reply + CRLF
     case "number":
       return ":" + reply + CRLF
     case "bigint":

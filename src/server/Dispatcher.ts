@@ -95,8 +95,9 @@ export class Dispatcher {
     client.lastCommand = spec.fullName
     // Valkey's processCommand: unknown-command and arity errors first, then authentication.
     if (!client.authenticated && !spec.flags.includes("no_auth")) return this.reject(client, NOAUTH, spec)
-    for (const admission of this.admissions) {
-      const denied = admission(client, spec, argv)
+    const admissions = this.admissions
+    for (let i = 0; i < admissions.length; i++) {
+      const denied = admissions[i](client, spec, argv)
       if (denied !== undefined) return this.reject(client, denied, spec)
     }
     if (client.multi !== null) {

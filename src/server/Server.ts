@@ -225,7 +225,7 @@ export class Server {
       return
     }
     if (socket.destroyed) client.output = ""
-    else if (client.output.length > 0 && this.overOutputBufferLimit(client, socket.writableLength + client.output.length - REPLY_BUFFER_BYTES)) {
+    else if (client.output.length > 0 && this.hasOutputBufferLimit(client) && this.overOutputBufferLimit(client, socket.writableLength + client.output.length - REPLY_BUFFER_BYTES)) {
       // Valkey's checkClientOutputBufferLimits: the client is closed, its pending replies dropped.
       this.log("warning", `Client id=${client.id} addr=${client.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`)
       this.stats.clientObufLimitDisconnections++
@@ -248,6 +248,15 @@ export class Server {
       this.freeClient(client)
       socket.end()
     }
+  }
+
+  /** The client's class has a limit (`normal 0 0 0`, the default, has none: no need to measure). */
+  private hasOutputBufferLimit(client: Client): boolean {
+    const subs = client.subscriptions
+    const { hard, soft } = subs !== null && subs.total > 0 ? this.pubsubOutputBufferLimit : this.outputBufferLimit
+    if (hard > 0 || soft > 0) return true
+    client.obufSoftLimitReachedAt = 0
+    return false
   }
 
   /** The hard limit, or the soft limit held for longer than its seconds (normal clients). */
