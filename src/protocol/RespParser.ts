@@ -162,8 +162,24 @@ export class RespParser {
       if (buf[pos] !== 36 /* $ */) {
         throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos])}'`)
       }
-      let cr = this.scanLength(buf, pos)
-      let len: number | undefined = this.scanned
+      // `$N\r\n` with one or two digits inline (most arguments), else `scanLength`.
+      let cr = -1
+      let len: number | undefined = 0
+      const d1 = buf[pos + 1] - 48
+      if (d1 >= 1 && d1 <= 9 && pos + 4 < end) {
+        const c2 = buf[pos + 2]
+        if (c2 === 13) {
+          cr = pos + 2
+          len = d1
+        } else if (c2 >= 48 && c2 <= 57 && buf[pos + 3] === 13) {
+          cr = pos + 3
+          len = d1 * 10 + c2 - 48
+        }
+      }
+      if (cr === -1) {
+        cr = this.scanLength(buf, pos)
+        len = this.scanned
+      }
       if (cr === -1) {
         cr = buf.indexOf(13, pos)
         if (cr === -1 || cr + 1 >= end) {
