@@ -88,6 +88,43 @@ describe("protocol over TCP", () => {
     expect(c.closed).toBe(true)
   })
 
+  it("a request split across reads survives other clients' reads in between", async () => {
+    // Every connection reads into one shared buffer; a client's unparsed bytes must be its own.
+    const a = await RawClient.connect(s.port)
+    const b = await RawClient.connect(s.port)
+    const value = "v".repeat(3000) + ALL_BYTES
+    const request = cmd("SET", "split:key", value) + cmd("GET", "split:key")
+    const cut = [5, 17, 1500, request.length - 9]
+    let sent = 0
+    for (const at of cut) {
+      a.write(Buffer.from(request.slice(sent, at), "latin1"))
+      sent = at
+      // Another client's read lands in the shared buffer while `a` has a partial request.
+      expect(await b.request(cmd("SET", "other", "x".repeat(at % 97)) + cmd("PING"), "+OK\r\n+PONG\r\n")).toBe("+OK\r\n+PONG\r\n")
+    }
+    a.write(Buffer.from(request.slice(sent), "latin1"))
+    const expected = `+OK\r\n$${value.length}\r\n${value}\r\n`
+    expect(await a.until((t) => t.length >= expected.length)).toBe(expected)
+    a.close()
+    b.close()
+  })
+
+  it("commands pipelined behind a blocked command keep their bytes while others are read", async () => {
+    const blocked = await RawClient.connect(s.port)
+    const other = await RawClient.connect(s.port)
+    blocked.write(Buffer.from(cmd("BLPOP", "pipeq", "0") + cmd("ECHO", "behind-" + ALL_BYTES) + cmd("GET", "pipeq:after"), "latin1"))
+    // Fill the shared read buffer with other bytes while `blocked` waits.
+    for (let i = 0; i < 5; i++) {
+      expect(await other.request(cmd("SET", "pipeq:after", "z".repeat(200 + i)), "+OK\r\n")).toBe("+OK\r\n")
+    }
+    expect(await other.request(cmd("RPUSH", "pipeq", "item"), ":1\r\n")).toBe(":1\r\n")
+    const expected =
+      "*2\r\n$5\r\npipeq\r\n$4\r\nitem\r\n" + `$${7 + 256}\r\nbehind-${ALL_BYTES}\r\n` + `$204\r\n${"z".repeat(204)}\r\n`
+    expect(await blocked.until((t) => t.length >= expected.length)).toBe(expected)
+    blocked.close()
+    other.close()
+  })
+
   it("blank inline lines are skipped", async () => {
     const c = await RawClient.connect(s.port)
     expect(await c.request("\r\n\r\n   \r\nPING\r\n", "+PONG\r\n")).toBe("+PONG\r\n")

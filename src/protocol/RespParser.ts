@@ -69,6 +69,20 @@ export class RespParser {
     this.queuedBytes += chunk.length
   }
 
+  /**
+   * The caller is about to reuse the memory of `borrowed` (a shared read buffer): copies out the
+   * bytes still pending in it, so later requests do not see them overwritten.
+   */
+  keepPending(borrowed: ArrayBufferLike): void {
+    if (this.buf.buffer === borrowed) {
+      this.buf = this.pos < this.buf.length ? Buffer.from(this.buf.subarray(this.pos)) : EMPTY
+      this.pos = 0
+    }
+    for (let i = 0; i < this.queued.length; i++) {
+      if (this.queued[i].buffer === borrowed) this.queued[i] = Buffer.from(this.queued[i])
+    }
+  }
+
   /** The next complete request, `undefined` when more bytes are needed. Throws `ProtocolError`. */
   next(): Array<string> | undefined {
     for (;;) {

@@ -1,5 +1,6 @@
 import { Data, Effect } from "effect"
 import * as net from "node:net"
+import type { Client } from "./Client.js"
 import type { Server } from "./Server.js"
 
 export class ListenError extends Data.TaggedError("ListenError")<{
@@ -16,13 +17,35 @@ const formatAddress = (host: string | undefined, port: number | undefined): stri
   host !== undefined && host.includes(":") && !host.startsWith("::ffff:") ? `[${host}]:${port}` : `${host?.replace(/^::ffff:/, "")}:${port}`
 
 /**
- * Wires one socket to the server: bytes go to the client's parser and the dispatcher runs every
- * complete request synchronously, then the tick ends with one write per touched client. No fiber per
- * connection or per command (ARCHITECTURE.md, rule 1).
+ * One read buffer for every connection: reads land in it and are parsed at once (arguments are
+ * copied into strings), and a client's unparsed remainder is copied out before the next read.
+ * This skips Node's per-read buffer allocation and stream machinery, which cost as much CPU as
+ * running the commands of a small read.
  */
-export const attachSocket = (server: Server, socket: net.Socket): void => {
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+
+/**
+ * Wires one accepted socket to the server: bytes go to the client's parser and the dispatcher runs
+ * every complete request synchronously; the tick ends once per event-loop turn with one write per
+ * touched client. No fiber per connection or per command (ARCHITECTURE.md, rule 1).
+ */
+export const attachSocket = (server: Server, accepted: net.Socket): void => {
+  let client: Client | null = null
+  const onBytes = (chunk: Buffer): void => {
+    if (client === null || client.closed) return
+    server.stats.netInputBytes += chunk.length
+    client.netInputBytes += chunk.length
+    client.parser.push(chunk)
+    server.dispatcher.processInput(client)
+    server.scheduleEndOfTick()
+  }
+  const socket = adoptWithSharedReadBuffer(accepted, (length) => {
+    onBytes(READ_BUFFER.subarray(0, length))
+    client?.parser.keepPending(READ_BUFFER.buffer)
+    return true
+  })
   socket.setNoDelay(true)
-  const client = server.createClient(
+  client = server.createClient(
     socket,
     formatAddress(socket.remoteAddress, socket.remotePort),
     formatAddress(socket.localAddress, socket.localPort)
@@ -33,26 +56,50 @@ export const attachSocket = (server: Server, socket: net.Socket): void => {
     server.freeClient(client)
     return
   }
-  socket.on("data", (chunk: Buffer) => {
-    if (client.closed) return
-    server.stats.netInputBytes += chunk.length
-    client.netInputBytes += chunk.length
-    client.parser.push(chunk)
-    server.dispatcher.processInput(client)
-    server.scheduleEndOfTick()
-  })
+  if (socket === accepted) {
+    socket.on("data", onBytes)
+    socket.resume()
+  }
   socket.on("error", () => {})
   socket.on("close", () => {
-    server.freeClient(client)
+    if (client !== null) server.freeClient(client)
     server.endOfTick()
   })
+}
+
+/**
+ * The accepted connection as a socket that reads into `READ_BUFFER` (Node's `onread` option, which
+ * `net.Server` does not offer for accepted sockets: the handle moves to a new Socket made with it,
+ * and the accepting Socket, now without a handle, is destroyed so the server stops counting it).
+ * Falls back to the accepted socket and its 'data' events if this Node's sockets differ.
+ */
+const adoptWithSharedReadBuffer = (
+  accepted: net.Socket,
+  callback: (length: number) => boolean
+): net.Socket => {
+  const internal = accepted as unknown as { _handle?: object | null }
+  const handle = internal._handle
+  if (handle === undefined || handle === null) return accepted
+  try {
+    const socket = new net.Socket({
+      handle,
+      readable: true,
+      writable: true,
+      onread: { buffer: READ_BUFFER, callback }
+    } as net.SocketConstructorOpts)
+    internal._handle = null
+    accepted.destroy()
+    return socket
+  } catch {
+    return accepted
+  }
 }
 
 /** Listens on `host:port` for the lifetime of the scope; closing the scope closes every client. */
 export const listen = (server: Server, options: ListenOptions) =>
   Effect.acquireRelease(
     Effect.async<net.Server, ListenError>((resume) => {
-      const listener = net.createServer({ noDelay: true }, (socket) => attachSocket(server, socket))
+      const listener = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => attachSocket(server, socket))
       const onError = (cause: unknown) => resume(Effect.fail(new ListenError({ address: `${options.host}:${options.port}`, cause })))
       listener.once("error", onError)
       listener.listen({ port: options.port, host: options.host, backlog: 511 }, () => {
