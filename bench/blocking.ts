@@ -17,7 +17,7 @@ import { Effect, Scope, Exit } from "effect"
 import { ServerCore } from "../src/layers/ServerCore.js"
 import { NULL_ARRAY, type Reply } from "../src/protocol/Reply.js"
 import type { Client } from "../src/server/Client.js"
-import { bundleKeyfiber, keyfiberMode } from "./support.js"
+import { bundleKeyfiber, keyfiberMode, keyfiberNodeFlags } from "./support.js"
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const N = Number(process.env.BENCH_BLOCKED ?? 10_000)
@@ -111,7 +111,10 @@ const startTarget = async (name: "keyfiber" | "redis"): Promise<Target> => {
   const port = await freePort()
   const child =
     name === "keyfiber"
-      ? spawn(process.execPath, [...nodeArgs(), ...(await keyfiberEntry()), String(port)], { cwd: ROOT, stdio: "ignore" })
+      ? spawn(process.execPath, [...keyfiberNodeFlags(), ...nodeArgs(), ...(await keyfiberEntry()), String(port)], {
+          cwd: ROOT,
+          stdio: "ignore"
+        })
       : spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--maxclients", "50000"], {
           stdio: "ignore"
         })

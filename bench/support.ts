@@ -93,6 +93,16 @@ export const bundleKeyfiber = async (entry = "src/main.ts"): Promise<string> => 
   return outfile
 }
 
+/**
+ * The node flags `npm start` runs keyfiber with (package.json's `start` script, between `node` and
+ * `--import`), so the benchmark measures the server as users run it.
+ */
+export const keyfiberNodeFlags = (): Array<string> => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+  const match = /^node((?: --[^ ]+)*?) --import tsx /.exec(pkg.scripts.start)
+  return match === null ? [] : match[1].trim().split(" ").filter((flag) => flag !== "")
+}
+
 /** How keyfiber runs in the benchmark: `bundle` (default) or `tsx` (as `npm start` runs it). */
 export const keyfiberMode = (): "bundle" | "tsx" => (process.env.BENCH_KEYFIBER === "tsx" ? "tsx" : "bundle")
 
@@ -100,10 +110,10 @@ export const keyfiberMode = (): "bundle" | "tsx" => (process.env.BENCH_KEYFIBER 
 export const startKeyfiber = async (port?: number): Promise<BenchServer> => {
   const p = port ?? (await freePort())
   if (keyfiberMode() === "tsx") {
-    return start("keyfiber", process.execPath, ["--import", "tsx", "src/main.ts", "--port", String(p)], p)
+    return start("keyfiber", process.execPath, [...keyfiberNodeFlags(), "--import", "tsx", "src/main.ts", "--port", String(p)], p)
   }
   const bundle = await bundleKeyfiber()
-  const server = await start("keyfiber", process.execPath, [bundle, "--port", String(p)], p)
+  const server = await start("keyfiber", process.execPath, [...keyfiberNodeFlags(), bundle, "--port", String(p)], p)
   return {
     ...server,
     stop: async () => {
