@@ -4,7 +4,8 @@
  * 1. Over TCP, keyfiber and redis-server side by side in one run: 10,000 clients each blocked in
  *    BLPOP, on distinct keys and then all on one key: time to park them all, time to serve them
  *    all after the pushes (one pipelined write of 10,000 LPUSHes; one RPUSH of 10,000 values),
- *    and the server's RSS with everyone parked. Medians of BENCH_BLOCKING_ROUNDS rounds (3).
+ *    and the server's RSS with everyone parked. One warm-up round each, then medians of
+ *    BENCH_BLOCKING_ROUNDS rounds (3), alternating between the servers.
  * 2. In-process: 100,000 blocked clients: heap per blocked client beyond an idle client (bar:
  *    2 KB) and whether every one of them times out, never early.
  */
@@ -201,67 +202,117 @@ const parkAndServe = async (
   return { park, serve, cpuPark: c1 - c0, cpuServe: c2 - c1 }
 }
 
-const runTcp = async (name: "keyfiber" | "redis"): Promise<TcpFigures> => {
-  const target = await startTarget(name)
+/** One server's figures across rounds. */
+interface TcpRounds {
+  readonly target: Target
+  readonly rssIdleMb: number
+  rssParkedMb: number
+  cpuPark: number
+  cpuServe: number
+  readonly parkDistinct: Array<number>
+  readonly serveDistinct: Array<number>
+  readonly parkOne: Array<number>
+  readonly serveOne: Array<number>
+}
+
+/**
+ * One round on one server: N fresh connections, a distinct-keys park/serve (one pipelined write of
+ * N LPUSHes) and a one-key park/serve (one RPUSH of N values, served FIFO), then the connections
+ * close. `record` false: a warm-up round (JIT, heap sizing), not counted.
+ */
+const tcpRound = async (r: TcpRounds, round: number, record: boolean): Promise<void> => {
+  const { target } = r
+  const control = await connect(target.port)
+  const sockets: Array<net.Socket> = []
+  for (let i = 0; i < N; i++) {
+    const s = await connect(target.port)
+    s.setNoDelay(true)
+    sockets.push(s)
+  }
   try {
-    const control = await connect(target.port)
-    await new Promise((r) => setTimeout(r, 300))
-    const rssIdleMb = rssMb(target.child.pid!)
-    const sockets: Array<net.Socket> = []
-    for (let i = 0; i < N; i++) {
-      const s = await connect(target.port)
-      s.setNoDelay(true)
-      sockets.push(s)
-    }
-    let rssParkedMb = 0
-    let cpuPark = 0
-    let cpuServe = 0
-    const figures = { parkDistinct: [] as Array<number>, serveDistinct: [] as Array<number>, parkOne: [] as Array<number>, serveOne: [] as Array<number> }
-    for (let round = 0; round < ROUNDS; round++) {
-      // Distinct keys: one pipelined write of N LPUSHes.
-      const distinct = await parkAndServe(
-        target,
-        sockets,
-        control,
-        (i) => `k:${round}:${i}`,
-        () => Array.from({ length: N }, (_, i) => cmd("LPUSH", `k:${round}:${i}`, "v")).join(""),
-        () => (rssParkedMb = Math.max(rssParkedMb, rssMb(target.child.pid!)))
-      )
-      // One key: one RPUSH of N values serves them in FIFO order.
-      const oneKey = await parkAndServe(
-        target,
-        sockets,
-        control,
-        () => `one:${round}`,
-        () => cmd("RPUSH", `one:${round}`, ...Array.from({ length: N }, () => "v")),
-        () => {}
-      )
-      cpuPark += distinct.cpuPark + oneKey.cpuPark
-      cpuServe += distinct.cpuServe + oneKey.cpuServe
-      figures.parkDistinct.push(distinct.park)
-      figures.serveDistinct.push(distinct.serve)
-      figures.parkOne.push(oneKey.park)
-      figures.serveOne.push(oneKey.serve)
-    }
+    const distinct = await parkAndServe(
+      target,
+      sockets,
+      control,
+      (i) => `k:${round}:${i}`,
+      () => Array.from({ length: N }, (_, i) => cmd("LPUSH", `k:${round}:${i}`, "v")).join(""),
+      () => {
+        if (record) r.rssParkedMb = Math.max(r.rssParkedMb, rssMb(target.child.pid!))
+      }
+    )
+    const oneKey = await parkAndServe(
+      target,
+      sockets,
+      control,
+      () => `one:${round}`,
+      () => cmd("RPUSH", `one:${round}`, ...Array.from({ length: N }, () => "v")),
+      () => {}
+    )
+    if (!record) return
+    r.cpuPark += distinct.cpuPark + oneKey.cpuPark
+    r.cpuServe += distinct.cpuServe + oneKey.cpuServe
+    r.parkDistinct.push(distinct.park)
+    r.serveDistinct.push(distinct.serve)
+    r.parkOne.push(oneKey.park)
+    r.serveOne.push(oneKey.serve)
+  } finally {
     for (const s of sockets) s.destroy()
     control.destroy()
-    return {
-      cpuParkMs: cpuPark / ROUNDS,
-      cpuServeMs: cpuServe / ROUNDS,
-      parkDistinctMs: median(figures.parkDistinct),
-      serveDistinctMs: median(figures.serveDistinct),
-      parkOneKeyMs: median(figures.parkOne),
-      serveOneKeyMs: median(figures.serveOne),
-      rssIdleMb,
-      rssParkedMb
+    // Let both ends finish closing before the next round's connections.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+  }
+}
+
+const figuresOf = (r: TcpRounds): TcpFigures => ({
+  cpuParkMs: r.cpuPark / ROUNDS,
+  cpuServeMs: r.cpuServe / ROUNDS,
+  parkDistinctMs: median(r.parkDistinct),
+  serveDistinctMs: median(r.serveDistinct),
+  parkOneKeyMs: median(r.parkOne),
+  serveOneKeyMs: median(r.serveOne),
+  rssIdleMb: r.rssIdleMb,
+  rssParkedMb: r.rssParkedMb
+})
+
+const stopTarget = async (target: Target): Promise<void> => {
+  // SIGINT lets node write a `--cpu-prof` profile (BENCH_KEYFIBER_NODE_ARGS); SIGKILL if it lingers.
+  const exited = new Promise((resolve) => target.child.once("exit", resolve))
+  target.child.kill("SIGINT")
+  const timer = setTimeout(() => target.child.kill("SIGKILL"), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+/**
+ * Both servers side by side: one warm-up round each, then ROUNDS rounds alternating which server
+ * goes first, so load from elsewhere on the machine falls on both alike.
+ */
+const runTcp = async (): Promise<{ keyfiber: TcpFigures; redis: TcpFigures }> => {
+  const targets: Array<Target> = []
+  try {
+    targets.push(await startTarget("keyfiber"), await startTarget("redis"))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const rounds = targets.map(
+      (target): TcpRounds => ({
+        target,
+        rssIdleMb: rssMb(target.child.pid!),
+        rssParkedMb: 0,
+        cpuPark: 0,
+        cpuServe: 0,
+        parkDistinct: [],
+        serveDistinct: [],
+        parkOne: [],
+        serveOne: []
+      })
+    )
+    for (const r of rounds) await tcpRound(r, 0, false)
+    for (let round = 1; round <= ROUNDS; round++) {
+      const order = round % 2 === 1 ? rounds : [...rounds].reverse()
+      for (const r of order) await tcpRound(r, round, true)
     }
+    return { keyfiber: figuresOf(rounds[0]), redis: figuresOf(rounds[1]) }
   } finally {
-    // SIGINT lets node write a `--cpu-prof` profile (BENCH_KEYFIBER_NODE_ARGS); SIGKILL if it lingers.
-    const exited = new Promise((resolve) => target.child.once("exit", resolve))
-    target.child.kill("SIGINT")
-    const timer = setTimeout(() => target.child.kill("SIGKILL"), 5000)
-    await exited
-    clearTimeout(timer)
+    for (const target of targets) await stopTarget(target)
   }
 }
 
@@ -367,14 +418,14 @@ export const blockingTcp = {
   unit: "",
   digits: 1,
   async run(): Promise<Array<BlockingRow>> {
-    let k: TcpFigures
+    let figures: { keyfiber: TcpFigures; redis: TcpFigures }
     try {
-      k = await runTcp("keyfiber")
+      figures = await runTcp()
     } finally {
       if (bundled !== undefined) rmSync(bundled, { force: true })
       bundled = undefined
     }
-    const r = await runTcp("redis")
+    const { keyfiber: k, redis: r } = figures
     return [
       { label: `park ${N} BLPOP, distinct keys (ms)`, keyfiber: k.parkDistinctMs, redis: r.parkDistinctMs, barMax: TIME_BAR },
       { label: `serve ${N} after ${N} LPUSH (ms)`, keyfiber: k.serveDistinctMs, redis: r.serveDistinctMs, barMax: TIME_BAR },
