@@ -183,6 +183,8 @@ export class BlockingEngine implements Blocker {
 
   /** A waited key was deleted: ready only for waiters that want to hear about it. */
   signalDeletedKeyAsReady(db: number, key: string): void {
+    // Only module blocks wait for deletions; skip the lookup on every delete when none does.
+    if (this.registry.totalKeysOnNoKey === 0) return
     const waiters = this.registry.waiters(db, key)
     if (waiters !== undefined && waiters.noKey > 0) this.readyKeys.add(db, key)
   }

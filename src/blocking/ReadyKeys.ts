@@ -16,8 +16,9 @@ export class ReadyKeys {
   add(db: number, key: string): void {
     let set = this.signalled[db]
     if (set === undefined) this.signalled[db] = set = new Set()
-    if (set.has(key)) return
+    const before = set.size
     set.add(key)
+    if (set.size === before) return
     this.dbs.push(db)
     this.keys.push(key)
   }

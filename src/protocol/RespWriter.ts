@@ -16,8 +16,12 @@ export type RespVersion = 2 | 3
 
 const CRLF = "\r\n"
 
-/** `$<len>\r\n` for short bulk strings, built once: most values are short. */
-const BULK_HEADERS: ReadonlyArray<string> = Array.from({ length: 1024 }, (_, n) => "$" + n + CRLF)
+/** Lines for small counts, built once (most bulk lengths, integers and array sizes are small). */
+const SMALL = 1024
+const lines = (prefix: string): ReadonlyArray<string> => Array.from({ length: SMALL }, (_, n) => prefix + n + CRLF)
+const BULK_HEADERS = lines("$")
+const INTEGERS = lines(":")
+const ARRAY_HEADERS = lines("*")
 
 /**
  * Valkey prints doubles with `fpconv_dtoa`: the shortest round-trip digits laid out as `%.17g`
@@ -42,9 +46,9 @@ export const formatDouble = (value: number): string => {
 export const encodeReply = (reply: Reply, resp: RespVersion): string => {
   switch (typeof reply) {
     case "string":
-      return (reply.length < 1024 ? BULK_HEADERS[reply.length] : "$" + reply.length + CRLF) + reply + CRLF
+      return (reply.length < SMALL ? BULK_HEADERS[reply.length] : "$" + reply.length + CRLF) + reply + CRLF
     case "number":
-      return ":" + reply + CRLF
+      return reply >= 0 && reply < SMALL && Number.isInteger(reply) ? INTEGERS[reply] : ":" + reply + CRLF
     case "bigint":
       return ":" + reply + CRLF
     case "boolean":
@@ -79,7 +83,7 @@ export const encodeReply = (reply: Reply, resp: RespVersion): string => {
 }
 
 const encodeAggregate = (prefix: string, items: ReadonlyArray<Reply>, resp: RespVersion): string => {
-  let out = prefix + items.length + CRLF
+  let out = prefix === "*" && items.length < SMALL ? ARRAY_HEADERS[items.length] : prefix + items.length + CRLF
   for (let i = 0; i < items.length; i++) out += encodeReply(items[i], resp)
   return out
 }
