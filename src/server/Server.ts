@@ -279,14 +279,6 @@ export class Server {
     this.pendingWrites.push(client)
   }
 
-  /** Clients with output to write this tick (drained by the connection layer). */
-  takePendingWrites(): Array<Client> {
-    const out = this.pendingWrites.filter((client) => !client.closed)
-    for (const client of this.pendingWrites) client.pendingWrite = false
-    this.pendingWrites = []
-    return out
-  }
-
   /** INFO `blocked_clients` (a counter kept by the blocking engine). */
   get blockedClients(): number {
     return this.blocker?.blockedClients ?? 0
