@@ -229,6 +229,12 @@ const tcpRound = async (r: TcpRounds, round: number, record: boolean): Promise<v
     s.setNoDelay(true)
     sockets.push(s)
   }
+  // A connect completes in the kernel before the server has accepted it: wait until the server has
+  // every connection, so the park timing does not include accepting them.
+  await waitFor(async () => {
+    const info = await ask(control, cmd("INFO", "clients"))
+    return Number(/connected_clients:(\d+)/.exec(info)?.[1] ?? 0) >= N + 1
+  })
   try {
     const distinct = await parkAndServe(
       target,
