@@ -5,7 +5,7 @@
  *    BLPOP, on distinct keys and then all on one key: time to park them all, time to serve them
  *    all after the pushes (one pipelined write of 10,000 LPUSHes; one RPUSH of 10,000 values),
  *    and the server's RSS with everyone parked. One warm-up round each, then medians of
- *    BENCH_BLOCKING_ROUNDS rounds (3), alternating between the servers.
+ *    BENCH_BLOCKING_ROUNDS rounds (5), alternating between the servers.
  * 2. In-process: 100,000 blocked clients: heap per blocked client beyond an idle client (bar:
  *    2 KB) and whether every one of them times out, never early.
  */
@@ -24,7 +24,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const N = Number(process.env.BENCH_BLOCKED ?? 10_000)
 const N_INPROC = Number(process.env.BENCH_BLOCKED_INPROC ?? 100_000)
 /** Rounds per server; the table shows medians (the machine is shared and noisy). */
-const ROUNDS = Number(process.env.BENCH_BLOCKING_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_BLOCKING_ROUNDS ?? 5)
 
 const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)
