@@ -250,10 +250,15 @@ export class Server {
     }
   }
 
+  /** The `client-output-buffer-limit` class of a client: pubsub while subscribed, else normal. */
+  private outputLimitOf(client: Client): { hard: number; soft: number; softSeconds: number } {
+    const subs = client.subscriptions
+    return subs !== null && subs.total > 0 ? this.pubsubOutputBufferLimit : this.outputBufferLimit
+  }
+
   /** The client's class has a limit (`normal 0 0 0`, the default, has none: no need to measure). */
   private hasOutputBufferLimit(client: Client): boolean {
-    const subs = client.subscriptions
-    const { hard, soft } = subs !== null && subs.total > 0 ? this.pubsubOutputBufferLimit : this.outputBufferLimit
+    const { hard, soft } = this.outputLimitOf(client)
     if (hard > 0 || soft > 0) return true
     client.obufSoftLimitReachedAt = 0
     return false
@@ -261,8 +266,7 @@ export class Server {
 
   /** The hard limit, or the soft limit held for longer than its seconds (normal clients). */
   private overOutputBufferLimit(client: Client, used: number): boolean {
-    const subs = client.subscriptions
-    const { hard, soft, softSeconds: seconds } = subs !== null && subs.total > 0 ? this.pubsubOutputBufferLimit : this.outputBufferLimit
+    const { hard, soft, softSeconds: seconds } = this.outputLimitOf(client)
     if (hard > 0 && used >= hard) return true
     if (soft > 0 && used >= soft) {
       const now = this.now()
