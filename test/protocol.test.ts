@@ -19,6 +19,7 @@ import { encodeReply } from "../src/protocol/RespWriter.js"
 import { RawClient } from "./support/raw.js"
 import { cmd } from "./support/resp.js"
 import { type RunningServer, startServer } from "./support/server.js"
+import { waitFor } from "./support/waitFor.js"
 
 const ALL_BYTES = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("")
 
@@ -122,6 +123,39 @@ describe("protocol over TCP", () => {
       "*2\r\n$5\r\npipeq\r\n$4\r\nitem\r\n" + `$${7 + 256}\r\nbehind-${ALL_BYTES}\r\n` + `$204\r\n${"z".repeat(204)}\r\n`
     expect(await blocked.until((t) => t.length >= expected.length)).toBe(expected)
     blocked.close()
+    other.close()
+  })
+
+  it("a client that stops reading keeps every reply, in order, and others are served meanwhile", async () => {
+    const slow = await RawClient.connect(s.port)
+    const other = await RawClient.connect(s.port)
+    const values = Array.from({ length: 40 }, (_, i) => String.fromCharCode(65 + (i % 26)).repeat(256 * 1024 + i))
+    for (let i = 0; i < values.length; i++) expect(await other.request(cmd("SET", `slow:${i}`, values[i]), "+OK\r\n")).toBe("+OK\r\n")
+    const name = await slow.request(cmd("CLIENT", "SETNAME", "slowreader"), "+OK\r\n")
+    expect(name).toBe("+OK\r\n")
+    // 10 MB of replies, more than the kernel buffers hold while the client reads nothing.
+    slow.socket.pause()
+    slow.write(values.map((_, i) => cmd("GET", `slow:${i}`)).join("") + cmd("ECHO", "done"))
+    const slowEntry = async () => {
+      other.take()
+      other.write(cmd("CLIENT", "LIST"))
+      const bulkDone = (t: string) => /^\$(\d+)\r\n/.test(t) && t.length >= t.indexOf("\r\n") + 4 + Number(/^\$(\d+)/.exec(t)![1])
+      const list = await other.until(bulkDone)
+      other.take()
+      return list.split("\n").find((l) => l.includes("name=slowreader")) ?? ""
+    }
+    await waitFor("the replies to queue up", async () => Number(/ omem=(\d+)/.exec(await slowEntry())?.[1] ?? 0) > 1024 * 1024)
+    expect(await slowEntry()).toContain(" events=rw ")
+    expect(await other.request(cmd("PING"), "+PONG\r\n")).toBe("+PONG\r\n")
+    slow.socket.resume()
+    const expected = values.map((v) => `$${v.length}\r\n${v}\r\n`).join("") + "$4\r\ndone\r\n"
+    const received = await slow.until((t) => t.length >= expected.length, 20_000)
+    expect(received.length).toBe(expected.length)
+    expect(received === expected).toBe(true)
+    // Reading resumed once the queue drained: the connection still answers.
+    slow.take()
+    expect(await slow.request(cmd("PING"), "+PONG\r\n")).toBe("+PONG\r\n")
+    slow.close()
     other.close()
   })
 

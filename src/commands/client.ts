@@ -1,5 +1,6 @@
 import { ErrorReply, OK, type Reply, VerbatimReply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
+import { queuedBytes } from "../server/SocketWrite.js"
 import { isKeyword, parseInt64, SYNTAX } from "./args.js"
 import { type CommandDefinition, defineCommand } from "./CommandSpec.js"
 import { clientUnblockSubcommand } from "./clientUnblock.js"
@@ -105,7 +106,8 @@ export const clientInfoString = (client: Client, current?: ReadonlyArray<string>
   const argvMem = current === undefined ? 0 : argvBytes(current)
   let multiMem = 0
   if (client.multi !== null) for (const queued of client.multi.queue) multiMem += argvBytes(queued.argv)
-  const omem = client.output.length
+  // Replies not yet written: this tick's output and what waits in the socket's queue.
+  const omem = client.output.length + (client.socket === null ? 0 : queuedBytes(client.socket))
   const totMem = 1024 + 16384 + qbuf + argvMem + multiMem + omem
   return (
     `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${socketFd(client)} name=${client.name}` +
@@ -114,7 +116,7 @@ export const clientInfoString = (client: Client, current?: ReadonlyArray<string>
     ` flags=${flags} db=${client.db} sub=${subs?.channels.size ?? 0} psub=${subs?.patterns.size ?? 0} ssub=${subs?.shardChannels.size ?? 0}` +
     ` multi=${client.multi === null ? -1 : client.multi.queue.length} watch=${client.watched.length}` +
     ` qbuf=${qbuf} qbuf-free=${qbuf === 0 ? 0 : Math.max(0, 20474 - qbuf)} argv-mem=${argvMem} multi-mem=${multiMem}` +
-    ` rbs=16384 rbp=16384 obl=0 oll=0 omem=0 tot-mem=${totMem} events=r cmd=${client.lastCommand}` +
+    ` rbs=16384 rbp=16384 obl=0 oll=0 omem=${omem} tot-mem=${totMem} events=${omem > 0 ? "rw" : "r"} cmd=${client.lastCommand}` +
     ` user=default redir=-1 resp=${client.resp} lib-name=${client.libName} lib-ver=${client.libVer}` +
     ` tot-net-in=${client.netInputBytes} tot-net-out=${client.netOutputBytes} tot-cmds=${client.commandsProcessed}`
   )
