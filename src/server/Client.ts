@@ -7,6 +7,13 @@ import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
 import type { ClientSubscriptions } from "./PubSub.js"
 import type { Server } from "./Server.js"
 
+/** `ip:port`, or `[ipv6]:port`; IPv4-mapped IPv6 addresses are shown as IPv4 (Valkey's formatting). */
+const formatAddress = (host: string | undefined, port: number | undefined): string | null => {
+  if (host === undefined || port === undefined) return null
+  if (host.startsWith("::ffff:")) return `${host.slice(7)}:${port}`
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
+}
+
 /** A command queued between MULTI and EXEC. */
 export interface QueuedCommand {
   readonly spec: CommandSpec
@@ -80,13 +87,19 @@ export class Client {
   netOutputBytes = 0
   commandsProcessed = 0
 
+  /** `addr` and `laddr`, formatted when first asked for (most clients never are). */
+  private formattedAddr: string | null
+  private formattedLaddr: string | null
+
   constructor(
     readonly server: Server,
     readonly id: number,
     readonly socket: Socket | null,
-    readonly addr: string,
-    readonly laddr: string
+    addr: string | null = null,
+    laddr: string | null = null
   ) {
+    this.formattedAddr = addr
+    this.formattedLaddr = laddr
     this.createdAt = server.now()
     this.lastInteraction = this.createdAt
     this.authenticated = server.requirepass === ""
@@ -107,11 +120,23 @@ export class Client {
     return this.blocked !== null
   }
 
+  /** CLIENT LIST `addr`: the peer's `ip:port` (`?:0` once the connection is gone, as Valkey shows an unknown peer). */
+  get addr(): string {
+    if (this.formattedAddr === null && this.socket !== null) this.formattedAddr = formatAddress(this.socket.remoteAddress, this.socket.remotePort)
+    return this.formattedAddr ?? "?:0"
+  }
+
+  /** CLIENT LIST `laddr`: the local `ip:port` the client connected to. */
+  get laddr(): string {
+    if (this.formattedLaddr === null && this.socket !== null) this.formattedLaddr = formatAddress(this.socket.localAddress, this.socket.localPort)
+    return this.formattedLaddr ?? "?:0"
+  }
+
   /** Loopback or in-process: allowed by `enable-*-command local`. */
   get isLocal(): boolean {
     if (this.socket === null) return true
-    const host = this.addr.slice(0, this.addr.lastIndexOf(":"))
-    return host === "127.0.0.1" || host === "::1" || host === "::ffff:127.0.0.1" || host.startsWith("127.")
+    const host = this.socket.remoteAddress ?? this.addr.slice(0, this.addr.lastIndexOf(":"))
+    return host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127.")
   }
 
   /** Queues a reply for this client. */

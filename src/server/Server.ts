@@ -155,7 +155,8 @@ export class Server {
     this.metrics.reset()
   }
 
-  createClient(socket: Client["socket"], addr: string, laddr: string): Client {
+  /** A new client; a connection's `addr` and `laddr` are read from its socket when first needed. */
+  createClient(socket: Client["socket"], addr: string | null = null, laddr: string | null = null): Client {
     const client = new Client(this, this.nextClientId++, socket, addr, laddr)
     this.clients.set(client.id, client)
     this.stats.totalConnections++
