@@ -14,6 +14,9 @@ const formatAddress = (host: string | undefined, port: number | undefined): stri
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
 }
 
+const isLoopback = (host: string | undefined): boolean =>
+  host !== undefined && (host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127."))
+
 /** A command queued between MULTI and EXEC. */
 export interface QueuedCommand {
   readonly spec: CommandSpec
@@ -87,6 +90,11 @@ export class Client {
   netOutputBytes = 0
   commandsProcessed = 0
 
+  /**
+   * Loopback or in-process: protected mode and `enable-*-command local` allow it. Known from the
+   * accept, as Valkey's `connIsLocal` in `acceptCommonHandler`.
+   */
+  readonly isLocal: boolean
   /** `addr` and `laddr`, formatted when first asked for (most clients never are). */
   private formattedAddr: string | null
   private formattedLaddr: string | null
@@ -100,6 +108,7 @@ export class Client {
   ) {
     this.formattedAddr = addr
     this.formattedLaddr = laddr
+    this.isLocal = socket === null || isLoopback(socket.remoteAddress)
     this.createdAt = server.now()
     this.lastInteraction = this.createdAt
     this.authenticated = server.requirepass === ""
@@ -132,12 +141,7 @@ export class Client {
     return this.formattedLaddr ?? "?:0"
   }
 
-  /** Loopback or in-process: allowed by `enable-*-command local`. */
-  get isLocal(): boolean {
-    if (this.socket === null) return true
-    const host = this.socket.remoteAddress ?? this.addr.slice(0, this.addr.lastIndexOf(":"))
-    return host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127.")
-  }
+
 
   /** Queues a reply for this client. */
   reply(reply: Reply): void {
