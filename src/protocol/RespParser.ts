@@ -70,17 +70,18 @@ export class RespParser {
   }
 
   /**
-   * The caller is about to reuse the memory of `borrowed` (a shared read buffer): copies out the
-   * bytes still pending in it, so later requests do not see them overwritten.
+   * The caller is about to reuse the memory of `borrowed`, the chunk last pushed (a view of a
+   * shared read buffer): copies out its bytes still pending, so later requests do not see them
+   * overwritten. Earlier chunks were kept the same way, so only this one can be borrowed.
    */
-  keepPending(borrowed: ArrayBufferLike): void {
-    if (this.buf.buffer === borrowed) {
+  keepPending(borrowed: Buffer): void {
+    if (this.buf === borrowed) {
       this.buf = this.pos < this.buf.length ? Buffer.from(this.buf.subarray(this.pos)) : EMPTY
       this.pos = 0
+      return
     }
-    for (let i = 0; i < this.queued.length; i++) {
-      if (this.queued[i].buffer === borrowed) this.queued[i] = Buffer.from(this.queued[i])
-    }
+    const last = this.queued.length - 1
+    if (last >= 0 && this.queued[last] === borrowed) this.queued[last] = Buffer.from(borrowed)
   }
 
   /** The next complete request, `undefined` when more bytes are needed. Throws `ProtocolError`. */

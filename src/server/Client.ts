@@ -141,8 +141,6 @@ export class Client {
     return this.formattedLaddr ?? "?:0"
   }
 
-
-
   /** Queues a reply for this client. */
   reply(reply: Reply): void {
     if (this.closed) return

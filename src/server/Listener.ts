@@ -41,8 +41,9 @@ const receive = (client: Client, chunk: Buffer): void => {
 function onSharedBufferRead(this: Connection, length: number): boolean {
   const client = this[CLIENT]
   if (client === undefined) return true
-  receive(client, READ_BUFFER.subarray(0, length))
-  client.parser.keepPending(READ_BUFFER.buffer)
+  const chunk = READ_BUFFER.subarray(0, length)
+  receive(client, chunk)
+  client.parser.keepPending(chunk)
   return true
 }
 function onData(this: Connection, chunk: Buffer): void {
