@@ -41,8 +41,8 @@ export interface ParserLimits {
 export class RespParser {
   private buf: Buffer = EMPTY
   private pos = 0
-  /** Chunks received while waiting for `needed` bytes, not yet joined to `buf`. */
-  private queued: Array<Buffer> = []
+  /** Chunks received while waiting for `needed` bytes, not yet joined to `buf` (null: none yet). */
+  private queued: Array<Buffer> | null = null
   private queuedBytes = 0
   private needed = 0
   /** State of a multibulk request that has not fully arrived: its arguments, `filled` of them read. */
@@ -65,6 +65,7 @@ export class RespParser {
       this.pos = 0
       return
     }
+    this.queued ??= []
     this.queued.push(chunk)
     this.queuedBytes += chunk.length
   }
@@ -80,8 +81,8 @@ export class RespParser {
       this.pos = 0
       return
     }
-    const last = this.queued.length - 1
-    if (last >= 0 && this.queued[last] === borrowed) this.queued[last] = Buffer.from(borrowed)
+    const queued = this.queued
+    if (queued !== null && queued[queued.length - 1] === borrowed) queued[queued.length - 1] = Buffer.from(borrowed)
   }
 
   /** The next complete request, `undefined` when more bytes are needed. Throws `ProtocolError`. */
@@ -107,10 +108,11 @@ export class RespParser {
 
   private join(): void {
     const rest = this.buf.subarray(this.pos)
-    this.queued.unshift(rest)
-    this.buf = Buffer.concat(this.queued, rest.length + this.queuedBytes)
+    const queued = this.queued ?? []
+    queued.unshift(rest)
+    this.buf = Buffer.concat(queued, rest.length + this.queuedBytes)
     this.pos = 0
-    this.queued = []
+    this.queued = null
     this.queuedBytes = 0
     this.needed = 0
   }

@@ -17,6 +17,12 @@ const formatAddress = (host: string | undefined, port: number | undefined): stri
 const isLoopback = (host: string | undefined): boolean =>
   host !== undefined && (host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127."))
 
+/**
+ * `Client.watched` of a client that never watched: one empty array for all of them (most never
+ * WATCH, and every per-connection object is copied by the young-generation GC). Never pushed to.
+ */
+export const NO_WATCHES: Array<WatchedKey> = []
+
 /** A command queued between MULTI and EXEC. */
 export interface QueuedCommand {
   readonly spec: CommandSpec
@@ -55,7 +61,8 @@ export class Client {
   multi: MultiState | null = null
   /** Set by a write to a watched key: EXEC fails with a null reply. */
   dirtyCas = false
-  readonly watched: Array<WatchedKey> = []
+  /** WATCHed keys (`server/WatchedKeys.ts`); the shared empty `NO_WATCHES` until the first WATCH. */
+  watched: Array<WatchedKey> = NO_WATCHES
   /** Running inside EXEC or a module call: blocking commands act as if they timed out at once. */
   denyBlocking = false
   noEvict = false

@@ -1,6 +1,6 @@
 import type { Database } from "../keyspace/Database.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
-import type { Client, WatchedKey } from "./Client.js"
+import { type Client, NO_WATCHES, type WatchedKey } from "./Client.js"
 
 /** One client's WATCH of one key: linked from the client (`client.watched`) and from the key. */
 interface Watch extends WatchedKey {
@@ -46,6 +46,7 @@ export class WatchedKeys {
     if (client.watched.length === 0) this.watchingClients++
     for (const wk of client.watched) if (wk.db === db && wk.key === key) return
     const watch: Watch = { db, key, client, expiredAtWatch: isExpired(this.keyspace.dbs[db], key, this.keyspace.now()) }
+    if (client.watched === NO_WATCHES) client.watched = []
     client.watched.push(watch)
     const watchers = this.byDb[db].get(key)
     if (watchers === undefined) this.byDb[db].set(key, [watch])
