@@ -1,6 +1,5 @@
 import { ErrorReply, OK, type Reply, VerbatimReply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
-import { queuedBytes } from "../server/SocketWrite.js"
 import { isKeyword, parseInt64, SYNTAX } from "./args.js"
 import { type CommandDefinition, defineCommand } from "./CommandSpec.js"
 import { clientUnblockSubcommand } from "./clientUnblock.js"
@@ -73,12 +72,6 @@ const CLIENT_TYPES = new Set(["normal", "slave", "replica", "pubsub", "master", 
 const clientType = (client: Client): string =>
   client.subscriptions !== null && client.subscriptions.total > 0 ? "pubsub" : "normal"
 
-/** The file descriptor Node's socket handle wraps (`fd=`), -1 without one. */
-const socketFd = (client: Client): number => {
-  const handle = (client.socket as unknown as { _handle?: { fd?: number } } | null)?._handle
-  return typeof handle?.fd === "number" ? handle.fd : -1
-}
-
 const argvBytes = (argv: ReadonlyArray<string>): number => {
   let n = 0
   for (const arg of argv) n += arg.length
@@ -107,10 +100,10 @@ export const clientInfoString = (client: Client, current?: ReadonlyArray<string>
   let multiMem = 0
   if (client.multi !== null) for (const queued of client.multi.queue) multiMem += argvBytes(queued.argv)
   // Replies not yet written: this tick's output and what waits in the socket's queue.
-  const omem = client.output.length + (client.socket === null ? 0 : queuedBytes(client.socket))
+  const omem = client.output.length + (client.socket?.queuedBytes ?? 0)
   const totMem = 1024 + 16384 + qbuf + argvMem + multiMem + omem
   return (
-    `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${socketFd(client)} name=${client.name}` +
+    `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${client.socket?.fd ?? -1} name=${client.name}` +
     ` age=${Math.floor(now / 1000) - Math.floor(client.createdAt / 1000)}` +
     ` idle=${Math.floor(now / 1000) - Math.floor(client.lastInteraction / 1000)}` +
     ` flags=${flags} db=${client.db} sub=${subs?.channels.size ?? 0} psub=${subs?.patterns.size ?? 0} ssub=${subs?.shardChannels.size ?? 0}` +

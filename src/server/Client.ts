@@ -1,9 +1,9 @@
-import type { Socket } from "node:net"
 import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { RespParser } from "../protocol/RespParser.js"
 import { RawReply, type Reply } from "../protocol/Reply.js"
 import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
+import type { Connection } from "./Connection.js"
 import type { ClientSubscriptions } from "./PubSub.js"
 import type { Server } from "./Server.js"
 
@@ -109,7 +109,7 @@ export class Client {
   constructor(
     readonly server: Server,
     readonly id: number,
-    readonly socket: Socket | null,
+    readonly socket: Connection | null,
     addr: string | null = null,
     laddr: string | null = null
   ) {

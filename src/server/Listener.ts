@@ -1,6 +1,7 @@
 import { Data, Effect } from "effect"
 import * as net from "node:net"
 import type { Client } from "./Client.js"
+import { adoptConnection, type ConnectionEvents } from "./Connection.js"
 import type { Server } from "./Server.js"
 
 export class ListenError extends Data.TaggedError("ListenError")<{
@@ -13,50 +14,30 @@ export interface ListenOptions {
   readonly host: string
 }
 
-/**
- * One read buffer for every connection: reads land in it and are parsed at once (arguments are
- * copied into strings), and a client's unparsed remainder is copied out before the next read.
- * This skips Node's per-read buffer allocation and stream machinery, which cost as much CPU as
- * running the commands of a small read.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
-
-/** The client a connection's socket serves, kept on the socket so its handlers can be shared. */
-const CLIENT = Symbol("keyfiber.client")
-type Connection = net.Socket & { [CLIENT]?: Client }
-
-/** Bytes arrived: the client's parser gets them and the dispatcher runs every complete request. */
-const receive = (client: Client, chunk: Buffer): void => {
-  if (client.closed) return
-  const server = client.server
-  server.stats.netInputBytes += chunk.length
-  client.netInputBytes += chunk.length
-  client.parser.push(chunk)
-  server.dispatcher.processInput(client)
-  server.scheduleEndOfTick()
+/** How connections report to the server: every request runs as soon as its bytes are complete. */
+const CLIENT_EVENTS: ConnectionEvents<Client> = {
+  received(client, chunk) {
+    if (client.closed) return
+    const server = client.server
+    server.stats.netInputBytes += chunk.length
+    client.netInputBytes += chunk.length
+    client.parser.push(chunk)
+    server.dispatcher.processInput(client)
+    server.scheduleEndOfTick()
+  },
+  released(client, chunk) {
+    client.parser.keepPending(chunk)
+  },
+  // The peer will send nothing more: what it is owed is written, then the connection closes.
+  ended(client) {
+    client.server.closeClient(client, true)
+    client.server.scheduleEndOfTick()
+  },
+  closed(client) {
+    client.server.freeClient(client)
+    client.server.endOfTick()
+  }
 }
-
-// Handlers shared by every connection (`this` is the socket): no closures per connection, which
-// would be copied by every young-generation GC while 10,000 fresh connections are alive.
-function onSharedBufferRead(this: Connection, length: number): boolean {
-  const client = this[CLIENT]
-  if (client === undefined) return true
-  const chunk = READ_BUFFER.subarray(0, length)
-  receive(client, chunk)
-  client.parser.keepPending(chunk)
-  return true
-}
-function onData(this: Connection, chunk: Buffer): void {
-  const client = this[CLIENT]
-  if (client !== undefined) receive(client, chunk)
-}
-function onClose(this: Connection): void {
-  const client = this[CLIENT]
-  if (client === undefined) return
-  client.server.freeClient(client)
-  client.server.endOfTick()
-}
-const ignoreError = (): void => {}
 
 /**
  * Wires one accepted socket to the server: bytes go to the client's parser and the dispatcher runs
@@ -64,46 +45,14 @@ const ignoreError = (): void => {}
  * touched client. No fiber per connection or per command (ARCHITECTURE.md, rule 1).
  */
 export const attachSocket = (server: Server, accepted: net.Socket): void => {
-  const socket: Connection = adoptWithSharedReadBuffer(accepted)
-  socket.setNoDelay(true)
-  const client = server.createClient(socket)
-  socket[CLIENT] = client
+  const connection = adoptConnection(accepted, CLIENT_EVENTS)
+  const client = server.createClient(connection)
+  connection.start(client)
   if (server.clients.size > server.limits.maxclients) {
     server.stats.rejectedConnections++
-    socket.end("-ERR max number of clients reached\r\n")
+    connection.write("-ERR max number of clients reached\r\n")
+    connection.end()
     server.freeClient(client)
-    return
-  }
-  if (socket === accepted) {
-    socket.on("data", onData)
-    socket.resume()
-  }
-  socket.on("error", ignoreError)
-  socket.on("close", onClose)
-}
-
-/**
- * The accepted connection as a socket that reads into `READ_BUFFER` (Node's `onread` option, which
- * `net.Server` does not offer for accepted sockets: the handle moves to a new Socket made with it,
- * and the accepting Socket, now without a handle, is destroyed so the server stops counting it).
- * Falls back to the accepted socket and its 'data' events if this Node's sockets differ.
- */
-const adoptWithSharedReadBuffer = (accepted: net.Socket): net.Socket => {
-  const internal = accepted as unknown as { _handle?: object | null }
-  const handle = internal._handle
-  if (handle === undefined || handle === null) return accepted
-  try {
-    const socket = new net.Socket({
-      handle,
-      readable: true,
-      writable: true,
-      onread: { buffer: READ_BUFFER, callback: onSharedBufferRead }
-    } as net.SocketConstructorOpts)
-    internal._handle = null
-    accepted.destroy()
-    return socket
-  } catch {
-    return accepted
   }
 }
 

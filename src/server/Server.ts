@@ -1,4 +1,3 @@
-import type { Socket } from "node:net"
 import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
@@ -14,7 +13,6 @@ import { PubSub } from "./PubSub.js"
 import { subscribedModeGate } from "../commands/pubsub.js"
 import { ServerStats } from "./ServerStats.js"
 import { SlowLog } from "./SlowLog.js"
-import { queuedBytes, writeLatin1 } from "./SocketWrite.js"
 import { WatchedKeys } from "./WatchedKeys.js"
 
 /**
@@ -22,11 +20,6 @@ import { WatchedKeys } from "./WatchedKeys.js"
  * count toward the output buffer limits, only what spills into the reply list does.
  */
 const REPLY_BUFFER_BYTES = 16 * 1024
-
-const resumeReading = (socket: Socket): void => {
-  socket.resume()
-}
-const ignoreDrain = (): void => {}
 
 /** Limits read on the hot path; the config system keeps them current. */
 export interface ServerLimits {
@@ -233,7 +226,7 @@ export class Server {
       return
     }
     if (socket.destroyed) client.output = ""
-    else if (client.output.length > 0 && this.hasOutputBufferLimit(client) && this.overOutputBufferLimit(client, queuedBytes(socket) + client.output.length - REPLY_BUFFER_BYTES)) {
+    else if (client.output.length > 0 && this.hasOutputBufferLimit(client) && this.overOutputBufferLimit(client, socket.queuedBytes + client.output.length - REPLY_BUFFER_BYTES)) {
       // Valkey's checkClientOutputBufferLimits: the client is closed, its pending replies dropped.
       this.log("warning", `Client id=${client.id} addr=${client.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`)
       this.stats.clientObufLimitDisconnections++
@@ -244,10 +237,9 @@ export class Server {
     } else if (client.output.length > 0) {
       this.stats.netOutputBytes += client.output.length
       client.netOutputBytes += client.output.length
-      const drained = writeLatin1(socket, client.output, client.closeAfterReply ? ignoreDrain : resumeReading)
+      // A client that does not read its replies stops being read (see `Connection.write`).
+      socket.write(client.output)
       client.output = ""
-      // Backpressure: stop reading from a client that does not read its replies.
-      if (!drained && !client.closeAfterReply) socket.pause()
     }
     if (client.closeAfterReply) {
       this.freeClient(client)

@@ -1,0 +1,130 @@
+import * as net from "node:net"
+import { afterEach, describe, expect, it } from "vitest"
+import { adoptConnection, type AdoptedConnection, type ConnectionEvents } from "../src/server/Connection.js"
+import { waitFor } from "./support/waitFor.js"
+
+/** What the server side of one connection saw. */
+interface Seen {
+  received: string
+  ended: number
+  closed: number
+}
+
+const EVENTS: ConnectionEvents<Seen> = {
+  // The chunk may be a view of the shared read buffer: keep a copy.
+  received: (seen, chunk) => void (seen.received += chunk.toString("latin1")),
+  released: () => {},
+  ended: (seen) => void seen.ended++,
+  closed: (seen) => void seen.closed++
+}
+
+/** A loopback listener whose first accepted socket is adopted; `peer` is the client side. */
+const pair = async (useSocket: boolean) => {
+  let accepted!: (value: { connection: AdoptedConnection<Seen>; seen: Seen }) => void
+  const ready = new Promise<{ connection: AdoptedConnection<Seen>; seen: Seen }>((resolve) => (accepted = resolve))
+  const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+    const seen: Seen = { received: "", ended: 0, closed: 0 }
+    const connection = adoptConnection(socket, EVENTS, useSocket)
+    connection.start(seen)
+    accepted({ connection, seen })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as net.AddressInfo).port
+  const peer = await new Promise<net.Socket>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => resolve(socket))
+  })
+  let peerReceived = ""
+  let peerClosed = false
+  peer.on("data", (d: Buffer) => (peerReceived += d.toString("latin1")))
+  peer.on("close", () => (peerClosed = true))
+  peer.on("error", () => {})
+  const { connection, seen } = await ready
+  return {
+    port,
+    connection,
+    seen,
+    peer,
+    peerReceived: () => peerReceived,
+    peerClosed: () => peerClosed,
+    close: () => {
+      peer.destroy()
+      connection.destroy()
+      server.close()
+    }
+  }
+}
+
+const ALL_BYTES = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("")
+
+describe.each([
+  ["on the TCP handle", false],
+  ["over net.Socket (the fallback)", true]
+])("Connection %s", (_name, useSocket) => {
+  let close = () => {}
+  afterEach(() => close())
+
+  it("reads bytes, writes latin1 bytes in order, and knows both ends' addresses", async () => {
+    const p = await pair(useSocket)
+    close = p.close
+    p.peer.write(Buffer.from("hello " + ALL_BYTES, "latin1"))
+    await waitFor("the bytes to arrive", () => p.seen.received.length === 6 + 256)
+    expect(p.seen.received).toBe("hello " + ALL_BYTES)
+    p.connection.write("1:" + ALL_BYTES)
+    p.connection.write("2:" + "x".repeat(40_000))
+    p.connection.write("3:end")
+    const expected = "1:" + ALL_BYTES + "2:" + "x".repeat(40_000) + "3:end"
+    await waitFor("the replies", () => p.peerReceived().length >= expected.length)
+    expect(p.peerReceived()).toBe(expected)
+    expect(p.connection.remoteAddress).toBe("127.0.0.1")
+    expect(p.connection.remotePort).toBe(p.peer.localPort)
+    expect(p.connection.localAddress).toBe("127.0.0.1")
+    expect(p.connection.localPort).toBe(p.port)
+    expect(p.connection.fd).toBeGreaterThan(0)
+  })
+
+  it("stops reading while replies wait for a peer that does not read, and resumes once they are sent", async () => {
+    const p = await pair(useSocket)
+    close = p.close
+    p.peer.pause()
+    const big = "z".repeat(32 * 1024 * 1024)
+    p.connection.write(big)
+    // More than loopback buffers take at once: the rest waits in the connection's queue.
+    expect(p.connection.queuedBytes).toBeGreaterThan(0)
+    p.peer.write("after")
+    await new Promise((r) => setTimeout(r, 100))
+    expect(p.seen.received).toBe("")
+    p.peer.resume()
+    await waitFor("the big reply", () => p.peerReceived().length >= big.length, 20_000)
+    expect(p.peerReceived().length).toBe(big.length)
+    await waitFor("reading to resume", () => p.seen.received === "after")
+    expect(p.connection.queuedBytes).toBe(0)
+  })
+
+  it("end() sends what was written, then closes; closed is reported once", async () => {
+    const p = await pair(useSocket)
+    close = p.close
+    p.connection.write("bye")
+    p.connection.end()
+    p.connection.write("ignored after end")
+    await waitFor("the peer to see the close", () => p.peerClosed())
+    expect(p.peerReceived()).toBe("bye")
+    await waitFor("closed", () => p.seen.closed === 1)
+    p.connection.destroy()
+    await new Promise((r) => setTimeout(r, 20))
+    expect(p.seen.closed).toBe(1)
+    expect(p.connection.destroyed).toBe(true)
+  })
+
+  it("reports the peer's end, and destroy() closes at once", async () => {
+    const p = await pair(useSocket)
+    close = p.close
+    p.peer.end("last")
+    await waitFor("the end", () => p.seen.ended === 1)
+    expect(p.seen.received).toBe("last")
+    expect(p.seen.closed).toBe(0)
+    p.connection.destroy()
+    await waitFor("closed", () => p.seen.closed === 1)
+    expect(p.connection.destroyed).toBe(true)
+    expect(() => p.connection.write("after destroy")).not.toThrow()
+  })
+})
