@@ -1,0 +1,85 @@
+import * as net from "node:net"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type RedisServer, startRedisServer } from "./support/redisServer.js"
+import { cmd } from "./support/resp.js"
+import { type RunningServer, startServer } from "./support/server.js"
+
+/** Connects, sends `request`, optionally ends its side, and returns every byte until the server closes. */
+const exchangeUntilClose = (port: number, request: string, endAfterWrite: boolean, ms = 5000): Promise<{ bytes: string; closed: boolean }> =>
+  new Promise((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" })
+    let bytes = ""
+    const timer = setTimeout(() => {
+      socket.destroy()
+      resolve({ bytes, closed: false })
+    }, ms)
+    socket.on("connect", () => {
+      if (request !== "") socket.write(request)
+      if (endAfterWrite) socket.end()
+    })
+    socket.on("data", (d: Buffer) => (bytes += d.toString("latin1")))
+    socket.on("error", () => {})
+    socket.on("close", () => {
+      clearTimeout(timer)
+      resolve({ bytes, closed: true })
+    })
+  })
+
+/** Valkey's connection lifecycle at the edges, compared with redis-server 7.0 in the same run. */
+describe("connections: keyfiber vs redis-server", () => {
+  let kf: RunningServer
+  let redis: RedisServer
+  beforeAll(async () => {
+    kf = await startServer()
+    redis = await startRedisServer()
+  })
+  afterAll(async () => {
+    await kf.close()
+    await redis.stop()
+  })
+
+  it("a client that sends its requests and closes its side gets every reply, then is closed", async () => {
+    // Several reads long, so the end can arrive while replies are still being made.
+    const echoes = Array.from({ length: 2000 }, (_, i) => `${i}:${"x".repeat(100)}`)
+    const request = cmd("PING") + echoes.map((e) => cmd("ECHO", e)).join("") + cmd("SET", "halfclose", "1") + cmd("GET", "halfclose")
+    const [ours, theirs] = await Promise.all([exchangeUntilClose(kf.port, request, true), exchangeUntilClose(redis.port, request, true)])
+    const replies = "+PONG\r\n" + echoes.map((e) => `$${e.length}\r\n${e}\r\n`).join("") + "+OK\r\n$1\r\n1\r\n"
+    expect(theirs.closed).toBe(true)
+    expect(theirs.bytes === replies).toBe(true)
+    expect(ours.closed).toBe(true)
+    expect(ours.bytes.length).toBe(replies.length)
+    expect(ours.bytes === replies).toBe(true)
+  })
+
+  it("past maxclients a new connection gets Valkey's error and is closed; the others keep working", async () => {
+    const results: Array<{ bytes: string; closed: boolean; pong: string }> = []
+    for (const port of [kf.port, redis.port]) {
+      const control = await new Promise<net.Socket>((resolve) => {
+        const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s))
+      })
+      const ask = (request: string) =>
+        new Promise<string>((resolve) => {
+          let text = ""
+          const onData = (d: Buffer) => {
+            text += d.toString("latin1")
+            if (text.endsWith("\r\n")) {
+              control.off("data", onData)
+              resolve(text)
+            }
+          }
+          control.on("data", onData)
+          control.write(request)
+        })
+      expect(await ask(cmd("CONFIG", "SET", "maxclients", "1"))).toBe("+OK\r\n")
+      try {
+        const rejected = await exchangeUntilClose(port, "", false)
+        results.push({ ...rejected, pong: await ask(cmd("PING")) })
+      } finally {
+        await ask(cmd("CONFIG", "SET", "maxclients", "10000"))
+        control.destroy()
+      }
+    }
+    expect(results[1]).toEqual({ bytes: "-ERR max number of clients reached\r\n", closed: true, pong: "+PONG\r\n" })
+    expect(results[0]).toEqual(results[1])
+  })
+})
