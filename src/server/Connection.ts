@@ -6,15 +6,15 @@ import * as net from "node:net"
  *
  * `TcpConnection` drives the accepted libuv handle directly, as `net.Socket` does inside. Every
  * connection reads into one shared buffer, and replies are written without Node's stream machinery.
- * A `net.Socket` with its two stream states, listeners and bound functions was 40% of the live heap
- * of an idle connection. The young-generation GC copies that heap while 10,000 fresh connections
- * park in BLPOP (bench/blocking.ts).
+ * A `net.Socket` with its two stream states, listeners and bound functions was about 40% of the
+ * JavaScript heap of an idle connection, which the young-generation GC copies while 10,000 fresh
+ * connections park in BLPOP (bench/blocking.ts).
  *
  * This relies on Node internals (`_handle`, `process.binding("stream_wrap")`). Where they are
  * missing or differ, `SocketConnection` does the same over the public `net.Socket` API.
  */
 export interface Connection {
-  /** Closed, or closing: nothing more is read or written. */
+  /** Destroyed: nothing more is read or written. */
   readonly destroyed: boolean
   readonly remoteAddress: string | undefined
   readonly remotePort: number | undefined
@@ -38,7 +38,7 @@ export interface Connection {
 
 /**
  * What a connection reports, shared by every connection (no closures per connection): `owner` is
- * what `adoptConnection` was given.
+ * what the connection was started with.
  */
 export interface ConnectionEvents<Owner> {
   /** Bytes arrived. `chunk` may be a view of a shared buffer, valid only during this call. */
