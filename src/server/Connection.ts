@@ -302,7 +302,6 @@ class TcpConnection<Owner> implements Connection {
   }
 }
 
-
 /** The same over `net.Socket` and its public API (the fallback; see `Connection`). */
 class SocketConnection<Owner> implements Connection {
   private waitingForDrain = false
@@ -364,7 +363,8 @@ class SocketConnection<Owner> implements Connection {
   end(): void {
     if (this.ending) return
     this.ending = true
-    this.socket.end()
+    // Closed once the writes are sent, whether or not the peer ends its side (half-open allowed).
+    this.socket.end(() => this.socket.destroy())
   }
 
   destroy(): void {
