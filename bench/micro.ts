@@ -18,6 +18,7 @@ const socket: Connection = {
   localPort: 2,
   fd: -1,
   queuedBytes: 0,
+  keepAlive: () => {},
   write: (data) => {
     written += data.length
   },

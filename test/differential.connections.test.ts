@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import * as net from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RedisServer, startRedisServer } from "./support/redisServer.js"
@@ -24,6 +25,22 @@ const exchangeUntilClose = (port: number, request: string, endAfterWrite: boolea
       resolve({ bytes, closed: true })
     })
   })
+
+/**
+ * The kernel's timer on the server's side of a loopback connection (`/proc/net/tcp`): `tr` 2 is
+ * the keepalive timer, `when` its seconds to go.
+ */
+const serverSideTimer = (serverPort: number, clientPort: number): { tr: number; seconds: number } | undefined => {
+  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, "0")
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/)
+    if (f.length < 6 || !f[1].endsWith(`:${hex(serverPort)}`) || !f[2].endsWith(`:${hex(clientPort)}`)) continue
+    const [tr, when] = f[5].split(":")
+    // USER_HZ clock ticks (100 per second on Linux).
+    return { tr: Number.parseInt(tr, 16), seconds: Number.parseInt(when, 16) / 100 }
+  }
+  return undefined
+}
 
 /** Valkey's connection lifecycle at the edges, compared with redis-server 7.0 in the same run. */
 describe("connections: keyfiber vs redis-server", () => {
@@ -81,5 +98,36 @@ describe("connections: keyfiber vs redis-server", () => {
     }
     expect(results[1]).toEqual({ bytes: "-ERR max number of clients reached\r\n", closed: true, pong: "+PONG\r\n" })
     expect(results[0]).toEqual(results[1])
+  })
+
+  it("tcp-keepalive: accepted connections get keepalive probes after that many seconds (0: none)", async () => {
+    const timers: Array<Array<{ tr: number; seconds: number } | undefined>> = []
+    for (const port of [kf.port, redis.port]) {
+      const seen: Array<{ tr: number; seconds: number } | undefined> = []
+      for (const keepalive of ["300", "0", "300"]) {
+        const control = await new Promise<net.Socket>((resolve) => {
+          const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s))
+        })
+        control.write(cmd("CONFIG", "SET", "tcp-keepalive", keepalive))
+        await new Promise((r) => control.once("data", r))
+        const probe = await new Promise<net.Socket>((resolve) => {
+          const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s))
+        })
+        // A round trip, so the server has accepted (and configured) the connection.
+        probe.write(cmd("PING"))
+        await new Promise((r) => probe.once("data", r))
+        seen.push(serverSideTimer(port, probe.localPort!))
+        probe.destroy()
+        control.destroy()
+      }
+      timers.push(seen)
+    }
+    for (const seen of timers) {
+      expect(seen[0]?.tr).toBe(2)
+      expect(seen[0]?.seconds).toBeGreaterThan(290)
+      expect(seen[0]?.seconds).toBeLessThanOrEqual(300)
+      expect(seen[1]?.tr).toBe(0)
+      expect(seen[2]?.tr).toBe(2)
+    }
   })
 })

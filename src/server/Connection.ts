@@ -24,6 +24,8 @@ export interface Connection {
   readonly fd: number
   /** Bytes accepted by `write` and not yet handed to the kernel. */
   readonly queuedBytes: number
+  /** TCP keepalive probes after `seconds` idle, 0 for none (Valkey's `tcp-keepalive`). */
+  keepAlive(seconds: number): void
   /**
    * Writes `data` as latin1 bytes. When it cannot all go to the kernel at once, the rest waits in
    * order and reading stops until it has been written, so a client that does not read its
@@ -88,6 +90,7 @@ interface TcpHandle {
   getpeername(out: AddressInfo): number
   getsockname(out: AddressInfo): number
   setNoDelay(enable: boolean): number
+  setKeepAlive(enable: boolean, delaySeconds: number): number
 }
 
 interface StreamWrapBinding {
@@ -126,7 +129,8 @@ const HANDLE_METHODS = [
   "close",
   "getpeername",
   "getsockname",
-  "setNoDelay"
+  "setNoDelay",
+  "setKeepAlive"
 ] as const
 
 const usableHandle = (socket: net.Socket): TcpHandle | null => {
@@ -237,6 +241,10 @@ class TcpConnection<Owner> implements Connection {
 
   get queuedBytes(): number {
     return this.destroyed ? 0 : this.handle.writeQueueSize
+  }
+
+  keepAlive(seconds: number): void {
+    if (!this.destroyed) this.handle.setKeepAlive(seconds > 0, seconds)
   }
 
   write(data: string): void {
@@ -350,6 +358,10 @@ class SocketConnection<Owner> implements Connection {
   }
   get queuedBytes(): number {
     return this.socket.writableLength
+  }
+
+  keepAlive(seconds: number): void {
+    this.socket.setKeepAlive(seconds > 0, seconds * 1000)
   }
 
   write(data: string): void {

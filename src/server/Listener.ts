@@ -46,6 +46,7 @@ const CLIENT_EVENTS: ConnectionEvents<Client> = {
  */
 export const attachSocket = (server: Server, accepted: net.Socket): void => {
   const connection = adoptConnection(accepted, CLIENT_EVENTS)
+  connection.keepAlive(server.config.get<number>("tcp-keepalive"))
   const client = server.createClient(connection)
   connection.start(client)
   if (server.clients.size > server.limits.maxclients) {
