@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs"
 import * as net from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { RawClient } from "./support/raw.js"
 import { type RedisServer, startRedisServer } from "./support/redisServer.js"
 import { cmd } from "./support/resp.js"
 import { type RunningServer, startServer } from "./support/server.js"
@@ -71,29 +72,14 @@ describe("connections: keyfiber vs redis-server", () => {
   it("past maxclients a new connection gets Valkey's error and is closed; the others keep working", async () => {
     const results: Array<{ bytes: string; closed: boolean; pong: string }> = []
     for (const port of [kf.port, redis.port]) {
-      const control = await new Promise<net.Socket>((resolve) => {
-        const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s))
-      })
-      const ask = (request: string) =>
-        new Promise<string>((resolve) => {
-          let text = ""
-          const onData = (d: Buffer) => {
-            text += d.toString("latin1")
-            if (text.endsWith("\r\n")) {
-              control.off("data", onData)
-              resolve(text)
-            }
-          }
-          control.on("data", onData)
-          control.write(request)
-        })
-      expect(await ask(cmd("CONFIG", "SET", "maxclients", "1"))).toBe("+OK\r\n")
+      const control = await RawClient.connect(port)
+      expect(await control.request(cmd("CONFIG", "SET", "maxclients", "1"), "+OK\r\n")).toBe("+OK\r\n")
       try {
         const rejected = await exchangeUntilClose(port, "", false)
-        results.push({ ...rejected, pong: await ask(cmd("PING")) })
+        results.push({ ...rejected, pong: await control.request(cmd("PING"), "+PONG\r\n") })
       } finally {
-        await ask(cmd("CONFIG", "SET", "maxclients", "10000"))
-        control.destroy()
+        await control.request(cmd("CONFIG", "SET", "maxclients", "10000"), "+OK\r\n")
+        control.close()
       }
     }
     expect(results[1]).toEqual({ bytes: "-ERR max number of clients reached\r\n", closed: true, pong: "+PONG\r\n" })
@@ -105,20 +91,14 @@ describe("connections: keyfiber vs redis-server", () => {
     for (const port of [kf.port, redis.port]) {
       const seen: Array<{ tr: number; seconds: number } | undefined> = []
       for (const keepalive of ["300", "0", "300"]) {
-        const control = await new Promise<net.Socket>((resolve) => {
-          const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s))
-        })
-        control.write(cmd("CONFIG", "SET", "tcp-keepalive", keepalive))
-        await new Promise((r) => control.once("data", r))
-        const probe = await new Promise<net.Socket>((resolve) => {
-          const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s))
-        })
+        const control = await RawClient.connect(port)
+        expect(await control.request(cmd("CONFIG", "SET", "tcp-keepalive", keepalive), "+OK\r\n")).toBe("+OK\r\n")
+        const probe = await RawClient.connect(port)
         // A round trip, so the server has accepted (and configured) the connection.
-        probe.write(cmd("PING"))
-        await new Promise((r) => probe.once("data", r))
-        seen.push(serverSideTimer(port, probe.localPort!))
-        probe.destroy()
-        control.destroy()
+        expect(await probe.request(cmd("PING"), "+PONG\r\n")).toBe("+PONG\r\n")
+        seen.push(serverSideTimer(port, probe.socket.localPort!))
+        probe.close()
+        control.close()
       }
       timers.push(seen)
     }
