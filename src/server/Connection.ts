@@ -220,19 +220,20 @@ class TcpConnection<Owner> implements Connection {
   }
 
   private peerInfo(): AddressInfo | null {
-    if (this.peer === null && !this.destroyed) {
-      const out: AddressInfo = {}
-      if (this.handle.getpeername(out) === 0) this.peer = out
-    }
+    if (this.peer === null) this.peer = this.address("getpeername")
     return this.peer
   }
 
   private localInfo(): AddressInfo | null {
-    if (this.local === null && !this.destroyed) {
-      const out: AddressInfo = {}
-      if (this.handle.getsockname(out) === 0) this.local = out
-    }
+    if (this.local === null) this.local = this.address("getsockname")
     return this.local
+  }
+
+  /** One end's address from the kernel; null once closed or when it cannot tell. */
+  private address(query: "getpeername" | "getsockname"): AddressInfo | null {
+    if (this.destroyed) return null
+    const out: AddressInfo = {}
+    return this.handle[query](out) === 0 ? out : null
   }
 
   get fd(): number {
