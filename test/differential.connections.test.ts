@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs"
-import * as net from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "./support/raw.js"
 import { type RedisServer, startRedisServer } from "./support/redisServer.js"
@@ -7,25 +6,15 @@ import { cmd } from "./support/resp.js"
 import { type RunningServer, startServer } from "./support/server.js"
 
 /** Connects, sends `request`, optionally ends its side, and returns every byte until the server closes. */
-const exchangeUntilClose = (port: number, request: string, endAfterWrite: boolean, ms = 5000): Promise<{ bytes: string; closed: boolean }> =>
-  new Promise((resolve) => {
-    const socket = net.connect({ port, host: "127.0.0.1" })
-    let bytes = ""
-    const timer = setTimeout(() => {
-      socket.destroy()
-      resolve({ bytes, closed: false })
-    }, ms)
-    socket.on("connect", () => {
-      if (request !== "") socket.write(request)
-      if (endAfterWrite) socket.end()
-    })
-    socket.on("data", (d: Buffer) => (bytes += d.toString("latin1")))
-    socket.on("error", () => {})
-    socket.on("close", () => {
-      clearTimeout(timer)
-      resolve({ bytes, closed: true })
-    })
-  })
+const exchangeUntilClose = async (port: number, request: string, endAfterWrite: boolean): Promise<{ bytes: string; closed: boolean }> => {
+  const client = await RawClient.connect(port)
+  if (request !== "") client.write(request)
+  if (endAfterWrite) client.socket.end()
+  // Waits for the close (the predicate never holds); fails if the server keeps the connection open.
+  const bytes = await client.until(() => false)
+  client.close()
+  return { bytes, closed: client.closed }
+}
 
 /**
  * The kernel's timer on the server's side of a loopback connection (`/proc/net/tcp`): `tr` 2 is
