@@ -45,6 +45,26 @@ const parseChunks = (chunks: ReadonlyArray<Buffer>): Array<Array<string>> => {
   return frames
 }
 
+/**
+ * Feeds chunks the way a connection does: each is copied into one reused read buffer whose bytes
+ * past the chunk are stale (CR, LF, `*`, `$`, digits), pushed with its length, and released with
+ * `keepPending` before the buffer is overwritten with more stale bytes.
+ */
+const parseThroughSharedBuffer = (chunks: ReadonlyArray<Buffer>, stale: number): Array<Array<string>> => {
+  const parser = new RespParser(LIMITS)
+  const shared = Buffer.alloc(Math.max(0, ...chunks.map((c) => c.length)) + 16)
+  const junk = Buffer.from("\r\n*$1\r\n0\r\n\n" + String(stale), "latin1")
+  const frames: Array<Array<string>> = []
+  for (const chunk of chunks) {
+    for (let i = 0; i < shared.length; i += junk.length) junk.copy(shared, i)
+    chunk.copy(shared)
+    parser.push(shared, chunk.length)
+    for (let argv = parser.next(); argv !== undefined; argv = parser.next()) frames.push(argv)
+    parser.keepPending(shared)
+  }
+  return frames
+}
+
 describe("RespParser properties", () => {
   it("yields the same frames however the input is split into chunks", () => {
     fc.assert(
@@ -53,6 +73,7 @@ describe("RespParser properties", () => {
         const expected = requests.map((r) => r.argv)
         expect(parseChunks([data])).toEqual(expected)
         expect(parseChunks(split(data, cuts))).toEqual(expected)
+        expect(parseThroughSharedBuffer(split(data, cuts), cuts.length)).toEqual(expected)
       }),
       { numRuns: 400 }
     )
@@ -64,6 +85,7 @@ describe("RespParser properties", () => {
         const data = Buffer.from(requests.map((r) => r.wire).join(""), "latin1")
         const chunks = Array.from(data, (b) => Buffer.from([b]))
         expect(parseChunks(chunks)).toEqual(requests.map((r) => r.argv))
+        expect(parseThroughSharedBuffer(chunks, 7)).toEqual(requests.map((r) => r.argv))
       }),
       { numRuns: 100 }
     )

@@ -11,8 +11,8 @@ interface Seen {
 }
 
 const EVENTS: ConnectionEvents<Seen> = {
-  // The chunk may be a view of the shared read buffer: keep a copy.
-  received: (seen, chunk) => void (seen.received += chunk.toString("latin1")),
+  // The chunk may be the shared read buffer: keep a copy of its first `length` bytes.
+  received: (seen, chunk, length) => void (seen.received += chunk.toString("latin1", 0, length)),
   released: () => {},
   ended: (seen) => void seen.ended++,
   closed: (seen) => void seen.closed++

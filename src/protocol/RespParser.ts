@@ -40,7 +40,11 @@ export interface ParserLimits {
  */
 export class RespParser {
   private buf: Buffer = EMPTY
+  /** Where the received bytes of `buf` end: `buf` may be a shared read buffer, longer than them. */
+  private end = 0
   private pos = 0
+  /** The chunk the last queued entry was cut from (see `keepPending`). */
+  private queuedFrom: Buffer | null = null
   /** Chunks received while waiting for `needed` bytes, not yet joined to `buf` (null: none yet). */
   private queued: Array<Buffer> | null = null
   private queuedBytes = 0
@@ -56,18 +60,24 @@ export class RespParser {
 
   /** Bytes received and not yet consumed by a complete request (the query buffer). */
   get pendingBytes(): number {
-    return this.buf.length - this.pos + this.queuedBytes
+    return this.end - this.pos + this.queuedBytes
   }
 
-  push(chunk: Buffer): void {
-    if (this.pos >= this.buf.length && this.queuedBytes === 0) {
+  /**
+   * The first `length` bytes of `chunk` arrived (all of it by default). Taking a length rather than
+   * a view saves allocating a Buffer per read when `chunk` is a shared read buffer.
+   */
+  push(chunk: Buffer, length = chunk.length): void {
+    if (this.pos >= this.end && this.queuedBytes === 0) {
       this.buf = chunk
+      this.end = length
       this.pos = 0
       return
     }
     this.queued ??= []
-    this.queued.push(chunk)
-    this.queuedBytes += chunk.length
+    this.queued.push(length === chunk.length ? chunk : chunk.subarray(0, length))
+    this.queuedFrom = chunk
+    this.queuedBytes += length
   }
 
   /**
@@ -77,12 +87,14 @@ export class RespParser {
    */
   keepPending(borrowed: Buffer): void {
     if (this.buf === borrowed) {
-      this.buf = this.pos < this.buf.length ? Buffer.from(this.buf.subarray(this.pos)) : EMPTY
+      this.buf = this.pos < this.end ? Buffer.from(borrowed.subarray(this.pos, this.end)) : EMPTY
+      this.end = this.buf.length
       this.pos = 0
       return
     }
     const queued = this.queued
-    if (queued !== null && queued[queued.length - 1] === borrowed) queued[queued.length - 1] = Buffer.from(borrowed)
+    if (queued !== null && this.queuedFrom === borrowed) queued[queued.length - 1] = Buffer.from(queued[queued.length - 1])
+    this.queuedFrom = null
   }
 
   /** The next complete request, `undefined` when more bytes are needed. Throws `ProtocolError`. */
@@ -90,12 +102,13 @@ export class RespParser {
     for (;;) {
       if (this.queuedBytes > 0) {
         // Join queued chunks only once enough bytes arrived for the request in progress.
-        if (this.buf.length - this.pos + this.queuedBytes < this.needed) return undefined
+        if (this.end - this.pos + this.queuedBytes < this.needed) return undefined
         this.join()
       }
-      if (this.pos >= this.buf.length) {
+      if (this.pos >= this.end) {
         // All consumed: let the read buffer go (an idle or blocked client should not keep it).
         this.buf = EMPTY
+        this.end = 0
         this.pos = 0
         return undefined
       }
@@ -107,22 +120,26 @@ export class RespParser {
   }
 
   private join(): void {
-    const rest = this.buf.subarray(this.pos)
+    const rest = this.buf.subarray(this.pos, this.end)
     const queued = this.queued ?? []
     queued.unshift(rest)
     this.buf = Buffer.concat(queued, rest.length + this.queuedBytes)
+    this.end = this.buf.length
     this.pos = 0
     this.queued = null
+    this.queuedFrom = null
     this.queuedBytes = 0
     this.needed = 0
   }
 
   private inline(): Array<string> | undefined {
     const buf = this.buf
-    const newline = buf.indexOf(10, this.pos)
+    const received = this.end
+    let newline = buf.indexOf(10, this.pos)
+    if (newline >= received) newline = -1
     if (newline === -1) {
-      if (buf.length - this.pos > INLINE_MAX) throw new ProtocolError("too big inline request")
-      this.needed = buf.length - this.pos + 1
+      if (received - this.pos > INLINE_MAX) throw new ProtocolError("too big inline request")
+      this.needed = received - this.pos + 1
       return undefined
     }
     let end = newline
@@ -136,15 +153,16 @@ export class RespParser {
 
   private multibulk(): Array<string> | undefined {
     const buf = this.buf
+    const end = this.end
     let pos = this.pos
     if (this.argv === null) {
       let cr = this.scanLength(buf, pos)
       let count: number | undefined = this.scanned
       if (cr === -1) {
         cr = buf.indexOf(13, pos)
-        if (cr === -1 || cr + 1 >= buf.length) {
-          if (buf.length - pos > INLINE_MAX) throw new ProtocolError("too big mbulk count string")
-          this.needed = buf.length - pos + 1
+        if (cr === -1 || cr + 1 >= end) {
+          if (end - pos > INLINE_MAX) throw new ProtocolError("too big mbulk count string")
+          this.needed = end - pos + 1
           return undefined
         }
         count = parseLength(buf, pos + 1, cr)
@@ -167,7 +185,6 @@ export class RespParser {
     const expected = this.expected
     const maxBulkLen = this.limits.maxBulkLen
     const unauthenticated = this.limits.unauthenticated === true
-    const end = buf.length
     let filled = this.filled
     while (filled < expected) {
       if (pos >= end) {
@@ -241,7 +258,7 @@ export class RespParser {
    * with the value in `scanned`, or -1 to let the general path (and its errors) handle the line.
    */
   private scanLength(buf: Buffer, pos: number): number {
-    const end = buf.length
+    const end = this.end
     let i = pos + 1
     if (i >= end) return -1
     let c = buf[i]

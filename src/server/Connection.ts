@@ -43,8 +43,11 @@ export interface Connection {
  * what the connection was started with.
  */
 export interface ConnectionEvents<Owner> {
-  /** Bytes arrived. `chunk` may be a view of a shared buffer, valid only during this call. */
-  received(owner: Owner, chunk: Buffer): void
+  /**
+   * The first `length` bytes of `chunk` arrived. `chunk` may be a shared buffer, valid only during
+   * this call (passing a length saves allocating a view per read).
+   */
+  received(owner: Owner, chunk: Buffer, length: number): void
   /** `chunk` is about to be reused for another connection's bytes (copy what you keep). */
   released(owner: Owner, chunk: Buffer): void
   /** The peer closed its side: the server finishes what it owes and closes. */
@@ -193,9 +196,8 @@ class TcpConnection<Owner> implements Connection {
 
   readInto(length: number): void {
     if (this.destroyed) return
-    const chunk = READ_BUFFER.subarray(0, length)
-    this.events.received(this.owner, chunk)
-    this.events.released(this.owner, chunk)
+    this.events.received(this.owner, READ_BUFFER, length)
+    this.events.released(this.owner, READ_BUFFER)
   }
 
   readFailed(status: number): void {
@@ -326,7 +328,7 @@ class SocketConnection<Owner> implements Connection {
     // The peer's end is reported and the server closes after its replies, as `TcpConnection` does.
     socket.allowHalfOpen = true
     socket.setNoDelay(true)
-    socket.on("data", (chunk: Buffer) => events.received(owner, chunk))
+    socket.on("data", (chunk: Buffer) => events.received(owner, chunk, chunk.length))
     socket.on("end", () => events.ended(owner))
     socket.on("error", () => {})
     socket.on("close", () => events.closed(owner))

@@ -16,12 +16,12 @@ export interface ListenOptions {
 
 /** How connections report to the server: every request runs as soon as its bytes are complete. */
 const CLIENT_EVENTS: ConnectionEvents<Client> = {
-  received(client, chunk) {
+  received(client, chunk, length) {
     if (client.closed) return
     const server = client.server
-    server.stats.netInputBytes += chunk.length
-    client.netInputBytes += chunk.length
-    client.parser.push(chunk)
+    server.stats.netInputBytes += length
+    client.netInputBytes += length
+    client.parser.push(chunk, length)
     server.dispatcher.processInput(client)
     server.scheduleEndOfTick()
   },
