@@ -93,7 +93,7 @@ export class BlockedClient {
     readonly handler: BlockHandler,
     /** Serve even when a ready key no longer exists (module `UNBLOCK_DELETED`). */
     readonly unblockOnNoKey: boolean,
-    /** Owner data: the native command and argv, or a module's private data. */
+    /** Owner data: a module's private data (a native command's record is a `CommandBlockedClient`). */
     public data: unknown
   ) {}
 

@@ -1,40 +1,18 @@
-import type { BlockedClient } from "./BlockedClient.js"
+import { BlockedClient } from "./BlockedClient.js"
 
 /**
- * The FIFO of records waiting on one key; `noKey` counts those with `unblockOnNoKey`. Most keys
- * have one waiter, so a lone record is held directly and a Set (insertion-ordered: iteration is
- * FIFO, delete is O(1), re-adding goes to the tail) is made only for a second one.
+ * The FIFO of two or more records waiting on one key (a Set is insertion-ordered: iteration is
+ * FIFO, delete is O(1), re-adding goes to the tail); `noKey` counts those with `unblockOnNoKey`.
  */
-export class KeyWaiters {
-  private one: BlockedClient | null = null
-  private many: Set<BlockedClient> | null = null
+export class KeyQueue extends Set<BlockedClient> {
   noKey = 0
-
-  get size(): number {
-    return this.many !== null ? this.many.size : this.one !== null ? 1 : 0
-  }
-
-  add(record: BlockedClient): void {
-    if (this.many !== null) this.many.add(record)
-    else if (this.one === null) this.one = record
-    else if (this.one !== record) {
-      this.many = new Set([this.one, record])
-      this.one = null
-    }
-  }
-
-  delete(record: BlockedClient): boolean {
-    if (this.many !== null) return this.many.delete(record)
-    if (this.one !== record) return false
-    this.one = null
-    return true
-  }
-
-  /** The records in FIFO order; removing records while iterating is safe. */
-  records(): Iterable<BlockedClient> {
-    return this.many ?? (this.one !== null ? [this.one] : [])
-  }
 }
+
+/**
+ * Who waits on one key. Most keys have one waiter, held directly: 10,000 clients parked on
+ * distinct keys make no queue objects at all.
+ */
+export type KeyWaiters = BlockedClient | KeyQueue
 
 /**
  * The per-database map from key to the FIFO of clients blocked on it (Valkey's
@@ -48,12 +26,19 @@ export class BlockedClients {
   /** INFO `total_blocking_keys_on_nokey`. */
   totalKeysOnNoKey = 0
 
+  /** The waiters of a key, in FIFO order when a `KeyQueue`. */
   waiters(db: number, key: string): KeyWaiters | undefined {
     return this.byDb[db]?.get(key)
   }
 
   hasWaiters(db: number, key: string): boolean {
     return this.byDb[db]?.has(key) === true
+  }
+
+  /** Whether a waiter of the key wants to hear that it was deleted (`unblockOnNoKey`). */
+  hasNoKeyWaiters(db: number, key: string): boolean {
+    const waiters = this.waiters(db, key)
+    return waiters === undefined ? false : waiters instanceof KeyQueue ? waiters.noKey > 0 : waiters.unblockOnNoKey
   }
 
   /** Keys of `db` that someone waits on. */
@@ -67,13 +52,21 @@ export class BlockedClients {
     if (keys === undefined) this.byDb[record.db] = keys = new Map()
     record.queued = true
     for (const key of record.keys) {
-      let waiters = keys.get(key)
+      const waiters = keys.get(key)
       if (waiters === undefined) {
-        keys.set(key, (waiters = new KeyWaiters()))
+        keys.set(key, record)
         this.totalKeys++
+        if (record.unblockOnNoKey) this.totalKeysOnNoKey++
+      } else if (waiters instanceof KeyQueue) {
+        if (record.unblockOnNoKey && !waiters.has(record) && waiters.noKey++ === 0) this.totalKeysOnNoKey++
+        waiters.add(record)
+      } else if (waiters !== record) {
+        const queue = new KeyQueue([waiters, record])
+        queue.noKey = (waiters.unblockOnNoKey ? 1 : 0) + (record.unblockOnNoKey ? 1 : 0)
+        // The key was counted once already if the first waiter wants deletions.
+        if (queue.noKey > 0 && !waiters.unblockOnNoKey) this.totalKeysOnNoKey++
+        keys.set(key, queue)
       }
-      waiters.add(record)
-      if (record.unblockOnNoKey && waiters.noKey++ === 0) this.totalKeysOnNoKey++
     }
   }
 
@@ -85,11 +78,16 @@ export class BlockedClients {
     if (keys === undefined) return
     for (const key of record.keys) {
       const waiters = keys.get(key)
-      if (waiters === undefined || !waiters.delete(record)) continue
-      if (record.unblockOnNoKey && --waiters.noKey === 0) this.totalKeysOnNoKey--
-      if (waiters.size === 0) {
+      if (waiters === record) {
         keys.delete(key)
         this.totalKeys--
+        if (record.unblockOnNoKey) this.totalKeysOnNoKey--
+      } else if (waiters instanceof KeyQueue && waiters.delete(record)) {
+        if (record.unblockOnNoKey && --waiters.noKey === 0) this.totalKeysOnNoKey--
+        if (waiters.size === 0) {
+          keys.delete(key)
+          this.totalKeys--
+        }
       }
     }
     if (keys.size === 0) this.byDb[record.db] = undefined

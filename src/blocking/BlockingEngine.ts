@@ -5,7 +5,7 @@ import type { Blocker, Server } from "../server/Server.js"
 import { BlockedClient, type BlockHandler, BlockOutcome, UNBLOCKED_ERROR } from "./BlockedClient.js"
 import { BlockedClients } from "./BlockedClients.js"
 import type { BlockRequest } from "./BlockRequest.js"
-import { commandBlockHandler, CommandBlock } from "./CommandBlock.js"
+import { commandBlockHandler, CommandBlockedClient } from "./CommandBlock.js"
 import { DeadlineIndex } from "./DeadlineIndex.js"
 import { ReadyKeys } from "./ReadyKeys.js"
 
@@ -85,25 +85,30 @@ export class BlockingEngine implements Blocker {
 
   /** Blocks `client` (which must not be blocked already) and returns its record. */
   blockClient(client: Client, options: BlockOptions): BlockedClient {
-    if (client.blocked !== null) throw new Error(`client ${client.id} is already blocked`)
-    const keys = options.keys === undefined ? [] : dedupe(options.keys)
     const record = new BlockedClient(
       client,
       options.db ?? client.db,
-      keys,
+      options.keys === undefined ? [] : dedupe(options.keys),
       options.deadline,
       options.handler,
       options.unblockOnNoKey === true,
       options.data
     )
+    this.park(record)
+    return record
+  }
+
+  /** Registers a new record: its client is blocked, in its keys' queues and the deadline index. */
+  private park(record: BlockedClient): void {
+    const client = record.client
+    if (client.blocked !== null) throw new Error(`client ${client.id} is already blocked`)
     client.blocked = record
     this.blockedClients++
-    if (keys.length > 0) this.registry.enqueue(record)
+    if (record.keys.length > 0) this.registry.enqueue(record)
     if (record.deadline !== 0) {
       this.deadlines.add(record)
       if (record.deadline < this.armedFor) this.rearm()
     }
-    return record
   }
 
   /**
@@ -149,12 +154,9 @@ export class BlockingEngine implements Blocker {
 
   /** A native command returned a `BlockRequest`: park the client; it re-runs when a key is ready. */
   block(client: Client, spec: CommandSpec, argv: Array<string>, request: BlockRequest): void {
-    this.blockClient(client, {
-      keys: request.keys,
-      deadline: request.deadline,
-      handler: this.nativeHandler,
-      data: new CommandBlock(spec, argv, request)
-    })
+    this.park(
+      new CommandBlockedClient(client, dedupe(request.keys), request.deadline, this.nativeHandler, spec, argv, request.timeoutReply, request.accepts)
+    )
   }
 
   /** The client is going away: end its block at once without a reply. */
@@ -185,8 +187,7 @@ export class BlockingEngine implements Blocker {
   signalDeletedKeyAsReady(db: number, key: string): void {
     // Only module blocks wait for deletions; skip the lookup on every delete when none does.
     if (this.registry.totalKeysOnNoKey === 0) return
-    const waiters = this.registry.waiters(db, key)
-    if (waiters !== undefined && waiters.noKey > 0) this.readyKeys.add(db, key)
+    if (this.registry.hasNoKeyWaiters(db, key)) this.readyKeys.add(db, key)
   }
 
   /**
@@ -220,18 +221,26 @@ export class BlockingEngine implements Blocker {
           this.readyKeys.unmark(db, key)
           const waiters = this.registry.waiters(db, key)
           if (waiters === undefined) continue
+          if (waiters instanceof BlockedClient) {
+            this.serveWaiter(waiters, key)
+            continue
+          }
           let count = waiters.size
-          for (const record of waiters.records()) {
+          for (const record of waiters) {
             if (count-- === 0) break
-            const keyReady = record.handler.keyReady
-            if (record.isDone || keyReady === undefined) continue
-            if (keyReady(record, key)) this.complete(record, BlockOutcome.Served)
+            this.serveWaiter(record, key)
           }
         }
       }
     } finally {
       this.serving = false
     }
+  }
+
+  private serveWaiter(record: BlockedClient, key: string): void {
+    const keyReady = record.handler.keyReady
+    if (record.isDone || keyReady === undefined) return
+    if (keyReady(record, key)) this.complete(record, BlockOutcome.Served)
   }
 
   // ---- timeouts -----------------------------------------------------------------------------

@@ -1,52 +1,67 @@
 import type { CommandSpec } from "../commands/CommandSpec.js"
-import type { BlockHandler } from "./BlockedClient.js"
-import { BlockOutcome } from "./BlockedClient.js"
+import type { Value } from "../keyspace/Value.js"
+import type { Reply } from "../protocol/Reply.js"
+import type { Client } from "../server/Client.js"
+import { BlockedClient, type BlockHandler, BlockOutcome } from "./BlockedClient.js"
 import type { BlockingEngine } from "./BlockingEngine.js"
 import { BlockRequest } from "./BlockRequest.js"
 
-/** The data of a native blocking command's record: what to re-run and how it times out. */
-export class CommandBlock {
+/**
+ * The record of a native blocking command (BLPOP, BLMOVE, BLMPOP ...): what to re-run and how it
+ * times out, on the record itself. Ten thousand parked clients are ten thousand of these, so one
+ * object instead of a record, a command and a request is less for the young-generation GC to copy.
+ */
+export class CommandBlockedClient extends BlockedClient {
   constructor(
+    client: Client,
+    keys: ReadonlyArray<string>,
+    deadline: number,
+    handler: BlockHandler,
     readonly spec: CommandSpec,
     readonly argv: Array<string>,
-    public request: BlockRequest
-  ) {}
+    /** The reply when the deadline passes (or CLIENT UNBLOCK TIMEOUT); from the latest run. */
+    public timeoutReply: Reply,
+    /** Whether a ready key's value can serve the command (`BlockRequest.accepts`); from the latest run. */
+    public accepts: (value: Value) => boolean
+  ) {
+    super(client, client.db, keys, deadline, handler, false, undefined)
+  }
 }
 
 /**
- * The handler of native blocking commands (BLPOP, BLMOVE, BLMPOP ...). A ready key whose value
- * the command accepts re-runs the command from scratch (Valkey 7+); if it blocks again it goes to
- * the tail of its queues keeping its first deadline. A timeout replies the command's timeout
- * reply; CLIENT UNBLOCK ERROR counts as a rejected call. Each blocked command is counted in
- * commandstats once, when it completes.
+ * The handler of native blocking commands. A ready key whose value the command accepts re-runs the
+ * command from scratch (Valkey 7+); if it blocks again it goes to the tail of its queues keeping its
+ * first deadline. A timeout replies the command's timeout reply; CLIENT UNBLOCK ERROR counts as a
+ * rejected call. Each blocked command is counted in commandstats once, when it completes.
  */
 export const commandBlockHandler = (engine: BlockingEngine): BlockHandler => ({
   mayTimeout: true,
-  keyReady: (record, key) => {
-    const block = record.data as CommandBlock
+  keyReady: (blocked, key) => {
+    const record = blocked as CommandBlockedClient
     const server = engine.server
     const value = server.keyspace.lookup(record.db, key)?.value
-    if (value === undefined || !block.request.accepts(value)) return false
+    if (value === undefined || !record.accepts(value)) return false
     const client = record.client
     engine.leaveQueues(record)
-    const result = server.dispatcher.call(client, block.spec, block.argv)
+    const result = server.dispatcher.call(client, record.spec, record.argv)
     if (result instanceof BlockRequest) {
-      block.request = result
+      record.timeoutReply = result.timeoutReply
+      record.accepts = result.accepts
       engine.requeue(record)
       return false
     }
     client.reply(result)
     return true
   },
-  completed: (record, outcome) => {
-    const block = record.data as CommandBlock
+  completed: (blocked, outcome) => {
+    const record = blocked as CommandBlockedClient
     const server = engine.server
     if (outcome === BlockOutcome.TimedOut || outcome === BlockOutcome.UnblockedTimeout) {
-      record.client.reply(block.request.timeoutReply)
-      server.dispatcher.count(block.spec, 0, block.request.timeoutReply, record.client, block.argv)
+      record.client.reply(record.timeoutReply)
+      server.dispatcher.count(record.spec, 0, record.timeoutReply, record.client, record.argv)
     } else if (outcome === BlockOutcome.UnblockedError) {
       // Valkey's updateStatsOnUnblock(c, 0, 0, ERROR_COMMAND_REJECTED): a call, and a rejected one.
-      const stat = server.stats.command(block.spec.fullName)
+      const stat = server.stats.command(record.spec.fullName)
       const ms = record.client.duration
       record.client.duration = 0
       stat.calls++
