@@ -1,6 +1,6 @@
 import * as net from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
-import { adoptConnection, type AdoptedConnection, type ConnectionEvents } from "../src/server/Connection.js"
+import { acceptHandles, adoptConnection, type AdoptedConnection, type ConnectionEvents } from "../src/server/Connection.js"
 import { waitFor } from "./support/waitFor.js"
 
 /** What the server side of one connection saw. */
@@ -18,17 +18,31 @@ const EVENTS: ConnectionEvents<Seen> = {
   closed: (seen) => void seen.closed++
 }
 
-/** A loopback listener whose first accepted socket is adopted; `peer` is the client side. */
-const pair = async (useSocket: boolean) => {
+/**
+ * How the server side is made: the listener hands over the accepted handle (`acceptHandles`, the
+ * server's path), or a `net.Socket` is accepted and its handle adopted, or the socket itself is
+ * wrapped (the fallback).
+ */
+type Mode = "accepted handle" | "adopted socket handle" | "net.Socket"
+
+/** A loopback listener whose first accepted connection is started; `peer` is the client side. */
+const pair = async (mode: Mode) => {
   let accepted!: (value: { connection: AdoptedConnection<Seen>; seen: Seen }) => void
   const ready = new Promise<{ connection: AdoptedConnection<Seen>; seen: Seen }>((resolve) => (accepted = resolve))
-  const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+  const start = (connection: AdoptedConnection<Seen>) => {
     const seen: Seen = { received: "", ended: 0, closed: 0 }
-    const connection = adoptConnection(socket, EVENTS, useSocket)
     connection.start(seen)
     accepted({ connection, seen })
+  }
+  let socketsAccepted = 0
+  const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+    socketsAccepted++
+    start(adoptConnection(socket, EVENTS, mode === "net.Socket"))
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  if (mode === "accepted handle") {
+    expect(acceptHandles(server, EVENTS, start, (status) => expect.fail(`accept failed: ${status}`))).toBe(true)
+  }
   const port = (server.address() as net.AddressInfo).port
   const peer = await new Promise<net.Socket>((resolve) => {
     // Half-open allowed: the peer never closes on its own; the server must close without its help.
@@ -40,6 +54,8 @@ const pair = async (useSocket: boolean) => {
   peer.on("end", () => (peerEnded = true))
   peer.on("error", () => {})
   const { connection, seen } = await ready
+  // Taken over, the listener makes no net.Socket at all.
+  expect(socketsAccepted).toBe(mode === "accepted handle" ? 0 : 1)
   return {
     port,
     connection,
@@ -57,15 +73,12 @@ const pair = async (useSocket: boolean) => {
 
 const ALL_BYTES = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join("")
 
-describe.each([
-  ["on the TCP handle", false],
-  ["over net.Socket (the fallback)", true]
-])("Connection %s", (_name, useSocket) => {
+describe.each<Mode>(["accepted handle", "adopted socket handle", "net.Socket"])("Connection from %s", (mode) => {
   let close = () => {}
   afterEach(() => close())
 
   it("reads bytes, writes latin1 bytes in order, and knows both ends' addresses", async () => {
-    const p = await pair(useSocket)
+    const p = await pair(mode)
     close = p.close
     p.peer.write(Buffer.from("hello " + ALL_BYTES, "latin1"))
     await waitFor("the bytes to arrive", () => p.seen.received.length === 6 + 256)
@@ -84,7 +97,7 @@ describe.each([
   })
 
   it("stops reading while replies wait for a peer that does not read, and resumes once they are sent", async () => {
-    const p = await pair(useSocket)
+    const p = await pair(mode)
     close = p.close
     p.peer.pause()
     const big = "z".repeat(32 * 1024 * 1024)
@@ -102,7 +115,7 @@ describe.each([
   })
 
   it("end() sends what was written, then closes; closed is reported once", async () => {
-    const p = await pair(useSocket)
+    const p = await pair(mode)
     close = p.close
     p.connection.write("bye")
     p.connection.end()
@@ -118,7 +131,7 @@ describe.each([
   })
 
   it("reports the peer's end, and destroy() closes at once", async () => {
-    const p = await pair(useSocket)
+    const p = await pair(mode)
     close = p.close
     p.peer.end("last")
     await waitFor("the end", () => p.seen.ended === 1)

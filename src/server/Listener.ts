@@ -1,7 +1,8 @@
 import { Data, Effect } from "effect"
 import * as net from "node:net"
+import { getSystemErrorName } from "node:util"
 import type { Client } from "./Client.js"
-import { adoptConnection, type ConnectionEvents } from "./Connection.js"
+import { acceptHandles, adoptConnection, type AdoptedConnection, type ConnectionEvents } from "./Connection.js"
 import type { Server } from "./Server.js"
 
 export class ListenError extends Data.TaggedError("ListenError")<{
@@ -40,12 +41,11 @@ const CLIENT_EVENTS: ConnectionEvents<Client> = {
 }
 
 /**
- * Wires one accepted socket to the server: bytes go to the client's parser and the dispatcher runs
- * every complete request synchronously; the tick ends once per event-loop turn with one write per
- * touched client. No fiber per connection or per command (ARCHITECTURE.md, rule 1).
+ * Wires one accepted connection to the server: bytes go to the client's parser and the dispatcher
+ * runs every complete request synchronously; the tick ends once per event-loop turn with one write
+ * per touched client. No fiber per connection or per command (ARCHITECTURE.md, rule 1).
  */
-export const attachSocket = (server: Server, accepted: net.Socket): void => {
-  const connection = adoptConnection(accepted, CLIENT_EVENTS)
+const attachConnection = (server: Server, connection: AdoptedConnection<Client>): void => {
   connection.keepAlive(server.config.get<number>("tcp-keepalive"))
   const client = server.createClient(connection)
   connection.start(client)
@@ -61,12 +61,22 @@ export const attachSocket = (server: Server, accepted: net.Socket): void => {
 export const listen = (server: Server, options: ListenOptions) =>
   Effect.acquireRelease(
     Effect.async<net.Server, ListenError>((resume) => {
-      const listener = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => attachSocket(server, socket))
+      // Accepted sockets arrive here only where `acceptHandles` could not take over the listener.
+      const listener = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) =>
+        attachConnection(server, adoptConnection(socket, CLIENT_EVENTS))
+      )
       const onError = (cause: unknown) => resume(Effect.fail(new ListenError({ address: `${options.host}:${options.port}`, cause })))
       listener.once("error", onError)
       listener.listen({ port: options.port, host: options.host, backlog: 511 }, () => {
         listener.off("error", onError)
         listener.on("error", (e) => server.log("warning", `listener error: ${String(e)}`))
+        acceptHandles(
+          listener,
+          CLIENT_EVENTS,
+          (connection) => attachConnection(server, connection),
+          // Valkey logs a failed accept (EMFILE, ECONNABORTED ...) and goes on listening.
+          (status) => server.log("warning", `Accepting client connection: ${status < 0 ? getSystemErrorName(status) : status}`)
+        )
         resume(Effect.succeed(listener))
       })
     }),
