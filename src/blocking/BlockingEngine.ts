@@ -5,7 +5,7 @@ import type { Blocker, Server } from "../server/Server.js"
 import { BlockedClient, type BlockHandler, BlockOutcome, UNBLOCKED_ERROR } from "./BlockedClient.js"
 import { BlockedClients } from "./BlockedClients.js"
 import type { BlockRequest } from "./BlockRequest.js"
-import { commandBlockHandler, CommandBlockedClient } from "./CommandBlock.js"
+import { commandBlockHandler, CommandBlockedClient } from "./CommandBlockedClient.js"
 import { DeadlineIndex } from "./DeadlineIndex.js"
 import { ReadyKeys } from "./ReadyKeys.js"
 
