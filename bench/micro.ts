@@ -12,10 +12,8 @@ let written = 0
 // A connection that counts what it is given: the kernel's part is not the hot path measured here.
 const socket: Connection = {
   destroyed: false,
-  remoteAddress: "127.0.0.1",
-  remotePort: 1,
-  localAddress: "127.0.0.1",
-  localPort: 2,
+  remote: { address: "127.0.0.1", port: 1 },
+  local: { address: "127.0.0.1", port: 2 },
   fd: -1,
   queuedBytes: 0,
   keepAlive: () => {},

@@ -89,10 +89,8 @@ describe.each<Mode>(["accepted handle", "adopted socket handle", "net.Socket"])(
     const expected = "1:" + ALL_BYTES + "2:" + "x".repeat(40_000) + "3:end"
     await waitFor("the replies", () => p.peerReceived().length >= expected.length)
     expect(p.peerReceived()).toBe(expected)
-    expect(p.connection.remoteAddress).toBe("127.0.0.1")
-    expect(p.connection.remotePort).toBe(p.peer.localPort)
-    expect(p.connection.localAddress).toBe("127.0.0.1")
-    expect(p.connection.localPort).toBe(p.port)
+    expect(p.connection.remote).toEqual({ address: "127.0.0.1", port: p.peer.localPort })
+    expect(p.connection.local).toEqual({ address: "127.0.0.1", port: p.port })
     expect(p.connection.fd).toBeGreaterThan(0)
   })
 

@@ -3,15 +3,16 @@ import type { CommandSpec } from "../commands/CommandSpec.js"
 import { RespParser } from "../protocol/RespParser.js"
 import { RawReply, type Reply } from "../protocol/Reply.js"
 import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
-import type { Connection } from "./Connection.js"
+import type { Connection, Endpoint } from "./Connection.js"
 import type { ClientSubscriptions } from "./PubSub.js"
 import type { Server } from "./Server.js"
 
 /** `ip:port`, or `[ipv6]:port`; IPv4-mapped IPv6 addresses are shown as IPv4 (Valkey's formatting). */
-const formatAddress = (host: string | undefined, port: number | undefined): string | null => {
-  if (host === undefined || port === undefined) return null
-  if (host.startsWith("::ffff:")) return `${host.slice(7)}:${port}`
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`
+const formatAddress = (end: Endpoint | null): string | null => {
+  if (end === null) return null
+  const { address, port } = end
+  if (address.startsWith("::ffff:")) return `${address.slice(7)}:${port}`
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`
 }
 
 const isLoopback = (host: string | undefined): boolean =>
@@ -115,7 +116,7 @@ export class Client {
   ) {
     this.formattedAddr = addr
     this.formattedLaddr = laddr
-    this.isLocal = socket === null || isLoopback(socket.remoteAddress)
+    this.isLocal = socket === null || isLoopback(socket.remote?.address)
     this.createdAt = server.now()
     this.lastInteraction = this.createdAt
     this.authenticated = server.requirepass === ""
@@ -138,13 +139,13 @@ export class Client {
 
   /** CLIENT LIST `addr`: the peer's `ip:port` (`?:0` once the connection is gone, as Valkey shows an unknown peer). */
   get addr(): string {
-    if (this.formattedAddr === null && this.socket !== null) this.formattedAddr = formatAddress(this.socket.remoteAddress, this.socket.remotePort)
+    if (this.formattedAddr === null && this.socket !== null) this.formattedAddr = formatAddress(this.socket.remote)
     return this.formattedAddr ?? "?:0"
   }
 
   /** CLIENT LIST `laddr`: the local `ip:port` the client connected to. */
   get laddr(): string {
-    if (this.formattedLaddr === null && this.socket !== null) this.formattedLaddr = formatAddress(this.socket.localAddress, this.socket.localPort)
+    if (this.formattedLaddr === null && this.socket !== null) this.formattedLaddr = formatAddress(this.socket.local)
     return this.formattedLaddr ?? "?:0"
   }
 

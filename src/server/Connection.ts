@@ -13,13 +13,19 @@ import * as net from "node:net"
  * This relies on Node internals (`_handle`, `process.binding("stream_wrap")`). Where they are
  * missing or differ, `SocketConnection` does the same over the public `net.Socket` API.
  */
+/** One end of a connection. */
+export interface Endpoint {
+  readonly address: string
+  readonly port: number
+}
+
 export interface Connection {
   /** Destroyed: nothing more is read or written. */
   readonly destroyed: boolean
-  readonly remoteAddress: string | undefined
-  readonly remotePort: number | undefined
-  readonly localAddress: string | undefined
-  readonly localPort: number | undefined
+  /** The peer's end; null once closed or when the kernel cannot tell. */
+  readonly remote: Endpoint | null
+  /** This server's end; null once closed or when the kernel cannot tell. */
+  readonly local: Endpoint | null
   /** The file descriptor (CLIENT LIST `fd`), -1 when unknown. */
   readonly fd: number
   /** Bytes accepted by `write` and not yet handed to the kernel. */
@@ -78,6 +84,9 @@ interface AddressInfo {
   address?: string
   port?: number
 }
+
+const endpointOf = (address: string | undefined, port: number | undefined): Endpoint | null =>
+  address === undefined || port === undefined ? null : { address, port }
 
 interface TcpHandle {
   onread: (this: TcpHandle) => void
@@ -208,24 +217,18 @@ class TcpConnection<Owner> implements Connection {
 
   // Asked of the kernel each time, not kept: the client formats and keeps its `addr` and `laddr`
   // when first asked (as Valkey does), and most connections never are.
-  get remoteAddress(): string | undefined {
-    return this.address("getpeername")?.address
+  get remote(): Endpoint | null {
+    return this.address("getpeername")
   }
-  get remotePort(): number | undefined {
-    return this.address("getpeername")?.port
-  }
-  get localAddress(): string | undefined {
-    return this.address("getsockname")?.address
-  }
-  get localPort(): number | undefined {
-    return this.address("getsockname")?.port
+  get local(): Endpoint | null {
+    return this.address("getsockname")
   }
 
   /** One end's address from the kernel; null once closed or when it cannot tell. */
-  private address(query: "getpeername" | "getsockname"): AddressInfo | null {
+  private address(query: "getpeername" | "getsockname"): Endpoint | null {
     if (this.destroyed) return null
     const out: AddressInfo = {}
-    return this.handle[query](out) === 0 ? out : null
+    return this.handle[query](out) === 0 ? endpointOf(out.address, out.port) : null
   }
 
   get fd(): number {
@@ -333,17 +336,11 @@ class SocketConnection<Owner> implements Connection {
   get destroyed(): boolean {
     return this.socket.destroyed
   }
-  get remoteAddress(): string | undefined {
-    return this.socket.remoteAddress
+  get remote(): Endpoint | null {
+    return endpointOf(this.socket.remoteAddress, this.socket.remotePort)
   }
-  get remotePort(): number | undefined {
-    return this.socket.remotePort
-  }
-  get localAddress(): string | undefined {
-    return this.socket.localAddress
-  }
-  get localPort(): number | undefined {
-    return this.socket.localPort
+  get local(): Endpoint | null {
+    return endpointOf(this.socket.localAddress, this.socket.localPort)
   }
   get fd(): number {
     const handle = (this.socket as unknown as { _handle?: { fd?: number } | null })._handle

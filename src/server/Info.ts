@@ -149,7 +149,7 @@ const serverSection = (server: Server, state: InfoState, client: Client | undefi
     ["process_id", process.pid],
     ["process_supervised", "no"],
     ["run_id", state.runId],
-    ["tcp_port", client?.socket?.localPort ?? 0],
+    ["tcp_port", client?.socket?.local?.port ?? 0],
     ["server_time_usec", Math.floor(now * 1000)],
     ["uptime_in_seconds", uptime],
     ["uptime_in_days", Math.floor(uptime / 86400)],
