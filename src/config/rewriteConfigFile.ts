@@ -37,10 +37,74 @@ export interface ConfigFs {
 }
 
 const TEMP_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+/**
+ * The temporary file's name: `<configfile>.rewrite-XXXXXX`. Valkey's mkstemp names it
+ * `<configfile>.XXXXXX`, but six letters after the file name are also what people name their copies
+ * (`valkey.conf.backup`, `.sample`, `.origin`): the marker keeps start-up's clean-up of leftover
+ * temporary files (`removeRewriteTempFiles`) away from them.
+ */
+const TEMP_MARKER = ".rewrite-"
 const tempName = (file: string): string => {
   let suffix = ""
   for (let i = 0; i < 6; i++) suffix += TEMP_CHARS[Math.floor(Math.random() * TEMP_CHARS.length)]
-  return `${file}.${suffix}`
+  return `${file}${TEMP_MARKER}${suffix}`
+}
+/** Names to try before giving up with EEXIST, as mkstemp does (it tries far more). */
+const TEMP_ATTEMPTS = 100
+
+/** Whether `name` (a name in the config file's folder) is a temporary file of a rewrite of `configBase`. */
+export const isRewriteTempName = (configBase: string, name: string): boolean =>
+  name.length === configBase.length + TEMP_MARKER.length + 6 &&
+  name.startsWith(configBase + TEMP_MARKER) &&
+  /^[A-Za-z0-9]{6}$/.test(name.slice(-6))
+
+/** What start-up's clean-up uses of the file system (tests substitute failing ones). */
+export interface TempCleanupFs {
+  readdirSync(dir: string): Array<string>
+  lstatSync(file: string): { isFile(): boolean }
+  unlinkSync(file: string): void
+}
+
+/**
+ * Removes the temporary files a rewrite of `file` left behind when the process died between
+ * creating and renaming one (`kill -9`, power loss): only regular files named exactly as
+ * `rewriteConfigFile` names them, in the config file's folder. Returns the paths removed; a file that
+ * cannot be read or removed is left alone (start-up goes on).
+ */
+export const removeRewriteTempFiles = (file: string, fs: TempCleanupFs = nodeFs): Array<string> => {
+  const dir = path.dirname(file)
+  const base = path.basename(file)
+  let names: Array<string>
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return []
+  }
+  const removed: Array<string> = []
+  for (const name of names) {
+    if (!isRewriteTempName(base, name)) continue
+    const temp = path.join(dir, name)
+    try {
+      if (!fs.lstatSync(temp).isFile()) continue
+      fs.unlinkSync(temp)
+      removed.push(temp)
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed
+}
+
+/** Creates a new temporary file next to `file` (mkstemp: a fresh name on EEXIST). */
+const createTemp = (file: string, fs: ConfigFs): { readonly temp: string; readonly fd: number } => {
+  for (let attempt = 1; ; attempt++) {
+    const temp = tempName(file)
+    try {
+      return { temp, fd: fs.openSync(temp, "wx", 0o644) }
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EEXIST" || attempt === TEMP_ATTEMPTS) throw e
+    }
+  }
 }
 
 /** Computes the new text and replaces the file atomically. Throws `ConfigRewriteError`. */
@@ -54,10 +118,15 @@ export const rewriteConfigFile = (config: Config, fs: ConfigFs = nodeFs): void =
     if ((e as { code?: string }).code !== "ENOENT") throw new ConfigRewriteError({ reason: errnoMessage(e) })
   }
   const text = rewriteConfig(oldText, { options: config.rewriteOptions(), classify: config.classify })
-  const temp = tempName(file)
-  let fd: number | null = null
+  let created: { readonly temp: string; readonly fd: number }
   try {
-    fd = fs.openSync(temp, "wx", 0o644)
+    created = createTemp(file, fs)
+  } catch (e) {
+    throw new ConfigRewriteError({ reason: errnoMessage(e) })
+  }
+  const temp = created.temp
+  let fd: number | null = created.fd
+  try {
     let written = 0
     while (written < text.length) written += fs.writeSync(fd, text.slice(written), null, "latin1")
     fs.fsyncSync(fd)
@@ -72,10 +141,11 @@ export const rewriteConfigFile = (config: Config, fs: ConfigFs = nodeFs): void =
         // already failing
       }
     }
+    // Only the file this rewrite created: a name taken by someone else is never touched.
     try {
       fs.unlinkSync(temp)
     } catch {
-      // the temporary file may not exist
+      // already renamed or removed
     }
     throw new ConfigRewriteError({ reason: errnoMessage(e) })
   }

@@ -1,7 +1,8 @@
 /**
  * CONFIG REWRITE's persistence as a transaction: `rewriteConfigFile` (temporary file in the same
  * folder, fsync, rename, folder fsync; the old file untouched on failure), serialized by a
- * semaphore.
+ * semaphore. At start-up it removes the temporary files an interrupted rewrite left next to the
+ * config file (the process killed between creating and renaming one).
  *
  * The I/O is synchronous, like Valkey's (CONFIG REWRITE blocks the server while it writes), so the
  * CONFIG REWRITE command runs the Effect with `runSync` from the executor: the layer registers
@@ -13,7 +14,9 @@ import {
   type ConfigFs,
   ConfigRewriteError,
   NoConfigFileError,
-  rewriteConfigFile
+  removeRewriteTempFiles,
+  rewriteConfigFile,
+  type TempCleanupFs
 } from "../config/rewriteConfigFile.js"
 import { ServerCore } from "./ServerCore.js"
 
@@ -24,9 +27,15 @@ export interface ConfigStoreService {
   readonly rewrite: Effect.Effect<void, NoConfigFileError | ConfigRewriteError>
 }
 
-const make = (fs: ConfigFs) =>
+const make = (fs: ConfigFs, cleanupFs: TempCleanupFs) =>
   Effect.gen(function* () {
     const server = yield* ServerCore
+    const file = server.config.configFile
+    if (file !== null) {
+      for (const temp of removeRewriteTempFiles(file, cleanupFs)) {
+        server.log("notice", `Removed ${temp}, a temporary file left by an interrupted CONFIG REWRITE`)
+      }
+    }
     const semaphore = yield* Effect.makeSemaphore(1)
     const rewrite = semaphore.withPermits(1)(
       Effect.try({
@@ -49,7 +58,7 @@ const make = (fs: ConfigFs) =>
 
 /** The config file's transactional store; needs `ServerCore`. */
 export class ConfigStore extends Context.Tag("keyfiber/ConfigStore")<ConfigStore, ConfigStoreService>() {
-  static readonly layer = Layer.scoped(ConfigStore, make(nodeFs))
+  static readonly layer = Layer.scoped(ConfigStore, make(nodeFs, nodeFs))
   /** With substitute file operations (fault-injection tests). */
-  static readonly layerWith = (fs: ConfigFs) => Layer.scoped(ConfigStore, make(fs))
+  static readonly layerWith = (fs: ConfigFs, cleanupFs: TempCleanupFs = nodeFs) => Layer.scoped(ConfigStore, make(fs, cleanupFs))
 }

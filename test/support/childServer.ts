@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..")
+const MAIN = path.join(ROOT, "src", "main.ts")
+// The server runs in this one node process (the `tsx` launcher would put it in a child process,
+// which a SIGKILL of the launcher does not reach).
+const TSX_DIST = path.join(ROOT, "node_modules", "tsx", "dist")
+const NODE_ARGS = ["--require", path.join(TSX_DIST, "preflight.cjs"), "--import", pathToFileURL(path.join(TSX_DIST, "loader.mjs")).href, MAIN]
+
+/** A keyfiber server in its own process: a crash shows as an exit. */
+export interface ServerProcess {
+  readonly child: ChildProcess
+  readonly port: number
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string
+  /** Whether the process is still running. */
+  alive(): boolean
+  /** Resolves once the process has exited (at once if it has). */
+  exited(): Promise<void>
+  /** SIGKILL, and wait for the exit. */
+  kill(): Promise<void>
+}
+
+/**
+ * Starts `keyfiber args...` (a config file, `--name value` options; give `--port 0` or a `port 0`
+ * line for a free port) in a child process and waits for its `Ready to accept connections` line.
+ */
+export const startServerProcess = async (args: ReadonlyArray<string>, options: { readonly cwd?: string; readonly readyMs?: number } = {}): Promise<ServerProcess> => {
+  const child = spawn(process.execPath, ["--max-semi-space-size=32", ...NODE_ARGS, ...args], { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] })
+  let out = ""
+  child.stdout!.on("data", (d) => (out += d))
+  child.stderr!.on("data", (d) => (out += d))
+  const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  const alive = () => child.exitCode === null && child.signalCode === null
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`keyfiber ${args.join(" ")}: no ready line within ${options.readyMs ?? 60_000} ms; output: ${out}`))
+    }, options.readyMs ?? 60_000)
+    const check = () => {
+      const m = /Ready to accept connections tcp on [^ ]+:(\d+)/.exec(out)
+      if (m === null) return
+      clearTimeout(timer)
+      child.stdout!.off("data", check)
+      resolve(Number(m[1]))
+    }
+    child.stdout!.on("data", check)
+    void exit.then(() => {
+      clearTimeout(timer)
+      reject(new Error(`keyfiber ${args.join(" ")} exited before it was ready; output: ${out}`))
+    })
+  })
+  return {
+    child,
+    port,
+    output: () => out,
+    alive,
+    exited: () => exit,
+    kill: async () => {
+      if (alive()) child.kill("SIGKILL")
+      await exit
+    }
+  }
+}
