@@ -118,36 +118,6 @@ export const configCommands = [
   })
 ]
 
-const PROTECTED_MODE_DENIED =
-  "DENIED Valkey is running in protected mode because protected mode is enabled and no password is set " +
-  "for the default user. In this mode connections are only accepted from the loopback interface. If you " +
-  "want to connect from external computers to Valkey you may adopt one of the following solutions: " +
-  "1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback " +
-  "interface by connecting to Valkey from the same host the server is running, however MAKE SURE Valkey is " +
-  "not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
-  "2) Alternatively you can just disable the protected mode by editing the Valkey configuration file, and " +
-  "setting the protected mode option to 'no', and then restarting the server. 3) If you started the server " +
-  "manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication " +
-  "password for the default user. NOTE: You only need to do one of the above things in order for the server " +
-  "to start accepting connections from the outside."
-
-/**
- * `protected-mode yes` with no password for the default user: only loopback and Unix-socket clients
- * are served (networking.c `clientAcceptHandler`). Valkey refuses at accept time; here the first
- * command gets the DENIED error and the connection closes after it.
- */
-export const protectedModeGate: Admission = (client) => {
-  // Checked once per client (a field, not a WeakSet: a lookup per command and GC work per client).
-  if (client.protectedModeAdmitted) return undefined
-  const config = client.server.config
-  if (client.isLocal || !config.get<boolean>("protected-mode") || config.get<string>("requirepass") !== "") {
-    client.protectedModeAdmitted = true
-    return undefined
-  }
-  client.server.closeClient(client, true)
-  return PROTECTED_MODE_DENIED
-}
-
 /**
  * Commands flagged `protected` (DEBUG, MODULE LOAD/LOADEX/UNLOAD, ...) run only when their
  * `enable-*-command` option allows the client (`yes`, or `local` for loopback and Unix sockets).

@@ -1,7 +1,7 @@
 import { Context, Duration, Effect, Layer } from "effect"
 import { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { timeoutTimer } from "../blocking/TimeoutTimer.js"
-import { protectedCommandGate, protectedModeGate } from "../commands/config.js"
+import { protectedCommandGate } from "../commands/config.js"
 import { builtinCommands } from "../commands/index.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
@@ -70,7 +70,6 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
         log: options.log === undefined ? undefined : filterByLogLevel(config, options.log)
       })
       server.commands.registerAll(builtinCommands)
-      server.dispatcher.admissions.unshift(protectedModeGate)
       server.dispatcher.admissions.push(protectedCommandGate)
       for (const [from, to] of config.renamedCommands) server.commands.rename(from, to)
       setInfoHooks(server, {

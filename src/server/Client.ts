@@ -80,8 +80,6 @@ export class Client {
   /** Close the connection once the pending output is written (QUIT, protocol errors, KILL). */
   closeAfterReply = false
   closed = false
-  /** `protected-mode` let this client in (checked at its first command, see `protectedModeGate`). */
-  protectedModeAdmitted = false
   /** In the server's list of clients to flush at the end of the tick (`Server.markPendingWrite`). */
   pendingWrite = false
   /** Encoded replies not yet written to the socket. */

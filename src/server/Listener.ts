@@ -3,6 +3,7 @@ import * as net from "node:net"
 import { getSystemErrorName } from "node:util"
 import type { Client } from "./Client.js"
 import { acceptHandles, adoptConnection, type AdoptedConnection, type ConnectionEvents } from "./Connection.js"
+import { PROTECTED_MODE_DENIED, refusedByProtectedMode } from "./ProtectedMode.js"
 import type { Server } from "./Server.js"
 
 export class ListenError extends Data.TaggedError("ListenError")<{
@@ -52,6 +53,12 @@ const attachConnection = (server: Server, connection: AdoptedConnection<Client>)
   if (server.clients.size > server.limits.maxclients) {
     server.stats.rejectedConnections++
     connection.write("-ERR max number of clients reached\r\n")
+    connection.end()
+    server.freeClient(client)
+  } else if (refusedByProtectedMode(client)) {
+    // Valkey's `clientAcceptHandler`: the explanation is written at accept and the client freed.
+    server.stats.rejectedConnections++
+    connection.write(PROTECTED_MODE_DENIED)
     connection.end()
     server.freeClient(client)
   }
