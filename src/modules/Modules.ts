@@ -17,12 +17,15 @@ import { moduleConfigDefinition } from "./moduleConfigDefinition.js"
 import { ModuleBlocking } from "./ModuleBlocking.js"
 import type { CallOptions, CommandHandler } from "./ModuleContext.js"
 import { ModuleContext } from "./ModuleContext.js"
+import { describeFault, faultReply, isThenable } from "./ModuleFault.js"
 import type { ModuleDefinition, ModuleStatus } from "./ModuleDefinition.js"
 import type { ModuleHost } from "./ModuleHost.js"
 import { moduleCommand, moduleList } from "./moduleCommand.js"
 import { RuntimeArgs, type ArgsState } from "./RuntimeArgs.js"
 
 export const LOAD_ERROR = "ERR Error loading the extension. Please check the server logs."
+/** An `async` module command inside MULTI/EXEC or a module call, where nothing can wait. */
+export const ASYNC_CANNOT_WAIT = "ERR module command cannot wait inside a transaction or a module call"
 
 /** Why a load failed; the reason goes to the log only (§6.3). */
 export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{ readonly message: string }> {
@@ -221,16 +224,57 @@ export class ModuleRegistry implements ModuleHost {
     const ctx = new ModuleContext(this, module, "command", client)
     ctx.command = spec ?? this.server.commands.lookup(argv[0]) ?? null
     ctx.argv = argv
+    let result: unknown
     try {
-      handler(ctx, argv)
+      result = handler(ctx, argv)
     } catch (e) {
-      this.server.log("warning", `<${module.name}> command ${argv[0]} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      this.server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
       if (ctx.blocked !== null) this.blocking.abortBlock(ctx.blocked)
-      const message = e instanceof Error ? e.message : String(e)
-      return new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
+      return faultReply(e)
     }
+    if (isThenable(result)) return this.awaitCommand(module, ctx, client, argv, result)
     const out = ctx.builder!.take(client.resp)
     return out === undefined ? NO_REPLY : out
+  }
+
+  /**
+   * An `async` handler: the client waits (pipelined commands behind it too) until its promise
+   * settles; then it gets what the handler replied, or an error reply if it rejected. A handler
+   * that blocked the client first keeps its block: a rejection then ends the block with the error.
+   */
+  private awaitCommand(module: LoadedModule, ctx: ModuleContext<any>, client: Client, argv: Array<string>, result: PromiseLike<unknown>): Reply {
+    const failed = (e: unknown): ErrorReply => {
+      this.server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
+      return faultReply(e)
+    }
+    const blocked = ctx.blocked
+    if (blocked !== null) {
+      result.then(undefined, (e) => {
+        this.blocking.failBlock(blocked, failed(e))
+        this.server.endOfTick()
+      })
+      const out = ctx.builder!.take(client.resp)
+      return out === undefined ? NO_REPLY : out
+    }
+    const engine = this.server.blocker as BlockingEngine | null
+    const spec = ctx.command
+    if (engine === null || spec === null || client.denyBlocking || client.multi !== null || client.blocked !== null) {
+      // Nothing can wait here (a transaction, a module call): what it replied before its first
+      // `await`, else an error; a later rejection is only logged.
+      result.then(undefined, (e) => void failed(e))
+      const out = ctx.builder!.take(client.resp)
+      if (out !== undefined) return out
+      this.server.log("warning", `<${module.name}> command ${argv[0]} cannot wait here (a transaction or a module call)`)
+      return new ErrorReply(ASYNC_CANNOT_WAIT)
+    }
+    const work = Promise.resolve(result).then(
+      () => ctx.builder!.take(client.resp) ?? NO_REPLY,
+      (e) => {
+        ctx.builder!.take(client.resp)
+        return failed(e) as Reply
+      }
+    )
+    return suspendClient(this.server, client, spec, argv, work)
   }
 
   isCallClient(client: Client): boolean {
@@ -322,16 +366,23 @@ export class ModuleRegistry implements ModuleHost {
   }
 
   /** Runs module code outside any command (a timer, a fiber) as one executor step, then ends the tick. */
-  private runInExecutor(module: LoadedModule, what: string, f: () => void): void {
+  private runInExecutor(module: LoadedModule, what: string, f: () => unknown): void {
     try {
-      f()
+      const result = f()
+      if (isThenable(result)) result.then(undefined, (e) => this.moduleFault(module, what, e))
     } catch (e) {
-      this.server.log("warning", `<${module.name}> ${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      this.moduleFault(module, what, e)
     }
     if (this.server.nesting === 0) {
       this.server.blocker?.serveReadyKeys()
       this.server.endOfTick()
     }
+  }
+
+  /** Logs a fault of module code (Valkey prefixes a module's log lines with `<name>`). */
+  moduleFault(module: LoadedModule | string, what: string, e: unknown): void {
+    const name = typeof module === "string" ? module : module.name
+    this.server.log("warning", `<${name}> ${what} failed: ${describeFault(e)}`)
   }
 
   // ---- subscriptions ------------------------------------------------------------------------
