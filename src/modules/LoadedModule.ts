@@ -31,6 +31,8 @@ export class LoadedModule {
   configsLoaded = false
   /** True while onLoad runs: only then may configs be registered. */
   loading = true
+  /** Rolled back or unloaded: late code (an onLoad that settled too late) can register nothing. */
+  unloaded = false
   /** Runs an Effect in the background, in this module's scope (interrupted on unload). */
   runFork!: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
   scope!: Scope.CloseableScope

@@ -146,6 +146,7 @@ export class ModuleContext<A = ReadonlyArray<string>> {
   /** `CreateCommand`: a command named `name` (lower-cased), visible once onLoad succeeds. */
   createCommand(name: string, handler: CommandHandler, options: CreateCommandOptions = {}): ModuleStatus {
     const lower = name.toLowerCase()
+    if (this.module.unloaded) return "ERR"
     if (this.host.server.commands.has(lower) || this.module.commands.some((c) => c.name === lower)) return "ERR"
     const flags: Array<CommandFlag> = ["module"]
     for (const f of (options.flags ?? "").split(/\s+/).filter((x) => x !== "")) {
@@ -172,7 +173,7 @@ export class ModuleContext<A = ReadonlyArray<string>> {
 
   /** `CreateDataType`: a 9-character type name; a module with data types cannot be unloaded. */
   createDataType(name: string, _version = 0): ModuleValueType | undefined {
-    if (!/^[A-Za-z0-9_-]{9}$/.test(name)) return undefined
+    if (this.module.unloaded || !/^[A-Za-z0-9_-]{9}$/.test(name)) return undefined
     if (this.host.findType(name) !== undefined) return undefined
     const type: ModuleValueType = { name, module: this.module.name }
     this.module.types.push(type)
@@ -358,6 +359,7 @@ export class ModuleContext<A = ReadonlyArray<string>> {
 
   /** `CreateTimer`: runs `callback` after `periodMs` on the server clock; returns the timer id. */
   createTimer<D>(periodMs: number, callback: (ctx: ModuleContext<A>, data: D) => void, data: D): number {
+    if (this.module.unloaded) return 0
     return this.host.createTimer(this.module, periodMs, callback as any, data)
   }
 
