@@ -19,6 +19,8 @@ import { ModuleKey } from "./ModuleKey.js"
 import type { ModuleStatus } from "./ModuleDefinition.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import { POSTPONED_LEN, ReplyBuilder } from "./ReplyBuilder.js"
+import { describeFault } from "./ModuleFault.js"
+import type { WorkerLike } from "./LoadedModule.js"
 import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
 
 /** Valkey's `VALKEYMODULE_CTX_FLAGS_*` that keyfiber reports. */
@@ -382,6 +384,20 @@ export class ModuleContext<A = ReadonlyArray<string>> {
   /** Runs `f` in the executor: for code resumed from a timer, a promise or a worker message. */
   runInExecutor(f: (ctx: ModuleContext<A>) => void): void {
     this.host.runDetached(this.module, f as any)
+  }
+
+  /**
+   * Adopts a `worker_threads` Worker: an uncaught error in it (its `error` event) is logged with
+   * this module's name instead of reaching the process, and it is terminated when the module is
+   * unloaded. Returns the worker.
+   */
+  adoptWorker<W extends WorkerLike>(worker: W): W {
+    const module = this.module
+    worker.on("error", (e: unknown) => this.host.server.log("warning", `<${module.name}> worker failed: ${describeFault(e)}`))
+    module.workers.add(worker)
+    worker.on("exit", () => module.workers.delete(worker))
+    if (module.unloaded) void worker.terminate()
+    return worker
   }
 
   /** A sleep on the server clock, for background Effects (TestClock moves it in tests). */

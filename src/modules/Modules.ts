@@ -233,6 +233,8 @@ export class ModuleRegistry implements ModuleHost {
   private rollback(module: LoadedModule): void {
     module.loading = false
     module.unloaded = true
+    for (const worker of module.workers) void worker.terminate().catch(() => {})
+    module.workers.clear()
     for (const t of module.timers.values()) t.fiber.unsafeInterruptAsFork(t.fiber.id())
     module.timers.clear()
     this.blocking.releaseAll(module)

@@ -57,6 +57,14 @@ describe("module fault matrix: every faulting command gets one complete reply, i
     }
   })
 
+  it("a worker adopted by the module that throws is logged with the module's name", async () => {
+    const c = await RawClient.connect(s.port)
+    expect(await c.request("FAULTS.WORKERTHROW\r\n", "+OK\r\n")).toBe("+OK\r\n")
+    await waitFor(() => s.logs.some((l) => l.startsWith("warning <faults> worker failed") && l.includes("thrown in a worker")))
+    expect(await c.request("PING\r\n", "+PONG\r\n")).toBe("+PONG\r\n")
+    c.close()
+  })
+
   it("property: any pipelined mix of faulting commands gets exactly the expected replies, in order", async () => {
     const c = await RawClient.connect(s.port)
     await fc.assert(
