@@ -5,6 +5,12 @@ import type { ModuleDefinition } from "./ModuleDefinition.js"
 import type { ModuleConfig } from "./ModuleConfig.js"
 import type { RuntimeArgs } from "./RuntimeArgs.js"
 
+/** What `ctx.adoptWorker` needs of a `worker_threads` Worker. */
+export interface WorkerLike {
+  on(event: "error" | "exit", listener: (e: any) => void): unknown
+  terminate(): Promise<number>
+}
+
 /** A timer created by `ctx.createTimer`; its fiber sleeps on Effect's Clock. */
 export interface ModuleTimer {
   readonly id: number
@@ -31,6 +37,10 @@ export class LoadedModule {
   configsLoaded = false
   /** True while onLoad runs: only then may configs be registered. */
   loading = true
+  /** Workers adopted with `ctx.adoptWorker`: terminated on unload. */
+  readonly workers = new Set<WorkerLike>()
+  /** Rolled back or unloaded: late code (an onLoad that settled too late) can register nothing. */
+  unloaded = false
   /** Runs an Effect in the background, in this module's scope (interrupted on unload). */
   runFork!: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
   scope!: Scope.CloseableScope

@@ -7,13 +7,18 @@ import type { Server } from "../server/Server.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import { type BlockCallback, type FreePrivdata, ModuleBlockedClient } from "./ModuleBlockedClient.js"
 import { ModuleContext, type ThreadSafeContext } from "./ModuleContext.js"
+import { ReplyBuilder } from "./ReplyBuilder.js"
 import type { ModuleStatus } from "./ModuleDefinition.js"
+import { describeFault, faultReply, isThenable } from "./ModuleFault.js"
 import type { ModuleHost } from "./ModuleHost.js"
 
 const INT64_MAX = 9223372036854775807
 
 /** Not a Valkey string: Valkey asserts here (§9); keyfiber refuses the block. */
 export const DENY_BLOCKING_ERROR = "ERR Blocking module command called from a context that denies blocking"
+
+/** The reply of a `blockOn` Effect interrupted from inside when no timeout reply was given. */
+export const BLOCK_ON_INTERRUPTED = "ERR module background work was interrupted"
 
 /**
  * Module blocking (Valkey's module.c "Blocking clients from modules") on the blocking engine's
@@ -132,19 +137,12 @@ export class ModuleBlocking {
     const ctx = new ModuleContext(this.host(), bc.module, "reply", record.client, undefined, bc.db)
     ctx.bc = bc
     ctx.readyKey = key
-    let status: void | ModuleStatus
     const replyStart = performance.now()
-    try {
-      status = bc.reply(ctx, bc.argv)
-    } catch (e) {
-      this.server.log("warning", `<${bc.module.name}> reply callback failed: ${String(e)}`)
-      ctx.builder?.take(bc.resp)
-      ctx.replyWithError("ERR " + (e instanceof Error ? e.message : String(e)))
-      status = "OK"
-    }
-    const out = ctx.builder?.take(record.client.resp)
+    const reply = bc.reply
+    const { status, out, threw } = this.runCallback(bc, "reply callback", ctx, () => reply(ctx, bc.argv))
     if (out !== undefined) record.client.reply(out)
-    if (status === "ERR") return false
+    // A callback that threw has replied (its error): served, not left blocked.
+    if (status === "ERR" && !threw) return false
     // Served: counted once here (Redis #13405); the drain frees privdata and releases the handle.
     this.count(bc, out, performance.now() - replyStart)
     bc.unblocked = true
@@ -173,8 +171,8 @@ export class ModuleBlocking {
         if (bc.timeout !== null && client !== null) {
           const ctx = new ModuleContext(this.host(), bc.module, "timeout", client, undefined, bc.db)
           ctx.bc = bc
-          this.guard(bc, "timeout callback", () => bc.timeout!(ctx, bc.argv))
-          out = ctx.builder?.take(client.resp)
+          const timeout = bc.timeout
+          out = this.runCallback(bc, "timeout callback", ctx, () => timeout(ctx, bc.argv)).out
           if (out !== undefined) client.reply(out)
         }
         this.count(bc, out ?? null, 0)
@@ -225,10 +223,12 @@ export class ModuleBlocking {
       if (bc.unblocked) return "OK"
       bc.unblocked = true
       if (bc.client !== null) {
-        const ctx = new ModuleContext(this.host(), bc.module, "timeout", null, bc.threadSafeReplies, bc.db)
+        const ctx = new ModuleContext(this.host(), bc.module, "timeout", null, new ReplyBuilder(), bc.db)
         ctx.bc = bc
         ctx.resp = bc.resp
-        this.guard(bc, "timeout callback", () => bc.timeout!(ctx, bc.argv))
+        const timeout = bc.timeout
+        const out = this.runCallback(bc, "timeout callback", ctx, () => timeout(ctx, bc.argv)).out
+        if (out !== undefined) bc.threadSafeReplies.add(out)
       }
       this.enqueue(bc)
       return "OK"
@@ -244,8 +244,10 @@ export class ModuleBlocking {
     if (bc.released || (bc.unblocked && !bc.onKeys)) return "ERR"
     bc.reply = null
     bc.disconnectCallback = null
+    // Unblocked first, so the fiber's observer sees a handle already ended.
+    const status = this.unblockClient(bc, null)
     if (bc.fiber !== null) this.interrupt(bc)
-    return this.unblockClient(bc, null)
+    return status
   }
 
   signalKeyAsReady(db: number, key: string): void {
@@ -292,8 +294,8 @@ export class ModuleBlocking {
     if (client !== null && bc.reply !== null && !bc.onKeys) {
       const ctx = new ModuleContext(this.host(), bc.module, "reply", client, undefined, bc.db)
       ctx.bc = bc
-      this.guard(bc, "reply callback", () => bc.reply!(ctx, bc.argv))
-      replied = ctx.builder?.take(client.resp)
+      const reply = bc.reply
+      replied = this.runCallback(bc, "reply callback", ctx, () => reply(ctx, bc.argv)).out
       if (replied !== undefined) client.reply(replied)
     }
     // 2. free_privdata, exactly once, in a DISCONNECTED context when the client is gone.
@@ -337,10 +339,63 @@ export class ModuleBlocking {
 
   private guard(bc: ModuleBlockedClient, what: string, f: () => unknown): void {
     try {
-      f()
+      this.watchAsync(bc, what, f())
     } catch (e) {
-      this.server.log("warning", `<${bc.module.name}> ${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      this.fault(bc, what, e)
     }
+  }
+
+  private fault(bc: ModuleBlockedClient, what: string, e: unknown): void {
+    this.server.log("warning", `<${bc.module.name}> ${what} failed: ${describeFault(e)}`)
+  }
+
+  /** An `async` callback: its replies after an `await` are lost, but its rejection is only logged. */
+  private watchAsync(bc: ModuleBlockedClient, what: string, result: unknown): void {
+    if (isThenable(result)) result.then(undefined, (e) => this.fault(bc, what, e))
+  }
+
+  /**
+   * Runs a reply or timeout callback whose replies go to the client. The replies are a
+   * transaction: they count only if the callback returns normally; if it throws, the client gets
+   * one error reply instead of whatever it had started (never a cut-short array).
+   */
+  private runCallback(
+    bc: ModuleBlockedClient,
+    what: string,
+    ctx: ModuleContext<any>,
+    f: () => void | ModuleStatus | PromiseLike<unknown>
+  ): { status: unknown; out: Reply | undefined; threw: boolean } {
+    let status: unknown
+    try {
+      status = f()
+    } catch (e) {
+      this.fault(bc, what, e)
+      ctx.builder?.take(ctx.resp)
+      return { status: "ERR", out: faultReply(e), threw: true }
+    }
+    this.watchAsync(bc, what, status)
+    return { status, out: ctx.builder?.take(ctx.resp), threw: false }
+  }
+
+  /**
+   * The module's code failed while the client waits on this handle (an `async` command that
+   * blocked, then rejected): the client gets `reply` now and the handle is released at the drain
+   * without its reply callback. A no-op once the handle was unblocked or the client is gone.
+   */
+  failBlock(bc: ModuleBlockedClient, reply: Reply): void {
+    if (bc.released || bc.unblocked) return
+    const client = bc.client
+    const record = bc.record
+    bc.reply = null
+    bc.disconnectCallback = null
+    if (client !== null && record !== null && !record.isDone) {
+      client.reply(reply)
+      this.count(bc, reply, 0)
+    }
+    bc.takeThreadSafeReplies()
+    bc.unblocked = true
+    if (bc.fiber !== null) this.interrupt(bc)
+    this.enqueue(bc)
   }
 
   // ---- the Effect shape ----------------------------------------------------------------------
@@ -380,7 +435,14 @@ export class ModuleBlocking {
       if (Exit.isSuccess(exit)) {
         this.unblockClient(bc, { reply: exit.value })
       } else if (Cause.isInterruptedOnly(exit.cause)) {
-        this.unblockClient(bc, null)
+        // The server interrupts it only after the client is gone (timeout, CLIENT UNBLOCK,
+        // disconnect). Interrupted from inside while the client still waits: it must still get
+        // one reply, the timeout reply or an error.
+        if (bc.client === null) this.unblockClient(bc, null)
+        else {
+          this.server.log("warning", `<${module.name}> background fiber was interrupted before it replied`)
+          this.unblockClient(bc, { reply: timeoutReply ?? new ErrorReply(BLOCK_ON_INTERRUPTED) })
+        }
       } else {
         this.server.log("warning", `<${module.name}> background fiber failed: ${Cause.pretty(exit.cause)}`)
         const failure = Cause.squash(exit.cause)

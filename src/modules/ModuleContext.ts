@@ -19,6 +19,8 @@ import { ModuleKey } from "./ModuleKey.js"
 import type { ModuleStatus } from "./ModuleDefinition.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import { POSTPONED_LEN, ReplyBuilder } from "./ReplyBuilder.js"
+import { describeFault } from "./ModuleFault.js"
+import type { WorkerLike } from "./LoadedModule.js"
 import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
 
 /** Valkey's `VALKEYMODULE_CTX_FLAGS_*` that keyfiber reports. */
@@ -146,6 +148,7 @@ export class ModuleContext<A = ReadonlyArray<string>> {
   /** `CreateCommand`: a command named `name` (lower-cased), visible once onLoad succeeds. */
   createCommand(name: string, handler: CommandHandler, options: CreateCommandOptions = {}): ModuleStatus {
     const lower = name.toLowerCase()
+    if (this.module.unloaded) return "ERR"
     if (this.host.server.commands.has(lower) || this.module.commands.some((c) => c.name === lower)) return "ERR"
     const flags: Array<CommandFlag> = ["module"]
     for (const f of (options.flags ?? "").split(/\s+/).filter((x) => x !== "")) {
@@ -172,7 +175,7 @@ export class ModuleContext<A = ReadonlyArray<string>> {
 
   /** `CreateDataType`: a 9-character type name; a module with data types cannot be unloaded. */
   createDataType(name: string, _version = 0): ModuleValueType | undefined {
-    if (!/^[A-Za-z0-9_-]{9}$/.test(name)) return undefined
+    if (this.module.unloaded || !/^[A-Za-z0-9_-]{9}$/.test(name)) return undefined
     if (this.host.findType(name) !== undefined) return undefined
     const type: ModuleValueType = { name, module: this.module.name }
     this.module.types.push(type)
@@ -358,6 +361,7 @@ export class ModuleContext<A = ReadonlyArray<string>> {
 
   /** `CreateTimer`: runs `callback` after `periodMs` on the server clock; returns the timer id. */
   createTimer<D>(periodMs: number, callback: (ctx: ModuleContext<A>, data: D) => void, data: D): number {
+    if (this.module.unloaded) return 0
     return this.host.createTimer(this.module, periodMs, callback as any, data)
   }
 
@@ -380,6 +384,20 @@ export class ModuleContext<A = ReadonlyArray<string>> {
   /** Runs `f` in the executor: for code resumed from a timer, a promise or a worker message. */
   runInExecutor(f: (ctx: ModuleContext<A>) => void): void {
     this.host.runDetached(this.module, f as any)
+  }
+
+  /**
+   * Adopts a `worker_threads` Worker: an uncaught error in it (its `error` event) is logged with
+   * this module's name instead of reaching the process, and it is terminated when the module is
+   * unloaded. Returns the worker.
+   */
+  adoptWorker<W extends WorkerLike>(worker: W): W {
+    const module = this.module
+    worker.on("error", (e: unknown) => this.host.server.log("warning", `<${module.name}> worker failed: ${describeFault(e)}`))
+    module.workers.add(worker)
+    worker.on("exit", () => module.workers.delete(worker))
+    if (module.unloaded) void worker.terminate()
+    return worker
   }
 
   /** A sleep on the server clock, for background Effects (TestClock moves it in tests). */

@@ -1,5 +1,7 @@
 import { performance } from "node:perf_hooks"
 import { Context, Data, Duration, Effect, Either, Exit, FiberSet, Layer, Runtime, Scope } from "effect"
+import { createHash } from "node:crypto"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { BlockOutcome } from "../blocking/BlockedClient.js"
@@ -17,12 +19,15 @@ import { moduleConfigDefinition } from "./moduleConfigDefinition.js"
 import { ModuleBlocking } from "./ModuleBlocking.js"
 import type { CallOptions, CommandHandler } from "./ModuleContext.js"
 import { ModuleContext } from "./ModuleContext.js"
+import { describeFault, faultReply, installFaultNet, isThenable } from "./ModuleFault.js"
 import type { ModuleDefinition, ModuleStatus } from "./ModuleDefinition.js"
 import type { ModuleHost } from "./ModuleHost.js"
 import { moduleCommand, moduleList } from "./moduleCommand.js"
 import { RuntimeArgs, type ArgsState } from "./RuntimeArgs.js"
 
 export const LOAD_ERROR = "ERR Error loading the extension. Please check the server logs."
+/** An `async` module command inside MULTI/EXEC or a module call, where nothing can wait. */
+export const ASYNC_CANNOT_WAIT = "ERR module command cannot wait inside a transaction or a module call"
 
 /** Why a load failed; the reason goes to the log only (§6.3). */
 export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{ readonly message: string }> {
@@ -32,6 +37,27 @@ export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{ reado
 }
 
 const NO_REPLY = new RawReply("")
+
+/** Valkey has no limit (its OnLoad is synchronous C); an `async` onLoad here gets this long. */
+export const DEFAULT_ONLOAD_TIMEOUT_MS = 10_000
+const ONLOAD_TIMED_OUT = Symbol("onLoad timed out")
+
+/** tsx's loader, registered once: `tsImport` registers a new loader namespace on every call. */
+let moduleLoader: Promise<{ import: (specifier: string, parentURL: string) => Promise<any> }> | null = null
+
+/**
+ * Imports a module file. Its URL carries a hash of its content: loading the same content again
+ * reuses the module Node already evaluated (an ES module is never freed, so a fresh URL per load
+ * grew memory with every LOAD/UNLOAD cycle), while a changed file is evaluated afresh. So
+ * module-level state survives UNLOAD/LOAD of an unchanged file, as a module initializes in onLoad.
+ */
+const importModuleFile = async (file: string): Promise<any> => {
+  const absolute = path.resolve(file)
+  const source = await fs.promises.readFile(absolute)
+  const hash = createHash("sha256").update(source).digest("hex").slice(0, 16)
+  moduleLoader ??= import("tsx/esm/api").then(({ register }) => register({ namespace: "keyfiber-modules" }))
+  return (await moduleLoader).import(`${pathToFileURL(absolute).href}?content=${hash}`, import.meta.url)
+}
 
 export interface LoadRequest {
   readonly path: string
@@ -55,13 +81,19 @@ export class ModuleRegistry implements ModuleHost {
   private nextTimerId = 1
   private nextCallClientId = 1
   private loadChain: Promise<unknown> = Promise.resolve()
+  /** Every module file loaded (real path -> module name), to attribute faults to modules. */
+  readonly files = new Map<string, string>()
+  /** How long MODULE LOAD waits for an `async` onLoad before failing the load. */
+  onLoadTimeoutMs: number
   private readonly argsListeners = new Map<LoadedModule, Set<(args: ArgsState<any>) => void>>()
   private readonly configListeners = new Map<LoadedModule, Set<(names: ReadonlyArray<string>) => void>>()
 
   constructor(
     readonly server: Server,
-    private readonly runtime: Runtime.Runtime<never>
+    private readonly runtime: Runtime.Runtime<never>,
+    onLoadTimeoutMs = DEFAULT_ONLOAD_TIMEOUT_MS
   ) {
+    this.onLoadTimeoutMs = onLoadTimeoutMs
     this.blocking = new ModuleBlocking(server, () => this)
     this.pendingConfigs = server.config.pendingModuleConfigs
   }
@@ -99,9 +131,7 @@ export class ModuleRegistry implements ModuleHost {
     const server = this.server
     let definition: ModuleDefinition<any>
     try {
-      const { tsImport } = await import("tsx/esm/api")
-      const url = pathToFileURL(path.resolve(request.path)).href
-      const imported = await tsImport(url, import.meta.url)
+      const imported = await importModuleFile(request.path)
       definition = (imported.default?.default ?? imported.default) as ModuleDefinition<any>
     } catch (e) {
       return Either.left(`Module ${request.path} failed to load: ${e instanceof Error ? e.message : String(e)}`)
@@ -121,17 +151,26 @@ export class ModuleRegistry implements ModuleHost {
     if (Either.isLeft(args)) {
       return Either.left(`Module ${definition.name} initialization failed: invalid arguments: ${args.left.message}`)
     }
+    try {
+      this.files.set(fs.realpathSync(request.path), definition.name)
+    } catch {
+      // Imported, so it exists; a path that vanished since only loses attribution.
+    }
     const module = new LoadedModule(definition.name, Number(definition.version ?? 0), request.path, definition, args.right)
     module.scope = Effect.runSync(Scope.make())
     module.runFork = Runtime.runSync(this.runtime)(FiberSet.makeRuntime<never>().pipe(Scope.extend(module.scope))) as any
 
     const ctx = new ModuleContext(this, module, "load", null, null)
-    let status: void | ModuleStatus
+    let status: void | ModuleStatus | typeof ONLOAD_TIMED_OUT
     try {
-      status = await definition.onLoad(ctx, args.right.value)
+      status = await this.runOnLoad(module, ctx, args.right.value)
     } catch (e) {
-      server.log("warning", `Module ${definition.name} onLoad threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      server.log("warning", `Module ${definition.name} onLoad threw: ${describeFault(e)}`)
       status = "ERR"
+    }
+    if (status === ONLOAD_TIMED_OUT) {
+      this.rollback(module)
+      return Either.left(`Module ${definition.name} initialization failed: onLoad did not finish within ${this.onLoadTimeoutMs} ms`)
     }
     if (status === "ERR") {
       this.rollback(module)
@@ -162,9 +201,40 @@ export class ModuleRegistry implements ModuleHost {
     return Either.right(module)
   }
 
+  /**
+   * Runs `onLoad`, waiting at most `onLoadTimeoutMs` (on the server clock) for an `async` one, so
+   * an onLoad that never settles fails its load instead of holding every later load. If it settles
+   * later, it is too late: the module was rolled back (and refuses registrations), a rejection is
+   * only logged.
+   */
+  private runOnLoad(module: LoadedModule, ctx: ModuleContext<any>, args: unknown): Promise<void | ModuleStatus | typeof ONLOAD_TIMED_OUT> {
+    const result = module.definition.onLoad(ctx, args)
+    if (!isThenable(result)) return Promise.resolve(result)
+    const settled = Promise.resolve(result)
+    return new Promise((resolve, reject) => {
+      const timer = Runtime.runFork(this.runtime)(
+        Effect.sleep(Duration.millis(this.onLoadTimeoutMs)).pipe(Effect.zipRight(Effect.sync(() => resolve(ONLOAD_TIMED_OUT))))
+      )
+      settled.then(
+        (status) => {
+          timer.unsafeInterruptAsFork(timer.id())
+          resolve(status)
+        },
+        (e) => {
+          timer.unsafeInterruptAsFork(timer.id())
+          if (module.unloaded) this.moduleFault(module, "onLoad (after its load had failed)", e)
+          reject(e)
+        }
+      )
+    })
+  }
+
   /** Undoes a failed load: nothing it registered stays. */
   private rollback(module: LoadedModule): void {
     module.loading = false
+    module.unloaded = true
+    for (const worker of module.workers) void worker.terminate().catch(() => {})
+    module.workers.clear()
     for (const t of module.timers.values()) t.fiber.unsafeInterruptAsFork(t.fiber.id())
     module.timers.clear()
     this.blocking.releaseAll(module)
@@ -221,16 +291,57 @@ export class ModuleRegistry implements ModuleHost {
     const ctx = new ModuleContext(this, module, "command", client)
     ctx.command = spec ?? this.server.commands.lookup(argv[0]) ?? null
     ctx.argv = argv
+    let result: unknown
     try {
-      handler(ctx, argv)
+      result = handler(ctx, argv)
     } catch (e) {
-      this.server.log("warning", `<${module.name}> command ${argv[0]} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      this.server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
       if (ctx.blocked !== null) this.blocking.abortBlock(ctx.blocked)
-      const message = e instanceof Error ? e.message : String(e)
-      return new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
+      return faultReply(e)
     }
+    if (isThenable(result)) return this.awaitCommand(module, ctx, client, argv, result)
     const out = ctx.builder!.take(client.resp)
     return out === undefined ? NO_REPLY : out
+  }
+
+  /**
+   * An `async` handler: the client waits (pipelined commands behind it too) until its promise
+   * settles; then it gets what the handler replied, or an error reply if it rejected. A handler
+   * that blocked the client first keeps its block: a rejection then ends the block with the error.
+   */
+  private awaitCommand(module: LoadedModule, ctx: ModuleContext<any>, client: Client, argv: Array<string>, result: PromiseLike<unknown>): Reply {
+    const failed = (e: unknown): ErrorReply => {
+      this.server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
+      return faultReply(e)
+    }
+    const blocked = ctx.blocked
+    if (blocked !== null) {
+      result.then(undefined, (e) => {
+        this.blocking.failBlock(blocked, failed(e))
+        this.server.endOfTick()
+      })
+      const out = ctx.builder!.take(client.resp)
+      return out === undefined ? NO_REPLY : out
+    }
+    const engine = this.server.blocker as BlockingEngine | null
+    const spec = ctx.command
+    if (engine === null || spec === null || client.denyBlocking || client.multi !== null || client.blocked !== null) {
+      // Nothing can wait here (a transaction, a module call): what it replied before its first
+      // `await`, else an error; a later rejection is only logged.
+      result.then(undefined, (e) => void failed(e))
+      const out = ctx.builder!.take(client.resp)
+      if (out !== undefined) return out
+      this.server.log("warning", `<${module.name}> command ${argv[0]} cannot wait here (a transaction or a module call)`)
+      return new ErrorReply(ASYNC_CANNOT_WAIT)
+    }
+    const work = Promise.resolve(result).then(
+      () => ctx.builder!.take(client.resp) ?? NO_REPLY,
+      (e) => {
+        ctx.builder!.take(client.resp)
+        return failed(e) as Reply
+      }
+    )
+    return suspendClient(this.server, client, spec, argv, work)
   }
 
   isCallClient(client: Client): boolean {
@@ -322,16 +433,23 @@ export class ModuleRegistry implements ModuleHost {
   }
 
   /** Runs module code outside any command (a timer, a fiber) as one executor step, then ends the tick. */
-  private runInExecutor(module: LoadedModule, what: string, f: () => void): void {
+  private runInExecutor(module: LoadedModule, what: string, f: () => unknown): void {
     try {
-      f()
+      const result = f()
+      if (isThenable(result)) result.then(undefined, (e) => this.moduleFault(module, what, e))
     } catch (e) {
-      this.server.log("warning", `<${module.name}> ${what} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+      this.moduleFault(module, what, e)
     }
     if (this.server.nesting === 0) {
       this.server.blocker?.serveReadyKeys()
       this.server.endOfTick()
     }
+  }
+
+  /** Logs a fault of module code (Valkey prefixes a module's log lines with `<name>`). */
+  moduleFault(module: LoadedModule | string, what: string, e: unknown): void {
+    const name = typeof module === "string" ? module : module.name
+    this.server.log("warning", `<${name}> ${what} failed: ${describeFault(e)}`)
   }
 
   // ---- subscriptions ------------------------------------------------------------------------
@@ -406,6 +524,8 @@ export class ModuleRegistry implements ModuleHost {
 export interface ModulesOptions {
   /** `loadmodule` requests to load at startup, in order (config file and command line). */
   readonly load?: ReadonlyArray<LoadRequest>
+  /** How long MODULE LOAD waits for an `async` onLoad (default `DEFAULT_ONLOAD_TIMEOUT_MS`). */
+  readonly onLoadTimeoutMs?: number
 }
 
 /** The module system as a service; its layer registers MODULE and wires the blocking drain. */
@@ -414,7 +534,7 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
     Effect.gen(function* () {
       const server = yield* ServerCore
       const runtime = yield* Effect.runtime<never>()
-      const registry = new ModuleRegistry(server, runtime)
+      const registry = new ModuleRegistry(server, runtime, options.onLoadTimeoutMs)
       const engine = server.blocker as BlockingEngine | null
       if (engine !== null) {
         engine.beforeResume.push(() => registry.blocking.drain())
@@ -431,6 +551,10 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
       config.loadmoduleProvider = () => registry.loaded.map((m) => ({ path: m.path, args: m.args.raw }))
       config.changeListeners.push((names) => registry.notifyConfigChange(names))
       yield* Effect.addFinalizer(() => registry.shutdown())
+      yield* Effect.acquireRelease(
+        Effect.sync(() => installFaultNet((message) => server.log("warning", message), registry.files)),
+        (uninstall) => Effect.sync(uninstall)
+      )
       // `loadmodule` lines of the config file and command line, then the options', in order.
       for (const request of [...config.loadQueue, ...(options.load ?? [])]) {
         const result = yield* Effect.promise(() => registry.load(request))
