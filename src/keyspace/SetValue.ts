@@ -41,6 +41,11 @@ export class SetValue {
     return this.items
   }
 
+  /** The members without sorting an intset first (memory accounting samples a few). */
+  get unorderedMembers(): Iterable<string> {
+    return this.items
+  }
+
   get size(): number {
     return this.items.size
   }

@@ -2,10 +2,13 @@ import { Context, Duration, Effect, Layer } from "effect"
 import { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { timeoutTimer } from "../blocking/TimeoutTimer.js"
 import { protectedCommandGate, protectedModeGate } from "../commands/config.js"
+import { subscribedModeGate } from "../commands/pubsub.js"
 import { builtinCommands } from "../commands/index.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
 import { setInfoHooks } from "../server/Info.js"
+import { HeapGuard, oomGate } from "../server/MemoryGate.js"
+import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
 import { type LogLevel, Server, type ServerLimits } from "../server/Server.js"
 
 export interface ServerCoreOptions {
@@ -72,6 +75,20 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
       server.commands.registerAll(builtinCommands)
       server.dispatcher.admissions.unshift(protectedModeGate)
       server.dispatcher.admissions.push(protectedCommandGate)
+      // maxmemory (evict, or refuse denyoom commands) and the heap safety net; Valkey checks memory
+      // before the Pub/Sub-context check.
+      const heap = new HeapGuard(server)
+      const eviction = server.keyspace.eviction
+      eviction.overhead = process.memoryUsage().heapUsed
+      eviction.onEvicted = (db, key) => notifyKeyspaceEvent(server, NOTIFY.e, "evicted", key, db)
+      eviction.schedule = (continuation) =>
+        setImmediate(() => {
+          continuation()
+          server.endOfTick()
+        })
+      const admissions = server.dispatcher.admissions
+      const subscribedAt = admissions.indexOf(subscribedModeGate)
+      admissions.splice(subscribedAt === -1 ? admissions.length : subscribedAt, 0, oomGate(server, heap))
       for (const [from, to] of config.renamedCommands) server.commands.rename(from, to)
       setInfoHooks(server, {
         configFile: () => config.configFile ?? "",
@@ -88,6 +105,10 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
       // applies), and once a second the idle-client `timeout`.
       let lastClientsCron = 0
       yield* Effect.sync(() => {
+        server.keyspace.updateClock()
+        heap.check()
+        // Valkey evicts before each command; the cron also catches up when no command comes.
+        if (eviction.maxmemory !== 0) eviction.performEvictions()
         server.keyspace.activeExpireCycle()
         const now = server.now()
         if (now - lastClientsCron >= 1000) {
