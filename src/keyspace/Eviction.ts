@@ -18,6 +18,9 @@ export const EVICT_RUNNING = 1
 export const EVICT_FAIL = 2
 export type EvictResult = typeof EVICT_OK | typeof EVICT_RUNNING | typeof EVICT_FAIL
 
+/** `used_memory_startup`: a fixed 1 MiB for the server's own tables (Valkey's is about 0.9 MB). */
+export const STARTUP_OVERHEAD = 1024 * 1024
+
 /** Valkey's EVPOOL_SIZE. */
 const POOL_SIZE = 16
 
@@ -56,8 +59,12 @@ export class Eviction {
   policy: MaxmemoryPolicy = "noeviction"
   samples = 5
   tenacity = 10
-  /** What `used_memory` counts besides the data (the heap in use at startup). */
-  overhead = 0
+  /**
+   * What `used_memory` counts besides the data: the server's own structures, about what Valkey
+   * reports as `used_memory_startup`. The JS engine's code and compiled functions are left out, as
+   * Valkey's binary is; the heap guard (server/MemoryGate.ts) watches the whole heap.
+   */
+  overhead = STARTUP_OVERHEAD
   /** Called after each eviction: the `evicted` keyspace notification. */
   onEvicted: ((db: number, key: string) => void) | null = null
   /**

@@ -13,7 +13,9 @@ import { ZSetValue } from "./ZSetValue.js"
  *
  * The figures are V8's 64-bit layout (Node 20 does not compress pointers): a sequential one-byte
  * string is a 16-byte header plus its bytes rounded to 8; a `Map` entry is three words plus its
- * share of the bucket array and of the table's doubling slack.
+ * share of the bucket array and of the table's doubling slack. The per-element figures were
+ * calibrated against the heap measured after GC (Node 20): within about 10% for strings of 100
+ * bytes and for collections of 100 short elements.
  */
 
 /** The bytes charged to every database of a keyspace, kept by the databases as entries change. */
@@ -25,15 +27,16 @@ export interface MemoryCounter {
 export const stringCost = (s: string): number => (s.length + 23) & ~7
 
 /** The entry object (7 fields), its `Map` entry and its slot in the dense arrays. */
-export const ENTRY_OVERHEAD = 136
+export const ENTRY_OVERHEAD = 120
 
 /** A key with a TTL also sits in the database's volatile array. */
 export const VOLATILE_OVERHEAD = 12
 
 /** Per element beyond the element's own strings, by container. */
 const LIST_ELEMENT = 12
-const MAP_ELEMENT = 44
-const ZSET_ELEMENT = 180
+const MAP_ELEMENT = 37
+const SET_ELEMENT = 26
+const ZSET_ELEMENT = 233
 /** The container objects themselves. */
 const CONTAINER = 96
 const MODULE_VALUE = 64
@@ -83,7 +86,7 @@ export const valueCost = (value: Value): number => {
   if (typeof value === "string") return stringCost(value)
   if (value instanceof ListValue) return listCost(value)
   if (value instanceof HashValue) return mapCost(value.size, value.fields)
-  if (value instanceof SetValue) return membersCost(value.size, value.unorderedMembers, MAP_ELEMENT)
+  if (value instanceof SetValue) return membersCost(value.size, value.unorderedMembers, SET_ELEMENT)
   if (value instanceof ZSetValue) return membersCost(value.size, value.scores.keys(), ZSET_ELEMENT)
   return MODULE_VALUE
 }

@@ -79,7 +79,6 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
       // before the Pub/Sub-context check.
       const heap = new HeapGuard(server)
       const eviction = server.keyspace.eviction
-      eviction.overhead = process.memoryUsage().heapUsed
       eviction.onEvicted = (db, key) => notifyKeyspaceEvent(server, NOTIFY.e, "evicted", key, db)
       eviction.schedule = (continuation) =>
         setImmediate(() => {
