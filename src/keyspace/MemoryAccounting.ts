@@ -43,51 +43,76 @@ const MODULE_VALUE = 64
 
 /**
  * Collections are estimated as count × (per-element overhead + the mean size of a few sampled
- * elements), so a write to a big collection costs a handful of reads, not a walk. The sample is the
- * first elements in iteration order (and spread positions for lists), so re-estimating a collection
- * that did not change gives the same figure.
+ * elements). The count is exact at every write; the mean is sampled again every `RESAMPLE_EVERY`
+ * writes to the collection (and when it is created), so a push to a big list costs a few arithmetic
+ * operations, not a walk or even a sample. The sample is the first elements in iteration order
+ * (spread positions for lists).
  */
 const SAMPLES = 8
+const RESAMPLE_EVERY = 16
+
+/** What each collection keeps for this (fields of the value classes). */
+interface Sampled {
+  sampledElementBytes: number
+  writesUntilSample: number
+}
+
+/** Whether the collection's mean element size is due to be sampled again (counts this write). */
+const resample = (value: Sampled): boolean => {
+  if (value.writesUntilSample-- > 0) return false
+  value.writesUntilSample = RESAMPLE_EVERY
+  return true
+}
 
 const listCost = (list: ListValue): number => {
   const n = list.length
   if (n === 0) return CONTAINER
-  const taken = Math.min(n, SAMPLES)
-  const step = n / taken
-  let bytes = 0
-  for (let i = 0; i < taken; i++) bytes += stringCost(list.at(Math.floor(i * step))!)
-  return CONTAINER + n * (LIST_ELEMENT + bytes / taken)
+  if (resample(list)) {
+    const taken = Math.min(n, SAMPLES)
+    const step = n / taken
+    let bytes = 0
+    for (let i = 0; i < taken; i++) bytes += stringCost(list.at(Math.floor(i * step))!)
+    list.sampledElementBytes = bytes / taken
+  }
+  return CONTAINER + n * (LIST_ELEMENT + list.sampledElementBytes)
 }
 
-const mapCost = (size: number, entries: Iterable<[string, string]>): number => {
-  if (size === 0) return CONTAINER
-  let taken = 0
-  let bytes = 0
-  for (const [field, value] of entries) {
-    bytes += stringCost(field) + stringCost(value)
-    if (++taken === SAMPLES) break
+const hashCost = (hash: HashValue): number => {
+  const n = hash.size
+  if (n === 0) return CONTAINER
+  if (resample(hash)) {
+    let taken = 0
+    let bytes = 0
+    for (const [field, value] of hash.fields) {
+      bytes += stringCost(field) + stringCost(value)
+      if (++taken === SAMPLES) break
+    }
+    hash.sampledElementBytes = bytes / taken
   }
-  return CONTAINER + size * (MAP_ELEMENT + bytes / taken)
+  return CONTAINER + n * (MAP_ELEMENT + hash.sampledElementBytes)
 }
 
-const membersCost = (size: number, members: Iterable<string>, perElement: number): number => {
+const membersCost = (value: Sampled, size: number, members: Iterable<string>, perElement: number): number => {
   if (size === 0) return CONTAINER
-  let taken = 0
-  let bytes = 0
-  for (const member of members) {
-    bytes += stringCost(member)
-    if (++taken === SAMPLES) break
+  if (resample(value)) {
+    let taken = 0
+    let bytes = 0
+    for (const member of members) {
+      bytes += stringCost(member)
+      if (++taken === SAMPLES) break
+    }
+    value.sampledElementBytes = bytes / taken
   }
-  return CONTAINER + size * (perElement + bytes / taken)
+  return CONTAINER + size * (perElement + value.sampledElementBytes)
 }
 
 /** The estimated heap cost of a value. */
 export const valueCost = (value: Value): number => {
   if (typeof value === "string") return stringCost(value)
   if (value instanceof ListValue) return listCost(value)
-  if (value instanceof HashValue) return mapCost(value.size, value.fields)
-  if (value instanceof SetValue) return membersCost(value.size, value.unorderedMembers, SET_ELEMENT)
-  if (value instanceof ZSetValue) return membersCost(value.size, value.scores.keys(), ZSET_ELEMENT)
+  if (value instanceof HashValue) return hashCost(value)
+  if (value instanceof SetValue) return membersCost(value, value.size, value.unorderedMembers, SET_ELEMENT)
+  if (value instanceof ZSetValue) return membersCost(value, value.size, value.scores.keys(), ZSET_ELEMENT)
   return MODULE_VALUE
 }
 
