@@ -46,9 +46,9 @@ const timeLimitMs = (tenacity: number): number => {
  * `maxmemory` and `maxmemory-policy` (Valkey's evict.c): when the memory in use passes the limit,
  * delete keys the policy picks until it is back under, before running the next command.
  *
- * Memory in use is `overhead` (what the server holds without data, measured at startup) plus the
- * bytes charged to the data, kept incrementally by the databases (see `MemoryAccounting.ts`), so
- * checking the limit is an addition and a comparison.
+ * Memory in use is `overhead` (a fixed figure for the server itself), the clients' buffers (sampled
+ * by the cron) and the bytes charged to the data, kept incrementally by the databases (see
+ * `MemoryAccounting.ts`), so checking the limit is two additions and a comparison.
  *
  * The LRU/LFU/TTL policies use Valkey's approximation: sample `maxmemory-samples` keys per database
  * into a pool of the 16 best candidates kept across calls, and evict the best one that still exists.
@@ -65,6 +65,11 @@ export class Eviction {
    * Valkey's binary is; the heap guard (server/MemoryGate.ts) watches the whole heap.
    */
   overhead = STARTUP_OVERHEAD
+  /**
+   * Clients' query and output buffers, which Valkey counts too (so clients that do not read their
+   * replies make keys go); sampled by the server cron rather than kept per write.
+   */
+  clientsMemory = 0
   /** Called after each eviction: the `evicted` keyspace notification. */
   onEvicted: ((db: number, key: string) => void) | null = null
   /**
@@ -83,9 +88,9 @@ export class Eviction {
 
   constructor(private readonly keyspace: Keyspace) {}
 
-  /** `used_memory`: the overhead plus the data. */
+  /** `used_memory`: the overhead, the clients' buffers and the data. */
   get usedMemory(): number {
-    return this.overhead + this.keyspace.usedBytes
+    return this.overhead + this.clientsMemory + this.keyspace.usedBytes
   }
 
   /** Sets the policy; an LFU policy makes key accesses bump frequency counters instead of times. */

@@ -7,7 +7,7 @@ import { builtinCommands } from "../commands/index.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
 import { setInfoHooks } from "../server/Info.js"
-import { HeapGuard, oomGate } from "../server/MemoryGate.js"
+import { clientsMemory, HeapGuard, oomGate } from "../server/MemoryGate.js"
 import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
 import { type LogLevel, Server, type ServerLimits } from "../server/Server.js"
 
@@ -106,6 +106,7 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
       yield* Effect.sync(() => {
         server.keyspace.updateClock()
         heap.check()
+        eviction.clientsMemory = clientsMemory(server)
         // Valkey evicts before each command; the cron also catches up when no command comes.
         if (eviction.maxmemory !== 0) eviction.performEvictions()
         server.keyspace.activeExpireCycle()

@@ -200,12 +200,11 @@ const memorySection = (server: Server, state: InfoState): string => {
   const m = process.memoryUsage()
   const used = usedMemory(server)
   const peak = samplePeakMemory(server)
-  const overhead = server.keyspace.eviction.overhead
+  const overhead = server.keyspace.eviction.overhead + server.keyspace.eviction.clientsMemory
   const dataset = Math.max(0, used - overhead)
   const total = os.totalmem()
   const maxmemory = state.hooks.maxmemory?.() ?? 0
-  let clientsMemory = 0
-  for (const c of server.clients.values()) clientsMemory += c.output.length + c.parser.pendingBytes
+  const clientsMemory = server.keyspace.eviction.clientsMemory
   const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b).toFixed(2)
   return fields("Memory", [
     ["used_memory", used],
@@ -216,7 +215,7 @@ const memorySection = (server: Server, state: InfoState): string => {
     ["used_memory_peak_human", bytesToHuman(peak)],
     ["used_memory_peak_perc", `${((used * 100) / peak).toFixed(2)}%`],
     ["used_memory_overhead", overhead],
-    ["used_memory_startup", overhead],
+    ["used_memory_startup", server.keyspace.eviction.overhead],
     ["used_memory_dataset", dataset],
     ["used_memory_dataset_perc", `${(used === 0 ? 0 : (dataset * 100) / used).toFixed(2)}%`],
     ["allocator_allocated", m.heapUsed],

@@ -77,6 +77,18 @@ export class HeapGuard {
   }
 }
 
+/**
+ * The bytes held in clients' query buffers and output (not yet handed to the kernel), which
+ * `used_memory` counts as Valkey's does (`mem_clients_normal`). The server cron samples it.
+ */
+export const clientsMemory = (server: Server): number => {
+  let bytes = 0
+  for (const client of server.clients.values()) {
+    bytes += client.output.length + client.parser.pendingBytes + (client.socket?.queuedBytes ?? 0)
+  }
+  return bytes
+}
+
 /** EXEC counts as denyoom when a queued command is (Valkey's `mstate.cmd_flags`). */
 const isDenyoom = (client: Client, spec: CommandSpec): boolean => {
   if (spec.flags.includes("denyoom")) return true
