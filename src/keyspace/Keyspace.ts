@@ -337,7 +337,7 @@ export class Keyspace {
     const database = this.dbs[db]
     for (let tries = 0; database.size > 0 && tries < 100; tries++) {
       const entry = database.slots[Math.floor(Math.random() * database.size)]
-      if (this.lookup(db, entry.key) !== undefined) return entry.key
+      if (this.peek(db, entry.key) !== undefined) return entry.key
     }
     return database.size > 0 ? database.slots[0].key : undefined
   }
