@@ -18,6 +18,64 @@ export interface Entry {
   cost: number
 }
 
+/** V8's `Map` holds at most 2^24 entries ("Map maximum size exceeded"). */
+const MAP_LIMIT = 1 << 24
+
+/**
+ * A database's key → entry index. Valkey's dict has no size cap, but a JS `Map` stops at 2^24
+ * entries, so keys past that go to further maps: a lookup that hits the first map (every lookup
+ * until a database holds 16.7M keys) costs what a plain `Map` does.
+ */
+export class KeyTable {
+  private first = new Map<string, Entry>()
+  private readonly maps: Array<Map<string, Entry>> = [this.first]
+
+  constructor(private readonly limit = MAP_LIMIT) {}
+
+  get size(): number {
+    let size = 0
+    for (const map of this.maps) size += map.size
+    return size
+  }
+
+  get(key: string): Entry | undefined {
+    const entry = this.first.get(key)
+    if (entry !== undefined || this.maps.length === 1) return entry
+    for (let i = 1; i < this.maps.length; i++) {
+      const found = this.maps[i].get(key)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+
+  /** Adds a key that is not in the table. */
+  add(key: string, entry: Entry): void {
+    const maps = this.maps
+    for (let i = 0; i < maps.length; i++) {
+      if (maps[i].size < this.limit) {
+        maps[i].set(key, entry)
+        return
+      }
+    }
+    maps.push(new Map([[key, entry]]))
+  }
+
+  delete(key: string): boolean {
+    if (this.first.delete(key)) return true
+    for (let i = 1; i < this.maps.length; i++) if (this.maps[i].delete(key)) return true
+    return false
+  }
+
+  clear(): void {
+    this.first.clear()
+    this.maps.length = 1
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const map of this.maps) yield* map.keys()
+  }
+}
+
 /**
  * A database: a hash map of entries plus dense arrays for O(1) random sampling.
  *
@@ -26,7 +84,7 @@ export interface Entry {
  * to a lower slot), which is Valkey's SCAN guarantee.
  */
 export class Database {
-  readonly entries = new Map<string, Entry>()
+  readonly entries: KeyTable
   readonly slots: Array<Entry> = []
   readonly volatile: Array<Entry> = []
   /** The bytes its entries are charged; `memory` is the total over every database. */
@@ -35,8 +93,11 @@ export class Database {
   /** The database index; SWAPDB exchanges two databases and their ids. */
   constructor(
     public id: number,
-    private readonly memory: MemoryCounter = { bytes: 0 }
-  ) {}
+    private readonly memory: MemoryCounter = { bytes: 0 },
+    mapLimit?: number
+  ) {
+    this.entries = new KeyTable(mapLimit)
+  }
 
   get size(): number {
     return this.slots.length
@@ -54,9 +115,9 @@ export class Database {
   insert(key: string, value: Value, expireAt = 0, lru = 0): Entry {
     const cost = entryCost(key, value)
     const entry: Entry = { key, value, expireAt: 0, slot: this.slots.length, volatileSlot: -1, lru, cost }
+    this.entries.add(key, entry)
     this.bytes += cost
     this.memory.bytes += cost
-    this.entries.set(key, entry)
     this.slots.push(entry)
     if (expireAt !== 0) this.setExpire(entry, expireAt)
     return entry
