@@ -1,7 +1,38 @@
 #!/usr/bin/env -S node --max-semi-space-size=32
 // `npx keyfiber [configfile] [--name value ...]`: runs the TypeScript entry point through tsx's
 // loader, so no build step is needed. Node runs with the flags `npm start` uses (package.json).
-import { register } from "tsx/esm/api"
+//
+// V8 caps its heap at a size of its own choosing (about 4 GB on 64-bit), not at the machine's RAM,
+// and aborts the process when the data outgrows it. Unless node was given --max-old-space-size,
+// keyfiber runs in a child node whose heap is sized for the machine: three quarters of the RAM,
+// never less than V8's own limit. The server's heap guard refuses writes before that limit is
+// reached. KEYFIBER_HEAP_SIZED=1 (set for the child) skips this step.
+import { spawn } from "node:child_process"
+import * as os from "node:os"
+import { getHeapStatistics } from "node:v8"
 
-register()
-await import("../src/main.ts")
+const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]
+const sized = process.env.KEYFIBER_HEAP_SIZED === "1" || flags.some((flag) => /^--max[-_]old[-_]space[-_]size=/.test(flag))
+const ramMb = Math.floor((os.totalmem() * 0.75) / (1024 * 1024))
+const v8Mb = Math.floor(getHeapStatistics().heap_size_limit / (1024 * 1024))
+
+if (sized || ramMb <= v8Mb) {
+  const { register } = await import("tsx/esm/api")
+  register()
+  await import("../src/main.ts")
+} else {
+  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${ramMb}`, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, KEYFIBER_HEAP_SIZED: "1" }
+  })
+  // The server handles the signals (SIGTERM/SIGINT shut it down); this process waits for its exit.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"]) {
+    process.on(signal, () => child.kill(signal))
+  }
+  child.on("exit", (code, signal) => {
+    if (signal !== null) {
+      process.removeAllListeners(signal)
+      process.kill(process.pid, signal)
+    } else process.exit(code ?? 1)
+  })
+}

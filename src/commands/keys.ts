@@ -30,6 +30,14 @@ const readEntry = (keyspace: Keyspace, db: number, key: string): Entry | undefin
   return entry
 }
 
+/** OBJECT's lookup (Valkey's LOOKUP_NOTOUCH): it does not count as an access for LRU/LFU. */
+const objectEntry = (keyspace: Keyspace, db: number, key: string): Entry | undefined => {
+  const entry = keyspace.peek(db, key)
+  if (entry === undefined) keyspace.stats.misses++
+  else keyspace.stats.hits++
+  return entry
+}
+
 /** `getIntFromObjectOrReply` followed by `selectDb`: a database index, or Valkey's error. */
 const parseDbIndex = (client: Client, arg: string): number | ErrorReply => {
   const n = parseInt64(arg)
@@ -524,7 +532,7 @@ export const keyCommands = [
         summary: "Returns the internal encoding of an object.",
         since: "2.2.3",
         run: (client, argv) => {
-          const entry = readEntry(client.server.keyspace, client.db, argv[2])
+          const entry = objectEntry(client.server.keyspace, client.db, argv[2])
           if (entry === undefined) return null
           return objectEncoding(entry, client.server.config.get<number>("list-max-listpack-size"))
         }
@@ -538,11 +546,16 @@ export const keyCommands = [
         summary: "Returns the logarithmic access frequency counter of an object.",
         since: "4.0.0",
         run: (client, argv) => {
-          if (readEntry(client.server.keyspace, client.db, argv[2]) === undefined) return null
-          // keyfiber does not evict, so the policy is always noeviction.
-          return new ErrorReply(
-            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
-          )
+          const keyspace = client.server.keyspace
+          const entry = objectEntry(keyspace, client.db, argv[2])
+          if (entry === undefined) return null
+          if (!keyspace.lfu) {
+            return new ErrorReply(
+              "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+            )
+          }
+          // Decayed, as a key not accessed for a while would be ranked (Valkey's LFUDecrAndReturn).
+          return keyspace.lfuCounter(entry)
         }
       },
       {
@@ -553,8 +566,18 @@ export const keyCommands = [
         group: "generic",
         summary: "Returns the time since the last access to an object.",
         since: "2.2.3",
-        // Access times are not tracked: every key reads as just used.
-        run: (client, argv) => (readEntry(client.server.keyspace, client.db, argv[2]) === undefined ? null : 0)
+        run: (client, argv) => {
+          const keyspace = client.server.keyspace
+          const entry = objectEntry(keyspace, client.db, argv[2])
+          if (entry === undefined) return null
+          if (keyspace.lfu) {
+            return new ErrorReply(
+              "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+            )
+          }
+          keyspace.updateClock()
+          return Math.floor(keyspace.idleTime(entry) / 1000)
+        }
       },
       {
         name: "refcount",
@@ -564,7 +587,7 @@ export const keyCommands = [
         group: "generic",
         summary: "Returns the reference count of a value of a key.",
         since: "2.2.3",
-        run: (client, argv) => (readEntry(client.server.keyspace, client.db, argv[2]) === undefined ? null : 1)
+        run: (client, argv) => (objectEntry(client.server.keyspace, client.db, argv[2]) === undefined ? null : 1)
       },
       {
         name: "help",

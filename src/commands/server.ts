@@ -132,12 +132,14 @@ const debug = (client: Client, argv: Array<string>): Reply => {
   }
   if (sub === "protocol" && n === 3) return debugProtocol(client, argv[2])
   if (sub === "object" && n === 3) {
-    const entry = client.server.keyspace.lookup(client.db, argv[2])
+    const keyspace = client.server.keyspace
+    const entry = keyspace.peek(client.db, argv[2])
     if (entry === undefined) return error(NO_SUCH_KEY)
-    // No LRU clock or RDB here: those fields are constant.
+    // No RDB here: serializedlength is the string's length.
     const length = typeof entry.value === "string" ? entry.value.length : 0
+    const idle = Math.floor(keyspace.idleTime(entry) / 1000)
     return new SimpleString(
-      `Value at:0x0 refcount:1 encoding:${objectEncoding(entry, client.server.config.get<number>("list-max-listpack-size"))} serializedlength:${length} lru:0 lru_seconds_idle:0`
+      `Value at:0x0 refcount:1 encoding:${objectEncoding(entry, client.server.config.get<number>("list-max-listpack-size"))} serializedlength:${length} lru:${entry.lru & 0xffffff} lru_seconds_idle:${idle}`
     )
   }
   if (sub === "reload" || (sub === "change-repl-id" && n === 2)) return OK

@@ -26,6 +26,7 @@ import {
   type SavePoints
 } from "./ConfigSchemas.js"
 import { Schema } from "effect"
+import type { MaxmemoryPolicy } from "../keyspace/Eviction.js"
 
 export const INT_MAX = 2147483647
 export const INT_MIN = -2147483648
@@ -110,6 +111,31 @@ const applyLatencyTracking: ConfigApply = (server) => {
 /** `requirepass` is the default user's password; AUTH reads `server.requirepass`. */
 const applyRequirepass: ConfigApply = (server) => {
   ;(server as unknown as { requirepass: string }).requirepass = server.config.get<string>("requirepass")
+  return undefined
+}
+
+/** `maxmemory`, its policy and the LRU/LFU knobs (Valkey's `updateMaxmemory`, evict.c). */
+const applyMaxmemory: ConfigApply = (server) => {
+  const config = server.config
+  const keyspace = server.keyspace
+  const eviction = keyspace.eviction
+  const maxmemory = config.get<number>("maxmemory")
+  eviction.setPolicy(config.get<MaxmemoryPolicy>("maxmemory-policy"))
+  eviction.samples = config.get<number>("maxmemory-samples")
+  eviction.tenacity = config.get<number>("maxmemory-eviction-tenacity")
+  keyspace.lfuLogFactor = config.get<number>("lfu-log-factor")
+  keyspace.lfuDecayTime = config.get<number>("lfu-decay-time")
+  if (maxmemory !== eviction.maxmemory) {
+    eviction.maxmemory = maxmemory
+    const used = eviction.usedMemory
+    if (maxmemory > 0 && used > maxmemory) {
+      server.log(
+        "warning",
+        `WARNING: the new maxmemory value set via CONFIG SET (${maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`
+      )
+      eviction.evictSoon()
+    }
+  }
   return undefined
 }
 
@@ -307,14 +333,15 @@ export const builtinConfigs = (): Array<AnyDef> => {
 
     // Clients and memory
     int("maxclients", 10000, 1, UINT_MAX, { apply: applyLimits }),
-    mem("maxmemory", 0, 0, ULLONG_MAX),
+    mem("maxmemory", 0, 0, ULLONG_MAX, { apply: applyMaxmemory }),
     oneOf(
       "maxmemory-policy",
       ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"],
-      "noeviction"
+      "noeviction",
+      { apply: applyMaxmemory }
     ),
-    int("maxmemory-samples", 5, 1, 64),
-    int("maxmemory-eviction-tenacity", 10, 0, 100),
+    int("maxmemory-samples", 5, 1, 64, { apply: applyMaxmemory }),
+    int("maxmemory-eviction-tenacity", 10, 0, 100, { apply: applyMaxmemory }),
     {
       name: "maxmemory-clients",
       schema: configNumeric({ min: -100, max: LLONG_MAX, memory: true, percent: true }),
@@ -447,8 +474,8 @@ export const builtinConfigs = (): Array<AnyDef> => {
     int("active-defrag-cycle-min", 1, 1, 99),
     int("active-defrag-cycle-max", 25, 1, 99),
     int("active-defrag-max-scan-fields", 1000, 1, LLONG_MAX),
-    int("lfu-log-factor", 10, 0, INT_MAX),
-    int("lfu-decay-time", 1, 0, INT_MAX),
+    int("lfu-log-factor", 10, 0, INT_MAX, { apply: applyMaxmemory }),
+    int("lfu-decay-time", 1, 0, INT_MAX, { apply: applyMaxmemory }),
     // Debug knobs, hidden from CONFIG GET patterns.
     int("key-load-delay", 0, INT_MIN, INT_MAX, { flags: ["hidden"] }),
     int("rdb-key-save-delay", 0, INT_MIN, INT_MAX, { flags: ["hidden"] })

@@ -1,8 +1,12 @@
+import { entryCost, type MemoryCounter, VOLATILE_OVERHEAD } from "./MemoryAccounting.js"
 import type { Value } from "./Value.js"
 
 /**
  * One key of a database. `expireAt` is an absolute unix time in ms, 0 for no TTL. `slot` and
  * `volatileSlot` are positions in the database's dense arrays (RANDOMKEY, SCAN, active expiry).
+ * `lru` is Valkey's `robj.lru`: the LRU clock of the last access, or under an LFU policy the last
+ * access in minutes (high bits) and the logarithmic access counter (low 8 bits). `cost` is what the
+ * entry is charged in the memory accounting (see `MemoryAccounting.ts`).
  */
 export interface Entry {
   readonly key: string
@@ -10,6 +14,66 @@ export interface Entry {
   expireAt: number
   slot: number
   volatileSlot: number
+  lru: number
+  cost: number
+}
+
+/** V8's `Map` holds at most 2^24 entries ("Map maximum size exceeded"). */
+const MAP_LIMIT = 1 << 24
+
+/**
+ * A database's key → entry index. Valkey's dict has no size cap, but a JS `Map` stops at 2^24
+ * entries, so keys past that go to further maps: a lookup that hits the first map (every lookup
+ * until a database holds 16.7M keys) costs what a plain `Map` does.
+ */
+export class KeyTable {
+  private first = new Map<string, Entry>()
+  private readonly maps: Array<Map<string, Entry>> = [this.first]
+
+  constructor(private readonly limit = MAP_LIMIT) {}
+
+  get size(): number {
+    let size = 0
+    for (const map of this.maps) size += map.size
+    return size
+  }
+
+  get(key: string): Entry | undefined {
+    const entry = this.first.get(key)
+    if (entry !== undefined || this.maps.length === 1) return entry
+    for (let i = 1; i < this.maps.length; i++) {
+      const found = this.maps[i].get(key)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+
+  /** Adds a key that is not in the table. */
+  add(key: string, entry: Entry): void {
+    const maps = this.maps
+    for (let i = 0; i < maps.length; i++) {
+      if (maps[i].size < this.limit) {
+        maps[i].set(key, entry)
+        return
+      }
+    }
+    maps.push(new Map([[key, entry]]))
+  }
+
+  delete(key: string): boolean {
+    if (this.first.delete(key)) return true
+    for (let i = 1; i < this.maps.length; i++) if (this.maps[i].delete(key)) return true
+    return false
+  }
+
+  clear(): void {
+    this.first.clear()
+    this.maps.length = 1
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const map of this.maps) yield* map.keys()
+  }
 }
 
 /**
@@ -20,12 +84,20 @@ export interface Entry {
  * to a lower slot), which is Valkey's SCAN guarantee.
  */
 export class Database {
-  readonly entries = new Map<string, Entry>()
+  readonly entries: KeyTable
   readonly slots: Array<Entry> = []
   readonly volatile: Array<Entry> = []
+  /** The bytes its entries are charged; `memory` is the total over every database. */
+  bytes = 0
 
   /** The database index; SWAPDB exchanges two databases and their ids. */
-  constructor(public id: number) {}
+  constructor(
+    public id: number,
+    private readonly memory: MemoryCounter = { bytes: 0 },
+    mapLimit?: number
+  ) {
+    this.entries = new KeyTable(mapLimit)
+  }
 
   get size(): number {
     return this.slots.length
@@ -40,24 +112,39 @@ export class Database {
     return this.entries.get(key)
   }
 
-  insert(key: string, value: Value, expireAt = 0): Entry {
-    const entry: Entry = { key, value, expireAt: 0, slot: this.slots.length, volatileSlot: -1 }
-    this.entries.set(key, entry)
+  insert(key: string, value: Value, expireAt = 0, lru = 0): Entry {
+    const cost = entryCost(key, value)
+    const entry: Entry = { key, value, expireAt: 0, slot: this.slots.length, volatileSlot: -1, lru, cost }
+    this.entries.add(key, entry)
+    this.bytes += cost
+    this.memory.bytes += cost
     this.slots.push(entry)
     if (expireAt !== 0) this.setExpire(entry, expireAt)
     return entry
   }
 
   remove(entry: Entry): void {
+    if (entry.volatileSlot !== -1) this.clearExpire(entry)
+    this.bytes -= entry.cost
+    this.memory.bytes -= entry.cost
     this.entries.delete(entry.key)
     removeAt(this.slots, entry.slot, (moved, slot) => (moved.slot = slot))
-    if (entry.volatileSlot !== -1) this.clearExpire(entry)
+  }
+
+  /** The entry's value changed: charge its new cost. */
+  recharge(entry: Entry): void {
+    const cost = entryCost(entry.key, entry.value) + (entry.volatileSlot === -1 ? 0 : VOLATILE_OVERHEAD)
+    const delta = cost - entry.cost
+    entry.cost = cost
+    this.bytes += delta
+    this.memory.bytes += delta
   }
 
   setExpire(entry: Entry, expireAt: number): void {
     if (entry.volatileSlot === -1) {
       entry.volatileSlot = this.volatile.length
       this.volatile.push(entry)
+      this.charge(entry, VOLATILE_OVERHEAD)
     }
     entry.expireAt = expireAt
   }
@@ -66,11 +153,20 @@ export class Database {
     if (entry.volatileSlot !== -1) {
       removeAt(this.volatile, entry.volatileSlot, (moved, slot) => (moved.volatileSlot = slot))
       entry.volatileSlot = -1
+      this.charge(entry, -VOLATILE_OVERHEAD)
     }
     entry.expireAt = 0
   }
 
+  private charge(entry: Entry, bytes: number): void {
+    entry.cost += bytes
+    this.bytes += bytes
+    this.memory.bytes += bytes
+  }
+
   clear(): void {
+    this.memory.bytes -= this.bytes
+    this.bytes = 0
     this.entries.clear()
     this.slots.length = 0
     this.volatile.length = 0

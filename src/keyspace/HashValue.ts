@@ -11,6 +11,9 @@ import { VersionedMap } from "./VersionedCollections.js"
 export class HashValue {
   readonly fields = new VersionedMap<string, string>()
   encoding: "listpack" | "hashtable" = "listpack"
+  /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
+  sampledElementBytes = 0
+  writesUntilSample = 0
 
   get size(): number {
     return this.fields.size

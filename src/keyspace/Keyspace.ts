@@ -1,4 +1,6 @@
 import { Database, type Entry } from "./Database.js"
+import { Eviction } from "./Eviction.js"
+import type { MemoryCounter } from "./MemoryAccounting.js"
 import type { Value } from "./Value.js"
 
 /**
@@ -57,7 +59,11 @@ export interface KeyspaceStats {
   hits: number
   misses: number
   expiredKeys: number
+  evictedKeys: number
 }
+
+/** Valkey's LFU_INIT_VAL: a new key's counter, so it survives a few evictions before its first hits. */
+export const LFU_INIT_VAL = 5
 
 /**
  * All databases, with Valkey's expiry: lazy on access and active in `activeExpireCycle`. Time comes
@@ -71,15 +77,79 @@ export class Keyspace {
   events: KeyspaceEvents = noEvents
   /** `DEBUG SET-ACTIVE-EXPIRE 0` turns the active expiry cycle off (keys still expire lazily). */
   activeExpire = true
-  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0 }
+  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, evictedKeys: 0 }
   /** Called after a key expired (lazy or active): the `expired` keyspace notification. */
   onExpired: ((db: number, key: string) => void) | null = null
+  /** The bytes charged to the data of every database (see `MemoryAccounting.ts`). */
+  readonly memory: MemoryCounter = { bytes: 0 }
+  /**
+   * The clock in seconds, refreshed by the server cron (Valkey's `server.lruclock`, resolution
+   * 1 s): an access stores it in `Entry.lru` without reading the time.
+   */
+  lruClock: number
+  /** An LFU `maxmemory-policy` is set: accesses bump the logarithmic counter instead. */
+  lfu = false
+  /** `lfu-log-factor` and `lfu-decay-time` (minutes), kept current by the config. */
+  lfuLogFactor = 10
+  lfuDecayTime = 1
+  /** `maxmemory` and the eviction policies. */
+  readonly eviction: Eviction = new Eviction(this)
 
   constructor(
     databases: number,
     readonly now: () => number
   ) {
-    this.dbs = Array.from({ length: databases }, (_, i) => new Database(i))
+    this.dbs = Array.from({ length: databases }, (_, i) => new Database(i, this.memory))
+    this.lruClock = Math.floor(now() / 1000)
+  }
+
+  /** Refreshes the cached clock (the server cron calls it `hz` times per second). */
+  updateClock(): void {
+    this.lruClock = Math.floor(this.now() / 1000)
+  }
+
+  /** The bytes charged to the data of every database. */
+  get usedBytes(): number {
+    return this.memory.bytes
+  }
+
+  /** Valkey's `LFUGetTimeInMinutes`: 16 bits of minutes. */
+  lfuMinutes(): number {
+    return Math.floor(this.lruClock / 60) & 65535
+  }
+
+  /** The `lru` a new key starts with (Valkey's `createObject`). */
+  private initialLru(): number {
+    return this.lfu ? (this.lfuMinutes() << 8) | LFU_INIT_VAL : this.lruClock
+  }
+
+  /**
+   * Valkey's `LFUDecrAndReturn`: the counter, decayed by one per `lfu-decay-time` minutes since the
+   * last access (without storing it; the access does).
+   */
+  lfuCounter(entry: Entry): number {
+    const ldt = entry.lru >>> 8
+    const counter = entry.lru & 255
+    if (this.lfuDecayTime === 0) return counter
+    const now = this.lfuMinutes()
+    const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now
+    const periods = Math.floor(elapsed / this.lfuDecayTime)
+    return periods > counter ? 0 : counter - periods
+  }
+
+  /** Valkey's `updateLFU`: decay, then a logarithmic increment (`LFULogIncr`). */
+  private accessLfu(entry: Entry): void {
+    let counter = this.lfuCounter(entry)
+    if (counter < 255) {
+      const base = counter > LFU_INIT_VAL ? counter - LFU_INIT_VAL : 0
+      if (Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++
+    }
+    entry.lru = (this.lfuMinutes() << 8) | counter
+  }
+
+  /** Valkey's `estimateObjectIdleTime`, in ms (resolution 1 s). */
+  idleTime(entry: Entry): number {
+    return Math.max(0, this.lruClock - entry.lru) * 1000
   }
 
   /**
@@ -94,8 +164,21 @@ export class Keyspace {
     }
   }
 
-  /** The live entry for `key`, deleting it first if its TTL has passed. */
+  /**
+   * The live entry for `key`, deleting it first if its TTL has passed. Counts as an access for the
+   * LRU/LFU eviction policies (Valkey's `lookupKey`).
+   */
   lookup(db: number, key: string): Entry | undefined {
+    const entry = this.peek(db, key)
+    if (entry !== undefined) {
+      if (this.lfu) this.accessLfu(entry)
+      else entry.lru = this.lruClock
+    }
+    return entry
+  }
+
+  /** `lookup` without counting an access (Valkey's LOOKUP_NOTOUCH: OBJECT, TYPE, TTL). */
+  peek(db: number, key: string): Entry | undefined {
     const database = this.dbs[db]
     const entry = database.entries.get(key)
     if (entry === undefined) return undefined
@@ -123,7 +206,7 @@ export class Keyspace {
 
   /** Creates a key that does not exist (Valkey's `dbAdd`). */
   add(db: number, key: string, value: Value, expireAt = 0): Entry {
-    const entry = this.dbs[db].insert(key, value, expireAt)
+    const entry = this.dbs[db].insert(key, value, expireAt, this.initialLru())
     this.events.keyCreated(db, key, value)
     this.events.keyModified(db, key)
     return entry
@@ -139,6 +222,7 @@ export class Keyspace {
     const typeChanged = typeof entry.value !== typeof value || (typeof value !== "string" && entry.value.constructor !== value.constructor)
     entry.value = value
     if (!keepTtl && entry.expireAt !== 0) this.dbs[db].clearExpire(entry)
+    this.dbs[db].recharge(entry)
     if (typeChanged) this.events.keyDeleted(db, key)
     this.events.keyModified(db, key)
     return entry
@@ -163,6 +247,8 @@ export class Keyspace {
 
   /** Tells watchers that a value changed in place (Valkey's `signalModifiedKey`). */
   touch(db: number, key: string): void {
+    const entry = this.dbs[db].raw(key)
+    if (entry !== undefined) this.dbs[db].recharge(entry)
     this.events.keyModified(db, key)
   }
 
@@ -176,7 +262,8 @@ export class Keyspace {
   /** Empties `db` (a fresh Database replaces it, so listeners can still read what it held). */
   flushDb(db: number): number {
     const previous = this.dbs[db]
-    this.dbs[db] = new Database(db)
+    this.memory.bytes -= previous.bytes
+    this.dbs[db] = new Database(db, this.memory)
     this.events.databaseReplaced(db, previous)
     return previous.size
   }
@@ -193,6 +280,17 @@ export class Keyspace {
     this.dbs[b].id = b
     this.events.databaseReplaced(a, this.dbs[b])
     this.events.databaseReplaced(b, this.dbs[a])
+  }
+
+  /**
+   * Removes an entry chosen by the eviction policy (Valkey's `dbGenericDelete` with
+   * DB_FLAG_KEY_EVICTED): watchers and module waiters hear of it like any deletion.
+   */
+  evict(database: Database, entry: Entry): void {
+    database.remove(entry)
+    this.stats.evictedKeys++
+    this.events.keyDeleted(database.id, entry.key)
+    this.events.keyModified(database.id, entry.key)
   }
 
   /** Removes an expired entry (lazy or active expiry). */
@@ -239,7 +337,7 @@ export class Keyspace {
     const database = this.dbs[db]
     for (let tries = 0; database.size > 0 && tries < 100; tries++) {
       const entry = database.slots[Math.floor(Math.random() * database.size)]
-      if (this.lookup(db, entry.key) !== undefined) return entry.key
+      if (this.peek(db, entry.key) !== undefined) return entry.key
     }
     return database.size > 0 ? database.slots[0].key : undefined
   }

@@ -15,6 +15,9 @@ export class ListValue {
   private mask: number
   private head = 0
   private count = 0
+  /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
+  sampledElementBytes = 0
+  writesUntilSample = 0
 
   constructor(capacity = 8) {
     const cap = capacityFor(capacity)

@@ -30,6 +30,9 @@ export class SetValue {
   /** The largest member of an intset, when known to be in order. */
   private largest: number | bigint | undefined
   encoding: SetEncoding
+  /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
+  sampledElementBytes = 0
+  writesUntilSample = 0
 
   constructor(encoding: SetEncoding = "intset") {
     this.encoding = encoding
@@ -38,6 +41,11 @@ export class SetValue {
   /** The members in iteration order (ascending for an intset). */
   get members(): VersionedSet<string> {
     if (this.unsorted) this.sortIntset()
+    return this.items
+  }
+
+  /** The members without sorting an intset first (memory accounting samples a few). */
+  get unorderedMembers(): Iterable<string> {
     return this.items
   }
 

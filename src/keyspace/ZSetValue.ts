@@ -191,6 +191,9 @@ export class ZSetValue {
   readonly scores = new VersionedMap<string, number>()
   readonly list = new SkipList()
   encoding: ZSetEncoding
+  /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
+  sampledElementBytes = 0
+  writesUntilSample = 0
 
   constructor(encoding: ZSetEncoding = "listpack") {
     this.encoding = encoding

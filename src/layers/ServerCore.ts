@@ -2,10 +2,13 @@ import { Context, Duration, Effect, Layer } from "effect"
 import { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { timeoutTimer } from "../blocking/TimeoutTimer.js"
 import { protectedCommandGate } from "../commands/config.js"
+import { subscribedModeGate } from "../commands/pubsub.js"
 import { builtinCommands } from "../commands/index.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
 import { setInfoHooks } from "../server/Info.js"
+import { clientsMemory, HeapGuard, oomGate } from "../server/MemoryGate.js"
+import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
 import { type LogLevel, Server, type ServerLimits } from "../server/Server.js"
 
 export interface ServerCoreOptions {
@@ -71,6 +74,19 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
       })
       server.commands.registerAll(builtinCommands)
       server.dispatcher.admissions.push(protectedCommandGate)
+      // maxmemory (evict, or refuse denyoom commands) and the heap safety net; Valkey checks memory
+      // before the Pub/Sub-context check.
+      const heap = new HeapGuard(server)
+      const eviction = server.keyspace.eviction
+      eviction.onEvicted = (db, key) => notifyKeyspaceEvent(server, NOTIFY.e, "evicted", key, db)
+      eviction.schedule = (continuation) =>
+        setImmediate(() => {
+          continuation()
+          server.endOfTick()
+        })
+      const admissions = server.dispatcher.admissions
+      const subscribedAt = admissions.indexOf(subscribedModeGate)
+      admissions.splice(subscribedAt === -1 ? admissions.length : subscribedAt, 0, oomGate(server, heap))
       for (const [from, to] of config.renamedCommands) server.commands.rename(from, to)
       setInfoHooks(server, {
         configFile: () => config.configFile ?? "",
@@ -80,6 +96,12 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
         maxmemoryPolicy: () => config.get<string>("maxmemory-policy")
       })
       for (const error of config.applyAll(server)) server.log("warning", `Config apply failed: ${error}`)
+      if (eviction.maxmemory > 0.9 * heap.oldGenerationLimit) {
+        server.log(
+          "warning",
+          `WARNING: maxmemory (${eviction.maxmemory}) is above what the JS heap can hold (${heap.oldGenerationLimit} bytes): writes will be refused at 90% of the heap first. Run node with a larger --max-old-space-size.`
+        )
+      }
       const blocking = new BlockingEngine(server)
       blocking.install()
       yield* Effect.forkScoped(timeoutTimer(blocking))
@@ -87,6 +109,11 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
       // applies), and once a second the idle-client `timeout`.
       let lastClientsCron = 0
       yield* Effect.sync(() => {
+        server.keyspace.updateClock()
+        heap.check()
+        eviction.clientsMemory = clientsMemory(server)
+        // Valkey evicts before each command; the cron also catches up when no command comes.
+        if (eviction.maxmemory !== 0) eviction.performEvictions()
         server.keyspace.activeExpireCycle()
         const now = server.now()
         if (now - lastClientsCron >= 1000) {

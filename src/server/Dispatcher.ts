@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks"
 import { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
+import { discardTransaction } from "../commands/transactions.js"
 import { ProtocolError } from "../protocol/RespParser.js"
 import { ErrorReply, QUEUED, type Reply } from "../protocol/Reply.js"
 import type { Client } from "./Client.js"
@@ -216,10 +217,17 @@ export class Dispatcher {
     return undefined
   }
 
-  /** Valkey's `rejectCommand`: the error reply, and inside MULTI the transaction is aborted. */
+  /**
+   * Valkey's `rejectCommand`: the error reply, and inside MULTI the transaction is aborted; a
+   * rejected EXEC discards the transaction with EXECABORT (`execCommandAbort`).
+   */
   private reject(client: Client, message: string, spec: CommandSpec | undefined): void {
     if (client.multi !== null) client.multi.aborted = true
     if (spec !== undefined) this.server.stats.commandStat(spec).rejectedCalls++
+    if (spec?.name === "exec" && client.multi !== null) {
+      discardTransaction(client)
+      message = "EXECABORT Transaction discarded because of: " + message
+    }
     const reply = new ErrorReply(message)
     this.server.stats.errorReply(reply.code)
     client.reply(reply)

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto"
 import * as os from "node:os"
+import { performance } from "node:perf_hooks"
 import type { Client } from "./Client.js"
 import { latencyLine } from "./LatencyHistogram.js"
 import type { Server } from "./Server.js"
@@ -30,7 +31,6 @@ export interface InfoHooks {
 interface InfoState {
   readonly runId: string
   readonly replId: string
-  readonly startupMemory: number
   peakMemory: number
   hooks: InfoHooks
 }
@@ -40,11 +40,10 @@ const states = new WeakMap<Server, InfoState>()
 const stateOf = (server: Server): InfoState => {
   let state = states.get(server)
   if (state === undefined) {
-    const used = usedMemory()
+    const used = usedMemory(server)
     state = {
       runId: randomBytes(20).toString("hex"),
       replId: randomBytes(20).toString("hex"),
-      startupMemory: used,
       peakMemory: used,
       hooks: {}
     }
@@ -62,9 +61,19 @@ export const setInfoHooks = (server: Server, hooks: InfoHooks): void => {
 /** The run id INFO reports (40 hex characters, fixed for the server's life). */
 export const runIdOf = (server: Server): string => stateOf(server).runId
 
-const usedMemory = (): number => {
-  const m = process.memoryUsage()
-  return m.heapUsed + m.external
+/**
+ * `used_memory`: what `maxmemory` is compared with, the heap in use at startup plus the bytes
+ * charged to the data (a logical accounting kept as keys change, so it does not move with garbage
+ * collection the way the heap does).
+ */
+const usedMemory = (server: Server): number => server.keyspace.eviction.usedMemory
+
+/** Updates and returns `used_memory_peak` (the cron samples it too, as Valkey's does). */
+export const samplePeakMemory = (server: Server): number => {
+  const state = stateOf(server)
+  const used = usedMemory(server)
+  if (used > state.peakMemory) state.peakMemory = used
+  return state.peakMemory
 }
 
 /** Valkey's `bytesToHuman`. */
@@ -189,15 +198,13 @@ const clientsSection = (server: Server): string => {
 
 const memorySection = (server: Server, state: InfoState): string => {
   const m = process.memoryUsage()
-  const used = m.heapUsed + m.external
-  if (used > state.peakMemory) state.peakMemory = used
-  const peak = state.peakMemory
-  const overhead = state.startupMemory
+  const used = usedMemory(server)
+  const peak = samplePeakMemory(server)
+  const overhead = server.keyspace.eviction.overhead + server.keyspace.eviction.clientsMemory
   const dataset = Math.max(0, used - overhead)
   const total = os.totalmem()
   const maxmemory = state.hooks.maxmemory?.() ?? 0
-  let clientsMemory = 0
-  for (const c of server.clients.values()) clientsMemory += c.output.length + c.parser.pendingBytes
+  const clientsMemory = server.keyspace.eviction.clientsMemory
   const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b).toFixed(2)
   return fields("Memory", [
     ["used_memory", used],
@@ -208,7 +215,7 @@ const memorySection = (server: Server, state: InfoState): string => {
     ["used_memory_peak_human", bytesToHuman(peak)],
     ["used_memory_peak_perc", `${((used * 100) / peak).toFixed(2)}%`],
     ["used_memory_overhead", overhead],
-    ["used_memory_startup", state.startupMemory],
+    ["used_memory_startup", server.keyspace.eviction.overhead],
     ["used_memory_dataset", dataset],
     ["used_memory_dataset_perc", `${(used === 0 ? 0 : (dataset * 100) / used).toFixed(2)}%`],
     ["allocator_allocated", m.heapUsed],
@@ -293,6 +300,7 @@ const persistenceSection = (server: Server): string =>
 const statsSection = (server: Server): string => {
   const stats = server.stats
   const keyspace = server.keyspace.stats
+  const eviction = server.keyspace.eviction
   const metrics = server.metrics
   return fields("Stats", [
     ["total_connections_received", stats.totalConnections],
@@ -314,11 +322,11 @@ const statsSection = (server: Server): string => {
     ["expired_stale_perc", "0.00"],
     ["expired_time_cap_reached_count", 0],
     ["expire_cycle_cpu_milliseconds", 0],
-    ["evicted_keys", 0],
+    ["evicted_keys", keyspace.evictedKeys],
     ["evicted_clients", 0],
     ["evicted_scripts", 0],
-    ["total_eviction_exceeded_time", 0],
-    ["current_eviction_exceeded_time", 0],
+    ["total_eviction_exceeded_time", Math.round(eviction.totalExceededMs)],
+    ["current_eviction_exceeded_time", eviction.exceededSince === 0 ? 0 : Math.round(performance.now() - eviction.exceededSince)],
     ["keyspace_hits", keyspace.hits],
     ["keyspace_misses", keyspace.misses],
     ["pubsub_channels", server.pubsub.channels.size],

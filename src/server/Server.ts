@@ -145,6 +145,7 @@ export class Server {
     this.keyspace.stats.hits = 0
     this.keyspace.stats.misses = 0
     this.keyspace.stats.expiredKeys = 0
+    this.keyspace.stats.evictedKeys = 0
     this.metrics.reset()
   }
 
