@@ -168,7 +168,8 @@ const clientsSection = (server: Server): string => {
   let maxOutput = 0
   for (const c of server.clients.values()) {
     if (c.parser.pendingBytes > maxInput) maxInput = c.parser.pendingBytes
-    if (c.output.length > maxOutput) maxOutput = c.output.length
+    const output = c.outputBytes
+    if (output > maxOutput) maxOutput = output
   }
   return fields("Clients", [
     ["connected_clients", server.clients.size],
@@ -197,7 +198,7 @@ const memorySection = (server: Server, state: InfoState): string => {
   const total = os.totalmem()
   const maxmemory = state.hooks.maxmemory?.() ?? 0
   let clientsMemory = 0
-  for (const c of server.clients.values()) clientsMemory += c.output.length + c.parser.pendingBytes
+  for (const c of server.clients.values()) clientsMemory += c.outputBytes + c.parser.pendingBytes
   const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b).toFixed(2)
   return fields("Memory", [
     ["used_memory", used],
