@@ -1,8 +1,8 @@
 import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { RespParser } from "../protocol/RespParser.js"
-import { RawReply, type Reply } from "../protocol/Reply.js"
-import { REPLY_PIECE_BYTES, type ReplySink, type RespVersion, writeReply } from "../protocol/RespWriter.js"
+import { RawReply, type Reply, SimpleString } from "../protocol/Reply.js"
+import { encodeReply, REPLY_PIECE_BYTES, type ReplySink, type RespVersion, writeReply } from "../protocol/RespWriter.js"
 import type { Connection, Endpoint } from "./Connection.js"
 import { OutputQueue } from "./OutputQueue.js"
 import type { ClientSubscriptions } from "./PubSub.js"
@@ -177,7 +177,12 @@ export class Client implements ReplySink {
       return
     }
     if (!this.pendingWrite) this.server.markPendingWrite(this)
-    writeReply(reply, this.resp, this)
+    // The common replies (small bulks, integers, statuses) are one string append, as `add` does.
+    if (typeof reply === "string" ? reply.length < REPLY_PIECE_BYTES : typeof reply !== "object" || reply === null || reply instanceof SimpleString) {
+      const bytes = encodeReply(reply, this.resp)
+      if (this.output.length + bytes.length < REPLY_PIECE_BYTES) this.output += bytes
+      else this.spill(bytes)
+    } else writeReply(reply, this.resp, this)
   }
 
   /** Queues bytes already encoded for this client's protocol. */
