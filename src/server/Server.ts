@@ -301,6 +301,14 @@ export class Server {
     return true
   }
 
+  /**
+   * Valkey's clientsCron check of every client: a client held over its soft limit closes when its
+   * seconds pass even if nothing more is added to its output.
+   */
+  checkOutputBufferLimits(): void {
+    for (const client of this.clients.values()) if (client.socket !== null) this.closeOnOutputBufferLimit(client)
+  }
+
   /** The `client-output-buffer-limit` class of a client: pubsub while subscribed, else normal. */
   private outputLimitOf(client: Client): { hard: number; soft: number; softSeconds: number } {
     const subs = client.subscriptions
