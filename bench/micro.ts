@@ -16,6 +16,7 @@ const socket: Connection = {
   local: { address: "127.0.0.1", port: 2 },
   fd: -1,
   queuedBytes: 0,
+  backlogged: false,
   keepAlive: () => {},
   write: (data) => {
     written += data.length

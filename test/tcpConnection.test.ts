@@ -14,6 +14,7 @@ const EVENTS: ConnectionEvents<Seen> = {
   // The chunk may be the shared read buffer: keep a copy of its first `length` bytes.
   received: (seen, chunk, length) => void (seen.received += chunk.toString("latin1", 0, length)),
   released: () => {},
+  drained: () => {},
   ended: (seen) => void seen.ended++,
   closed: (seen) => void seen.closed++
 }

@@ -80,7 +80,7 @@ const argvBytes = (argv: ReadonlyArray<string>): number => {
 
 /**
  * Valkey's `catClientInfoString`, field for field. Memory figures are estimates shaped like
- * Valkey's: replies are flushed every tick, so the output-list fields are zero. `current` is the
+ * Valkey's. `current` is the
  * argv of the command being run when `client` is the caller (`argv-mem`).
  */
 export const clientInfoString = (client: Client, current?: ReadonlyArray<string>): string => {
@@ -99,8 +99,12 @@ export const clientInfoString = (client: Client, current?: ReadonlyArray<string>
   const argvMem = current === undefined ? 0 : argvBytes(current)
   let multiMem = 0
   if (client.multi !== null) for (const queued of client.multi.queue) multiMem += argvBytes(queued.argv)
-  // Replies not yet written: this tick's output and what waits in the socket's queue.
-  const omem = client.output.length + (client.socket?.queuedBytes ?? 0)
+  // Replies not handed to the kernel yet: the first 16 KB count as Valkey's static reply buffer
+  // (`obl`), the rest as its reply list (`omem`, what the output buffer limits measure).
+  const pending = client.outputBytes
+  const obl = Math.min(pending, 16384)
+  const omem = pending - obl
+  const oll = omem === 0 ? 0 : Math.max(1, client.queued?.length ?? 0)
   const totMem = 1024 + 16384 + qbuf + argvMem + multiMem + omem
   return (
     `id=${client.id} addr=${client.addr} laddr=${client.laddr} fd=${client.socket?.fd ?? -1} name=${client.name}` +
@@ -109,7 +113,7 @@ export const clientInfoString = (client: Client, current?: ReadonlyArray<string>
     ` flags=${flags} db=${client.db} sub=${subs?.channels.size ?? 0} psub=${subs?.patterns.size ?? 0} ssub=${subs?.shardChannels.size ?? 0}` +
     ` multi=${client.multi === null ? -1 : client.multi.queue.length} watch=${client.watched.length}` +
     ` qbuf=${qbuf} qbuf-free=${qbuf === 0 ? 0 : Math.max(0, 20474 - qbuf)} argv-mem=${argvMem} multi-mem=${multiMem}` +
-    ` rbs=16384 rbp=16384 obl=0 oll=0 omem=${omem} tot-mem=${totMem} events=${omem > 0 ? "rw" : "r"} cmd=${client.lastCommand}` +
+    ` rbs=16384 rbp=16384 obl=${obl} oll=${oll} omem=${omem} tot-mem=${totMem} events=${pending > 0 ? "rw" : "r"} cmd=${client.lastCommand}` +
     ` user=default redir=-1 resp=${client.resp} lib-name=${client.libName} lib-ver=${client.libVer}` +
     ` tot-net-in=${client.netInputBytes} tot-net-out=${client.netOutputBytes} tot-cmds=${client.commandsProcessed}`
   )

@@ -2,6 +2,7 @@ import type { Entry } from "../keyspace/Database.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
 import { WRONGTYPE } from "../keyspace/Value.js"
 import { ErrorReply, MapReply, OK, type Reply } from "../protocol/Reply.js"
+import { MAX_STRING_BYTES } from "../protocol/RespParser.js"
 import type { Client } from "../server/Client.js"
 import { NOT_FLOAT, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
@@ -36,9 +37,12 @@ export const setString = (
   return entry
 }
 
-/** Valkey's `checkStringLength`: the result may not exceed proto-max-bulk-len. */
+/**
+ * Valkey's `checkStringLength`: the result may not exceed proto-max-bulk-len, nor the longest
+ * string the server can hold (`MAX_STRING_BYTES`, below the default limit).
+ */
 const exceedsMaxLength = (client: Client, size: number, append: number): boolean =>
-  size + append > client.server.limits.protoMaxBulkLen
+  size + append > Math.min(client.server.limits.protoMaxBulkLen, MAX_STRING_BYTES)
 
 // Flags of `parseExtendedCommandArgumentsOrReply` (SET and GETEX options).
 const NX = 1

@@ -121,6 +121,7 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
           closeIdleClients(server, now)
         }
         server.sampleMetrics()
+        server.checkOutputBufferLimits()
         server.endOfTick()
       }).pipe(
         Effect.zipRight(Effect.suspend(() => Effect.sleep(Duration.millis(1000 / config.get<number>("hz"))))),

@@ -1,4 +1,12 @@
+import { constants } from "node:buffer"
 import { splitArgs } from "./splitArgs.js"
+
+/**
+ * The longest value the server can hold: values are latin1 JS strings, and V8 strings stop at
+ * 2^29-24 chars on 64-bit builds, below the default `proto-max-bulk-len` (512 MB). Longer bulks are
+ * refused as over the limit, and commands that grow strings stop here.
+ */
+export const MAX_STRING_BYTES: number = constants.MAX_STRING_LENGTH
 
 /** A request the server cannot parse; the connection replies `-ERR Protocol error: ...` and closes. */
 export class ProtocolError extends Error {
@@ -183,7 +191,7 @@ export class RespParser {
     const argv = this.argv
     // The loop works on locals and saves its progress only when it runs out of bytes.
     const expected = this.expected
-    const maxBulkLen = this.limits.maxBulkLen
+    const maxBulkLen = Math.min(this.limits.maxBulkLen, MAX_STRING_BYTES)
     const unauthenticated = this.limits.unauthenticated === true
     let filled = this.filled
     while (filled < expected) {

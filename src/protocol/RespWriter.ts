@@ -91,3 +91,72 @@ const encodeAggregate = (prefix: string, items: ReadonlyArray<Reply>, resp: Resp
 /** Error and status lines cannot carry CR or LF (Valkey replaces them with spaces). */
 const sanitizeLine = (line: string): string =>
   line.indexOf("\r") === -1 && line.indexOf("\n") === -1 ? line : line.replace(/[\r\n]/g, " ")
+
+/** Where `writeReply` puts a reply's bytes, in order (a client's output buffer). */
+export interface ReplySink {
+  add(bytes: string): void
+}
+
+/**
+ * Bytes at which `writeReply` hands what it has built to the sink: no piece it builds is much
+ * longer, so an aggregate of any size never becomes one string (V8 strings stop at about 512 MB).
+ */
+export const REPLY_PIECE_BYTES = 64 * 1024
+
+/**
+ * Encodes one reply into `sink`, in pieces: a bulk string of `REPLY_PIECE_BYTES` or more is added as
+ * it is (never copied into a bigger string), and an aggregate is added every `REPLY_PIECE_BYTES`.
+ * Small scalar replies are one `add` of what `encodeReply` returns.
+ */
+export const writeReply = (reply: Reply, resp: RespVersion, sink: ReplySink): void => {
+  if (typeof reply === "string") {
+    if (reply.length < REPLY_PIECE_BYTES) sink.add(encodeReply(reply, resp))
+    else {
+      sink.add("$" + reply.length + CRLF)
+      sink.add(reply)
+      sink.add(CRLF)
+    }
+    return
+  }
+  if (typeof reply !== "object" || reply === null) return sink.add(encodeReply(reply, resp))
+  const header = aggregateHeader(reply, resp)
+  if (header === undefined) return sink.add(encodeReply(reply, resp))
+  const rest = writeAggregate(header, aggregateItems(reply), resp, sink)
+  if (rest.length > 0) sink.add(rest)
+}
+
+/** The header line of an aggregate reply (`*3\r\n`, `%2\r\n` ...), undefined for other replies. */
+const aggregateHeader = (reply: Reply, resp: RespVersion): string | undefined => {
+  if (Array.isArray(reply)) return reply.length < SMALL ? ARRAY_HEADERS[reply.length] : "*" + reply.length + CRLF
+  if (reply instanceof MapReply) return (resp === 3 ? "%" + reply.entries.length / 2 : "*" + reply.entries.length) + CRLF
+  if (reply instanceof SetReply) return (resp === 3 ? "~" : "*") + reply.items.length + CRLF
+  if (reply instanceof PushReply) return (resp === 3 ? ">" : "*") + reply.items.length + CRLF
+  return undefined
+}
+
+const aggregateItems = (reply: Reply): ReadonlyArray<Reply> =>
+  Array.isArray(reply) ? (reply as ReadonlyArray<Reply>) : reply instanceof MapReply ? reply.entries : (reply as SetReply | PushReply).items
+
+/**
+ * Encodes an aggregate after `out` (bytes built and not yet added), adding to `sink` whenever
+ * `REPLY_PIECE_BYTES` are built; returns what is built and not yet added.
+ */
+const writeAggregate = (out: string, items: ReadonlyArray<Reply>, resp: RespVersion, sink: ReplySink): string => {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]
+    if (typeof item === "string" && item.length >= REPLY_PIECE_BYTES) {
+      sink.add(out + "$" + item.length + CRLF)
+      sink.add(item)
+      out = CRLF
+      continue
+    }
+    const header = typeof item === "object" && item !== null ? aggregateHeader(item, resp) : undefined
+    if (header !== undefined) out = writeAggregate(out + header, aggregateItems(item), resp, sink)
+    else out += encodeReply(item, resp)
+    if (out.length >= REPLY_PIECE_BYTES) {
+      sink.add(out)
+      out = ""
+    }
+  }
+  return out
+}

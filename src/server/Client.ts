@@ -1,9 +1,10 @@
 import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { RespParser } from "../protocol/RespParser.js"
-import { RawReply, type Reply } from "../protocol/Reply.js"
-import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
+import { RawReply, type Reply, SimpleString } from "../protocol/Reply.js"
+import { encodeReply, REPLY_PIECE_BYTES, type ReplySink, type RespVersion, writeReply } from "../protocol/RespWriter.js"
 import type { Connection, Endpoint } from "./Connection.js"
+import { OutputQueue } from "./OutputQueue.js"
 import type { ClientSubscriptions } from "./PubSub.js"
 import type { Server } from "./Server.js"
 
@@ -45,9 +46,10 @@ export interface WatchedKey {
 
 /**
  * One client: its connection (or none, for in-process clients), protocol state, selected database,
- * transaction and blocking state. Replies are encoded into `output` and written once per tick.
+ * transaction and blocking state. Replies are encoded into `output` and written once per tick;
+ * what grows past one small string waits in `queued` and is written as the socket drains.
  */
-export class Client {
+export class Client implements ReplySink {
   resp: RespVersion = 2
   db = 0
   name = ""
@@ -82,9 +84,19 @@ export class Client {
   closed = false
   /** In the server's list of clients to flush at the end of the tick (`Server.markPendingWrite`). */
   pendingWrite = false
-  /** Encoded replies not yet written to the socket. */
+  /**
+   * Encoded replies not yet written to the socket, after those in `queued`: one string, kept under
+   * `REPLY_PIECE_BYTES` (the common case: one append per reply, one write per tick).
+   */
   output = ""
-  /** When the output buffer first passed the soft limit (0: it is under it). */
+  /** Older replies waiting for the socket to drain (Valkey's reply list); null when none. */
+  queued: OutputQueue | null = null
+  /**
+   * Passed its `client-output-buffer-limit` (Valkey's CLIENT_CLOSE_ASAP): nothing more is read,
+   * run or replied, and the connection is closed at the end of the tick without its output.
+   */
+  closeAsap = false
+  /** When the output buffer first passed the soft limit, in unix seconds (0: it is under it). */
   obufSoftLimitReachedAt = 0
   /** In-process clients collect reply values here instead of bytes. */
   readonly replies: Array<Reply> | null
@@ -147,9 +159,14 @@ export class Client {
     return this.formattedLaddr ?? "?:0"
   }
 
+  /** Bytes of replies not yet handed to the kernel: queued here and in the connection's write queue. */
+  get outputBytes(): number {
+    return this.output.length + (this.queued?.bytes ?? 0) + (this.socket?.queuedBytes ?? 0)
+  }
+
   /** Queues a reply for this client. */
   reply(reply: Reply): void {
-    if (this.closed) return
+    if (this.closed || this.closeAsap) return
     // Nothing to send (a module command that blocked without writing anything).
     if (reply instanceof RawReply && reply.bytes === "") return
     if (this.replies !== null) {
@@ -157,15 +174,47 @@ export class Client {
       this.server.markPendingWrite(this)
       return
     }
-    // A client with output already waiting is already marked for this tick's flush.
-    if (this.output.length === 0) this.server.markPendingWrite(this)
-    this.output += encodeReply(reply, this.resp)
+    if (!this.pendingWrite) this.server.markPendingWrite(this)
+    // The common replies (small bulks, integers, statuses) are one string append, as `add` does.
+    if (typeof reply === "string" ? reply.length < REPLY_PIECE_BYTES : typeof reply !== "object" || reply === null || reply instanceof SimpleString) {
+      const bytes = encodeReply(reply, this.resp)
+      if (this.output.length + bytes.length < REPLY_PIECE_BYTES) this.output += bytes
+      else this.spill(bytes)
+    } else writeReply(reply, this.resp, this)
   }
 
   /** Queues bytes already encoded for this client's protocol. */
   replyRaw(bytes: string): void {
-    if (this.closed || this.replies !== null) return
-    if (this.output.length === 0) this.server.markPendingWrite(this)
-    this.output += bytes
+    if (this.closed || this.closeAsap || this.replies !== null) return
+    if (!this.pendingWrite) this.server.markPendingWrite(this)
+    this.add(bytes)
+  }
+
+  /** Appends encoded bytes to the output (`ReplySink`, for `writeReply`). */
+  add(bytes: string): void {
+    if (this.output.length + bytes.length < REPLY_PIECE_BYTES) this.output += bytes
+    else this.spill(bytes)
+  }
+
+  /**
+   * The output grew past one piece: it moves to the queue, and the output buffer limits are
+   * checked as Valkey checks them when its reply list grows (`_addReplyProtoToList`).
+   */
+  private spill(bytes: string): void {
+    if (this.closeAsap) return
+    const queue = (this.queued ??= new OutputQueue())
+    // A long string is queued as it is, never copied into a longer one.
+    if (bytes.length >= REPLY_PIECE_BYTES) {
+      queue.push(this.output)
+      queue.push(bytes)
+    } else queue.push(this.output + bytes)
+    this.output = ""
+    this.server.closeOnOutputBufferLimit(this)
+  }
+
+  /** Drops every reply not yet handed to the connection. */
+  discardOutput(): void {
+    this.output = ""
+    this.queued = null
   }
 }

@@ -30,6 +30,11 @@ export interface Connection {
   readonly fd: number
   /** Bytes accepted by `write` and not yet handed to the kernel. */
   readonly queuedBytes: number
+  /**
+   * A write is waiting for the kernel: more bytes would only pile up in memory. The connection
+   * reports `drained` when it is over.
+   */
+  readonly backlogged: boolean
   /** TCP keepalive probes after `seconds` idle, 0 for none (Valkey's `tcp-keepalive`). */
   keepAlive(seconds: number): void
   /**
@@ -56,6 +61,11 @@ export interface ConnectionEvents<Owner> {
   received(owner: Owner, chunk: Buffer, length: number): void
   /** `chunk` is about to be reused for another connection's bytes (copy what you keep). */
   released(owner: Owner, chunk: Buffer): void
+  /**
+   * Every write was handed to the kernel after some had to wait (`backlogged` is false again): the
+   * owner may write more. Reading resumes after this call unless it left the connection backlogged.
+   */
+  drained(owner: Owner): void
   /** The peer closed its side: the server finishes what it owes and closes. */
   ended(owner: Owner): void
   /** The connection is closed (called once). */
@@ -239,6 +249,10 @@ class TcpConnection<Owner> implements Connection {
     return this.destroyed ? 0 : this.handle.writeQueueSize
   }
 
+  get backlogged(): boolean {
+    return this.waitingForDrain
+  }
+
   keepAlive(seconds: number): void {
     if (!this.destroyed) this.handle.setKeepAlive(seconds > 0, seconds)
   }
@@ -279,7 +293,8 @@ class TcpConnection<Owner> implements Connection {
     }
     if (this.waitingForDrain && this.handle.writeQueueSize === 0) {
       this.waitingForDrain = false
-      if (!this.ending) this.handle.readStart()
+      this.events.drained(this.owner)
+      if (!this.waitingForDrain && !this.ending && !this.destroyed) this.handle.readStart()
     }
   }
 
@@ -328,7 +343,8 @@ class SocketConnection<Owner> implements Connection {
     socket.on("drain", () => {
       if (!this.waitingForDrain) return
       this.waitingForDrain = false
-      if (!this.ending) socket.resume()
+      events.drained(owner)
+      if (!this.waitingForDrain && !this.ending && !socket.destroyed) socket.resume()
     })
     socket.resume()
   }
@@ -348,6 +364,9 @@ class SocketConnection<Owner> implements Connection {
   }
   get queuedBytes(): number {
     return this.socket.writableLength
+  }
+  get backlogged(): boolean {
+    return this.waitingForDrain
   }
 
   keepAlive(seconds: number): void {

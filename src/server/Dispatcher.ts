@@ -61,7 +61,7 @@ export class Dispatcher {
   }
 
   private runRequests(client: Client): void {
-    while (!client.closed && !client.closeAfterReply && !client.isBlocked) {
+    while (!client.closed && !client.closeAfterReply && !client.closeAsap && !client.isBlocked) {
       let argv: Array<string> | undefined
       // Valkey checks the query buffer right after the read, before running what it holds: a
       // request that made the buffer pass the limit is not run (parse errors still come first).

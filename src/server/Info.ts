@@ -177,7 +177,8 @@ const clientsSection = (server: Server): string => {
   let maxOutput = 0
   for (const c of server.clients.values()) {
     if (c.parser.pendingBytes > maxInput) maxInput = c.parser.pendingBytes
-    if (c.output.length > maxOutput) maxOutput = c.output.length
+    const output = c.outputBytes
+    if (output > maxOutput) maxOutput = output
   }
   return fields("Clients", [
     ["connected_clients", server.clients.size],

@@ -30,6 +30,10 @@ const CLIENT_EVENTS: ConnectionEvents<Client> = {
   released(client, chunk) {
     client.parser.keepPending(chunk)
   },
+  // Output queued behind a slow socket goes out as the socket takes it.
+  drained(client) {
+    if (!client.closed) client.server.flush(client)
+  },
   // The peer will send nothing more: what it is owed is written, then the connection closes.
   ended(client) {
     client.server.closeClient(client, true)

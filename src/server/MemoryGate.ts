@@ -84,7 +84,7 @@ export class HeapGuard {
 export const clientsMemory = (server: Server): number => {
   let bytes = 0
   for (const client of server.clients.values()) {
-    bytes += client.output.length + client.parser.pendingBytes + (client.socket?.queuedBytes ?? 0)
+    bytes += client.outputBytes + client.parser.pendingBytes
   }
   return bytes
 }

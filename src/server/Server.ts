@@ -6,9 +6,12 @@ import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
 import type { Reply } from "../protocol/Reply.js"
+import { clientInfoString } from "../commands/client.js"
 import { Client } from "./Client.js"
+import type { Connection } from "./Connection.js"
 import { Dispatcher } from "./Dispatcher.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
+import { OutputQueue } from "./OutputQueue.js"
 import { PubSub } from "./PubSub.js"
 import { subscribedModeGate } from "../commands/pubsub.js"
 import { ServerStats } from "./ServerStats.js"
@@ -20,6 +23,12 @@ import { WatchedKeys } from "./WatchedKeys.js"
  * count toward the output buffer limits, only what spills into the reply list does.
  */
 const REPLY_BUFFER_BYTES = 16 * 1024
+
+/**
+ * The most bytes handed to a connection in one write of queued output: big enough that a burst of
+ * replies takes few writes, small enough that the copy Node makes for a pending write stays small.
+ */
+const WRITE_PIECE_BYTES = 1024 * 1024
 
 /** Limits read on the hot path; the config system keeps them current. */
 export interface ServerLimits {
@@ -219,33 +228,86 @@ export class Server {
     }
   }
 
-  private flush(client: Client): void {
+  /**
+   * Writes what the client is owed (at the end of a tick, and when its connection drained), and
+   * closes it when it asked to be closed after its replies or passed its output buffer limit.
+   */
+  flush(client: Client): void {
     const socket = client.socket
     if (socket === null) {
       client.onReplies?.()
       if (client.closeAfterReply) this.freeClient(client)
       return
     }
-    if (socket.destroyed) client.output = ""
-    else if (client.output.length > 0 && this.hasOutputBufferLimit(client) && this.overOutputBufferLimit(client, socket.queuedBytes + client.output.length - REPLY_BUFFER_BYTES)) {
-      // Valkey's checkClientOutputBufferLimits: the client is closed, its pending replies dropped.
-      this.log("warning", `Client id=${client.id} addr=${client.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`)
-      this.stats.clientObufLimitDisconnections++
-      client.output = ""
+    if (socket.destroyed) client.discardOutput()
+    else if (client.closeAsap || this.closeOnOutputBufferLimit(client)) {
+      // Valkey's freeClientsInAsyncFreeQueue: closed without its pending replies.
       this.freeClient(client)
       socket.destroy()
       return
-    } else if (client.output.length > 0) {
-      this.stats.netOutputBytes += client.output.length
-      client.netOutputBytes += client.output.length
-      // A client that does not read its replies stops being read (see `Connection.write`).
-      socket.write(client.output)
-      client.output = ""
-    }
-    if (client.closeAfterReply) {
+    } else this.writeOutput(client, socket)
+    if (client.closeAfterReply && client.queued === null) {
       this.freeClient(client)
       socket.end()
     }
+  }
+
+  /**
+   * Hands the client's output to its connection. The common case is one write of this tick's
+   * replies; output that waits behind a write the kernel has not taken yet is queued and written
+   * in pieces as the connection drains (`Connection.backlogged`, the `drained` event).
+   */
+  private writeOutput(client: Client, socket: Connection): void {
+    let queue = client.queued
+    if (queue === null) {
+      const output = client.output
+      if (output.length === 0) return
+      client.output = ""
+      if (!socket.backlogged) return this.write(client, socket, output)
+      queue = client.queued = new OutputQueue()
+      queue.push(output)
+    } else if (client.output.length > 0) {
+      queue.push(client.output)
+      client.output = ""
+    }
+    while (!socket.backlogged && !socket.destroyed && queue.bytes > 0) this.write(client, socket, queue.take(WRITE_PIECE_BYTES))
+    if (queue.bytes === 0) client.queued = null
+  }
+
+  private write(client: Client, socket: Connection, bytes: string): void {
+    this.stats.netOutputBytes += bytes.length
+    client.netOutputBytes += bytes.length
+    // A client that does not read its replies stops being read (see `Connection.write`).
+    socket.write(bytes)
+  }
+
+  /**
+   * Valkey's `closeClientOnOutputBufferLimitReached` (async): a client whose pending output passed
+   * its class's hard limit, or its soft limit for longer than the soft seconds, is flagged to be
+   * closed at the end of the tick; its output is dropped and nothing more is run for it. Returns
+   * whether it is (now or already) flagged.
+   */
+  closeOnOutputBufferLimit(client: Client): boolean {
+    if (client.closeAsap) return true
+    const socket = client.socket
+    if (socket === null || !this.hasOutputBufferLimit(client)) return false
+    // Valkey counts its reply list: what does not fit the 16 KB static reply buffer.
+    const used = client.outputBytes - REPLY_BUFFER_BYTES
+    if (used <= 0 || !this.overOutputBufferLimit(client, used)) return false
+    this.log("warning", `Client ${clientInfoString(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`)
+    this.stats.clientObufLimitDisconnections++
+    client.closeAsap = true
+    client.discardOutput()
+    this.markPendingWrite(client)
+    return true
+  }
+
+  /**
+   * Valkey's clientsCron check of every client: a client held over its soft limit closes when its
+   * seconds pass even if nothing more is added to its output.
+   */
+  checkOutputBufferLimits(): void {
+    for (const client of this.clients.values()) if (client.socket !== null) this.closeOnOutputBufferLimit(client)
   }
 
   /** The `client-output-buffer-limit` class of a client: pubsub while subscribed, else normal. */
@@ -262,14 +324,20 @@ export class Server {
     return false
   }
 
-  /** The hard limit, or the soft limit held for longer than its seconds (normal clients). */
+  /**
+   * Valkey's `checkClientOutputBufferLimits`: the hard limit, or the soft limit held continuously
+   * for more than its seconds (whole seconds of the server clock, as Valkey's `server.unixtime`).
+   */
   private overOutputBufferLimit(client: Client, used: number): boolean {
-    const { hard, soft, softSeconds: seconds } = this.outputLimitOf(client)
+    const { hard, soft, softSeconds } = this.outputLimitOf(client)
     if (hard > 0 && used >= hard) return true
     if (soft > 0 && used >= soft) {
-      const now = this.now()
-      if (client.obufSoftLimitReachedAt === 0) client.obufSoftLimitReachedAt = now
-      return now - client.obufSoftLimitReachedAt > seconds * 1000
+      const now = Math.floor(this.now() / 1000)
+      if (client.obufSoftLimitReachedAt === 0) {
+        client.obufSoftLimitReachedAt = now
+        return false
+      }
+      return now - client.obufSoftLimitReachedAt > softSeconds
     }
     client.obufSoftLimitReachedAt = 0
     return false
