@@ -142,6 +142,29 @@ describe("replies of any size and client-output-buffer-limit", () => {
     }
   }, 30_000)
 
+  it("HRANDFIELD/SRANDMEMBER/ZRANDMEMBER with a huge negative count under a limit close the client mid-run, as Valkey's (obuf-limits.tcl)", async () => {
+    await io.hset("rhash", "field", "value")
+    await io.sadd("rset", "member")
+    await io.zadd("rzset", 1, "member")
+    await io.config("SET", "client-output-buffer-limit", "normal 1000000 0 0")
+    try {
+      for (const command of [
+        ["HRANDFIELD", "rhash", "-999999999"],
+        ["HRANDFIELD", "rhash", "-999999999", "WITHVALUES"],
+        ["SRANDMEMBER", "rset", "-999999999"],
+        ["ZRANDMEMBER", "rzset", "-999999999", "WITHSCORES"]
+      ]) {
+        const result = await countReplyBytes(s.port, encodeCommand(command), Infinity, 10_000)
+        expect(result).toEqual({ bytes: 0, closed: true, tail: "" })
+        expect(await io.ping()).toBe("PONG")
+      }
+    } finally {
+      await io.config("SET", "client-output-buffer-limit", "normal 0 0 0")
+    }
+    // Without a limit the reply is whole (a smaller count, same path).
+    expect(await io.call("HRANDFIELD", "rhash", "-5000")).toHaveLength(5000)
+  }, 30_000)
+
   it("a client that does not read: CLIENT LIST shows its queued output in omem, then none once it reads", async () => {
     const value = "x".repeat(4 * 1024 * 1024)
     await io.set("big4m", value)

@@ -114,6 +114,18 @@ export const parseRandomCount = (arg: string): number | ErrorReply => {
   return n
 }
 
+/** Elements of a random-with-repetition reply between two output buffer limit checks. */
+const LIMIT_CHECK_EVERY = 1024
+
+/**
+ * Whether a reply of `elements` elements and about `bytes` bytes, still being built, puts the
+ * client over its output buffer limit: the builder then stops (the client is flagged and closed).
+ * Valkey's HRANDFIELD/SRANDMEMBER/ZRANDMEMBER loops with a negative count stop at CLOSE_ASAP, so
+ * `HRANDFIELD h -999999999` under a limit ends the client instead of the server.
+ */
+export const replyOverLimit = (client: Client, elements: number, bytes: number): boolean =>
+  elements % LIMIT_CHECK_EVERY === 0 && client.server.closeOnOutputBufferLimit(client, bytes)
+
 const hrandfield = (client: Client, argv: Array<string>): Reply => {
   if (argv.length === 2) {
     const hash = readHash(client, argv[1])
@@ -140,9 +152,13 @@ const hrandfield = (client: Client, argv: Array<string>): Reply => {
   }
   if (count < 0 || count === 1) {
     const n = count < 0 ? -count : 1
+    let bytes = 0
     for (let i = 0; i < n; i++) {
       const field = hash.fields.randomKey()!
-      emit(field, hash.fields.get(field)!)
+      const value = hash.fields.get(field)!
+      emit(field, value)
+      bytes += field.length + (withValues ? value.length + 32 : 16)
+      if (replyOverLimit(client, i + 1, bytes)) break
     }
     return out
   }

@@ -6,7 +6,7 @@ import type { Client } from "../server/Client.js"
 import { isKeyword, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { EMPTY_SCAN, INVALID_CURSOR, parseElementScanOptions, parseScanCursor, scanElements } from "./ElementScan.js"
-import { distinctRandomPositions, parseRandomCount } from "./hashes.js"
+import { distinctRandomPositions, parseRandomCount, replyOverLimit } from "./hashes.js"
 import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
 
 const WRONG_TYPE = new ErrorReply(WRONGTYPE)
@@ -128,7 +128,13 @@ const srandmember = (client: Client, argv: Array<string>): Reply => {
   if (count < 0 || count === 1) {
     const n = count < 0 ? -count : 1
     const out: Array<Reply> = []
-    for (let i = 0; i < n; i++) out.push(randomMember(set))
+    let bytes = 0
+    for (let i = 0; i < n; i++) {
+      const member = randomMember(set)
+      out.push(member)
+      bytes += member.length + 16
+      if (replyOverLimit(client, i + 1, bytes)) break
+    }
     return out
   }
   if (count >= set.size) return Array.from(set.members)

@@ -12,7 +12,7 @@ import { isKeyword, NOT_FLOAT, NOT_INTEGER, parseFloatArg, parseInt64, parseInte
 import { parseBlockingTimeout } from "./blockingTimeout.js"
 import { defineCommand } from "./CommandSpec.js"
 import { EMPTY_SCAN, INVALID_CURSOR, parseElementScanOptions, parseScanCursor, scanElements } from "./ElementScan.js"
-import { distinctRandomPositions, parseRandomCount } from "./hashes.js"
+import { distinctRandomPositions, parseRandomCount, replyOverLimit } from "./hashes.js"
 
 /** Sorted set commands (Valkey's t_zset.c), blocking ones included. */
 
@@ -522,7 +522,13 @@ const zrandmember = (client: Client, argv: Array<string>): Reply => {
     else out.push(member, score(zset.score(member)!))
   }
   if (count < 0) {
-    for (let k = 0; k < -count; k++) emit(zset.scores.randomKey()!)
+    let bytes = 0
+    for (let k = 0; k < -count; k++) {
+      const member = zset.scores.randomKey()!
+      emit(member)
+      bytes += member.length + (withScores ? 48 : 16)
+      if (replyOverLimit(client, k + 1, bytes)) break
+    }
     return out
   }
   if (count >= zset.size) {

@@ -285,14 +285,15 @@ export class Server {
    * Valkey's `closeClientOnOutputBufferLimitReached` (async): a client whose pending output passed
    * its class's hard limit, or its soft limit for longer than the soft seconds, is flagged to be
    * closed at the end of the tick; its output is dropped and nothing more is run for it. Returns
-   * whether it is (now or already) flagged.
+   * whether it is (now or already) flagged. `building` counts a reply still being built (a long
+   * HRANDFIELD with a negative count checks as it goes, as Valkey's loop stops at CLOSE_ASAP).
    */
-  closeOnOutputBufferLimit(client: Client): boolean {
+  closeOnOutputBufferLimit(client: Client, building = 0): boolean {
     if (client.closeAsap) return true
     const socket = client.socket
     if (socket === null || !this.hasOutputBufferLimit(client)) return false
     // Valkey counts its reply list: what does not fit the 16 KB static reply buffer.
-    const used = client.outputBytes - REPLY_BUFFER_BYTES
+    const used = client.outputBytes + building - REPLY_BUFFER_BYTES
     if (used <= 0 || !this.overOutputBufferLimit(client, used)) return false
     this.log("warning", `Client ${clientInfoString(client)} scheduled to be closed ASAP for overcoming of output buffer limits.`)
     this.stats.clientObufLimitDisconnections++
