@@ -211,4 +211,20 @@ describe("generic key commands", () => {
     expect(await send("OBJECT", "FREQ", "e")).toMatch(/^-ERR An LFU maxmemory policy is not selected/)
     expect(await send("OBJECT", "NOPE", "e")).toBe("-ERR unknown subcommand 'NOPE'. Try OBJECT HELP.\r\n")
   })
+  it("MEMORY USAGE: what the key costs in used_memory, growing with its value; null for a missing key; Valkey's SAMPLES errors", async () => {
+    await io.set("small", "x")
+    await io.set("big", "x".repeat(10_000))
+    const small = Number(await io.call("MEMORY", "USAGE", "small"))
+    const big = Number(await io.call("MEMORY", "USAGE", "big", "SAMPLES", "0"))
+    expect(small).toBeGreaterThan(0)
+    // About the 9,999 extra bytes (the small string is charged a rounded minimum).
+    expect(big - small).toBeGreaterThanOrEqual(9_900)
+    expect(await io.call("MEMORY", "USAGE", "missing")).toBeNull()
+    expect(await send("MEMORY", "USAGE", "small", "SAMPLES", "-1")).toBe("-ERR syntax error\r\n")
+    expect(await send("MEMORY", "USAGE", "small", "SAMPLES")).toBe("-ERR syntax error\r\n")
+    expect(await send("MEMORY", "USAGE", "small", "SAMPLES", "x")).toBe("-ERR value is not an integer or out of range\r\n")
+    // The sum over keys is the data part of INFO memory's used_memory.
+    const dataset = Number(/used_memory_dataset:(\d+)/.exec(await io.info("memory"))?.[1])
+    expect(dataset).toBeGreaterThanOrEqual(small + big)
+  })
 })

@@ -235,6 +235,16 @@ const OBJECT_HELP = [
   "    Prints this help."
 ].map((line) => new SimpleString(line))
 
+/** MEMORY HELP: the subcommands keyfiber has (Valkey's lines for them). */
+const MEMORY_HELP: Reply = [
+  "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  "USAGE <key> [SAMPLES <count>]",
+  "    Return memory in bytes used by <key> and its value. Nested values are",
+  "    sampled up to <count> times (default: 5, 0 means sample all).",
+  "HELP",
+  "    Prints this help."
+].map((line) => new SimpleString(line))
+
 /** Generic key commands (Valkey's db.c and expire.c). */
 export const keyCommands = [
   defineCommand({
@@ -597,6 +607,45 @@ export const keyCommands = [
         summary: "Returns helpful text about the different subcommands.",
         since: "6.2.0",
         run: () => OBJECT_HELP
+      }
+    ]
+  }),
+  defineCommand({
+    name: "memory",
+    arity: -2,
+    group: "server",
+    summary: "A container for memory diagnostics commands.",
+    since: "4.0.0",
+    subcommands: [
+      {
+        name: "usage",
+        arity: -3,
+        flags: ["readonly"],
+        keys: [2, 2, 1],
+        group: "server",
+        summary: "Estimates the memory usage of a key.",
+        since: "4.0.0",
+        run: (client, argv) => {
+          // Valkey's memoryCommand: SAMPLES takes a count >= 0; keyfiber's cost is exact, so it
+          // only validates it.
+          for (let i = 3; i < argv.length; i += 2) {
+            if (!isKeyword(argv[i], "samples") || i + 1 >= argv.length) return SYNTAX_ERROR
+            const samples = parseInt64(argv[i + 1])
+            if (samples === undefined) return NOT_AN_INTEGER
+            if (samples < 0) return SYNTAX_ERROR
+          }
+          // What the key and its value cost in `used_memory` (the accounting eviction uses).
+          return client.server.keyspace.peek(client.db, argv[2])?.cost ?? null
+        }
+      },
+      {
+        name: "help",
+        arity: 2,
+        flags: ["loading", "stale"],
+        group: "server",
+        summary: "Returns helpful text about the different subcommands.",
+        since: "4.0.0",
+        run: () => MEMORY_HELP
       }
     ]
   })
