@@ -147,7 +147,7 @@ describe("CONFIG REWRITE on a real file (§10 items 32-33)", () => {
     expect(reloaded.lookup("dbfilename")!.text).toBe('we"ird\\name\x00.rdb')
     expect(reloaded.lookup("save")!.text).toBe("")
     expect(reloaded.lookup("client-output-buffer-limit")!.text).toBe(
-      "normal 0 0 0 replica 268435456 67108864 60 pubsub 67108864 16777216 90"
+      "normal 0 0 0 slave 268435456 67108864 60 pubsub 67108864 16777216 90"
     )
     expect(reloaded.lookup("latency-tracking-info-percentiles")!.text).toBe("")
   })

@@ -52,7 +52,7 @@ describe("CONFIG GET / SET", () => {
     expect(await r.call("config", "get", "nosuch")).toEqual([])
     expect(pairs((await r.call("config", "get", "save", "client-output-buffer-limit", "bind", "latency-tracking-info-percentiles")) as Array<string>)).toEqual({
       save: "3600 1 300 100 60 10000",
-      "client-output-buffer-limit": "normal 0 0 0 replica 268435456 67108864 60 pubsub 33554432 8388608 60",
+      "client-output-buffer-limit": "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
       bind: "* -::*",
       "latency-tracking-info-percentiles": "50 99 99.9"
     })
@@ -148,8 +148,8 @@ describe("CONFIG GET / SET", () => {
     await set("maxmemory-policy", "ALLKEYS-LRU", "allkeys-lru")
     await set("save", "100 10 50 5", "100 10 50 5")
     await set("save", "", "")
-    await set("client-output-buffer-limit", "pubsub 1mb 2kb 3 normal 1 2 3", "normal 1 2 3 replica 268435456 67108864 60 pubsub 1048576 2048 3")
-    await set("client-output-buffer-limit", "slave 1 1 1", "normal 1 2 3 replica 1 1 1 pubsub 1048576 2048 3")
+    await set("client-output-buffer-limit", "pubsub 1mb 2kb 3 normal 1 2 3", "normal 1 2 3 slave 268435456 67108864 60 pubsub 1048576 2048 3")
+    await set("client-output-buffer-limit", "slave 1 1 1", "normal 1 2 3 slave 1 1 1 pubsub 1048576 2048 3")
     await set("latency-tracking-info-percentiles", "50.5 99.99 100", "50.5 99.99 100")
     await set("notify-keyspace-events", "KEA", "AKE")
     await set("notify-keyspace-events", "Kgxmn", "gxnKm")

@@ -320,9 +320,11 @@ export const configOutputBufferLimits = (current: () => OutputBufferLimits): Con
       }
       return out
     },
+    // Valkey names the replica class `slave` in CONFIG GET and CONFIG REWRITE (`getClientTypeName`
+    // in networking.c), though it accepts both names.
     (limits) =>
       (["normal", "replica", "pubsub"] as const)
-        .map((cls) => `${cls} ${limits[cls].hard} ${limits[cls].soft} ${limits[cls].softSeconds}`)
+        .map((cls) => `${cls === "replica" ? "slave" : cls} ${limits[cls].hard} ${limits[cls].soft} ${limits[cls].softSeconds}`)
         .join(" ")
   )
 

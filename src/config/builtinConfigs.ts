@@ -457,7 +457,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
           const l = limits[cls]
           const d = DEFAULT_OUTPUT_LIMITS[cls]
           return {
-            text: `client-output-buffer-limit ${cls} ${formatMemory(l.hard)} ${formatMemory(l.soft)} ${l.softSeconds}`,
+            text: `client-output-buffer-limit ${cls === "replica" ? "slave" : cls} ${formatMemory(l.hard)} ${formatMemory(l.soft)} ${l.softSeconds}`,
             force: l.hard !== d.hard || l.soft !== d.soft || l.softSeconds !== d.softSeconds
           }
         })
