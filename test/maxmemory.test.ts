@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process"
-import * as path from "node:path"
-import { pathToFileURL } from "node:url"
 import { Redis } from "ioredis"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { type ServerProcess, startServerProcess } from "./support/childServer.js"
 import { type RedisServer, startRedisServer } from "./support/redisServer.js"
 import { type RunningServer, startServer } from "./support/server.js"
 import { waitFor } from "./support/waitFor.js"
@@ -334,38 +332,14 @@ describe("maxmemory errors compared with redis-server", () => {
 })
 
 describe("the heap safety net", () => {
-  const ROOT = path.resolve(import.meta.dirname, "..")
-  const TSX_DIST = path.join(ROOT, "node_modules", "tsx", "dist")
-  const PORT = 7113
-  let child: ChildProcess | undefined
-  afterEach(() => {
-    child?.kill("SIGKILL")
+  let child: ServerProcess | undefined
+  afterEach(async () => {
+    await child?.kill()
   })
 
   it("a server with a small V8 heap refuses writes with OOM instead of dying, and still answers", async () => {
-    let output = ""
-    child = spawn(
-      process.execPath,
-      [
-        "--max-old-space-size=96",
-        "--require",
-        path.join(TSX_DIST, "preflight.cjs"),
-        "--import",
-        pathToFileURL(path.join(TSX_DIST, "loader.mjs")).href,
-        path.join(ROOT, "src", "main.ts"),
-        "--port",
-        String(PORT),
-        "--bind",
-        "127.0.0.1"
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] }
-    )
-    let exited: number | null = null
-    child.on("exit", (code) => (exited = code ?? -1))
-    child.stdout!.on("data", (d) => (output += d))
-    child.stderr!.on("data", (d) => (output += d))
-    await waitFor("the server to listen", () => output.includes("Ready to accept connections"), 15_000)
-    const r = new Redis(PORT, "127.0.0.1", { maxRetriesPerRequest: 0 })
+    child = await startServerProcess(["--port", "0", "--bind", "127.0.0.1"], { nodeArgs: ["--max-old-space-size=96"], readyMs: 15_000 })
+    const r = new Redis(child.port, "127.0.0.1", { maxRetriesPerRequest: 0 })
     try {
       // No maxmemory: only the heap limit stops the writes. 1 KB values, 2000 per round trip.
       let refused = ""
@@ -376,10 +350,10 @@ describe("the heap safety net", () => {
         for (const [error] of (await pipeline.exec()) ?? []) if (error !== null && refused === "") refused = error.message
       }
       expect(refused).toBe(OOM)
-      expect(exited).toBe(null)
+      expect(child.alive()).toBe(true)
       expect(await r.ping()).toBe("PONG")
       expect(await r.get("k:0:0")).toBe(value)
-      expect(output).toMatch(/The JS heap is at \d+% of its limit/)
+      expect(child.output()).toMatch(/The JS heap is at \d+% of its limit/)
       // Freeing the data lets writes in again once the heap is measured below the threshold.
       await r.flushall()
       await waitFor("writes accepted again", async () => (await errorOf(r.set("after", "v"))) === "", 10_000)

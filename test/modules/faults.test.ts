@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { pathToFileURL } from "node:url"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type ServerProcess, startServerProcess } from "../support/childServer.js"
 import { RawClient } from "../support/raw.js"
 import { type RunningModuleServer, startModuleServer, waitFor } from "../support/moduleServer.js"
 
@@ -112,48 +111,22 @@ describe("module fault matrix: every faulting command gets one complete reply, i
 })
 
 describe("module faults outside the module API do not stop the server process", () => {
-  const ROOT = path.resolve(import.meta.dirname, "..", "..")
-  const TSX_DIST = path.join(ROOT, "node_modules", "tsx", "dist")
-  let child: ChildProcess
-  let stdout = ""
-  let port = 0
+  let child: ServerProcess
   beforeAll(async () => {
-    child = spawn(
-      process.execPath,
-      [
-        "--require",
-        path.join(TSX_DIST, "preflight.cjs"),
-        "--import",
-        pathToFileURL(path.join(TSX_DIST, "loader.mjs")).href,
-        path.join(ROOT, "src", "main.ts"),
-        "--port",
-        "0",
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--loadmodule",
-        FIXTURE
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] }
-    )
-    child.stdout!.on("data", (d) => (stdout += d))
-    child.stderr!.on("data", (d) => (stdout += d))
-    await waitFor(() => /Ready to accept connections tcp on [^:]+:(\d+)/.test(stdout), 30_000)
-    port = Number(/Ready to accept connections tcp on [^:]+:(\d+)/.exec(stdout)![1])
+    child = await startServerProcess(["--port", "0", "--bind", "127.0.0.1", "--save", "", "--loadmodule", FIXTURE], { nodeArgs: [], readyMs: 30_000 })
   }, 40_000)
-  afterAll(() => {
-    child.kill("SIGKILL")
+  afterAll(async () => {
+    await child.kill()
   })
 
   it("a throw in a plain timer and an unhandled rejection are logged with the module's name; the server goes on", async () => {
-    const c = await RawClient.connect(port)
+    const c = await RawClient.connect(child.port)
     expect(await c.request("FAULTS.TIMERTHROW\r\n", "+OK\r\n")).toBe("+OK\r\n")
-    await waitFor(() => stdout.includes("# <faults> Uncaught exception in module code: Error: thrown in a plain timer"))
+    await waitFor(() => child.output().includes("# <faults> Uncaught exception in module code: Error: thrown in a plain timer"))
     expect(await c.request("FAULTS.REJECTLATER\r\n", "+OK\r\n")).toBe("+OK\r\n")
-    await waitFor(() => stdout.includes("# <faults> Unhandled promise rejection in module code: Error: rejected, never awaited"))
+    await waitFor(() => child.output().includes("# <faults> Unhandled promise rejection in module code: Error: rejected, never awaited"))
     expect(await c.request("FAULTS.ASYNCTHROW\r\nPING\r\n", "-ERR thrown after await\r\n+PONG\r\n")).toBe("-ERR thrown after await\r\n+PONG\r\n")
-    expect(child.exitCode).toBe(null)
+    expect(child.alive()).toBe(true)
     c.close()
   })
 })

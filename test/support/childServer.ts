@@ -26,9 +26,14 @@ export interface ServerProcess {
 /**
  * Starts `keyfiber args...` (a config file, `--name value` options; give `--port 0` or a `port 0`
  * line for a free port) in a child process and waits for its `Ready to accept connections` line.
+ * `nodeArgs` replaces the default node flags (a test of a small heap gives `--max-old-space-size`).
  */
-export const startServerProcess = async (args: ReadonlyArray<string>, options: { readonly cwd?: string; readonly readyMs?: number } = {}): Promise<ServerProcess> => {
-  const child = spawn(process.execPath, ["--max-semi-space-size=32", ...NODE_ARGS, ...args], { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] })
+export const startServerProcess = async (
+  args: ReadonlyArray<string>,
+  options: { readonly cwd?: string; readonly readyMs?: number; readonly nodeArgs?: ReadonlyArray<string> } = {}
+): Promise<ServerProcess> => {
+  const nodeArgs = options.nodeArgs ?? ["--max-semi-space-size=32"]
+  const child = spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, ...args], { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] })
   let out = ""
   child.stdout!.on("data", (d) => (out += d))
   child.stderr!.on("data", (d) => (out += d))
