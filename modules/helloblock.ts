@@ -35,7 +35,7 @@ const helloBlock = (ctx: ModuleContext, argv: Array<string>) => {
   ctx.setDisconnectCallback(bc, (dctx, handle) => dctx.log("warning", `Blocked client ${String(handle)} disconnected!`))
   // The "thread": a fiber in the module's scope, sleeping on the server clock.
   ctx.fork(
-    ctx.sleep(delay * 1000).pipe(Effect.andThen(() => ctx.unblockClient(bc, Math.floor(Math.random() * 1_000_000_000))))
+    ctx.sleep(delay * 1000).pipe(Effect.map(() => ctx.unblockClient(bc, Math.floor(Math.random() * 1_000_000_000))))
   )
 }
 
@@ -56,7 +56,7 @@ const helloKeys = (ctx: ModuleContext, argv: Array<string>) => {
         cursor = page[0]
         for (const key of page[1]) ts.replyWithString(key)
         count += page[1].length
-        yield* Effect.yieldNow()
+        yield* Effect.yieldNow
       } while (cursor !== "0")
       ts.replySetArrayLength(count)
       ts.free()

@@ -10,19 +10,15 @@
  *
  * Buckets live in the module (not in the keyspace); time comes from the server clock.
  */
-import { Either, Schema } from "effect"
+import { Result, Schema } from "effect"
 import type { ModuleContext } from "../src/modules/ModuleContext.js"
 import { defineModule } from "../src/modules/ModuleDefinition.js"
 
 /** A positive integer in its decimal string form. */
-const PositiveInt = Schema.NumberFromString.pipe(Schema.int(), Schema.positive())
+const PositiveInt = Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThan(0))
 
 /** `<capacity> <refill_per_second>`; both optional, defaulting to 10 and 1. */
-const Args = Schema.Union(
-  Schema.Tuple(PositiveInt, PositiveInt),
-  Schema.Tuple(PositiveInt),
-  Schema.Tuple()
-)
+const Args = Schema.Union([Schema.Tuple([PositiveInt, PositiveInt]), Schema.Tuple([PositiveInt]), Schema.Tuple([])])
 
 interface Limits {
   readonly capacity: number
@@ -64,7 +60,7 @@ const take = (state: State) => (ctx: ModuleContext<typeof Args.Type>, argv: Arra
 
 const configure = (ctx: ModuleContext<typeof Args.Type>, argv: Array<string>) => {
   const result = ctx.updateRuntimeArgs(argv)
-  if (Either.isLeft(result)) return ctx.replyWithError(`ERR invalid limits: ${result.left.message}`)
+  if (Result.isFailure(result)) return ctx.replyWithError(`ERR invalid limits: ${result.failure.message}`)
   ctx.replyWithOK()
 }
 

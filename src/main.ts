@@ -37,14 +37,14 @@ if (args[0] === "-h" || args[0] === "--help") {
 }
 
 const readsStdin = args.includes("-") && (args[0] === "-" || args[args.length - 1] === "-")
-const loaded = Effect.runSync(Effect.either(configFromCommandLine(args, readsStdin ? fs.readFileSync(0, "latin1") : null)))
-if (loaded._tag === "Left") {
-  const error = loaded.left
+const loaded = Effect.runSync(Effect.result(configFromCommandLine(args, readsStdin ? fs.readFileSync(0, "latin1") : null)))
+if (loaded._tag === "Failure") {
+  const error = loaded.failure
   if (error._tag === "ConfigFileError") process.stderr.write(error.report)
   else process.stdout.write(formatLogLine("warning", error.report) + "\n")
   process.exit(1)
 }
-const config = loaded.right
+const config = loaded.success
 config.changeDirectory = true
 
 // ServerCore filters the server's lines by `loglevel`; the startup lines here are filtered alike.
@@ -87,7 +87,7 @@ const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), Config
 // Runs until SHUTDOWN (or a signal): closing the scope closes the listener and every client.
 const untilShutdown = Effect.gen(function* () {
   const server = yield* ServerCore
-  yield* Effect.async<void>((resume) => {
+  yield* Effect.callback<void>((resume) => {
     server.shutdownHandler = () => resume(Effect.void)
   })
 })

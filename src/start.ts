@@ -1,4 +1,5 @@
-import { Cause, Duration, Exit, Layer, Logger, ManagedRuntime, TestClock, TestContext } from "effect"
+import { Cause, Duration, Effect, Exit, Layer, Logger, ManagedRuntime } from "effect"
+import { TestClock } from "effect/testing"
 import { Keyfiber, type KeyfiberOptions } from "./layers/Keyfiber.js"
 import {
   BigNumberReply,
@@ -98,13 +99,13 @@ export const replyToValue = (reply: Reply): ReplyValue => {
  * ```
  */
 export const start = async (options: StartOptions = {}): Promise<RunningKeyfiber> => {
-  // As in @effect/vitest: without the default logger, TestClock's "not advancing" warning (the
-  // expiry cycle always sleeps) stays quiet; the server logs through its own `log` option.
+  // Without Effect's loggers, TestClock's "not advancing" warning (the expiry cycle always
+  // sleeps) stays quiet; the server logs through its own `log` option.
   const layer = options.testClock
-    ? Keyfiber.layer(options).pipe(Layer.provideMerge(TestContext.TestContext), Layer.provide(Logger.remove(Logger.defaultLogger)))
+    ? Keyfiber.layer(options).pipe(Layer.provideMerge(TestClock.layer()), Layer.provide(Logger.layer([])))
     : Keyfiber.layer(options)
   const runtime = ManagedRuntime.make(layer)
-  const exit = await runtime.runPromiseExit(Keyfiber)
+  const exit = await runtime.runPromiseExit(Effect.service(Keyfiber))
   if (Exit.isFailure(exit)) {
     await runtime.dispose()
     throw Cause.squash(exit.cause)

@@ -1,4 +1,4 @@
-import { Deferred, Exit, FiberId } from "effect"
+import { Deferred, Exit } from "effect"
 import type { Client } from "../server/Client.js"
 
 /**
@@ -66,7 +66,7 @@ export interface BlockHandler {
 /**
  * One blocked client (Valkey's `client->bstate`): the client, the database and keys it waits on,
  * its deadline, and an outcome `Deferred` completed exactly once. The engine completes it
- * synchronously (`settle`, then `Deferred.unsafeDone`); code outside the executor (a module's
+ * synchronously (`settle`, then `Deferred.doneUnsafe`); code outside the executor (a module's
  * Effect) can `Deferred.await(record.outcome)`.
  *
  * The Deferred is made on first access: a native BLPOP never awaits it, and making one per waiter
@@ -104,8 +104,8 @@ export class BlockedClient {
   /** Completed exactly once with how the block ended (already completed if it has ended). */
   get outcome(): Deferred.Deferred<BlockOutcome> {
     if (this.deferred === undefined) {
-      this.deferred = Deferred.unsafeMake<BlockOutcome>(FiberId.none)
-      if (this.result !== undefined) Deferred.unsafeDone(this.deferred, exitOf(this.result))
+      this.deferred = Deferred.makeUnsafe<BlockOutcome>()
+      if (this.result !== undefined) Deferred.doneUnsafe(this.deferred, exitOf(this.result))
     }
     return this.deferred
   }
@@ -114,7 +114,7 @@ export class BlockedClient {
   settle(outcome: BlockOutcome): boolean {
     if (this.result !== undefined) return false
     this.result = outcome
-    if (this.deferred !== undefined) Deferred.unsafeDone(this.deferred, exitOf(outcome))
+    if (this.deferred !== undefined) Deferred.doneUnsafe(this.deferred, exitOf(outcome))
     return true
   }
 }

@@ -1,4 +1,4 @@
-import { Deferred, Duration, Effect, Exit, FiberId } from "effect"
+import { Deferred, Duration, Effect, Exit } from "effect"
 import type { BlockingEngine } from "./BlockingEngine.js"
 
 /** Longest single sleep; a later deadline is reached in several sleeps (timer limits). */
@@ -13,9 +13,9 @@ const MAX_SLEEP_MS = 60 * 60 * 1000
 export const timeoutTimer = (engine: BlockingEngine): Effect.Effect<never> =>
   Effect.gen(function* () {
     for (;;) {
-      const wakeup = Deferred.unsafeMake<void>(FiberId.none)
+      const wakeup = Deferred.makeUnsafe<void>()
       const next = engine.nextDeadline()
-      engine.armTimer(next ?? Infinity, () => Deferred.unsafeDone(wakeup, Exit.void))
+      engine.armTimer(next ?? Infinity, () => Deferred.doneUnsafe(wakeup, Exit.void))
       if (next === undefined) {
         yield* Deferred.await(wakeup)
       } else {

@@ -8,7 +8,7 @@
  * Errors are `ConfigFileError` (printed as Valkey's FATAL CONFIG FILE ERROR block) and
  * `ConfigOpenError` (a file that cannot be opened); the process exits with status 1 on either.
  */
-import { Data, Effect, Either } from "effect"
+import { Data, Effect, Result } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { globMatch } from "../keyspace/glob.js"
@@ -172,8 +172,8 @@ const loadConfigFromStringSync = (ctx: LoadContext, text: string): void => {
         value = argv.slice(1).join(" ")
       }
       const decoded = param.decode(value)
-      if (Either.isLeft(decoded)) throw fatal(decoded.left)
-      let next = decoded.right
+      if (Result.isFailure(decoded)) throw fatal(decoded.failure)
+      let next = decoded.success
       if (param.name === "save") {
         if (state.saveLoaded) next = [...(param.value as SavePoints), ...(next as SavePoints)]
         state.saveLoaded = true
@@ -205,17 +205,17 @@ const loadConfigFromStringSync = (ctx: LoadContext, text: string): void => {
   }
 }
 
-const attempt = <A>(f: () => A): Either.Either<A, ConfigFileError | ConfigOpenError> => {
+const attempt = <A>(f: () => A): Result.Result<A, ConfigFileError | ConfigOpenError> => {
   try {
-    return Either.right(f())
+    return Result.succeed(f())
   } catch (e) {
-    if (e instanceof ConfigFileError || e instanceof ConfigOpenError) return Either.left(e)
+    if (e instanceof ConfigFileError || e instanceof ConfigOpenError) return Result.fail(e)
     throw e
   }
 }
 
 /** Reads config text into `ctx.config` (no file, no includes relative to anything but the cwd). */
-export const loadConfigText = (ctx: LoadContext, text: string): Either.Either<void, ConfigFileError | ConfigOpenError> =>
+export const loadConfigText = (ctx: LoadContext, text: string): Result.Result<void, ConfigFileError | ConfigOpenError> =>
   attempt(() => loadConfigFromStringSync(ctx, text))
 
 /** The server's startup configuration source, as `valkey-server [configfile] [options]` takes it. */
@@ -286,5 +286,5 @@ export const loadStartupConfig = (
   Effect.suspend(() => {
     ctx.config.configFile = startup.configFile
     const result = attempt(() => loadServerConfigSync(ctx, startup.configFile, startup.stdin ? (stdinText ?? "") : null, startup.options))
-    return Either.isLeft(result) ? Effect.fail(result.left) : Effect.void
+    return Result.isFailure(result) ? Effect.fail(result.failure) : Effect.void
   })

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import { Result } from "effect"
 import type { Server } from "../server/Server.js"
 import { type ConfigSchema, decodeConfigValue, encodeConfigValue } from "./ConfigSchemas.js"
 import type { RewriteLine } from "./rewriteConfig.js"
@@ -101,7 +101,7 @@ export class ConfigParam<T = unknown> {
   }
 
   /** Parses the string form; the error is the setter's message. */
-  decode(text: string): Either.Either<T, string> {
+  decode(text: string): Result.Result<T, string> {
     return decodeConfigValue(this.def.schema, text)
   }
 
@@ -120,8 +120,8 @@ export class ConfigParam<T = unknown> {
   /** Decodes and stores the string form. */
   setText(text: string): SetOutcome {
     const decoded = this.decode(text)
-    if (Either.isLeft(decoded)) return { error: decoded.left }
-    return this.store(decoded.right)
+    if (Result.isFailure(decoded)) return { error: decoded.failure }
+    return this.store(decoded.success)
   }
 
   /** Restores a value saved before a failed CONFIG SET; never refused. */

@@ -6,21 +6,22 @@
  * Values are latin1 byte strings like everything else. Multi-argument configs (`save`, bitflags
  * enums, `client-output-buffer-limit`, ...) receive their arguments joined with single spaces.
  */
-import { Either, ParseResult, Schema } from "effect"
+import { Effect, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
 import { parseInt64 } from "../commands/args.js"
 
-export type ConfigSchema<T> = Schema.Schema<T, string>
+export type ConfigSchema<T> = Schema.Codec<T, string>
 
 /** Decodes a config value; the error is Valkey's setter message. */
-export const decodeConfigValue = <T>(schema: ConfigSchema<T>, text: string): Either.Either<T, string> =>
-  Either.mapLeft(Schema.decodeUnknownEither(schema)(text), (e) => issueMessage(e.issue))
+export const decodeConfigValue = <T>(schema: ConfigSchema<T>, text: string): Result.Result<T, string> =>
+  Result.mapError(Schema.decodeUnknownResult(schema)(text), (e) => issueMessage(e.issue))
 
 /** The CONFIG GET form of a value. */
 export const encodeConfigValue = <T>(schema: ConfigSchema<T>, value: T): string => Schema.encodeSync(schema)(value)
 
-const issueMessage = (issue: ParseResult.ParseIssue): string => {
-  if ("message" in issue && typeof issue.message === "string") return issue.message
-  if ("issue" in issue && issue.issue !== undefined) return issueMessage(issue.issue as ParseResult.ParseIssue)
+/** The first message in an issue tree: the setter's message from `fromString`. */
+const issueMessage = (issue: SchemaIssue.Issue): string => {
+  if (issue._tag === "InvalidValue" && typeof issue.annotations?.message === "string") return issue.annotations.message
+  if ("issue" in issue && SchemaIssue.isIssue(issue.issue)) return issueMessage(issue.issue)
   if ("issues" in issue && Array.isArray(issue.issues) && issue.issues.length > 0) return issueMessage(issue.issues[0])
   return "argument couldn't be parsed"
 }
@@ -31,16 +32,20 @@ export const fromString = <T>(
   parse: (text: string) => T | ConfigFailure,
   format: (value: T) => string
 ): ConfigSchema<T> =>
-  Schema.transformOrFail(Schema.String, Schema.typeSchema(to), {
-    strict: true,
-    decode: (text, _options, ast) => {
-      const result = parse(text)
-      return result instanceof ConfigFailure
-        ? ParseResult.fail(new ParseResult.Type(ast, text, result.message))
-        : ParseResult.succeed(result)
-    },
-    encode: (value) => ParseResult.succeed(format(value))
-  })
+  Schema.String.pipe(
+    Schema.decodeTo(
+      Schema.toType(to),
+      SchemaTransformation.transformEffect({
+        decode: (text: string) => {
+          const result = parse(text)
+          return result instanceof ConfigFailure
+            ? Effect.fail(new SchemaIssue.InvalidValue({ message: result.message }, text))
+            : Effect.succeed(result)
+        },
+        encode: (value: T) => Effect.succeed(format(value))
+      })
+    )
+  )
 
 /** A rejected value: Valkey's setter message. */
 export class ConfigFailure {
@@ -262,7 +267,7 @@ export type SavePoints = ReadonlyArray<readonly [seconds: number, changes: numbe
 
 /** `save <seconds> <changes> [...]`; `""` means no save points. */
 export const configSave: ConfigSchema<SavePoints> = fromString(
-  Schema.Array(Schema.Tuple(Schema.Number, Schema.Number)),
+  Schema.Array(Schema.Tuple([Schema.Number, Schema.Number])),
   (text) => {
     const args = splitOnSpaces(text)
     const points = args.length === 1 && args[0] === "" ? [] : args

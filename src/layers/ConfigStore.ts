@@ -8,7 +8,7 @@
  * CONFIG REWRITE command runs the Effect with `runSync` from the executor: the layer registers
  * `server.config.rewriter` for it.
  */
-import { Context, Effect, Either, Layer } from "effect"
+import { Context, Effect, Layer, Result, Semaphore } from "effect"
 import * as nodeFs from "node:fs"
 import {
   type ConfigFs,
@@ -36,7 +36,7 @@ const make = (fs: ConfigFs, cleanupFs: TempCleanupFs) =>
         server.log("notice", `Removed ${temp}, a temporary file left by an interrupted CONFIG REWRITE`)
       }
     }
-    const semaphore = yield* Effect.makeSemaphore(1)
+    const semaphore = yield* Semaphore.make(1)
     const rewrite = semaphore.withPermits(1)(
       Effect.try({
         try: () => rewriteConfigFile(server.config, fs),
@@ -47,18 +47,18 @@ const make = (fs: ConfigFs, cleanupFs: TempCleanupFs) =>
       })
     )
     server.config.rewriter = () => {
-      const result = Effect.runSync(Effect.either(rewrite))
-      if (Either.isRight(result)) return undefined
-      server.log("warning", `CONFIG REWRITE failed: ${result.left._tag === "ConfigRewriteError" ? result.left.reason : "no config file"}`)
-      return result.left.reply
+      const result = Effect.runSync(Effect.result(rewrite))
+      if (Result.isSuccess(result)) return undefined
+      server.log("warning", `CONFIG REWRITE failed: ${result.failure._tag === "ConfigRewriteError" ? result.failure.reason : "no config file"}`)
+      return result.failure.reply
     }
     yield* Effect.addFinalizer(() => Effect.sync(() => (server.config.rewriter = null)))
     return { rewrite } satisfies ConfigStoreService
   })
 
 /** The config file's transactional store; needs `ServerCore`. */
-export class ConfigStore extends Context.Tag("keyfiber/ConfigStore")<ConfigStore, ConfigStoreService>() {
-  static readonly layer = Layer.scoped(ConfigStore, make(nodeFs, nodeFs))
+export class ConfigStore extends Context.Service<ConfigStore, ConfigStoreService>()("keyfiber/ConfigStore") {
+  static readonly layer = Layer.effect(ConfigStore, make(nodeFs, nodeFs))
   /** With substitute file operations (fault-injection tests). */
-  static readonly layerWith = (fs: ConfigFs, cleanupFs: TempCleanupFs = nodeFs) => Layer.scoped(ConfigStore, make(fs, cleanupFs))
+  static readonly layerWith = (fs: ConfigFs, cleanupFs: TempCleanupFs = nodeFs) => Layer.effect(ConfigStore, make(fs, cleanupFs))
 }

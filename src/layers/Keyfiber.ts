@@ -88,7 +88,7 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
     client.close()
   }
   const shutdown = yield* Deferred.make<void>()
-  server.shutdownHandler = () => Deferred.unsafeDone(shutdown, Exit.void)
+  server.shutdownHandler = () => Deferred.doneUnsafe(shutdown, Exit.void)
   // A client freed by the server (CLIENT KILL, QUIT, stopping) fails the runs still waiting on it.
   server.disconnectHooks.push((client) => {
     if (client.socket === null) client.onReplies?.()
@@ -156,20 +156,21 @@ const loadConfig = (options: KeyfiberOptions): Effect.Effect<Config, ConfigFileE
  * layer is built in, so under `TestClock` TTLs, the active expiry cycle and blocking timeouts move
  * only when the test adjusts the clock, while real clients keep working over the socket.
  */
-export class Keyfiber extends Context.Tag("keyfiber/Keyfiber")<Keyfiber, KeyfiberService>() {
+export class Keyfiber extends Context.Service<Keyfiber, KeyfiberService>()("keyfiber/Keyfiber") {
   static readonly layer = (
     options: KeyfiberOptions = {}
   ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | ModuleLoadError> =>
-    Layer.unwrapEffect(
+    Layer.unwrap(
       Effect.map(loadConfig(options), (config) => {
         const core = ServerCore.layer({ config, databases: options.databases, limits: options.limits, log: options.log })
         const listener = TcpListener.layer(listenOptions(config))
-        const service = Layer.scoped(
+        const service = Layer.effect(
           Keyfiber,
-          Effect.flatMap(TcpListener, (address) => {
+          Effect.gen(function* () {
+            const address = yield* TcpListener
             // Port 0 took a free port: CONFIG GET port (and CONFIG REWRITE) report the real one.
             config.lookup("port")!.restore(address.port)
-            return makeService(address)
+            return yield* makeService(address)
           })
         )
         // Built in this order: server, modules (the config's `loadmodule` queue), listener, service.

@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, Layer } from "effect"
+import { Clock, Context, Duration, Effect, Layer } from "effect"
 import { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { timeoutTimer } from "../blocking/TimeoutTimer.js"
 import { protectedCommandGate } from "../commands/config.js"
@@ -57,10 +57,10 @@ const closeIdleClients = (server: Server, now: number): void => {
  * (so `TestClock` drives TTLs and timeouts), configured from the config table (`rename-command`s
  * replayed, applies run once), plus the active expiry cycle at `hz` times per second.
  */
-export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, Server>() {
+export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/ServerCore") {
   static readonly make = (options: ServerCoreOptions = {}) =>
     Effect.gen(function* () {
-      const clock = yield* Effect.clock
+      const clock = yield* Clock.Clock
       const config = options.config ?? new Config(builtinConfigs())
       if (options.databases !== undefined) config.lookup("databases")!.restore(options.databases)
       for (const [key, value] of Object.entries(options.limits ?? {})) {
@@ -68,7 +68,7 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
       }
       const server = new Server({
         databases: config.get<number>("databases"),
-        now: () => clock.unsafeCurrentTimeMillis(),
+        now: () => clock.currentTimeMillisUnsafe(),
         config,
         log: options.log === undefined ? undefined : filterByLogLevel(config, options.log)
       })
@@ -124,12 +124,12 @@ export class ServerCore extends Context.Tag("keyfiber/ServerCore")<ServerCore, S
         server.checkOutputBufferLimits()
         server.endOfTick()
       }).pipe(
-        Effect.zipRight(Effect.suspend(() => Effect.sleep(Duration.millis(1000 / config.get<number>("hz"))))),
+        Effect.andThen(Effect.suspend(() => Effect.sleep(Duration.millis(1000 / config.get<number>("hz"))))),
         Effect.forever,
         Effect.forkScoped
       )
       return server
     })
 
-  static readonly layer = (options: ServerCoreOptions = {}) => Layer.scoped(ServerCore, ServerCore.make(options))
+  static readonly layer = (options: ServerCoreOptions = {}) => Layer.effect(ServerCore, ServerCore.make(options))
 }

@@ -31,7 +31,7 @@ export const configFromCommandLine = (args: ReadonlyArray<string>, stdinText: st
 export const configFromText = (text: string) =>
   Effect.suspend(() => {
     const config = defaultConfig()
-    return Effect.as(loadConfigText(loadContext(config), text), config)
+    return Effect.as(Effect.fromResult(loadConfigText(loadContext(config), text)), config)
   })
 
 /**

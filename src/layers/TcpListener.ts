@@ -9,9 +9,9 @@ export interface BoundAddress {
 }
 
 /** The TCP listener for the lifetime of its scope; provides the address it bound (port 0 allowed). */
-export class TcpListener extends Context.Tag("keyfiber/TcpListener")<TcpListener, BoundAddress>() {
+export class TcpListener extends Context.Service<TcpListener, BoundAddress>()("keyfiber/TcpListener") {
   static readonly layer = (options: ListenOptions) =>
-    Layer.scoped(
+    Layer.effect(
       TcpListener,
       Effect.gen(function* () {
         const server = yield* ServerCore

@@ -19,7 +19,7 @@ export interface ModuleTimer {
   readonly dueAt: number
   /** Its callback, called with a timer context and `data`. */
   readonly callback: (ctx: never, data: unknown) => void
-  readonly fiber: Fiber.RuntimeFiber<void, never>
+  readonly fiber: Fiber.Fiber<void, never>
 }
 
 /**
@@ -42,8 +42,8 @@ export class LoadedModule {
   /** Rolled back or unloaded: late code (an onLoad that settled too late) can register nothing. */
   unloaded = false
   /** Runs an Effect in the background, in this module's scope (interrupted on unload). */
-  runFork!: <A, E>(effect: Effect.Effect<A, E>) => Fiber.RuntimeFiber<A, E>
-  scope!: Scope.CloseableScope
+  runFork!: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+  scope!: Scope.Closeable
 
   constructor(
     readonly name: string,

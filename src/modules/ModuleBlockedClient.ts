@@ -40,7 +40,7 @@ export class ModuleBlockedClient {
     return this.tsReplies?.take(this.resp)
   }
   /** The background fiber of an Effect-shaped block. */
-  fiber: Fiber.RuntimeFiber<unknown, unknown> | null = null
+  fiber: Fiber.Fiber<unknown, unknown> | null = null
   /** Counted in commandstats already (a blocked command counts once, when it completes). */
   counted = false
   measureStart = -1

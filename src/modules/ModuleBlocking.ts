@@ -428,13 +428,13 @@ export class ModuleBlocking {
     bc.disconnectCallback = () => {}
     const module = bc.module
     const fiber = module.runFork(effect)
-    bc.fiber = fiber as Fiber.RuntimeFiber<unknown, unknown>
+    bc.fiber = fiber as Fiber.Fiber<unknown, unknown>
     fiber.addObserver((exit) => {
       bc.fiber = null
       if (bc.released || (bc.unblocked && !bc.onKeys)) return
       if (Exit.isSuccess(exit)) {
         this.unblockClient(bc, { reply: exit.value })
-      } else if (Cause.isInterruptedOnly(exit.cause)) {
+      } else if (Cause.hasInterruptsOnly(exit.cause)) {
         // The server interrupts it only after the client is gone (timeout, CLIENT UNBLOCK,
         // disconnect). Interrupted from inside while the client still waits: it must still get
         // one reply, the timeout reply or an error.
@@ -458,7 +458,7 @@ export class ModuleBlocking {
     if (fiber === null) return
     bc.fiber = null
     // The observer sees an interruption and releases the handle with UnblockClient(bc, null).
-    fiber.unsafeInterruptAsFork(fiber.id())
+    fiber.interruptUnsafe()
   }
 
   // ---- thread-safe contexts and the GIL ------------------------------------------------------
@@ -476,7 +476,7 @@ export class ModuleBlocking {
     ctx.resp = bc?.resp ?? 2
     const token = {}
     ctx.lock = () =>
-      Effect.async<void>((resume) => {
+      Effect.callback<void>((resume) => {
         if (this.gilHolder === null) {
           this.gilHolder = token
           resume(Effect.void)

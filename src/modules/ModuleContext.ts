@@ -1,4 +1,4 @@
-import { Cause, Duration, Effect, type Either, Exit, type Stream } from "effect"
+import { Cause, Duration, Effect, type Result, Exit, type Stream } from "effect"
 import { type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import {
@@ -374,7 +374,7 @@ export class ModuleContext<A = ReadonlyArray<string>> {
   fork<X, E>(effect: Effect.Effect<X, E>) {
     const fiber = this.module.runFork(effect)
     fiber.addObserver((exit) => {
-      if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
+      if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
         this.log("warning", `background fiber failed: ${Cause.pretty(exit.cause)}`)
       }
     })
@@ -422,7 +422,7 @@ export class ModuleContext<A = ReadonlyArray<string>> {
    * `UpdateRuntimeArgs(ctx, argv)`: replaces the module's arguments with `argv[1..]` (argv[0], the
    * command name, is skipped). Refused, changing nothing, when they fail the module's Schema.
    */
-  updateRuntimeArgs(argv: ReadonlyArray<string>): Either.Either<A, RuntimeArgsError> {
+  updateRuntimeArgs(argv: ReadonlyArray<string>): Result.Result<A, RuntimeArgsError> {
     return this.module.args.set(argv.slice(1))
   }
 

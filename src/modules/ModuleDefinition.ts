@@ -16,7 +16,7 @@ export interface ModuleDefinition<A = ReadonlyArray<string>> {
   readonly name: string
   readonly version: number
   /** Decodes the module's arguments (`MODULE LOAD path args...`) from their strings. */
-  readonly argsSchema?: Schema.Schema<A, any>
+  readonly argsSchema?: Schema.Codec<A, any>
   readonly onLoad: (ctx: ModuleContext<A>, args: A) => void | ModuleStatus | Promise<void | ModuleStatus>
   /** Returning "ERR" refuses MODULE UNLOAD (`operation not possible.`). */
   readonly onUnload?: (ctx: ModuleContext<A>) => void | ModuleStatus

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks"
-import { Context, Data, Duration, Effect, Either, Exit, FiberSet, Layer, Runtime, Scope } from "effect"
+import { Context, Data, Duration, Effect, Exit, FiberSet, Layer, Result, Scope } from "effect"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -90,7 +90,7 @@ export class ModuleRegistry implements ModuleHost {
 
   constructor(
     readonly server: Server,
-    private readonly runtime: Runtime.Runtime<never>,
+    private readonly context: Context.Context<never>,
     onLoadTimeoutMs = DEFAULT_ONLOAD_TIMEOUT_MS
   ) {
     this.onLoadTimeoutMs = onLoadTimeoutMs
@@ -110,31 +110,31 @@ export class ModuleRegistry implements ModuleHost {
   // ---- loading ------------------------------------------------------------------------------
 
   /** Loads a module; loads are serialized. Fails with a reason for the log. */
-  load(request: LoadRequest): Promise<Either.Either<LoadedModule, string>> {
+  load(request: LoadRequest): Promise<Result.Result<LoadedModule, string>> {
     const run = this.loadChain.then(() => this.loadNow(request))
     this.loadChain = run.catch(() => {})
     return run
   }
 
-  private async loadNow(request: LoadRequest): Promise<Either.Either<LoadedModule, string>> {
+  private async loadNow(request: LoadRequest): Promise<Result.Result<LoadedModule, string>> {
     const server = this.server
     if (request.configs !== undefined) for (const [k, v] of request.configs) this.pendingConfigs.set(k, v)
     const result = await this.tryLoad(request)
-    if (Either.isLeft(result)) {
-      server.log("warning", result.left)
+    if (Result.isFailure(result)) {
+      server.log("warning", result.failure)
       if (request.loadex) this.pendingConfigs.clear()
     }
     return result
   }
 
-  private async tryLoad(request: LoadRequest): Promise<Either.Either<LoadedModule, string>> {
+  private async tryLoad(request: LoadRequest): Promise<Result.Result<LoadedModule, string>> {
     const server = this.server
     let definition: ModuleDefinition<any>
     try {
       const imported = await importModuleFile(request.path)
       definition = (imported.default?.default ?? imported.default) as ModuleDefinition<any>
     } catch (e) {
-      return Either.left(`Module ${request.path} failed to load: ${e instanceof Error ? e.message : String(e)}`)
+      return Result.fail(`Module ${request.path} failed to load: ${e instanceof Error ? e.message : String(e)}`)
     }
     if (
       definition === null ||
@@ -142,54 +142,54 @@ export class ModuleRegistry implements ModuleHost {
       typeof definition.name !== "string" ||
       typeof definition.onLoad !== "function"
     ) {
-      return Either.left(`Module ${request.path} does not export a module definition (default export with name and onLoad)`)
+      return Result.fail(`Module ${request.path} does not export a module definition (default export with name and onLoad)`)
     }
     if (this.find(definition.name) !== undefined) {
-      return Either.left(`Module ${definition.name} initialization failed. Module name is busy.`)
+      return Result.fail(`Module ${definition.name} initialization failed. Module name is busy.`)
     }
     const args = RuntimeArgs.make(definition.name, definition.argsSchema, request.args)
-    if (Either.isLeft(args)) {
-      return Either.left(`Module ${definition.name} initialization failed: invalid arguments: ${args.left.message}`)
+    if (Result.isFailure(args)) {
+      return Result.fail(`Module ${definition.name} initialization failed: invalid arguments: ${args.failure.message}`)
     }
     try {
       this.files.set(fs.realpathSync(request.path), definition.name)
     } catch {
       // Imported, so it exists; a path that vanished since only loses attribution.
     }
-    const module = new LoadedModule(definition.name, Number(definition.version ?? 0), request.path, definition, args.right)
+    const module = new LoadedModule(definition.name, Number(definition.version ?? 0), request.path, definition, args.success)
     module.scope = Effect.runSync(Scope.make())
-    module.runFork = Runtime.runSync(this.runtime)(FiberSet.makeRuntime<never>().pipe(Scope.extend(module.scope))) as any
+    module.runFork = Effect.runSyncWith(this.context)(FiberSet.makeRuntime<never>().pipe(Scope.provide(module.scope))) as any
 
     const ctx = new ModuleContext(this, module, "load", null, null)
     let status: void | ModuleStatus | typeof ONLOAD_TIMED_OUT
     try {
-      status = await this.runOnLoad(module, ctx, args.right.value)
+      status = await this.runOnLoad(module, ctx, args.success.value)
     } catch (e) {
       server.log("warning", `Module ${definition.name} onLoad threw: ${describeFault(e)}`)
       status = "ERR"
     }
     if (status === ONLOAD_TIMED_OUT) {
       this.rollback(module)
-      return Either.left(`Module ${definition.name} initialization failed: onLoad did not finish within ${this.onLoadTimeoutMs} ms`)
+      return Result.fail(`Module ${definition.name} initialization failed: onLoad did not finish within ${this.onLoadTimeoutMs} ms`)
     }
     if (status === "ERR") {
       this.rollback(module)
-      return Either.left(`Module ${definition.name} initialization failed. Module not loaded`)
+      return Result.fail(`Module ${definition.name} initialization failed. Module not loaded`)
     }
     if (module.configs.length > 0 && !module.configsLoaded) {
       this.runUnload(module)
       this.rollback(module)
-      return Either.left("Module Configurations were not set, likely a missing LoadConfigs call. Unloading the module.")
+      return Result.fail("Module Configurations were not set, likely a missing LoadConfigs call. Unloading the module.")
     }
     if (request.loadex && this.pendingConfigs.size > 0) {
       this.runUnload(module)
       this.rollback(module)
-      return Either.left("Loadex configurations were not applied, likely due to invalid arguments. Unloading the module.")
+      return Result.fail("Loadex configurations were not applied, likely due to invalid arguments. Unloading the module.")
     }
     for (const spec of module.commands) {
       if (server.commands.has(spec.name)) {
         this.rollback(module)
-        return Either.left(`Module ${definition.name} initialization failed: command ${spec.name} already exists`)
+        return Result.fail(`Module ${definition.name} initialization failed: command ${spec.name} already exists`)
       }
     }
     // Commit: everything registered becomes visible at once.
@@ -198,7 +198,7 @@ export class ModuleRegistry implements ModuleHost {
     this.loaded.push(module)
     this.onConfigsRegistered(module)
     server.log("notice", `Module '${module.name}' loaded from ${request.path}`)
-    return Either.right(module)
+    return Result.succeed(module)
   }
 
   /**
@@ -212,16 +212,16 @@ export class ModuleRegistry implements ModuleHost {
     if (!isThenable(result)) return Promise.resolve(result)
     const settled = Promise.resolve(result)
     return new Promise((resolve, reject) => {
-      const timer = Runtime.runFork(this.runtime)(
-        Effect.sleep(Duration.millis(this.onLoadTimeoutMs)).pipe(Effect.zipRight(Effect.sync(() => resolve(ONLOAD_TIMED_OUT))))
+      const timer = Effect.runForkWith(this.context)(
+        Effect.sleep(Duration.millis(this.onLoadTimeoutMs)).pipe(Effect.andThen(Effect.sync(() => resolve(ONLOAD_TIMED_OUT))))
       )
       settled.then(
         (status) => {
-          timer.unsafeInterruptAsFork(timer.id())
+          timer.interruptUnsafe()
           resolve(status)
         },
         (e) => {
-          timer.unsafeInterruptAsFork(timer.id())
+          timer.interruptUnsafe()
           if (module.unloaded) this.moduleFault(module, "onLoad (after its load had failed)", e)
           reject(e)
         }
@@ -235,7 +235,7 @@ export class ModuleRegistry implements ModuleHost {
     module.unloaded = true
     for (const worker of module.workers) void worker.terminate().catch(() => {})
     module.workers.clear()
-    for (const t of module.timers.values()) t.fiber.unsafeInterruptAsFork(t.fiber.id())
+    for (const t of module.timers.values()) t.fiber.interruptUnsafe()
     module.timers.clear()
     this.blocking.releaseAll(module)
     module.commands.length = 0
@@ -392,7 +392,7 @@ export class ModuleRegistry implements ModuleHost {
     const id = this.nextTimerId++
     const delay = Math.max(0, periodMs)
     const fire = Effect.sync(() => this.fireTimer(module, id, callback, data))
-    const fiber = module.runFork(Effect.sleep(Duration.millis(delay)).pipe(Effect.zipRight(fire)))
+    const fiber = module.runFork(Effect.sleep(Duration.millis(delay)).pipe(Effect.andThen(fire)))
     module.timers.set(id, { id, data, dueAt: this.server.now() + delay, fiber: fiber as any, callback })
     return id
   }
@@ -414,7 +414,7 @@ export class ModuleRegistry implements ModuleHost {
     if (due.length === 0) return
     due.sort((a, b) => a[1].dueAt - b[1].dueAt || a[1].id - b[1].id)
     for (const [module, timer] of due) {
-      timer.fiber.unsafeInterruptAsFork(timer.fiber.id())
+      timer.fiber.interruptUnsafe()
       this.fireTimer(module, timer.id, timer.callback as (ctx: ModuleContext<any>, data: unknown) => void, timer.data)
     }
   }
@@ -423,7 +423,7 @@ export class ModuleRegistry implements ModuleHost {
     const timer = module.timers.get(id)
     if (timer === undefined) return undefined
     module.timers.delete(id)
-    timer.fiber.unsafeInterruptAsFork(timer.fiber.id())
+    timer.fiber.interruptUnsafe()
     return { data: timer.data }
   }
 
@@ -515,7 +515,7 @@ export class ModuleRegistry implements ModuleHost {
 
   /** Shutdown: release every handle and stop every module's fibers. */
   shutdown(): Effect.Effect<void> {
-    return Effect.forEach(this.loaded, (m) => Effect.sync(() => this.blocking.releaseAll(m)).pipe(Effect.zipRight(Scope.close(m.scope, Exit.void))), {
+    return Effect.forEach(this.loaded, (m) => Effect.sync(() => this.blocking.releaseAll(m)).pipe(Effect.andThen(Scope.close(m.scope, Exit.void))), {
       discard: true
     })
   }
@@ -529,12 +529,12 @@ export interface ModulesOptions {
 }
 
 /** The module system as a service; its layer registers MODULE and wires the blocking drain. */
-export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegistry>() {
+export class Modules extends Context.Service<Modules, ModuleRegistry>()("keyfiber/Modules") {
   static readonly make = (options: ModulesOptions = {}) =>
     Effect.gen(function* () {
       const server = yield* ServerCore
-      const runtime = yield* Effect.runtime<never>()
-      const registry = new ModuleRegistry(server, runtime, options.onLoadTimeoutMs)
+      const context = yield* Effect.context<never>()
+      const registry = new ModuleRegistry(server, context, options.onLoadTimeoutMs)
       const engine = server.blocker as BlockingEngine | null
       if (engine !== null) {
         engine.beforeResume.push(() => registry.blocking.drain())
@@ -558,9 +558,9 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
       // `loadmodule` lines of the config file and command line, then the options', in order.
       for (const request of [...config.loadQueue, ...(options.load ?? [])]) {
         const result = yield* Effect.promise(() => registry.load(request))
-        if (Either.isLeft(result)) {
+        if (Result.isFailure(result)) {
           server.log("warning", `Can't load module from ${request.path}: server aborting`)
-          return yield* Effect.fail(new ModuleLoadError(`Can't load module from ${request.path}: ${result.left}`))
+          return yield* Effect.fail(new ModuleLoadError(`Can't load module from ${request.path}: ${result.failure}`))
         }
       }
       if (registry.pendingConfigs.size > 0) {
@@ -572,7 +572,7 @@ export class Modules extends Context.Tag("keyfiber/Modules")<Modules, ModuleRegi
       return registry
     })
 
-  static readonly layer = (options: ModulesOptions = {}) => Layer.scoped(Modules, Modules.make(options))
+  static readonly layer = (options: ModulesOptions = {}) => Layer.effect(Modules, Modules.make(options))
 }
 
 /**

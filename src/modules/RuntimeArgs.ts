@@ -1,4 +1,4 @@
-import { Data, Effect, Either, ParseResult, Schema, type Stream, SubscriptionRef } from "effect"
+import { Data, Effect, Result, Schema, type Stream, SubscriptionRef } from "effect"
 
 /** An argument update refused by the module's Schema; nothing was changed. */
 export class RuntimeArgsError extends Data.TaggedError("RuntimeArgsError")<{
@@ -22,7 +22,7 @@ export class RuntimeArgs<A = ReadonlyArray<string>> {
 
   private constructor(
     readonly module: string,
-    private readonly schema: Schema.Schema<A, any> | undefined,
+    private readonly schema: Schema.Codec<A, any> | undefined,
     private readonly ref: SubscriptionRef.SubscriptionRef<ArgsState<A>>,
     private current: ArgsState<A>
   ) {}
@@ -30,23 +30,23 @@ export class RuntimeArgs<A = ReadonlyArray<string>> {
   /** Decodes `raw` with the module's Schema (the identity without one). */
   static decode<A>(
     module: string,
-    schema: Schema.Schema<A, any> | undefined,
+    schema: Schema.Codec<A, any> | undefined,
     raw: ReadonlyArray<string>
-  ): Either.Either<A, RuntimeArgsError> {
-    if (schema === undefined) return Either.right(raw as unknown as A)
-    return Schema.decodeUnknownEither(schema)(raw).pipe(
-      Either.mapLeft(
-        (e) => new RuntimeArgsError({ module, message: ParseResult.TreeFormatter.formatErrorSync(e).replace(/\s*\n\s*/g, " ") })
+  ): Result.Result<A, RuntimeArgsError> {
+    if (schema === undefined) return Result.succeed(raw as unknown as A)
+    return Schema.decodeUnknownResult(schema)(raw).pipe(
+      Result.mapError(
+        (e) => new RuntimeArgsError({ module, message: e.message.replace(/\s*\n\s*/g, " ") })
       )
     )
   }
 
   static make<A>(
     module: string,
-    schema: Schema.Schema<A, any> | undefined,
+    schema: Schema.Codec<A, any> | undefined,
     raw: ReadonlyArray<string>
-  ): Either.Either<RuntimeArgs<A>, RuntimeArgsError> {
-    return Either.map(RuntimeArgs.decode(module, schema, raw), (value) => {
+  ): Result.Result<RuntimeArgs<A>, RuntimeArgsError> {
+    return Result.map(RuntimeArgs.decode(module, schema, raw), (value) => {
       const state: ArgsState<A> = { raw: [...raw], value }
       return new RuntimeArgs(module, schema, Effect.runSync(SubscriptionRef.make(state)), state)
     })
@@ -61,10 +61,10 @@ export class RuntimeArgs<A = ReadonlyArray<string>> {
   }
 
   /** Replaces the arguments, or refuses (changing nothing) when they fail the Schema. */
-  set(raw: ReadonlyArray<string>): Either.Either<A, RuntimeArgsError> {
+  set(raw: ReadonlyArray<string>): Result.Result<A, RuntimeArgsError> {
     const decoded = RuntimeArgs.decode(this.module, this.schema, raw)
-    if (Either.isRight(decoded)) {
-      this.current = { raw: [...raw], value: decoded.right }
+    if (Result.isSuccess(decoded)) {
+      this.current = { raw: [...raw], value: decoded.success }
       Effect.runSync(SubscriptionRef.set(this.ref, this.current))
       for (const f of this.listeners) f(this.current)
     }
@@ -79,6 +79,6 @@ export class RuntimeArgs<A = ReadonlyArray<string>> {
 
   /** The current value, then every change. */
   get changes(): Stream.Stream<ArgsState<A>> {
-    return this.ref.changes
+    return SubscriptionRef.changes(this.ref)
   }
 }

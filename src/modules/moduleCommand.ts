@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import { Result } from "effect"
 import { type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
@@ -51,7 +51,7 @@ export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
       client,
       spec,
       argv,
-      registry.load(request).then((r) => (Either.isRight(r) ? OK : new ErrorReply(LOAD_ERROR)))
+      registry.load(request).then((r) => (Result.isSuccess(r) ? OK : new ErrorReply(LOAD_ERROR)))
     )
   const subs: Record<string, CommandSpec> = {}
   const spec = defineCommand({

@@ -75,7 +75,7 @@ export class InProcessClient {
 
   /** Sends one command; completes with its reply. */
   run(...args: ReadonlyArray<CommandArg>): Effect.Effect<Reply, ClientClosedError> {
-    return Effect.async<Reply, ClientClosedError>((resume) => {
+    return Effect.callback<Reply, ClientClosedError>((resume) => {
       const client = this.client
       if (client.closed) return resume(Effect.fail(new ClientClosedError({ clientId: client.id })))
       const run: PendingRun = { resume, abandoned: false }

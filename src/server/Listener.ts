@@ -71,7 +71,7 @@ const attachConnection = (server: Server, connection: AdoptedConnection<Client>)
 /** Listens on `host:port` for the lifetime of the scope; closing the scope closes every client. */
 export const listen = (server: Server, options: ListenOptions) =>
   Effect.acquireRelease(
-    Effect.async<net.Server, ListenError>((resume) => {
+    Effect.callback<net.Server, ListenError>((resume) => {
       // Accepted sockets arrive here only where `acceptHandles` could not take over the listener.
       const listener = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) =>
         attachConnection(server, adoptConnection(socket, CLIENT_EVENTS))
@@ -92,7 +92,7 @@ export const listen = (server: Server, options: ListenOptions) =>
       })
     }),
     (listener) =>
-      Effect.async<void>((resume) => {
+      Effect.callback<void>((resume) => {
         for (const client of Array.from(server.clients.values())) server.closeClient(client, false)
         listener.close(() => resume(Effect.void))
       })
