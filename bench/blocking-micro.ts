@@ -9,7 +9,7 @@ import { ServerCore } from "../src/layers/ServerCore.js"
 const N = 10000
 const main = async () => {
   const scope = Effect.runSync(Scope.make())
-  const server = await Effect.runPromise(Scope.extend(ServerCore.make(), scope))
+  const server = await Effect.runPromise(Scope.provide(ServerCore.make(), scope))
   for (let round = 0; round < Number(process.env.ROUNDS ?? 5); round++) {
     const clients = Array.from({ length: N }, (_, i) => server.createClient(null, `c${i}`, "x"))
     const control = server.createClient(null, "control", "x")

@@ -342,7 +342,7 @@ export const runInProcess = async (n = N_INPROC): Promise<InProcessFigures> => {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc === undefined) throw new Error("run with node --expose-gc")
   const scope = Effect.runSync(Scope.make())
-  const server = await Effect.runPromise(Scope.extend(ServerCore.make(), scope))
+  const server = await Effect.runPromise(Scope.provide(ServerCore.make(), scope))
   try {
     const clients: Array<Client> = []
     for (let i = 0; i < n; i++) clients.push(server.createClient(null, `inproc:${i}`, "inproc"))

@@ -1,4 +1,5 @@
-import { Effect, TestClock, TestContext } from "effect"
+import { Effect } from "effect"
+import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { ServerCore } from "../src/layers/ServerCore.js"
@@ -181,7 +182,7 @@ const runActions = (actions: ReadonlyArray<Action>) =>
       server.endOfTick()
     }
     const settle = Effect.gen(function* () {
-      for (let i = 0; i < 8; i++) yield* Effect.yieldNow()
+      for (let i = 0; i < 8; i++) yield* Effect.yieldNow
     })
     const check = (step: number) => {
       const where = `after step ${step}: ${JSON.stringify(actions[step])}`
@@ -270,7 +271,7 @@ const runActions = (actions: ReadonlyArray<Action>) =>
     for (const r of producer.replies!) if (typeof r === "string") delivered.push(r)
     for (const k of KEYS) delivered.push(...model.list(k))
     expect(new Set(delivered).size).toBe(delivered.length)
-  }).pipe(Effect.scoped, Effect.provide(TestContext.TestContext))
+  }).pipe(Effect.scoped, Effect.provide(TestClock.layer()))
 
 const collect = (r: Reply, out: Array<string>): void => {
   // BLMOVE replies name an element that stays in a list; only pops take elements out.

@@ -1,4 +1,5 @@
-import { Effect, Layer, ManagedRuntime, TestContext } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ServerCore } from "../src/layers/ServerCore.js"
@@ -59,7 +60,7 @@ describe("module blocked-client lifecycle (property)", () => {
     const path = new URL("./fixtures/propblock.ts", import.meta.url).pathname
     const live = Modules.layer({ load: [{ path, args: [] }] }).pipe(
       Layer.provideMerge(ServerCore.layer({ config })),
-      Layer.provide(TestContext.TestContext)
+      Layer.provide(TestClock.layer())
     )
     runtime = ManagedRuntime.make(live)
     ;({ server, modules } = await runtime.runPromise(Effect.all({ server: ServerCore, modules: Modules })))

@@ -1,5 +1,6 @@
 import { assert, it as effectIt } from "@effect/vitest"
-import { Deferred, Effect, Fiber, TestClock } from "effect"
+import { Deferred, Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { BlockOutcome } from "../src/blocking/BlockedClient.js"
 import { ServerCore } from "../src/layers/ServerCore.js"
@@ -413,10 +414,10 @@ describe("blocking timeouts on Effect's Clock", () => {
     server.endOfTick()
   }
   const settle = Effect.gen(function* () {
-    for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+    for (let i = 0; i < 5; i++) yield* Effect.yieldNow
   })
 
-  effectIt.scoped("times out never early, re-arming for an earlier deadline", () =>
+  effectIt.effect("times out never early, re-arming for an earlier deadline", () =>
     Effect.gen(function* () {
       const server = yield* ServerCore.make()
       const a = server.createClient(null, "inproc:1", "inproc")
@@ -446,7 +447,7 @@ describe("blocking timeouts on Effect's Clock", () => {
     })
   )
 
-  effectIt.scoped("a wake-up by a key that expired before serving keeps the first deadline", () =>
+  effectIt.effect("a wake-up by a key that expired before serving keeps the first deadline", () =>
     Effect.gen(function* () {
       const server = yield* ServerCore.make()
       const a = server.createClient(null, "inproc:1", "inproc")
@@ -474,10 +475,10 @@ describe("blocking timeouts on Effect's Clock", () => {
 
 describe("engine API for other blockers (modules)", () => {
   const settle = Effect.gen(function* () {
-    for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+    for (let i = 0; i < 5; i++) yield* Effect.yieldNow
   })
 
-  effectIt.scoped("a non-keyed block: first completion wins, the Deferred agrees, callbacks run once", () =>
+  effectIt.effect("a non-keyed block: first completion wins, the Deferred agrees, callbacks run once", () =>
     Effect.gen(function* () {
       const server = yield* ServerCore.make()
       const engine = server.blocker!
@@ -491,7 +492,7 @@ describe("engine API for other blockers (modules)", () => {
       assert.isTrue(client.isBlocked)
       assert.strictEqual(engine.clientsInTimeoutTable, 1)
       assert.strictEqual(engine.totalBlockingKeys, 0)
-      const waiter = yield* Effect.fork(Deferred.await(record.outcome))
+      const waiter = yield* Effect.forkChild(Deferred.await(record.outcome))
       yield* TestClock.adjust("100 millis")
       yield* settle
       assert.deepStrictEqual(seen, ["TimedOut"])
@@ -502,7 +503,7 @@ describe("engine API for other blockers (modules)", () => {
     })
   )
 
-  effectIt.scoped("a keyed block decides itself when a ready key serves it; no-key waiters hear deletions", () =>
+  effectIt.effect("a keyed block decides itself when a ready key serves it; no-key waiters hear deletions", () =>
     Effect.gen(function* () {
       const server = yield* ServerCore.make()
       const engine = server.blocker!
@@ -536,7 +537,7 @@ describe("engine API for other blockers (modules)", () => {
     })
   )
 
-  effectIt.scoped("disconnect ends a block at once with Disconnected", () =>
+  effectIt.effect("disconnect ends a block at once with Disconnected", () =>
     Effect.gen(function* () {
       const server = yield* ServerCore.make()
       const engine = server.blocker!

@@ -1,4 +1,4 @@
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime, Result } from "effect"
 import { Redis } from "ioredis"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -323,11 +323,11 @@ describe("ConfigStore transaction", () => {
       const config = await Effect.runPromise(configFromCommandLine([file]))
       const runtime = ManagedRuntime.make(ConfigStore.layerWith(failing(step)).pipe(Layer.provideMerge(ServerCore.layer({ config }))))
       const store = await runtime.runPromise(ConfigStore)
-      const result = await runtime.runPromise(Effect.either(store.rewrite))
-      expect(result._tag).toBe("Left")
-      if (result._tag === "Left") {
-        expect(result.left._tag).toBe("ConfigRewriteError")
-        expect(result.left.reply).toBe(`ERR Rewriting config file: ${reason}`)
+      const result = await runtime.runPromise(Effect.result(store.rewrite))
+      expect(result._tag).toBe("Failure")
+      if (Result.isFailure(result)) {
+        expect(result.failure._tag).toBe("ConfigRewriteError")
+        expect(result.failure.reply).toBe(`ERR Rewriting config file: ${reason}`)
       }
       // The command path goes through the same store.
       expect(config.rewriter!()).toBe(`ERR Rewriting config file: ${reason}`)

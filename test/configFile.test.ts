@@ -1,4 +1,4 @@
-import { Effect, Either } from "effect"
+import { Effect, Result } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -51,7 +51,7 @@ describe("config file grammar (loadServerConfigFromString)", () => {
 
   it("multi-value configs, aliases, case-insensitive directives, last value wins", () => {
     const { config, result } = load('BIND "127.0.0.1 ::1"\nhash-max-ziplist-entries 7\nPort 1\nport 2\nlist-max-ziplist-size 3\n')
-    expect(Either.isRight(result)).toBe(true)
+    expect(Result.isSuccess(result)).toBe(true)
     expect(config.lookup("bind")!.text).toBe("127.0.0.1 ::1")
     expect(config.get("hash-max-listpack-entries")).toBe(7)
     expect(config.get("port")).toBe(2)
@@ -62,7 +62,7 @@ describe("config file grammar (loadServerConfigFromString)", () => {
     const { config, result } = load(
       'loadmodule /a.so 1 "two words"\nloadmodule /b.so\nMyMod.Str "hello world"\nmymod.flags one two\nlua-replicate-commands yes\nio-threads-do-reads no\nuser default on nopass ~* +@all\n'
     )
-    expect(Either.isRight(result)).toBe(true)
+    expect(Result.isSuccess(result)).toBe(true)
     expect(config.loadQueue).toEqual([
       { path: "/a.so", args: ["1", "two words"] },
       { path: "/b.so", args: [] }
@@ -75,7 +75,7 @@ describe("config file grammar (loadServerConfigFromString)", () => {
 
   it("rename-command renames or deletes, and is recorded for the server", () => {
     const { config, result } = load('rename-command get fetch\nrename-command echo ""\n')
-    expect(Either.isRight(result)).toBe(true)
+    expect(Result.isSuccess(result)).toBe(true)
     expect(config.renamedCommands).toEqual([
       ["get", "fetch"],
       ["echo", ""]
@@ -101,7 +101,7 @@ describe("config file grammar (loadServerConfigFromString)", () => {
 
   it("CRLF line endings and surrounding whitespace are trimmed", () => {
     const { config, result } = load("  port 1234 \r\n\t# comment\r\n")
-    expect(Either.isRight(result)).toBe(true)
+    expect(Result.isSuccess(result)).toBe(true)
     expect(config.get("port")).toBe(1234)
   })
 })

@@ -1,7 +1,8 @@
 // The examples of docs/embedding.md, as they are written there (imports from "keyfiber" become
 // "../src/index.js"). Keep the two in step.
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
 import { createClient } from "redis"
 import { afterAll, beforeAll, expect, test } from "vitest"
 import * as fs from "node:fs"
@@ -26,7 +27,7 @@ describe("Run as a server", () => {
       const port = yield* Effect.promise(freePort)
       // The doc runs `main` with NodeRuntime.runMain, which owns the process; here a fiber stands in.
       const main = Effect.flatMap(Keyfiber, (kf) => kf.awaitShutdown).pipe(Effect.provide(Keyfiber.layer({ port })))
-      const server = yield* Effect.fork(main)
+      const server = yield* Effect.forkChild(main)
       const listening = () =>
         new Promise<boolean>((resolve) => {
           const socket = net.connect({ port, host: "127.0.0.1" }, () => (socket.destroy(), resolve(true)))
@@ -59,7 +60,7 @@ describe("Embed the Layer in an Effect app", () => {
 })
 
 describe("Test with TestClock", () => {
-  it.scoped("a session expires when the clock moves, not before", () =>
+  it.effect("a session expires when the clock moves, not before", () =>
     Effect.gen(function* () {
       const kf = yield* Keyfiber
       yield* kf.run("SET", "session", "abc", "PX", 1000)
@@ -93,7 +94,7 @@ describe("Write a module", () => {
   const doc = fs.readFileSync(new URL("../docs/embedding.md", import.meta.url), "utf8")
   const moduleSource = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes("ModuleDefinition"))!
 
-  it.scoped("the hello module loads and answers", () =>
+  it.effect("the hello module loads and answers", () =>
     Effect.gen(function* () {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyfiber-doc-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))

@@ -1,5 +1,6 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Exit, Fiber, TestClock } from "effect"
+import { Effect, Exit, Fiber } from "effect"
+import { TestClock } from "effect/testing"
 import { Redis } from "ioredis"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -27,7 +28,7 @@ const ioredis = (port: number) =>
 const waitFor = (condition: () => boolean, what: string) => Effect.promise(() => pollFor(what, condition))
 
 describe("Keyfiber layer", () => {
-  it.scoped("runs commands in-process and over the socket on the same keyspace", () =>
+  it.effect("runs commands in-process and over the socket on the same keyspace", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
@@ -51,7 +52,7 @@ describe("Keyfiber layer", () => {
       })
     ))
 
-  it.scoped("a dedicated in-process client keeps its state and answers in order", () =>
+  it.effect("a dedicated in-process client keeps its state and answers in order", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
@@ -68,7 +69,7 @@ describe("Keyfiber layer", () => {
       })
     ))
 
-  it.scoped("under TestClock, TTLs and active expiry move only with the clock", () =>
+  it.effect("under TestClock, TTLs and active expiry move only with the clock", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
@@ -118,7 +119,7 @@ describe("Keyfiber layer", () => {
           const redisClosed = new Promise<void>((resolve) => redis.once("end", () => resolve()))
           // A run that is still waiting when the server stops fails instead of hanging.
           const client = yield* kf.connect
-          const pending = yield* Effect.fork(client.run("BLPOP", "k", 0))
+          const pending = yield* Effect.forkChild(client.run("BLPOP", "k", 0))
           yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
           return { port: kf.port, pending, redisClosed }
         })
@@ -141,7 +142,7 @@ describe("Keyfiber layer", () => {
 describe("Keyfiber layer with modules", () => {
   const ratelimit = new URL("../modules/ratelimit.ts", import.meta.url).pathname
 
-  it.scoped("loads modules with their arguments; their time is the layer's clock", () =>
+  it.effect("loads modules with their arguments; their time is the layer's clock", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
@@ -156,7 +157,7 @@ describe("Keyfiber layer with modules", () => {
       { modules: [{ path: ratelimit, args: ["2", "1"] }] }
     ))
 
-  it.scoped("MODULE LOAD from an in-process client replies once the load finishes", () =>
+  it.effect("MODULE LOAD from an in-process client replies once the load finishes", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
@@ -175,7 +176,7 @@ describe("Keyfiber layer with modules", () => {
 })
 
 describe("Keyfiber layer configuration", () => {
-  it.scoped("reads config text; port and host options win over it; CONFIG GET port is the bound port", () =>
+  it.effect("reads config text; port and host options win over it; CONFIG GET port is the bound port", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
@@ -190,7 +191,7 @@ describe("Keyfiber layer configuration", () => {
       { config: "maxmemory 1mb\nhz 20\nport 1\nbind 0.0.0.0\n", port: 0, host: "127.0.0.1" }
     ))
 
-  it.scoped("reads a config file, and CONFIG REWRITE writes it back", () =>
+  it.effect("reads a config file, and CONFIG REWRITE writes it back", () =>
     Effect.gen(function* () {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyfiber-embed-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true })))
@@ -235,7 +236,7 @@ layer(Keyfiber.layer())("Keyfiber layer shared by @effect/vitest's layer()", (it
 })
 
 describe("Keyfiber layer with blocking commands", () => {
-  it.scoped("BLPOP over a real socket times out only when the TestClock moves", () =>
+  it.effect("BLPOP over a real socket times out only when the TestClock moves", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
@@ -262,20 +263,20 @@ describe("Keyfiber layer with blocking commands", () => {
       })
     ))
 
-  it.scoped("an in-process BLPOP completes when served or timed out", () =>
+  it.effect("an in-process BLPOP completes when served or timed out", () =>
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
-        const served = yield* Effect.fork(kf.run("BLPOP", "k", 5))
+        const served = yield* Effect.forkChild(kf.run("BLPOP", "k", 5))
         yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
         assert.strictEqual(yield* kf.run("RPUSH", "k", "a"), 1)
         assert.deepStrictEqual(yield* Fiber.join(served), ["k", "a"])
-        const timedOut = yield* Effect.fork(kf.run("BLPOP", "k", 5))
+        const timedOut = yield* Effect.forkChild(kf.run("BLPOP", "k", 5))
         yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
         yield* TestClock.adjust("5 seconds")
         assert.deepStrictEqual(yield* Fiber.join(timedOut), Reply.NULL_ARRAY)
         // Interrupting a blocked run disconnects its client.
-        const abandoned = yield* Effect.fork(kf.run("BLPOP", "k", 0))
+        const abandoned = yield* Effect.forkChild(kf.run("BLPOP", "k", 0))
         yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
         yield* Fiber.interrupt(abandoned)
         assert.strictEqual(kf.server.blockedClients, 0)
@@ -290,7 +291,7 @@ describe("Keyfiber layer with blocking commands, live clock", () => {
         const kf = yield* Keyfiber
         const redis = yield* ioredis(kf.port)
         assert.strictEqual(yield* Effect.promise(() => redis.blpop("k", 0.05)), null)
-        const served = yield* Effect.fork(kf.run("BLPOP", "k", 10))
+        const served = yield* Effect.forkChild(kf.run("BLPOP", "k", 10))
         yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
         assert.strictEqual(yield* Effect.promise(() => redis.rpush("k", "a")), 1)
         assert.deepStrictEqual(yield* Fiber.join(served), ["k", "a"])

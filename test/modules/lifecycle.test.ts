@@ -1,4 +1,5 @@
-import { Effect, Layer, ManagedRuntime, TestContext } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { TestClock } from "effect/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ServerCore } from "../../src/layers/ServerCore.js"
 import { configFromCommandLine } from "../../src/layers/StartupConfig.js"
@@ -20,7 +21,7 @@ describe("module blocked-client lifecycle (§2.3)", () => {
     const config = await Effect.runPromise(configFromCommandLine([]))
     const path = new URL("../../property-tests/fixtures/propblock.ts", import.meta.url).pathname
     runtime = ManagedRuntime.make(
-      Modules.layer({ load: [{ path, args: [] }] }).pipe(Layer.provideMerge(ServerCore.layer({ config })), Layer.provide(TestContext.TestContext))
+      Modules.layer({ load: [{ path, args: [] }] }).pipe(Layer.provideMerge(ServerCore.layer({ config })), Layer.provide(TestClock.layer()))
     )
     ;({ server, modules } = await runtime.runPromise(Effect.all({ server: ServerCore, modules: Modules })))
   })

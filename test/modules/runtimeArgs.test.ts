@@ -63,17 +63,17 @@ describe("module runtime arguments (§5, §10 item 27)", () => {
   })
 
   it("the module sees changes as an Effect Stream (SubscriptionRef)", async () => {
-    const { Effect, Stream, Chunk, Fiber } = await import("effect")
+    const { Effect, Stream, Fiber } = await import("effect")
     const s = await startModuleServer()
     const r = connect(s.port)
     expect(await r.call("MODULE", "LOAD", modulePath("moduleparameter.ts"), "a")).toBe("OK")
     const module = s.modules.find("moduleparameter")!
     const fiber = Effect.runFork(Stream.runCollect(module.args.changes.pipe(Stream.take(3))))
-    await Effect.runPromise(Effect.yieldNow())
+    await Effect.runPromise(Effect.yieldNow)
     await r.call("testmoduleparameter.update.parameter", "b")
     await r.call("testmoduleparameter.update.parameter", "c", "d")
     const seen = await Effect.runPromise(Fiber.join(fiber))
-    expect(Chunk.toArray(seen).map((a) => a.raw)).toEqual([["a"], ["b"], ["c", "d"]])
+    expect(seen.map((a) => a.raw)).toEqual([["a"], ["b"], ["c", "d"]])
     r.disconnect()
     await s.close()
   })
