@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
-    reporters: ["default"]
+    reporters: ["default"],
+    // Module files are imported by Node itself, as in production (see src/modules/importFile.ts).
+    server: { deps: { external: [/src\/modules\/importFile\.ts$/] } }
   }
 })

@@ -1,12 +1,14 @@
 #!/usr/bin/env -S node --max-semi-space-size=32
-// `npx keyfiber [configfile] [--name value ...]`: runs the TypeScript entry point through tsx's
-// loader, so no build step is needed. Node runs with the flags `npm start` uses (package.json).
+// `npx keyfiber [configfile] [--name value ...]`: runs the compiled server (dist/, built by
+// `npm run build`, which `npm install` runs in a clone). Node runs with the flags `npm start` uses.
 //
 // V8 caps its heap at a size of its own choosing (about 4 GB on 64-bit), not at the machine's RAM,
 // and aborts the process when the data outgrows it. Unless node was given --max-old-space-size,
-// keyfiber runs in a child node whose heap is sized for the machine: three quarters of the RAM,
-// never less than V8's own limit. The server's heap guard refuses writes before that limit is
-// reached. KEYFIBER_HEAP_SIZED=1 (set for the child) skips this step.
+// keyfiber runs in a node whose heap is sized for the machine: three quarters of the RAM, never
+// less than V8's own limit. This process replaces itself with that node (same pid, so pidfiles,
+// signals and supervisors see one process); where `process.execve` is missing (Windows), the
+// server runs in a child. The server's heap guard refuses writes before the limit is reached.
+// KEYFIBER_HEAP_SIZED=1 skips this step.
 import { spawn } from "node:child_process"
 import * as os from "node:os"
 import { getHeapStatistics } from "node:v8"
@@ -17,22 +19,21 @@ const ramMb = Math.floor((os.totalmem() * 0.75) / (1024 * 1024))
 const v8Mb = Math.floor(getHeapStatistics().heap_size_limit / (1024 * 1024))
 
 if (sized || ramMb <= v8Mb) {
-  const { register } = await import("tsx/esm/api")
-  register()
-  await import("../src/main.ts")
+  await import("../dist/main.js")
 } else {
-  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${ramMb}`, ...process.argv.slice(1)], {
-    stdio: "inherit",
-    env: { ...process.env, KEYFIBER_HEAP_SIZED: "1" }
-  })
-  // The server handles the signals (SIGTERM/SIGINT shut it down); this process waits for its exit.
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"]) {
-    process.on(signal, () => child.kill(signal))
+  const argv = [process.execPath, ...process.execArgv, `--max-old-space-size=${ramMb}`, ...process.argv.slice(1)]
+  const env = { ...process.env, KEYFIBER_HEAP_SIZED: "1" }
+  if (typeof process.execve === "function") {
+    process.execve(process.execPath, argv, env)
+  } else {
+    const child = spawn(process.execPath, argv.slice(1), { stdio: "inherit", env })
+    // The server handles the signals (SIGTERM/SIGINT shut it down); this process waits for its exit.
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal))
+    child.on("exit", (code, signal) => {
+      if (signal !== null) {
+        process.removeAllListeners(signal)
+        process.kill(process.pid, signal)
+      } else process.exit(code ?? 1)
+    })
   }
-  child.on("exit", (code, signal) => {
-    if (signal !== null) {
-      process.removeAllListeners(signal)
-      process.kill(process.pid, signal)
-    } else process.exit(code ?? 1)
-  })
 }

@@ -18,9 +18,8 @@
  * BLOCK.EFFECT_ABORT                            aborts the last BLOCK.EFFECT: interrupted, no reply.
  */
 import { Effect } from "effect"
-import type { ModuleBlockedClient } from "../src/modules/ModuleBlockedClient.js"
-import type { ModuleContext } from "../src/modules/ModuleContext.js"
-import { defineModule } from "../src/modules/ModuleDefinition.js"
+import { defineModule } from "keyfiber/module"
+import type { ModuleBlockedClient, ModuleContext } from "keyfiber/module"
 
 const parseInteger = (s: string): number | undefined => (/^-?\d+$/.test(s) ? Number(s) : undefined)
 

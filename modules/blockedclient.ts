@@ -10,8 +10,8 @@
  *                        thread-safe and unblocks.
  */
 import { Effect } from "effect"
-import type { ModuleContext } from "../src/modules/ModuleContext.js"
-import { defineModule } from "../src/modules/ModuleDefinition.js"
+import { defineModule } from "keyfiber/module"
+import type { ModuleContext } from "keyfiber/module"
 
 const parseInteger = (s: string): number | undefined => (/^-?\d+$/.test(s) ? Number(s) : undefined)
 

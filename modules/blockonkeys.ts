@@ -7,10 +7,8 @@
  * BLOCKONKEYS.POPALL key, BLOCKONKEYS.LPUSH key v..., BLOCKONKEYS.LPUSH_UNBLOCK key v...,
  * BLOCKONKEYS.BLPOPN key n [timeout_ms], BLOCKONKEYS.BLPOPN_OR_UNBLOCK key n [timeout_ms].
  */
-import type { ModuleValueType } from "../src/keyspace/Value.js"
-import type { BlockCallback } from "../src/modules/ModuleBlockedClient.js"
-import type { ModuleContext } from "../src/modules/ModuleContext.js"
-import { defineModule } from "../src/modules/ModuleDefinition.js"
+import { defineModule } from "keyfiber/module"
+import type { BlockCallback, ModuleContext, ModuleValueType } from "keyfiber/module"
 
 const LIST_SIZE = 1024
 const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"

@@ -8,9 +8,8 @@
  * the key names through a thread-safe context (length postponed until the end), then unblocks.
  */
 import { Effect } from "effect"
-import type { BlockCallback, FreePrivdata } from "../src/modules/ModuleBlockedClient.js"
-import type { ModuleContext } from "../src/modules/ModuleContext.js"
-import { defineModule } from "../src/modules/ModuleDefinition.js"
+import { defineModule } from "keyfiber/module"
+import type { BlockCallback, FreePrivdata, ModuleContext } from "keyfiber/module"
 
 const parseInteger = (s: string): number | undefined => (/^-?\d+$/.test(s) ? Number(s) : undefined)
 

@@ -13,8 +13,8 @@
  * `loadmodule moduleconfigs.ts noload` skips LoadConfigs (the load then fails).
  * BLOCK.REGISTER.CONFIGS.OUTSIDE.ONLOAD checks that registering after onLoad is refused.
  */
-import type { ModuleContext } from "../src/modules/ModuleContext.js"
-import { defineModule } from "../src/modules/ModuleDefinition.js"
+import { defineModule } from "keyfiber/module"
+import type { ModuleContext } from "keyfiber/module"
 
 const values = {
   mutable_bool: true,

@@ -2,7 +2,7 @@
  * moduleconfigstwo: Valkey's tests/modules/moduleconfigstwo.c: one bool config, `configs.test`.
  * (keyfiber) CONFIGS.CHANGES lists the config names CONFIG SET changed, as the module heard them.
  */
-import { defineModule } from "../src/modules/ModuleDefinition.js"
+import { defineModule } from "keyfiber/module"
 
 let test = true
 const changes: Array<string> = []

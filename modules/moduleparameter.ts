@@ -5,8 +5,8 @@
  * own arguments (argv[0], the command name, is skipped) and replies OK. MODULE LIST shows them and
  * CONFIG REWRITE writes them into the module's `loadmodule` line.
  */
-import type { ModuleContext } from "../src/modules/ModuleContext.js"
-import { defineModule } from "../src/modules/ModuleDefinition.js"
+import { defineModule } from "keyfiber/module"
+import type { ModuleContext } from "keyfiber/module"
 
 const updateParameter = (ctx: ModuleContext, argv: Array<string>) => {
   ctx.updateRuntimeArgs(argv)

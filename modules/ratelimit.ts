@@ -11,8 +11,8 @@
  * Buckets live in the module (not in the keyspace); time comes from the server clock.
  */
 import { Result, Schema } from "effect"
-import type { ModuleContext } from "../src/modules/ModuleContext.js"
-import { defineModule } from "../src/modules/ModuleDefinition.js"
+import { defineModule } from "keyfiber/module"
+import type { ModuleContext } from "keyfiber/module"
 
 /** A positive integer in its decimal string form. */
 const PositiveInt = Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThan(0))

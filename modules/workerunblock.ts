@@ -8,9 +8,8 @@
  * WORKER.PENDING                   requests the worker has not answered yet.
  */
 import { Worker } from "node:worker_threads"
-import type { ModuleBlockedClient } from "../src/modules/ModuleBlockedClient.js"
-import type { ModuleContext } from "../src/modules/ModuleContext.js"
-import { defineModule } from "../src/modules/ModuleDefinition.js"
+import { defineModule } from "keyfiber/module"
+import type { ModuleBlockedClient, ModuleContext } from "keyfiber/module"
 
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads")

@@ -2,22 +2,18 @@ import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { pathToFileURL } from "node:url"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { configFromCommandLine } from "../src/layers/StartupConfig.js"
 import { RawClient } from "./support/raw.js"
 
 const ROOT = path.resolve(import.meta.dirname, "..")
-const MAIN = path.join(ROOT, "src", "main.ts")
-// The server runs in this one node process (the `tsx` launcher would put it in a child process,
-// which a SIGKILL of the launcher does not reach).
-const TSX_DIST = path.join(ROOT, "node_modules", "tsx", "dist")
-const NODE_ARGS = ["--require", path.join(TSX_DIST, "preflight.cjs"), "--import", pathToFileURL(path.join(TSX_DIST, "loader.mjs")).href, MAIN]
+// The command users run (compiled; `npm test` builds it first).
+const BIN = path.join(ROOT, "bin", "keyfiber.js")
 
 const children = new Set<ChildProcess>()
 const keyfiber = (args: ReadonlyArray<string>, stdio: Array<"pipe" | "ignore">): ChildProcess => {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { cwd: dir, stdio })
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio })
   children.add(child)
   child.on("exit", () => children.delete(child))
   return child

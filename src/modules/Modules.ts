@@ -18,6 +18,7 @@ import { LoadedModule, type ModuleTimer } from "./LoadedModule.js"
 import { moduleConfigDefinition } from "./moduleConfigDefinition.js"
 import { ModuleBlocking } from "./ModuleBlocking.js"
 import type { CallOptions, CommandHandler } from "./ModuleContext.js"
+import { importFile } from "./importFile.js"
 import { ModuleContext } from "./ModuleContext.js"
 import { describeFault, faultReply, installFaultNet, isThenable } from "./ModuleFault.js"
 import type { ModuleDefinition, ModuleStatus } from "./ModuleDefinition.js"
@@ -42,9 +43,6 @@ const NO_REPLY = new RawReply("")
 export const DEFAULT_ONLOAD_TIMEOUT_MS = 10_000
 const ONLOAD_TIMED_OUT = Symbol("onLoad timed out")
 
-/** tsx's loader, registered once: `tsImport` registers a new loader namespace on every call. */
-let moduleLoader: Promise<{ import: (specifier: string, parentURL: string) => Promise<any> }> | null = null
-
 /**
  * Imports a module file. Its URL carries a hash of its content: loading the same content again
  * reuses the module Node already evaluated (an ES module is never freed, so a fresh URL per load
@@ -55,8 +53,7 @@ const importModuleFile = async (file: string): Promise<any> => {
   const absolute = path.resolve(file)
   const source = await fs.promises.readFile(absolute)
   const hash = createHash("sha256").update(source).digest("hex").slice(0, 16)
-  moduleLoader ??= import("tsx/esm/api").then(({ register }) => register({ namespace: "keyfiber-modules" }))
-  return (await moduleLoader).import(`${pathToFileURL(absolute).href}?content=${hash}`, import.meta.url)
+  return importFile(`${pathToFileURL(absolute).href}?content=${hash}`)
 }
 
 export interface LoadRequest {

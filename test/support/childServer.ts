@@ -1,13 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as path from "node:path"
-import { pathToFileURL } from "node:url"
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..")
-const MAIN = path.join(ROOT, "src", "main.ts")
-// The server runs in this one node process (the `tsx` launcher would put it in a child process,
-// which a SIGKILL of the launcher does not reach).
-const TSX_DIST = path.join(ROOT, "node_modules", "tsx", "dist")
-const NODE_ARGS = ["--require", path.join(TSX_DIST, "preflight.cjs"), "--import", pathToFileURL(path.join(TSX_DIST, "loader.mjs")).href, MAIN]
+// The command users run: the compiled server (`npm test` builds it first). It keeps its pid when
+// it re-executes node with a sized heap, so a SIGKILL of the child reaches the server.
+const BIN = path.join(ROOT, "bin", "keyfiber.js")
 
 /** A keyfiber server in its own process: a crash shows as an exit. */
 export interface ServerProcess {
@@ -33,7 +30,7 @@ export const startServerProcess = async (
   options: { readonly cwd?: string; readonly readyMs?: number; readonly nodeArgs?: ReadonlyArray<string> } = {}
 ): Promise<ServerProcess> => {
   const nodeArgs = options.nodeArgs ?? ["--max-semi-space-size=32"]
-  const child = spawn(process.execPath, [...nodeArgs, ...NODE_ARGS, ...args], { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] })
   let out = ""
   child.stdout!.on("data", (d) => (out += d))
   child.stderr!.on("data", (d) => (out += d))
