@@ -47,7 +47,7 @@ describe("CONFIG SET atomicity", () => {
           for (const [name, value] of pairs) {
             const param = config.lookup(name)!
             const expected = param.decode(param.def.multiArg ? value : value)
-            expect(expected._tag).toBe("Right")
+            expect(expected._tag).toBe("Success")
           }
           // The hot-path limits follow.
           expect(server.limits.protoMaxBulkLen).toBe(config.get("proto-max-bulk-len"))

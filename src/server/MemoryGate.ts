@@ -14,18 +14,34 @@ const HEAP_THRESHOLD = 0.9
 /** Check the heap again after the data grew by this much (between cron checks). */
 const HEAP_CHECK_BYTES = 1024 * 1024
 
-/** V8's default largest semi-space on 64-bit (MB); the young generation is three of them. */
-const DEFAULT_SEMI_SPACE_MB = 16
+/**
+ * The largest default semi-space of the Node releases keyfiber runs on, in MB: 16 in Node 20's V8,
+ * 64 in Node 24's. Assuming the largest errs on the safe side: a smaller guessed old generation.
+ */
+const DEFAULT_SEMI_SPACE_MB = 64
 
-/** `--max-semi-space-size=N` from node's flags (argv or NODE_OPTIONS), in MB. */
-const semiSpaceMb = (): number => {
+/** The last `--<name>=N` among node's flags (argv or NODE_OPTIONS), in MB. */
+const nodeFlagMb = (name: string): number | undefined => {
   const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]
-  let mb = DEFAULT_SEMI_SPACE_MB
+  const pattern = new RegExp(`^--${name.replace(/-/g, "[-_]")}=(\\d+)$`)
+  let mb: number | undefined
   for (const flag of flags) {
-    const match = /^--max[-_]semi[-_]space[-_]size=(\d+)$/.exec(flag)
+    const match = pattern.exec(flag)
     if (match !== null) mb = Number(match[1])
   }
   return mb
+}
+
+/**
+ * The old generation's limit in bytes: `--max-old-space-size` when node was given it (bin/keyfiber
+ * always gives it), else V8's heap limit less its young generation (three semi-spaces).
+ */
+const oldGenerationLimit = (): number => {
+  const oldMb = nodeFlagMb("max-old-space-size")
+  if (oldMb !== undefined) return oldMb * 1024 * 1024
+  const limit = v8.getHeapStatistics().heap_size_limit
+  const semiMb = nodeFlagMb("max-semi-space-size") ?? DEFAULT_SEMI_SPACE_MB
+  return Math.max(limit / 2, limit - 3 * semiMb * 1024 * 1024)
 }
 
 /**
@@ -48,8 +64,7 @@ export class HeapGuard {
   private warned = false
 
   constructor(private readonly server: Server) {
-    const limit = v8.getHeapStatistics().heap_size_limit
-    this.oldGenerationLimit = Math.max(limit / 2, limit - 3 * semiSpaceMb() * 1024 * 1024)
+    this.oldGenerationLimit = oldGenerationLimit()
   }
 
   /** Bytes in use in the old generation (every space but the young ones). */
