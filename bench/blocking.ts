@@ -18,7 +18,7 @@ import { Effect, Scope, Exit } from "effect"
 import { ServerCore } from "../src/layers/ServerCore.js"
 import { NULL_ARRAY, type Reply } from "../src/protocol/Reply.js"
 import type { Client } from "../src/server/Client.js"
-import { bundleKeyfiber, keyfiberMode, keyfiberNodeFlags } from "./support.js"
+import { bundleKeyfiber, keyfiberNodeFlags } from "./support.js"
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const N = Number(process.env.BENCH_BLOCKED ?? 10_000)
@@ -98,12 +98,11 @@ const waitReady = async (port: number): Promise<void> => {
   throw new Error(`server on ${port} did not start`)
 }
 
-/** How to run bench/blocking-server.ts: bundled like the throughput scenario's keyfiber, or under tsx. */
+/** bench/blocking-server.ts (keyfiber's sources plus the bench's own commands), bundled. */
 let bundled: string | undefined
 /** Extra node options for keyfiber, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (BENCH_KEYFIBER_NODE_ARGS). */
 const nodeArgs = (): Array<string> => (process.env.BENCH_KEYFIBER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
 const keyfiberEntry = async (): Promise<Array<string>> => {
-  if (keyfiberMode() === "tsx") return ["--import", "tsx", "bench/blocking-server.ts"]
   bundled ??= await bundleKeyfiber("bench/blocking-server.ts")
   return [bundled]
 }

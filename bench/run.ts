@@ -3,8 +3,8 @@
  * and prints keyfiber/redis ratios. Scenarios live in `bench/scenarios/`; add one to SCENARIOS.
  *
  * Knobs (environment): BENCH_N, BENCH_CLIENTS, BENCH_ROUNDS, BENCH_PIPELINES ("1,16"),
- * BENCH_TESTS ("ping,set,..."), BENCH_KEYFIBER ("bundle", the default: compiled with esbuild and run
- * by node; or "tsx").
+ * BENCH_TESTS ("ping,set,..."), BENCH_KEYFIBER ("dist", the default: bin/keyfiber.js on the compiled
+ * server; or "bundle": one esbuild file).
  */
 import { blockingInProcess, blockingTcp } from "./blocking.js"
 import { modules } from "./modules.js"
@@ -22,7 +22,7 @@ const main = async () => {
   }
   const selected = wanted.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => wanted.includes(s.name))
   console.log("Note: the machine is shared; numbers are medians of interleaved runs and still noisy.")
-  console.log(`keyfiber runs as: ${keyfiberMode() === "tsx" ? "node --import tsx src/main.ts" : "an esbuild bundle of src/main.ts under node"}`)
+  console.log(`keyfiber runs as: ${keyfiberMode() === "dist" ? "node bin/keyfiber.js (the compiled server in dist/)" : "an esbuild bundle of src/main.ts under node"}`)
   for (const scenario of selected) {
     console.log(`\n== ${scenario.name}: ${scenario.description}`)
     const rows = await scenario.run()

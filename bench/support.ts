@@ -74,9 +74,9 @@ const start = async (name: string, command: string, args: Array<string>, port: n
 }
 
 /**
- * keyfiber compiled to one JavaScript file with esbuild (tsx's own compiler, so no new dependency),
- * as it would be deployed. Measured: under tsx the same server costs about a quarter more CPU per
- * request at -P 1, so the tsx run is kept as an option (BENCH_KEYFIBER=tsx), not the default.
+ * A TypeScript entry compiled to one JavaScript file with esbuild (tsx's compiler, a dev
+ * dependency): for bench harnesses that wrap keyfiber's sources (bench/blocking-server.ts), and for
+ * keyfiber itself with BENCH_KEYFIBER=bundle.
  */
 export const bundleKeyfiber = async (entry = "src/main.ts"): Promise<string> => {
   const esbuild = await import("esbuild")
@@ -86,7 +86,7 @@ export const bundleKeyfiber = async (entry = "src/main.ts"): Promise<string> => 
     bundle: true,
     platform: "node",
     format: "cjs",
-    target: "node20",
+    target: "node22",
     outfile,
     logLevel: "error"
   })
@@ -95,22 +95,25 @@ export const bundleKeyfiber = async (entry = "src/main.ts"): Promise<string> => 
 
 /**
  * The node flags `npm start` runs keyfiber with (package.json's `start` script, between `node` and
- * `--import`), so the benchmark measures the server as users run it.
+ * `bin/keyfiber.js`), so the benchmark measures the server as users run it.
  */
 export const keyfiberNodeFlags = (): Array<string> => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
-  const match = /^node((?: --[^ ]+)*?) --import tsx /.exec(pkg.scripts.start)
+  const match = /^node((?: --[^ ]+)*?) bin\/keyfiber\.js/.exec(pkg.scripts.start)
   return match === null ? [] : match[1].trim().split(" ").filter((flag) => flag !== "")
 }
 
-/** How keyfiber runs in the benchmark: `bundle` (default) or `tsx` (as `npm start` runs it). */
-export const keyfiberMode = (): "bundle" | "tsx" => (process.env.BENCH_KEYFIBER === "tsx" ? "tsx" : "bundle")
+/**
+ * How keyfiber runs in the benchmark: `dist` (default: `bin/keyfiber.js` on the compiled server, as
+ * `npm start` and `npx keyfiber` run it) or `bundle` (one esbuild file, effect included).
+ */
+export const keyfiberMode = (): "dist" | "bundle" => (process.env.BENCH_KEYFIBER === "bundle" ? "bundle" : "dist")
 
 /** keyfiber in its own Node process. */
 export const startKeyfiber = async (port?: number): Promise<BenchServer> => {
   const p = port ?? (await freePort())
-  if (keyfiberMode() === "tsx") {
-    return start("keyfiber", process.execPath, [...keyfiberNodeFlags(), "--import", "tsx", "src/main.ts", "--port", String(p)], p)
+  if (keyfiberMode() === "dist") {
+    return start("keyfiber", process.execPath, [...keyfiberNodeFlags(), "bin/keyfiber.js", "--port", String(p)], p)
   }
   const bundle = await bundleKeyfiber()
   const server = await start("keyfiber", process.execPath, [...keyfiberNodeFlags(), bundle, "--port", String(p)], p)
