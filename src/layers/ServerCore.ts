@@ -96,10 +96,10 @@ export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/
         maxmemoryPolicy: () => config.get<string>("maxmemory-policy")
       })
       for (const error of config.applyAll(server)) server.log("warning", `Config apply failed: ${error}`)
-      if (eviction.maxmemory > 0.9 * heap.oldGenerationLimit) {
+      if (eviction.maxmemory > heap.threshold) {
         server.log(
           "warning",
-          `WARNING: maxmemory (${eviction.maxmemory}) is above what the JS heap can hold (${heap.oldGenerationLimit} bytes): writes will be refused at 90% of the heap first. Run node with a larger --max-old-space-size.`
+          `WARNING: maxmemory (${eviction.maxmemory}) is above what the JS heap can hold (${heap.oldGenerationLimit} bytes): writes will be refused at ${heap.threshold} bytes of heap first. Run node with a larger --max-old-space-size.`
         )
       }
       const blocking = new BlockingEngine(server)

@@ -8,7 +8,7 @@ import type { Server } from "./Server.js"
 /** Valkey's `shared.oomerr`. */
 export const OOM = "OOM command not allowed when used memory > 'maxmemory'."
 
-/** The share of the old generation's limit above which writes are refused. */
+/** The share of the old generation's limit above which writes are refused (at most). */
 const HEAP_THRESHOLD = 0.9
 
 /** Check the heap again after the data grew by this much (between cron checks). */
@@ -36,12 +36,11 @@ const nodeFlagMb = (name: string): number | undefined => {
  * The old generation's limit in bytes: `--max-old-space-size` when node was given it (bin/keyfiber
  * always gives it), else V8's heap limit less its young generation (three semi-spaces).
  */
-const oldGenerationLimit = (): number => {
+const oldGenerationLimit = (semiBytes: number): number => {
   const oldMb = nodeFlagMb("max-old-space-size")
   if (oldMb !== undefined) return oldMb * 1024 * 1024
   const limit = v8.getHeapStatistics().heap_size_limit
-  const semiMb = nodeFlagMb("max-semi-space-size") ?? DEFAULT_SEMI_SPACE_MB
-  return Math.max(limit / 2, limit - 3 * semiMb * 1024 * 1024)
+  return Math.max(limit / 2, limit - 3 * semiBytes)
 }
 
 /**
@@ -58,13 +57,19 @@ export class HeapGuard {
   pressure = false
   /** The old generation's limit in bytes (V8's heap limit minus the young generation). */
   readonly oldGenerationLimit: number
+  /** Old-generation bytes in use above which writes are refused. */
+  readonly threshold: number
   /** Data bytes at which to measure the heap again. */
   nextCheckAt = HEAP_CHECK_BYTES
   /** How often the guard refused a command (a log line the first time of each episode). */
   private warned = false
 
   constructor(private readonly server: Server) {
-    this.oldGenerationLimit = oldGenerationLimit()
+    const semiBytes = (nodeFlagMb("max-semi-space-size") ?? DEFAULT_SEMI_SPACE_MB) * 1024 * 1024
+    this.oldGenerationLimit = oldGenerationLimit(semiBytes)
+    // One scavenge can promote a whole semi-space of survivors into the old generation at once:
+    // the headroom left under the limit must hold that, or the heap dies between two checks.
+    this.threshold = Math.max(this.oldGenerationLimit / 2, Math.min(HEAP_THRESHOLD * this.oldGenerationLimit, this.oldGenerationLimit - 2 * semiBytes))
   }
 
   /** Bytes in use in the old generation (every space but the young ones). */
@@ -79,7 +84,7 @@ export class HeapGuard {
   /** Measures the heap and sets `pressure`. */
   check(): void {
     const used = this.oldGenerationUsed()
-    const pressure = used > HEAP_THRESHOLD * this.oldGenerationLimit
+    const pressure = used > this.threshold
     if (pressure && !this.warned) {
       this.warned = true
       this.server.log(
