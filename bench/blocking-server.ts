@@ -18,5 +18,5 @@ const Probe = Layer.effectDiscard(
     )
   )
 )
-const Live = Layer.mergeAll(TcpListener.layer({ port, host: "127.0.0.1" }), Probe).pipe(Layer.provideMerge(Core))
+const Live = Layer.mergeAll(TcpListener.layer({ port, bind: ["127.0.0.1"] }), Probe).pipe(Layer.provideMerge(Core))
 NodeRuntime.runMain(Layer.launch(Live).pipe(Effect.asVoid))

@@ -322,7 +322,7 @@ describe("config effects on connections", () => {
     // Valkey's networking.tcl skips the same way: the machine needs an address other than loopback.
     if (external === undefined) return void console.warn("protected mode test skipped: no non-loopback IPv4 address")
     const config = await Effect.runPromise(configFromText(""))
-    const runtime = ManagedRuntime.make(TcpListener.layer({ port: 0, host: "0.0.0.0" }).pipe(Layer.provideMerge(ServerCore.layer({ config }))))
+    const runtime = ManagedRuntime.make(TcpListener.layer({ port: 0, bind: ["*"] }).pipe(Layer.provideMerge(ServerCore.layer({ config }))))
     const address = await runtime.runPromise(TcpListener)
     const server = await runtime.runPromise(ServerCore)
     const deniedText =

@@ -163,11 +163,7 @@ const shutdown = (client: Client, argv: Array<string>): Reply => {
   if ((abort && (save || nosave || others)) || (save && nosave)) return error(SYNTAX)
   // No shutdown ever waits for replicas here, so none can be in progress.
   if (abort) return err("No shutdown in progress.")
-  const server = client.server
-  server.log("warning", "User requested shutdown...")
-  for (const other of Array.from(server.clients.values())) server.closeClient(other, false)
-  server.log("warning", "Valkey is now ready to exit, bye bye...")
-  server.shutdownHandler?.()
+  client.server.prepareForShutdown(client)
   // The client is gone: this reply is never sent.
   return OK
 }

@@ -35,12 +35,11 @@ export const configFromText = (text: string) =>
   })
 
 /**
- * Where to listen: the `port` and the first `bind` address (`*` is every IPv4 address, a leading
- * `-` marks an optional address). keyfiber has one TCP listener; further addresses are ignored.
+ * Where to listen: the `port` on every `bind` address, one listener each, as valkey-server does (the
+ * default `* -::*` is every IPv4 address and, where the host has IPv6, every IPv6 address). An empty
+ * `bind` listens on every IPv4 address: keyfiber has no unix socket to serve instead.
  */
 export const listenOptions = (config: Config): ListenOptions => {
   const bind = config.get<ReadonlyArray<string>>("bind")
-  const first = (bind[0] ?? "*").replace(/^-/, "")
-  const host = first === "*" ? "0.0.0.0" : first === "::*" ? "::" : first
-  return { port: config.get<number>("port"), host }
+  return { port: config.get<number>("port"), bind: bind.length === 0 ? ["*"] : bind }
 }

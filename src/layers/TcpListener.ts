@@ -8,15 +8,18 @@ export interface BoundAddress {
   readonly port: number
 }
 
-/** The TCP listener for the lifetime of its scope; provides the address it bound (port 0 allowed). */
+/**
+ * The TCP listeners (one per `bind` address) for the lifetime of their scope; provides the address
+ * the first one bound (port 0 allowed).
+ */
 export class TcpListener extends Context.Service<TcpListener, BoundAddress>()("keyfiber/TcpListener") {
   static readonly layer = (options: ListenOptions) =>
     Layer.effect(
       TcpListener,
       Effect.gen(function* () {
         const server = yield* ServerCore
-        const listener = yield* listen(server, options)
-        const address = listener.address() as AddressInfo
+        const listeners = yield* listen(server, options)
+        const address = listeners[0].address() as AddressInfo
         server.log("notice", `Ready to accept connections tcp on ${address.address}:${address.port}`)
         return { host: address.address, port: address.port }
       })

@@ -3,18 +3,80 @@ import * as net from "node:net"
 import { getSystemErrorName } from "node:util"
 import type { Client } from "./Client.js"
 import { acceptHandles, adoptConnection, type AdoptedConnection, type ConnectionEvents } from "./Connection.js"
+import { probeFastPath } from "./FastPathProbe.js"
 import { PROTECTED_MODE_DENIED, refusedByProtectedMode } from "./ProtectedMode.js"
 import type { Server } from "./Server.js"
 
+/**
+ * A bind address could not be listened on. `message` is Valkey's (server.c `listenToPort`):
+ * `Could not create server TCP listening socket 127.0.0.1:6379: bind: Address already in use`.
+ */
 export class ListenError extends Data.TaggedError("ListenError")<{
+  /** `host:port` as configured (`*:6379` for every IPv4 address). */
   readonly address: string
+  /** Why, as anet.c words it: `bind: <strerror>`, or the resolver's error for a host name. */
+  readonly reason: string
   readonly cause: unknown
-}> {}
+}> {
+  override get message(): string {
+    return `Could not create server TCP listening socket ${this.address}: ${this.reason}`
+  }
+}
 
 export interface ListenOptions {
   readonly port: number
-  readonly host: string
+  /**
+   * Addresses as Valkey's `bind` takes them: `*` is every IPv4 address, `::*` every IPv6 address,
+   * and a leading `-` marks an address that may be unavailable.
+   */
+  readonly bind: ReadonlyArray<string>
 }
+
+/** glibc's strerror and gai_strerror texts for the errors a bind meets (Node has only libuv's). */
+const ERROR_TEXTS: Record<string, string> = {
+  EADDRINUSE: "bind: Address already in use",
+  EADDRNOTAVAIL: "bind: Cannot assign requested address",
+  EACCES: "bind: Permission denied",
+  EPERM: "bind: Operation not permitted",
+  EINVAL: "bind: Invalid argument",
+  EAFNOSUPPORT: "bind: Address family not supported by protocol",
+  ENOTFOUND: "Name or service not known",
+  EAI_AGAIN: "Temporary failure in name resolution"
+}
+
+/** Errors that only say this kind of address does not exist here: Valkey skips the address. */
+const UNSUPPORTED = new Set(["ENOPROTOOPT", "EPROTONOSUPPORT", "ESOCKTNOSUPPORT", "EPFNOSUPPORT", "EAFNOSUPPORT"])
+
+const errorCode = (cause: unknown): string =>
+  typeof cause === "object" && cause !== null && typeof (cause as { code?: unknown }).code === "string" ? (cause as { code: string }).code : ""
+
+const reasonOf = (cause: unknown): string =>
+  ERROR_TEXTS[errorCode(cause)] ?? `bind: ${cause instanceof Error ? cause.message : String(cause)}`
+
+/** `*` and `::*` are the wildcard addresses; an address with a colon is IPv6, bound IPv6-only as anet.c does. */
+const nodeListenOptions = (address: string, port: number): net.ListenOptions => {
+  const ipv6 = address.includes(":")
+  const host = address === "*" ? "0.0.0.0" : address === "::*" ? "::" : address
+  return { port, host, ipv6Only: ipv6, backlog: 511 }
+}
+
+/** Set to `socket` to skip the fast path and its probe: connections then use `net.Socket`. */
+const CONNECTIONS_ENV = "KEYFIBER_CONNECTIONS"
+const PROBE_TIMEOUT_MS = 2000
+let fastPathProbe: Promise<boolean> | null = null
+
+/** Whether connections take the fast path: it is probed once per process, on first use. */
+const useFastPath = (server: Server): Effect.Effect<boolean> =>
+  Effect.promise(async () => {
+    if (process.env[CONNECTIONS_ENV] === "socket") {
+      server.log("notice", `Connections use net.Socket (${CONNECTIONS_ENV}=socket)`)
+      return false
+    }
+    fastPathProbe ??= probeFastPath(PROBE_TIMEOUT_MS)
+    const passed = await fastPathProbe
+    if (!passed) server.log("notice", "The connection fast path failed its start-up check on this Node: connections use net.Socket")
+    return passed
+  })
 
 /** How connections report to the server: every request runs as soon as its bytes are complete. */
 const CLIENT_EVENTS: ConnectionEvents<Client> = {
@@ -68,19 +130,22 @@ const attachConnection = (server: Server, connection: AdoptedConnection<Client>)
   }
 }
 
-/** Listens on `host:port` for the lifetime of the scope; closing the scope closes every client. */
-export const listen = (server: Server, options: ListenOptions) =>
-  Effect.acquireRelease(
-    Effect.callback<net.Server, ListenError>((resume) => {
-      // Accepted sockets arrive here only where `acceptHandles` could not take over the listener.
-      const listener = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) =>
-        attachConnection(server, adoptConnection(socket, CLIENT_EVENTS))
-      )
-      const onError = (cause: unknown) => resume(Effect.fail(new ListenError({ address: `${options.host}:${options.port}`, cause })))
-      listener.once("error", onError)
-      listener.listen({ port: options.port, host: options.host, backlog: 511 }, () => {
-        listener.off("error", onError)
-        listener.on("error", (e) => server.log("warning", `listener error: ${String(e)}`))
+/** Listens on one address; fails with the address's `ListenError`. */
+const listenOn = (server: Server, address: string, port: number, fastPath: boolean) =>
+  Effect.callback<net.Server, ListenError>((resume) => {
+    // Accepted sockets arrive here only where `acceptHandles` did not take over the listener.
+    const listener = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) =>
+      attachConnection(server, adoptConnection(socket, CLIENT_EVENTS, !fastPath))
+    )
+    const onError = (cause: unknown) => {
+      listener.close()
+      resume(Effect.fail(new ListenError({ address: `${address}:${port}`, reason: reasonOf(cause), cause })))
+    }
+    listener.once("error", onError)
+    listener.listen(nodeListenOptions(address, port), () => {
+      listener.off("error", onError)
+      listener.on("error", (e) => server.log("warning", `listener error: ${String(e)}`))
+      if (fastPath)
         acceptHandles(
           listener,
           CLIENT_EVENTS,
@@ -88,12 +153,51 @@ export const listen = (server: Server, options: ListenOptions) =>
           // Valkey logs a failed accept (EMFILE, ECONNABORTED ...) and goes on listening.
           (status) => server.log("warning", `Accepting client connection: ${status < 0 ? getSystemErrorName(status) : status}`)
         )
-        resume(Effect.succeed(listener))
-      })
+      resume(Effect.succeed(listener))
+    })
+  })
+
+const closeListener = (listener: net.Server) => Effect.callback<void>((resume) => void listener.close(() => resume(Effect.void)))
+
+/**
+ * Listens on every `bind` address for the lifetime of the scope, as Valkey's `listenToPort`: a
+ * failed address is logged, and fails the whole (closing those already bound) unless it is an
+ * optional address that is not available or an address family this host lacks. With port 0 the
+ * first address takes a free port and the others the same one. Closing the scope closes every client.
+ */
+export const listen = (server: Server, options: ListenOptions) =>
+  Effect.acquireRelease(
+    Effect.gen(function* () {
+      const fastPath = yield* useFastPath(server)
+      const listeners: Array<net.Server> = []
+      let port = options.port
+      let skipped: ListenError | null = null
+      for (const entry of options.bind) {
+        const optional = entry.startsWith("-")
+        const address = optional ? entry.slice(1) : entry
+        const bound = yield* Effect.result(listenOn(server, address, port, fastPath))
+        if (bound._tag === "Success") {
+          listeners.push(bound.success)
+          port = (bound.success.address() as net.AddressInfo).port
+          continue
+        }
+        const error = bound.failure
+        server.log("warning", `Warning: ${error.message}`)
+        const code = errorCode(error.cause)
+        if ((code === "EADDRNOTAVAIL" && optional) || UNSUPPORTED.has(code)) {
+          skipped = error
+          continue
+        }
+        yield* Effect.forEach(listeners, closeListener, { discard: true })
+        return yield* error
+      }
+      // Every address skipped: nothing to serve on.
+      if (listeners.length === 0 && skipped !== null) return yield* skipped
+      return listeners
     }),
-    (listener) =>
-      Effect.callback<void>((resume) => {
+    (listeners) =>
+      Effect.suspend(() => {
         for (const client of Array.from(server.clients.values())) server.closeClient(client, false)
-        listener.close(() => resume(Effect.void))
+        return Effect.forEach(listeners, closeListener, { discard: true })
       })
   )

@@ -101,7 +101,7 @@ export class Server {
    * `modules` field. Null (no module system): an empty list.
    */
   moduleList: (() => Array<Reply>) | null = null
-  /** Set by the lifecycle layer: SHUTDOWN asks it to stop the server. */
+  /** Set by the lifecycle layer: a shutdown (SHUTDOWN, SIGTERM, SIGINT) asks it to stop the server. */
   shutdownHandler: (() => void) | null = null
   /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
   requirepass = ""
@@ -173,6 +173,21 @@ export class Server {
     for (const hook of this.disconnectHooks) hook(client)
     if (client.isBlocked) this.blocker?.disconnect(client)
     this.clients.delete(client.id)
+  }
+
+  /**
+   * The shutdown sequence shared by SHUTDOWN and the SIGTERM/SIGINT handler (server.c
+   * `prepareForShutdown`, `finishShutdown`): there is nothing to save or wait for, so it logs,
+   * closes every client (blocked ones included), says goodbye and asks the lifecycle layer to stop.
+   */
+  prepareForShutdown(requestedBy: Client | null): void {
+    this.log(
+      "notice",
+      requestedBy === null ? "User requested shutdown..." : `User requested shutdown... (user request from '${clientInfoString(requestedBy)}')`
+    )
+    for (const client of Array.from(this.clients.values())) this.closeClient(client, false)
+    this.log("warning", "Valkey is now ready to exit, bye bye...")
+    this.shutdownHandler?.()
   }
 
   /**

@@ -26,7 +26,7 @@ export const startModuleServer = async (
   const logs: Array<string> = []
   const config = await Effect.runPromise(configFromCommandLine(options.args ?? ["--enable-module-command", "yes"]))
   const core = ServerCore.layer({ config, log: (level, message) => void logs.push(`${level} ${message}`), ...options.core })
-  const live = Layer.mergeAll(TcpListener.layer({ port: 0, host: "127.0.0.1" }), Modules.layer(options.modules), ConfigStore.layer).pipe(
+  const live = Layer.mergeAll(TcpListener.layer({ port: 0, bind: ["127.0.0.1"] }), Modules.layer(options.modules), ConfigStore.layer).pipe(
     Layer.provideMerge(core)
   )
   const runtime = ManagedRuntime.make(live)

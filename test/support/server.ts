@@ -15,7 +15,7 @@ export interface RunningServer {
 
 /** Starts a real keyfiber on 127.0.0.1 and a free port, in this process. */
 export const startServer = async (options: ServerCoreOptions = {}): Promise<RunningServer> => {
-  const live = Layer.mergeAll(TcpListener.layer({ port: 0, host: "127.0.0.1" }), ConfigStore.layer).pipe(
+  const live = Layer.mergeAll(TcpListener.layer({ port: 0, bind: ["127.0.0.1"] }), ConfigStore.layer).pipe(
     Layer.provideMerge(ServerCore.layer(options))
   )
   const runtime = ManagedRuntime.make(live)
