@@ -3,7 +3,7 @@
  * SIGTERM and SIGINT, `--version`, the default listening addresses, and the connection fast path's
  * start-up probe and its fallback. Real processes, real sockets.
  */
-import type { ChildProcess } from "node:child_process"
+import { type ChildProcess, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it, vi } from "vitest"
 import { start } from "../src/start.js"
 import { probeFastPath } from "../src/server/FastPathProbe.js"
 import { startServerProcess, type ServerProcess } from "./support/childServer.js"
+import { REDIS_SERVER_PATH } from "./support/redisServer.js"
 import { waitFor } from "./support/waitFor.js"
 
 // The processes startServerProcess spawns, so a test can read the exit status of one that exits
@@ -89,6 +90,16 @@ describe("a port that cannot be listened on", () => {
     expect(output).toMatch(logLine("#", "Failed listening on port 7610 (tcp), aborting."))
     expect(output).not.toMatch(/ListenError|^\s+at /m)
     expect(status).toBe(1)
+  })
+
+  it("the same warning text as redis-server on the same busy port", async () => {
+    const holder = await holdPort(7615, "127.0.0.1")
+    opened.push(holder)
+    const redis = spawnSync(REDIS_SERVER_PATH, ["--port", "7615", "--bind", "127.0.0.1", "--save", ""], { encoding: "utf8", timeout: 30_000 })
+    const warning = (output: string) => /# (Warning: Could not create server TCP listening socket .*)$/m.exec(output)?.[1]
+    const ours = await runToExit(["--port", "7615", "--bind", "127.0.0.1"])
+    expect(warning(ours.output)).toBe(warning(redis.stdout))
+    expect([ours.status, redis.status]).toEqual([1, 1])
   })
 
   it("names the configured address: `*` for the default bind", async () => {
