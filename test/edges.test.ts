@@ -92,14 +92,25 @@ describe("a port that cannot be listened on", () => {
     expect(status).toBe(1)
   })
 
+  const sameAsRedis = async (args: ReadonlyArray<string>) => {
+    const redis = spawnSync(REDIS_SERVER_PATH, [...args, "--save", ""], { encoding: "utf8", timeout: 30_000 })
+    const warning = (output: string) => /# (Warning: Could not create server TCP listening socket .*)$/m.exec(output)?.[1]
+    const ours = await runToExit(args)
+    expect(warning(ours.output)).toBeDefined()
+    expect(warning(ours.output)).toBe(warning(redis.stdout))
+    expect([ours.status, redis.status]).toEqual([1, 1])
+  }
+
   it("the same warning text as redis-server on the same busy port", async () => {
     const holder = await holdPort(7615, "127.0.0.1")
     opened.push(holder)
-    const redis = spawnSync(REDIS_SERVER_PATH, ["--port", "7615", "--bind", "127.0.0.1", "--save", ""], { encoding: "utf8", timeout: 30_000 })
-    const warning = (output: string) => /# (Warning: Could not create server TCP listening socket .*)$/m.exec(output)?.[1]
-    const ours = await runToExit(["--port", "7615", "--bind", "127.0.0.1"])
-    expect(warning(ours.output)).toBe(warning(redis.stdout))
-    expect([ours.status, redis.status]).toEqual([1, 1])
+    await sameAsRedis(["--port", "7615", "--bind", "127.0.0.1"])
+  })
+
+  it("a host name: resolved to IPv4 as valkey-server does; one that does not resolve fails as there", async () => {
+    await sameAsRedis(["--port", "7616", "--bind", "no-such-host.invalid"])
+    const server = await started(["--port", "7616", "--bind", "localhost"])
+    expect(server.output()).toMatch(/Ready to accept connections tcp on 127\.0\.0\.1:7616$/m)
   })
 
   it("names the configured address: `*` for the default bind", async () => {

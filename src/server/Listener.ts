@@ -1,4 +1,5 @@
 import { Data, Effect } from "effect"
+import * as dns from "node:dns"
 import * as net from "node:net"
 import { getSystemErrorName } from "node:util"
 import type { Client } from "./Client.js"
@@ -53,11 +54,17 @@ const errorCode = (cause: unknown): string =>
 const reasonOf = (cause: unknown): string =>
   ERROR_TEXTS[errorCode(cause)] ?? `bind: ${cause instanceof Error ? cause.message : String(cause)}`
 
-/** `*` and `::*` are the wildcard addresses; an address with a colon is IPv6, bound IPv6-only as anet.c does. */
-const nodeListenOptions = (address: string, port: number): net.ListenOptions => {
-  const ipv6 = address.includes(":")
-  const host = address === "*" ? "0.0.0.0" : address === "::*" ? "::" : address
-  return { port, host, ipv6Only: ipv6, backlog: 511 }
+/**
+ * Binds `listener` to `address` as anet.c's `_anetTcpServer` does: `*` and `::*` are the
+ * wildcards, an address with a colon is IPv6 and bound IPv6-only, and a host name resolves to an
+ * IPv4 address (valkey-server asks getaddrinfo for AF_INET only).
+ */
+const bindListener = (listener: net.Server, address: string, port: number, onError: (cause: unknown) => void, onListening: () => void) => {
+  const bindTo = (host: string) => listener.listen({ port, host, ipv6Only: host.includes(":"), backlog: 511 }, onListening)
+  if (address === "*") bindTo("0.0.0.0")
+  else if (address === "::*") bindTo("::")
+  else if (net.isIP(address) !== 0) bindTo(address)
+  else dns.lookup(address, { family: 4 }, (error, resolved) => (error ? onError(error) : bindTo(resolved)))
 }
 
 /** Set to `socket` to skip the fast path and its probe: connections then use `net.Socket`. */
@@ -142,7 +149,7 @@ const listenOn = (server: Server, address: string, port: number, fastPath: boole
       resume(Effect.fail(new ListenError({ address: `${address}:${port}`, reason: reasonOf(cause), cause })))
     }
     listener.once("error", onError)
-    listener.listen(nodeListenOptions(address, port), () => {
+    bindListener(listener, address, port, onError, () => {
       listener.off("error", onError)
       listener.on("error", (e) => server.log("warning", `listener error: ${String(e)}`))
       if (fastPath)
