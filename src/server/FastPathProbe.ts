@@ -103,6 +103,7 @@ export const probeFastPath = (timeoutMs: number): Promise<boolean> =>
     let expectedReply = -1
     let client!: net.Socket
     listener.listen(0, "127.0.0.1", () => {
+      if (settled) return
       try {
         if (!acceptHandles(listener, EVENTS, accept, () => finish(false))) return finish(false)
       } catch {
