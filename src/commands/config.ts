@@ -6,7 +6,7 @@
  * (installed by `ServerCore` on `server.dispatcher.admissions`) rejects them with Valkey's text.
  */
 import { allowProtected, type ProtectedMode } from "../config/Config.js"
-import { ConfigRewriteError, NoConfigFileError, rewriteConfigFile } from "../config/rewriteConfigFile.js"
+import { NoConfigFileError } from "../config/rewriteConfigFile.js"
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Admission } from "../server/Dispatcher.js"
 import { SYNTAX } from "./args.js"
@@ -87,22 +87,10 @@ export const configCommands = [
         summary: "Persists the effective configuration to file.",
         since: "2.8.0",
         run: (client): Reply => {
-          const config = client.server.config
-          if (config.configFile === null) return new ErrorReply("ERR The server is running without a config file")
-          if (config.rewriter !== null) {
-            const error = config.rewriter()
-            return error === undefined ? OK : new ErrorReply(error)
-          }
-          try {
-            rewriteConfigFile(config)
-            return OK
-          } catch (e) {
-            if (e instanceof ConfigRewriteError || e instanceof NoConfigFileError) {
-              client.server.log("warning", `CONFIG REWRITE failed: ${e instanceof ConfigRewriteError ? e.reason : "no config file"}`)
-              return new ErrorReply(e.reply)
-            }
-            throw e
-          }
+          // The `ConfigStore` layer is the config file's only writer: without it there is no file to write.
+          const rewriter = client.server.config.rewriter
+          const error = rewriter === null ? new NoConfigFileError().reply : rewriter()
+          return error === undefined ? OK : new ErrorReply(error)
         }
       },
       {

@@ -8,7 +8,7 @@
  * API for the modules system (`src/modules/`):
  * - `config.loadQueue`: the `loadmodule <path> [args...]` lines of the config file and command line,
  *   in order, as `{ path, args }`. The module loader consumes them after the server starts.
- * - `config.pendingModuleConfigs`: `<module>.<name> value` lines (§6.7), name lower-cased, value the
+ * - `config.pendingModuleConfigs`: `<module>.<name> value` lines of the config file, name lower-cased, value the
  *   tokens joined with single spaces; the last one wins. `LoadConfigs` consumes its entries.
  * - `config.registerModuleConfig(definition)`: adds a module config (`name` is `<module>.<name>`,
  *   `module` is set, and `get`/`set` keep the value in the module). Returns an error text (duplicate)
@@ -30,9 +30,10 @@
 import { globMatch } from "../keyspace/glob.js"
 import { quoteArg } from "../protocol/splitArgs.js"
 import type { Server } from "../server/Server.js"
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { type ConfigApply, type ConfigDefinition, type ConfigFlag, ConfigParam } from "./ConfigParam.js"
+import { type ConfigApplyStep, type ConfigJournal, ConfigSetError, configTransaction, runSyncForReply } from "./ConfigTransaction.js"
 import { ConfigFailure, formatMemory, fromString, splitOnSpaces } from "./ConfigSchemas.js"
 import type { RewriteLine, RewriteOption } from "./rewriteConfig.js"
 
@@ -62,8 +63,8 @@ export class Config {
   loadmoduleProvider: () => ReadonlyArray<ModuleLoadRequest> = () => []
   readonly changeListeners: Array<(names: ReadonlyArray<string>) => void> = []
   /**
-   * CONFIG REWRITE, registered by the `ConfigStore` layer: the error reply text, or undefined.
-   * Without it the command writes directly (`rewriteConfigFile`).
+   * CONFIG REWRITE, installed by the `ConfigStore` layer, the config file's only writer: the error
+   * reply text, or undefined.
    */
   rewriter: (() => string | undefined) | null = null
   /** `dir` changes the process's working directory (only the standalone server sets this). */
@@ -149,7 +150,7 @@ export class Config {
   // CONFIG GET
 
   /**
-   * Name/value pairs for CONFIG GET (§7.2): exact names (hidden ones included) keep the spelling
+   * Name/value pairs for CONFIG GET (config.c `configGetCommand`): exact names (hidden ones included) keep the spelling
    * typed; glob patterns match names and aliases case-insensitively, never hidden configs.
    */
   match(patterns: ReadonlyArray<string>): Array<[string, string]> {
@@ -174,17 +175,47 @@ export class Config {
   // CONFIG SET
 
   /**
-   * Valkey's `configSetCommand` (§7.1): validate every pair, back up, set in order, apply the
-   * changed ones; on any failure restore every value (and re-apply). Returns the error reply text,
-   * or undefined on success.
+   * CONFIG SET of several parameters (Valkey's config.c `configSetCommand`): validate every pair,
+   * then, as one transaction, set them in argument order and run the applies of the changed ones
+   * (core applies first, then module applies, each de-duplicated). Any refusal rolls every value
+   * back and re-runs the applies that had started (`ConfigTransaction`).
    */
+  configSet(
+    server: Server,
+    pairs: ReadonlyArray<readonly [name: string, value: string]>,
+    allowProtected: boolean
+  ): Effect.Effect<void, ConfigSetError> {
+    return Effect.suspend(() => {
+      const validated = this.validateSet(pairs, allowProtected)
+      if (typeof validated === "string") return Effect.fail(new ConfigSetError({ reply: validated, rollbackFailures: [] }))
+      const log = (line: string) => server.log("warning", line)
+      return configTransaction("failed CONFIG SET command", log, (journal) =>
+        Effect.suspend(() => {
+          const outcome = this.setAndApply(server, journal, validated, pairs)
+          if ("reply" in outcome) return Effect.fail(new ConfigSetError({ reply: outcome.reply, rollbackFailures: [] }))
+          if (outcome.changed.length > 0) for (const listener of this.changeListeners) listener(outcome.changed)
+          return Effect.void
+        })
+      )
+    })
+  }
+
+  /** `configSet`, run from synchronous code: the error reply text, or undefined on success. */
   setMany(server: Server, pairs: ReadonlyArray<readonly [name: string, value: string]>, allowProtected: boolean): string | undefined {
+    return runSyncForReply(this.configSet(server, pairs, allowProtected))
+  }
+
+  /**
+   * The validation pass: it scans every pair and the first problem decides, except that a
+   * deny-loading refusal wins (Valkey scans on to redact every sensitive value). Returns the
+   * parameters in argument order, or the error reply.
+   */
+  private validateSet(pairs: ReadonlyArray<readonly [name: string, value: string]>, allowProtected: boolean): Array<ConfigParam> | string {
     const params: Array<ConfigParam> = []
     let unknown: string | undefined
     let failure: { name: string; reason: string } | undefined
     let denyLoading = false
     let invalid = false
-    // Validation pass: scans every pair, the first problem decides (deny-loading wins).
     for (let i = 0; i < pairs.length; i++) {
       const [name] = pairs[i]
       const param = this.lookup(name)
@@ -215,26 +246,27 @@ export class Config {
     if (denyLoading) return "LOADING Valkey is loading the dataset in memory"
     if (unknown !== undefined) return `ERR Unknown option or number of arguments for CONFIG SET - '${unknown}'`
     if (failure !== undefined) return setFailed(failure.name, failure.reason)
+    return params
+  }
 
-    const backup = params.map((p) => p.value)
-    const restore = (count: number) => {
-      for (let i = 0; i < count; i++) params[i].restore(backup[i])
-    }
-
-    // Set pass, in argument order.
-    const applies: Array<ConfigApply> = []
-    const moduleApplies: Array<ConfigApply> = []
+  /** The set and apply passes inside the transaction: the changed parameters' names, or the error reply. */
+  private setAndApply(
+    server: Server,
+    journal: ConfigJournal,
+    params: ReadonlyArray<ConfigParam>,
+    pairs: ReadonlyArray<readonly [name: string, value: string]>
+  ): { readonly changed: ReadonlyArray<string> } | { readonly reply: string } {
+    for (const param of params) journal.backup(param)
+    const applies: Array<ConfigApplyStep> = []
+    const moduleApplies: Array<ConfigApplyStep> = []
+    const applyOwner = new Map<ConfigApplyStep, ConfigParam>()
     const applyKeys = new Set<unknown>()
-    const applyOwner = new Map<ConfigApply, ConfigParam>()
     const changed: Array<string> = []
     for (let i = 0; i < params.length; i++) {
       const param = params[i]
       const value = param.def.multiArg ? splitOnSpaces(pairs[i][1]).join(" ") : pairs[i][1]
       const outcome = param.setText(value)
-      if (typeof outcome === "object") {
-        restore(i + 1)
-        return setFailed(param.name, outcome.error)
-      }
+      if (typeof outcome === "object") return { reply: setFailed(param.name, outcome.error) }
       if (outcome === "unchanged") continue
       changed.push(param.name)
       const apply = param.def.apply
@@ -242,37 +274,24 @@ export class Config {
       const key = param.def.applyKey ?? apply
       if (applyKeys.has(key)) continue
       applyKeys.add(key)
-      applyOwner.set(apply, param)
-      ;(param.def.module === undefined ? applies : moduleApplies).push(apply)
+      const step: ConfigApplyStep = () => apply(server)
+      applyOwner.set(step, param)
+      ;(param.def.module === undefined ? applies : moduleApplies).push(step)
     }
-
-    // Apply pass: core applies, then module applies.
-    const runApplies = (list: ReadonlyArray<ConfigApply>): { index: number; error: string } | undefined => {
-      for (let i = 0; i < list.length; i++) {
-        const error = list[i](server)
-        if (error !== undefined) return { index: i, error }
-      }
-      return undefined
-    }
-    const nameOfApply = (apply: ConfigApply, short: boolean): string => {
-      const param = applyOwner.get(apply)!
-      return short && param.def.module !== undefined ? param.name.slice(param.def.module.length + 1) : param.name
-    }
-    const coreFailure = runApplies(applies)
+    const coreFailure = journal.runApplies(applies)
     if (coreFailure !== undefined) {
-      restore(params.length)
-      runApplies(applies.slice(0, coreFailure.index))
-      return setFailed(nameOfApply(applies[coreFailure.index], false), coreFailure.error)
+      const param = applyOwner.get(applies[coreFailure.index])!
+      server.log("warning", `Failed applying new configuration. Possibly related to new ${param.name} setting. Restoring previous settings.`)
+      return { reply: setFailed(param.name, coreFailure.error) }
     }
-    const moduleFailure = runApplies(moduleApplies)
+    const moduleFailure = journal.runApplies(moduleApplies)
     if (moduleFailure !== undefined) {
-      restore(params.length)
-      runApplies(applies)
-      runApplies(moduleApplies.slice(0, moduleFailure.index))
-      return setFailed(nameOfApply(moduleApplies[moduleFailure.index], true), moduleFailure.error)
+      const param = applyOwner.get(moduleApplies[moduleFailure.index])!
+      server.log("warning", "Failed applying new module configuration. Restoring previous settings.")
+      // A module apply's error names the config by its short name, without the module prefix.
+      return { reply: setFailed(param.name.slice(param.def.module!.length + 1), moduleFailure.error) }
     }
-    if (changed.length > 0) for (const listener of this.changeListeners) listener(changed)
-    return undefined
+    return { changed }
   }
 
   /** Runs every core apply once (at startup, after the config file is read). Errors are returned. */
@@ -359,7 +378,12 @@ export const defineExternalConfig = (o: {
 const setFailed = (name: string, reason: string): string =>
   `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`
 
-/** A token written bare when it reads back the same, else quoted (§5.3, a documented difference). */
+/**
+ * A token written bare when it reads back the same, else quoted. Valkey writes `loadmodule`
+ * arguments unquoted (module.c `moduleLoadQueueEntryToLoadmoduleOptionStr`), so an argument with a
+ * space or a quote does not survive a restart there; quoting only such tokens is a deliberate
+ * difference.
+ */
 export const rewriteToken = (token: string): string =>
   token !== "" && /^[\x21-\x7e]+$/.test(token) && !/["']/.test(token) ? token : quoteArg(token)
 

@@ -89,7 +89,12 @@ export class ConfigParam<T = unknown> {
 
   /** The CONFIG GET form of the current value. */
   get text(): string {
-    return encodeConfigValue(this.def.schema, this.value)
+    return this.encode(this.value)
+  }
+
+  /** The CONFIG GET form of a value. */
+  encode(value: T): string {
+    return encodeConfigValue(this.def.schema, value)
   }
 
   get defaultText(): string {
@@ -107,7 +112,7 @@ export class ConfigParam<T = unknown> {
 
   /** Stores a decoded value, unless it equals the current one. */
   store(value: T): SetOutcome {
-    if (encodeConfigValue(this.def.schema, value) === this.text) return "unchanged"
+    if (this.encode(value) === this.text) return "unchanged"
     if (this.def.set !== undefined) {
       const error = this.def.set(value)
       if (error !== undefined) return { error }
@@ -124,9 +129,13 @@ export class ConfigParam<T = unknown> {
     return this.store(decoded.success)
   }
 
-  /** Restores a value saved before a failed CONFIG SET; never refused. */
-  restore(value: T): void {
-    if (this.def.set !== undefined) this.def.set(value)
-    else this.stored = value
+  /**
+   * Puts back a value held before (a rolled-back transaction, or an override at startup), through
+   * the same path as a set and skipped when equal, as Valkey's `restoreBackupConfig` does with
+   * `performInterfaceSet`. Returns a module setter's refusal, which the caller reports.
+   */
+  restore(value: T): string | undefined {
+    const outcome = this.store(value)
+    return typeof outcome === "object" ? outcome.error : undefined
   }
 }

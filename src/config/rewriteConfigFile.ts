@@ -2,9 +2,10 @@
  * Writing the config file for CONFIG REWRITE (config.c `rewriteConfigOverwriteFile`): the new text
  * from the pure `rewriteConfig`, written to a temporary file in the same folder, flushed, renamed
  * over the config file, folder flushed. Any failure removes the temporary file and leaves the old
- * file byte-identical. Synchronous, like Valkey's. `layers/ConfigStore.ts` serializes it.
+ * file byte-identical. The I/O is synchronous, like Valkey's (CONFIG REWRITE blocks the server while
+ * it writes); the `ConfigStore` layer runs it for the command.
  */
-import { Data } from "effect"
+import { Data, Effect, Exit } from "effect"
 import * as nodeFs from "node:fs"
 import * as path from "node:path"
 import { errnoMessage } from "./builtinConfigs.js"
@@ -96,69 +97,83 @@ export const removeRewriteTempFiles = (file: string, fs: TempCleanupFs = nodeFs)
 }
 
 /** Creates a new temporary file next to `file` (mkstemp: a fresh name on EEXIST). */
-const createTemp = (file: string, fs: ConfigFs): { readonly temp: string; readonly fd: number } => {
+const createTemp = (file: string, fs: ConfigFs): TempFile => {
   for (let attempt = 1; ; attempt++) {
-    const temp = tempName(file)
+    const path = tempName(file)
     try {
-      return { temp, fd: fs.openSync(temp, "wx", 0o644) }
+      return { path, fd: fs.openSync(path, "wx", 0o644) }
     } catch (e) {
       if ((e as { code?: string }).code !== "EEXIST" || attempt === TEMP_ATTEMPTS) throw e
     }
   }
 }
 
-/** Computes the new text and replaces the file atomically. Throws `ConfigRewriteError`. */
-export const rewriteConfigFile = (config: Config, fs: ConfigFs = nodeFs): void => {
-  const file = config.configFile
-  if (file === null) throw new NoConfigFileError()
-  let oldText = ""
-  try {
-    oldText = fs.readFileSync(file, "latin1")
-  } catch (e) {
-    if ((e as { code?: string }).code !== "ENOENT") throw new ConfigRewriteError({ reason: errnoMessage(e) })
-  }
-  const text = rewriteConfig(oldText, { options: config.rewriteOptions(), classify: config.classify })
-  let created: { readonly temp: string; readonly fd: number }
-  try {
-    created = createTemp(file, fs)
-  } catch (e) {
-    throw new ConfigRewriteError({ reason: errnoMessage(e) })
-  }
-  const temp = created.temp
-  let fd: number | null = created.fd
-  try {
-    let written = 0
-    while (written < text.length) written += fs.writeSync(fd, text.slice(written), null, "latin1")
-    fs.fsyncSync(fd)
-    fs.closeSync(fd)
-    fd = null
-    fs.renameSync(temp, file)
-  } catch (e) {
-    if (fd !== null) {
-      try {
-        fs.closeSync(fd)
-      } catch {
-        // already failing
-      }
-    }
-    // Only the file this rewrite created: a name taken by someone else is never touched.
-    try {
-      fs.unlinkSync(temp)
-    } catch {
-      // already renamed or removed
-    }
-    throw new ConfigRewriteError({ reason: errnoMessage(e) })
-  }
-  // Make the rename durable: flush the folder. A failure here is reported, the new file stays.
-  try {
-    const dir = fs.openSync(path.dirname(file), "r")
-    try {
-      fs.fsyncSync(dir)
-    } finally {
-      fs.closeSync(dir)
-    }
-  } catch (e) {
-    throw new ConfigRewriteError({ reason: errnoMessage(e) })
-  }
+/** The rewrite's temporary file; `fd` is null once closed. */
+interface TempFile {
+  readonly path: string
+  fd: number | null
 }
 
+/** A synchronous file operation whose failure is the rewrite's error (`strerror` text). */
+const io = <A>(f: () => A): Effect.Effect<A, ConfigRewriteError> =>
+  Effect.try({ try: f, catch: (e) => new ConfigRewriteError({ reason: errnoMessage(e) }) })
+
+/**
+ * Computes the new text and replaces the file atomically: the temporary file is the resource, and
+ * the outcome of writing and renaming it decides its release. On failure it is closed and removed
+ * (only the file this rewrite created: a name taken by someone else is never touched), so the old
+ * file stays byte-identical.
+ */
+export const rewriteConfigFile = (config: Config, fs: ConfigFs = nodeFs): Effect.Effect<void, NoConfigFileError | ConfigRewriteError> =>
+  Effect.gen(function* () {
+    const file = config.configFile
+    if (file === null) return yield* new NoConfigFileError()
+    const oldText = yield* io(() => {
+      try {
+        return fs.readFileSync(file, "latin1")
+      } catch (e) {
+        // A missing file is written afresh.
+        if ((e as { code?: string }).code === "ENOENT") return ""
+        throw e
+      }
+    })
+    const text = rewriteConfig(oldText, { options: config.rewriteOptions(), classify: config.classify })
+    yield* Effect.acquireUseRelease(
+      io(() => createTemp(file, fs)),
+      (temp) =>
+        io(() => {
+          let written = 0
+          while (written < text.length) written += fs.writeSync(temp.fd!, text.slice(written), null, "latin1")
+          fs.fsyncSync(temp.fd!)
+          fs.closeSync(temp.fd!)
+          temp.fd = null
+          fs.renameSync(temp.path, file)
+        }),
+      (temp, exit) =>
+        Exit.isSuccess(exit)
+          ? Effect.void
+          : Effect.sync(() => {
+              if (temp.fd !== null) {
+                try {
+                  fs.closeSync(temp.fd)
+                } catch {
+                  // already failing
+                }
+              }
+              try {
+                fs.unlinkSync(temp.path)
+              } catch {
+                // already removed
+              }
+            })
+    )
+    // Make the rename durable: flush the folder. A failure here is reported, the new file stays.
+    yield* io(() => {
+      const dir = fs.openSync(path.dirname(file), "r")
+      try {
+        fs.fsyncSync(dir)
+      } finally {
+        fs.closeSync(dir)
+      }
+    })
+  })

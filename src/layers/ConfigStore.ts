@@ -1,14 +1,15 @@
 /**
- * CONFIG REWRITE's persistence as a transaction: `rewriteConfigFile` (temporary file in the same
- * folder, fsync, rename, folder fsync; the old file untouched on failure), serialized by a
- * semaphore. At start-up it removes the temporary files an interrupted rewrite left next to the
- * config file (the process killed between creating and renaming one).
+ * The config file's store: CONFIG REWRITE as a transaction (`rewriteConfigFile`: temporary file in
+ * the same folder, fsync, rename, folder fsync; the old file untouched on failure). At start-up it
+ * removes the temporary files an interrupted rewrite left next to the config file (the process
+ * killed between creating and renaming one).
  *
- * The I/O is synchronous, like Valkey's (CONFIG REWRITE blocks the server while it writes), so the
- * CONFIG REWRITE command runs the Effect with `runSync` from the executor: the layer registers
- * `server.config.rewriter` for it.
+ * The I/O is synchronous, like Valkey's (CONFIG REWRITE blocks the server while it writes), and
+ * commands run one at a time in the executor, so two rewrites never overlap: the command runs the
+ * Effect to completion with `runSync` through `server.config.rewriter`, which this layer installs.
  */
-import { Context, Effect, Layer, Result, Semaphore } from "effect"
+import { Context, Effect, Layer } from "effect"
+import { runSyncForReply } from "../config/ConfigTransaction.js"
 import * as nodeFs from "node:fs"
 import {
   type ConfigFs,
@@ -23,7 +24,7 @@ import { ServerCore } from "./ServerCore.js"
 export { ConfigRewriteError, NoConfigFileError }
 
 export interface ConfigStoreService {
-  /** CONFIG REWRITE: serialized, atomic. */
+  /** CONFIG REWRITE: atomic. */
   readonly rewrite: Effect.Effect<void, NoConfigFileError | ConfigRewriteError>
 }
 
@@ -36,22 +37,11 @@ const make = (fs: ConfigFs, cleanupFs: TempCleanupFs) =>
         server.log("notice", `Removed ${temp}, a temporary file left by an interrupted CONFIG REWRITE`)
       }
     }
-    const semaphore = yield* Semaphore.make(1)
-    const rewrite = semaphore.withPermits(1)(
-      Effect.try({
-        try: () => rewriteConfigFile(server.config, fs),
-        catch: (e) => {
-          if (e instanceof NoConfigFileError || e instanceof ConfigRewriteError) return e
-          return new ConfigRewriteError({ reason: e instanceof Error ? e.message : String(e) })
-        }
-      })
+    // Valkey's configRewriteCommand logs I/O failures; a missing config file is only replied.
+    const rewrite = rewriteConfigFile(server.config, fs).pipe(
+      Effect.tapError((e) => Effect.sync(() => e._tag === "ConfigRewriteError" && server.log("warning", `CONFIG REWRITE failed: ${e.reason}`)))
     )
-    server.config.rewriter = () => {
-      const result = Effect.runSync(Effect.result(rewrite))
-      if (Result.isSuccess(result)) return undefined
-      server.log("warning", `CONFIG REWRITE failed: ${result.failure._tag === "ConfigRewriteError" ? result.failure.reason : "no config file"}`)
-      return result.failure.reply
-    }
+    server.config.rewriter = () => runSyncForReply(rewrite)
     yield* Effect.addFinalizer(() => Effect.sync(() => (server.config.rewriter = null)))
     return { rewrite } satisfies ConfigStoreService
   })

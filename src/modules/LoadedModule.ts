@@ -1,5 +1,6 @@
 import type { Effect, Fiber, Scope } from "effect"
 import type { CommandSpec } from "../commands/CommandSpec.js"
+import type { ConfigJournal } from "../config/ConfigTransaction.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import type { ModuleDefinition } from "./ModuleDefinition.js"
 import type { ModuleConfig } from "./ModuleConfig.js"
@@ -37,6 +38,8 @@ export class LoadedModule {
   configsLoaded = false
   /** True while onLoad runs: only then may configs be registered. */
   loading = true
+  /** The load's undo record while it runs: `LoadConfigs` backs each config's old value up there. */
+  configJournal: ConfigJournal | null = null
   /** Workers adopted with `ctx.adoptWorker`: terminated on unload. */
   readonly workers = new Set<WorkerLike>()
   /** Rolled back or unloaded: late code (an onLoad that settled too late) can register nothing. */

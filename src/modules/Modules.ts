@@ -15,6 +15,8 @@ import { Client } from "../server/Client.js"
 import { setInfoHooks } from "../server/Info.js"
 import type { Server } from "../server/Server.js"
 import { LoadedModule, type ModuleTimer } from "./LoadedModule.js"
+import { ConfigParam } from "../config/ConfigParam.js"
+import { type ConfigJournal, ConfigSetError, configTransaction } from "../config/ConfigTransaction.js"
 import { moduleConfigDefinition } from "./moduleConfigDefinition.js"
 import { ModuleBlocking } from "./ModuleBlocking.js"
 import type { CallOptions, CommandHandler } from "./ModuleContext.js"
@@ -30,7 +32,7 @@ export const LOAD_ERROR = "ERR Error loading the extension. Please check the ser
 /** An `async` module command inside MULTI/EXEC or a module call, where nothing can wait. */
 export const ASYNC_CANNOT_WAIT = "ERR module command cannot wait inside a transaction or a module call"
 
-/** Why a load failed; the reason goes to the log only (§6.3). */
+/** Why a load failed; the reason goes to the log only (the client gets `LOAD_ERROR`). */
 export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{ readonly message: string }> {
   constructor(message: string) {
     super({ message })
@@ -72,7 +74,7 @@ export interface LoadRequest {
 export class ModuleRegistry implements ModuleHost {
   readonly loaded: Array<LoadedModule> = []
   readonly blocking: ModuleBlocking
-  /** Module configs queued by the config file or LOADEX, consumed by `loadConfigs` (§6.7). */
+  /** Module configs queued by the config file or LOADEX, consumed by `loadConfigs`. */
   readonly pendingConfigs: Map<string, string>
   private readonly callClients = new WeakSet<Client>()
   private nextTimerId = 1
@@ -113,18 +115,32 @@ export class ModuleRegistry implements ModuleHost {
     return run
   }
 
-  private async loadNow(request: LoadRequest): Promise<Result.Result<LoadedModule, string>> {
+  /**
+   * One load as a config transaction: the module configs `LoadConfigs` sets (from LOADEX `CONFIG`
+   * pairs, the config file or their defaults) are journaled, and a load that fails at any step
+   * after them puts every one back at the value it had before the load.
+   */
+  private loadNow(request: LoadRequest): Promise<Result.Result<LoadedModule, string>> {
     const server = this.server
     if (request.configs !== undefined) for (const [k, v] of request.configs) this.pendingConfigs.set(k, v)
-    const result = await this.tryLoad(request)
-    if (Result.isFailure(result)) {
-      server.log("warning", result.failure)
-      if (request.loadex) this.pendingConfigs.clear()
-    }
-    return result
+    const log = (line: string) => server.log("warning", line)
+    const load = configTransaction("module configs of a failed load", log, (journal) =>
+      Effect.flatMap(
+        Effect.promise(() => this.tryLoad(request, journal)),
+        Result.match({
+          onSuccess: (module) => Effect.succeed(module),
+          onFailure: (reason) => {
+            server.log("warning", reason)
+            if (request.loadex) this.pendingConfigs.clear()
+            return Effect.fail(new ConfigSetError({ reply: reason, rollbackFailures: [] }))
+          }
+        })
+      )
+    )
+    return Effect.runPromise(Effect.result(Effect.mapError(load, (e) => e.reply)))
   }
 
-  private async tryLoad(request: LoadRequest): Promise<Result.Result<LoadedModule, string>> {
+  private async tryLoad(request: LoadRequest, journal: ConfigJournal): Promise<Result.Result<LoadedModule, string>> {
     const server = this.server
     let definition: ModuleDefinition<any>
     try {
@@ -154,6 +170,7 @@ export class ModuleRegistry implements ModuleHost {
       // Imported, so it exists; a path that vanished since only loses attribution.
     }
     const module = new LoadedModule(definition.name, Number(definition.version ?? 0), request.path, definition, args.success)
+    module.configJournal = journal
     module.scope = Effect.runSync(Scope.make())
     module.runFork = Effect.runSyncWith(this.context)(FiberSet.makeRuntime<never>().pipe(Scope.provide(module.scope))) as any
 
@@ -191,6 +208,7 @@ export class ModuleRegistry implements ModuleHost {
     }
     // Commit: everything registered becomes visible at once.
     module.loading = false
+    module.configJournal = null
     for (const spec of module.commands) server.commands.register(spec)
     this.loaded.push(module)
     this.onConfigsRegistered(module)
@@ -229,6 +247,7 @@ export class ModuleRegistry implements ModuleHost {
   /** Undoes a failed load: nothing it registered stays. */
   private rollback(module: LoadedModule): void {
     module.loading = false
+    module.configJournal = null
     module.unloaded = true
     for (const worker of module.workers) void worker.terminate().catch(() => {})
     module.workers.clear()
@@ -254,7 +273,7 @@ export class ModuleRegistry implements ModuleHost {
     }
   }
 
-  /** MODULE UNLOAD: an error reason (§6.4), or undefined when unloaded. */
+  /** MODULE UNLOAD (module.c `moduleUnload`): an error reason, or undefined when unloaded. */
   unload(name: string): string | undefined {
     const module = this.find(name)
     if (module === undefined) return "no such module with that name"
@@ -482,10 +501,14 @@ export class ModuleRegistry implements ModuleHost {
 
   // ---- configs ------------------------------------------------------------------------------
 
-  /** `LoadConfigs` (§6.6): pending value or default for each config, in registration order. */
+  /**
+   * `LoadConfigs` (module.c `loadModuleConfigs`): the pending value or the default of each config,
+   * in registration order, without apply callbacks. Each old value goes to the load's journal first.
+   */
   loadConfigs(module: LoadedModule): ModuleStatus {
     for (const config of module.configs) {
       const name = config.fullName
+      module.configJournal?.backup(new ConfigParam(moduleConfigDefinition(config)))
       const pending = this.pendingConfigs.get(name)
       let error: string | undefined
       if (pending !== undefined) {
