@@ -278,13 +278,13 @@ export class Config {
       applyOwner.set(step, param)
       ;(param.def.module === undefined ? applies : moduleApplies).push(step)
     }
-    const coreFailure = journal.runApplies(applies)
+    const coreFailure = journal.runApplies(applies, "all")
     if (coreFailure !== undefined) {
       const param = applyOwner.get(applies[coreFailure.index])!
       server.log("warning", `Failed applying new configuration. Possibly related to new ${param.name} setting. Restoring previous settings.`)
       return { reply: setFailed(param.name, coreFailure.error) }
     }
-    const moduleFailure = journal.runApplies(moduleApplies)
+    const moduleFailure = journal.runApplies(moduleApplies, "until-refusal")
     if (moduleFailure !== undefined) {
       const param = applyOwner.get(moduleApplies[moduleFailure.index])!
       server.log("warning", "Failed applying new module configuration. Restoring previous settings.")

@@ -23,10 +23,13 @@ export class ConfigSetError extends Data.TaggedError("ConfigSetError")<{
 /** A side effect run after values are set: an error text refuses the new state. */
 export type ConfigApplyStep = () => string | undefined
 
+/** After a rollback, whether a group of applies re-runs in full or stops at its first refusal. */
+export type ApplyRerun = "all" | "until-refusal"
+
 /** The undo record of one transaction. */
 export class ConfigJournal {
   private readonly backups: Array<{ readonly param: ConfigParam; readonly value: unknown }> = []
-  private readonly started: Array<ConfigApplyStep> = []
+  private readonly started: Array<{ readonly applies: ReadonlyArray<ConfigApplyStep>; readonly rerun: ApplyRerun }> = []
 
   /** Remembers the current value of `param` (once) before the body changes it. */
   backup(param: ConfigParam): void {
@@ -36,10 +39,11 @@ export class ConfigJournal {
   /**
    * Runs a group of applies in order, stopping at the first refusal (its index and text). The
    * whole group runs again on rollback, the refused one and those after it included, as Valkey
-   * re-runs every apply function it had scheduled.
+   * re-runs every apply function it had scheduled: core applies all of them, module applies up to
+   * the first refusal (config.c `restoreBackupConfig`, module.c `moduleConfigApplyConfig`).
    */
-  runApplies(applies: ReadonlyArray<ConfigApplyStep>): { readonly index: number; readonly error: string } | undefined {
-    this.started.push(...applies)
+  runApplies(applies: ReadonlyArray<ConfigApplyStep>, rerun: ApplyRerun): { readonly index: number; readonly error: string } | undefined {
+    this.started.push({ applies, rerun })
     for (let i = 0; i < applies.length; i++) {
       const error = applies[i]()
       if (error !== undefined) return { index: i, error }
@@ -59,9 +63,13 @@ export class ConfigJournal {
         failures.push(`Failed restoring ${what}. Error setting ${param.name} to '${param.encode(value)}': ${error}`)
       }
     }
-    for (const apply of this.started) {
-      const error = apply()
-      if (error !== undefined) failures.push(`Failed applying restored ${what}: ${error}`)
+    for (const { applies, rerun } of this.started) {
+      for (const apply of applies) {
+        const error = apply()
+        if (error === undefined) continue
+        failures.push(`Failed applying restored ${what}: ${error}`)
+        if (rerun === "until-refusal") break
+      }
     }
     return failures
   }
