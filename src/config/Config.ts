@@ -1,15 +1,16 @@
 /**
  * The config table: every parameter once (built-in ones from `builtinConfigs`, module ones
- * registered at load), with CONFIG GET matching, the atomic CONFIG SET algorithm and the option
- * list CONFIG REWRITE writes.
+ * registered at load), with CONFIG GET matching, CONFIG SET as a transaction (`ConfigTransaction`)
+ * and the option list CONFIG REWRITE writes.
  *
  * The server's table is `server.config`.
  *
  * API for the modules system (`src/modules/`):
  * - `config.loadQueue`: the `loadmodule <path> [args...]` lines of the config file and command line,
  *   in order, as `{ path, args }`. The module loader consumes them after the server starts.
- * - `config.pendingModuleConfigs`: `<module>.<name> value` lines of the config file, name lower-cased, value the
- *   tokens joined with single spaces; the last one wins. `LoadConfigs` consumes its entries.
+ * - `config.pendingModuleConfigs`: `<module>.<name> value` lines of the config file, name
+ *   lower-cased, value the tokens joined with single spaces; the last one wins. `LoadConfigs`
+ *   consumes its entries.
  * - `config.registerModuleConfig(definition)`: adds a module config (`name` is `<module>.<name>`,
  *   `module` is set, and `get`/`set` keep the value in the module). Returns an error text (duplicate)
  *   or undefined. Build the `schema` with the builders of `ConfigSchemas.ts` (`configBool`,
@@ -19,8 +20,6 @@
  *   bitflags enums need `multiArg: true` (several tokens in the config file).
  *   Or use `defineExternalConfig({ name, module, defaultText, parse, format, get, set, apply,
  *   applyKey, flags, multiArg, rewriteAs })` when the module parses and formats values itself.
- * - `config.setAtLoad(name, value)`: sets a config from LOADEX `CONFIG` pairs or the pending queue
- *   (immutable ones included, no apply, skipped when equal), returning the setter's error text.
  * - `config.unregisterModuleConfigs(module)`: on MODULE UNLOAD.
  * - `config.loadmoduleProvider`: set it to a function returning the loaded modules as `{ path, args }`
  *   in load order; CONFIG REWRITE writes one `loadmodule` line each.
@@ -135,23 +134,13 @@ export class Config {
     }
   }
 
-  /**
-   * Sets a value as the config file does (immutable configs allowed, no apply): for module
-   * `LoadConfigs` and LOADEX. Returns the error text, or undefined.
-   */
-  setAtLoad(name: string, value: string): string | undefined {
-    const param = this.lookup(name)
-    if (param === undefined) return `Unknown config ${name}`
-    const outcome = param.setText(param.def.multiArg ? splitOnSpaces(value).join(" ") : value)
-    return typeof outcome === "object" ? outcome.error : undefined
-  }
-
   // ---------------------------------------------------------------------------------------------
   // CONFIG GET
 
   /**
-   * Name/value pairs for CONFIG GET (config.c `configGetCommand`): exact names (hidden ones included) keep the spelling
-   * typed; glob patterns match names and aliases case-insensitively, never hidden configs.
+   * Name/value pairs for CONFIG GET (config.c `configGetCommand`): exact names (hidden ones
+   * included) keep the spelling typed; glob patterns match names and aliases case-insensitively,
+   * never hidden configs.
    */
   match(patterns: ReadonlyArray<string>): Array<[string, string]> {
     const out = new Map<string, ConfigParam>()
@@ -189,14 +178,17 @@ export class Config {
       const validated = this.validateSet(pairs, allowProtected)
       if (typeof validated === "string") return Effect.fail(new ConfigSetError({ reply: validated, rollbackFailures: [] }))
       const log = (line: string) => server.log("warning", line)
-      return configTransaction("failed CONFIG SET command", log, (journal) =>
+      const transaction = configTransaction("failed CONFIG SET command", log, (journal) =>
         Effect.suspend(() => {
           const outcome = this.setAndApply(server, journal, validated, pairs)
           if ("reply" in outcome) return Effect.fail(new ConfigSetError({ reply: outcome.reply, rollbackFailures: [] }))
-          if (outcome.changed.length > 0) for (const listener of this.changeListeners) listener(outcome.changed)
-          return Effect.void
+          return Effect.succeed(outcome.changed)
         })
       )
+      // The change event goes out once the transaction is committed.
+      return Effect.map(transaction, (changed) => {
+        if (changed.length > 0) for (const listener of this.changeListeners) listener(changed)
+      })
     })
   }
 

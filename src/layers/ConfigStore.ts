@@ -39,7 +39,11 @@ const make = (fs: ConfigFs, cleanupFs: TempCleanupFs) =>
     }
     // Valkey's configRewriteCommand logs I/O failures; a missing config file is only replied.
     const rewrite = rewriteConfigFile(server.config, fs).pipe(
-      Effect.tapError((e) => Effect.sync(() => e._tag === "ConfigRewriteError" && server.log("warning", `CONFIG REWRITE failed: ${e.reason}`)))
+      Effect.tapError((e) =>
+        Effect.sync(() => {
+          if (e._tag === "ConfigRewriteError") server.log("warning", `CONFIG REWRITE failed: ${e.reason}`)
+        })
+      )
     )
     server.config.rewriter = () => runSyncForReply(rewrite)
     yield* Effect.addFinalizer(() => Effect.sync(() => (server.config.rewriter = null)))
