@@ -26,7 +26,7 @@ beforeAll(() => {
 })
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-describe("CONFIG REWRITE on a real file (§10 items 32-33)", () => {
+describe("CONFIG REWRITE on a real file", () => {
   it("rewrites in place, keeps comments, include and rename-command, comments unknown lines, appends the rest", async () => {
     const include = path.join(dir, "included.conf")
     fs.writeFileSync(include, "maxmemory-policy allkeys-lru\n")
@@ -192,7 +192,7 @@ describe("CONFIG REWRITE on a real file (§10 items 32-33)", () => {
     await s.close()
   })
 
-  it("module configs: rewritten quoted, de-duplicated applies, and `# ??? ` once the module is gone (§10 item 31)", async () => {
+  it("module configs: rewritten quoted, de-duplicated applies, and `# ??? ` once the module is gone", async () => {
     const file = path.join(dir, "modconf.conf")
     fs.writeFileSync(file, "moduleconfigs.enum two\nport 6379\n")
     const s = await startServerWithConfig({ args: [file] })

@@ -67,7 +67,7 @@ describe("CONFIG GET / SET", () => {
     expect(Object.keys(all).length).toBeGreaterThan(150)
   })
 
-  it("§10 item 34: atomic CONFIG SET with rollback and Valkey's error texts", async () => {
+  it("atomic CONFIG SET with rollback and Valkey's error texts (config.c configSetCommand)", async () => {
     expect(await r.call("config", "set", "maxmemory", "1mb")).toBe("OK")
     expect(await errorOf(r.call("config", "set", "maxmemory", "10000001", "maxmemory-clients", "200%"))).toBe(
       "ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - percentage argument must be less or equal to 100"
