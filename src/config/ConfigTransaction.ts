@@ -15,6 +15,7 @@ import type { ConfigParam } from "./ConfigParam.js"
 
 /** A failed config transaction: the client's error reply, and what the rollback could not undo. */
 export class ConfigSetError extends Data.TaggedError("ConfigSetError")<{
+  /** CONFIG SET's error reply; for a module load, the reason it failed (logged). */
   readonly reply: string
   /** The log lines of refused restores; empty when every old value is back. */
   readonly rollbackFailures: ReadonlyArray<string>
