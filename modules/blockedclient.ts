@@ -15,7 +15,7 @@ import type { ModuleContext } from "keyfiber/module"
 
 const parseInteger = (s: string): number | undefined => (/^-?\d+$/.test(s) ? Number(s) : undefined)
 
-/** The checks every blocking command here makes before blocking (§2.1). */
+/** The context-flag checks every blocking command here makes before blocking, as Valkey's test module does. */
 const refuseBlocking = (ctx: ModuleContext): boolean => {
   const flags = ctx.getContextFlags()
   if (flags & ctx.CTX_FLAGS.MULTI) {

@@ -11,7 +11,7 @@ import type { Server } from "../src/server/Server.js"
 /**
  * Model-based test of the blocking engine, in-process on TestClock: random interleavings of pushes,
  * pops, blocking pops and moves with timeouts, clock advances, disconnects and CLIENT UNBLOCK
- * across several clients. A small reference model of Valkey's serving algorithm (§3.3) predicts
+ * across several clients. A small reference model of Valkey's serving algorithm (blocked.c `handleClientsBlockedOnKeys`) predicts
  * every reply and every list exactly, so elements are never lost or duplicated, waiters are served
  * FIFO, and timeouts fire neither early nor late.
  */
@@ -141,7 +141,7 @@ class Model {
     if (reply !== undefined) this.replies[c].push(reply)
   }
 
-  /** §3.3: rounds of ready keys; per key, the waiters present at its start, FIFO. */
+  /** As blocked.c `handleClientsBlockedOnKeys`: rounds of ready keys; per key, the waiters present at its start, FIFO. */
   serve(): void {
     while (this.ready.length > 0) {
       const batch = this.ready

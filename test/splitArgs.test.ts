@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { quoteArg, splitArgs } from "../src/protocol/splitArgs.js"
 
-// §10 item 35 and §8.1: Valkey's sdssplitargs, byte for byte.
+// Valkey's sds.c `sdssplitargs` (the config file tokenizer), byte for byte.
 describe("splitArgs (sdssplitargs)", () => {
   const table: Array<[string, Array<string> | undefined]> = [
     [`a "b c" 'd e'`, ["a", "b c", "d e"]],

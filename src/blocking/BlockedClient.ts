@@ -47,10 +47,11 @@ export interface BlockHandler {
    */
   readonly mayTimeout: boolean
   /**
-   * One of the record's keys was signalled ready (see §3.3). Called while the record is still
-   * blocked; return true when the client was served (the engine then completes the record with
-   * `Served`), false to keep waiting. To wait again at the tail of the queues (Valkey's
-   * re-execution that blocks again) call `engine.requeue(record)` before returning false.
+   * One of the record's keys was signalled ready (blocked.c `handleClientsBlockedOnKey`). Called
+   * while the record is still blocked; return true when the client was served (the engine then
+   * completes the record with `Served`), false to keep waiting. To wait again at the tail of the
+   * queues (Valkey's re-execution that blocks again) call `engine.requeue(record)` before returning
+   * false.
    * Absent: key readiness is ignored (a non-keyed module block).
    */
   readonly keyReady?: (record: BlockedClient, key: string) => boolean

@@ -205,9 +205,10 @@ export class BlockingEngine implements Blocker {
   }
 
   /**
-   * Serves clients blocked on ready keys (§3.3): never recursive; per round, each key in signal
-   * order, walking only the waiters present when its turn started, FIFO. Keys signalled meanwhile
-   * (a BLMOVE pushing to a key others wait on) are served in the next round.
+   * Serves clients blocked on ready keys (blocked.c `handleClientsBlockedOnKeys`): never recursive;
+   * per round, each key in signal order, walking only the waiters present when its turn started,
+   * FIFO. Keys signalled meanwhile (a BLMOVE pushing to a key others wait on) are served in the
+   * next round.
    */
   serveReadyKeys(): void {
     if (this.serving || this.readyKeys.size === 0) return

@@ -34,7 +34,8 @@ export type CommandFlag =
 
 /**
  * A command: what the dispatcher needs to check and run it, and what COMMAND reports about it.
- * `run` is plain synchronous code (see ARCHITECTURE.md, rule 1): it returns the reply, or a
+ * `run` is plain synchronous code, so a command runs start to end on one thread and is atomic, as on
+ * Valkey's main thread (no `await`, no fiber): it returns the reply, or a
  * `BlockRequest` when the client must wait.
  */
 export interface CommandSpec {

@@ -14,7 +14,11 @@ import type { ModuleHost } from "./ModuleHost.js"
 
 const INT64_MAX = 9223372036854775807
 
-/** Not a Valkey string: Valkey asserts here (§9); keyfiber refuses the block. */
+/**
+ * Not a Valkey string: a module command that blocks when reached through `VM_Call` without the `K`
+ * flag makes Valkey assert (module.c `moduleBlockClient` does not check deny-blocking); keyfiber
+ * refuses the block.
+ */
 export const DENY_BLOCKING_ERROR = "ERR Blocking module command called from a context that denies blocking"
 
 /** The reply of a `blockOn` Effect interrupted from inside when no timeout reply was given. */
@@ -24,7 +28,7 @@ export const BLOCK_ON_INTERRUPTED = "ERR module background work was interrupted"
  * Module blocking (Valkey's module.c "Blocking clients from modules") on the blocking engine's
  * records. Every path that ends a handle goes through the drain at the end of the tick, which runs
  * the reply callback (if the client is still there), then free_privdata exactly once, then appends
- * thread-safe replies, and only then releases the handle (§2.2, §2.3).
+ * thread-safe replies, and only then releases the handle (module.c `moduleHandleBlockedClients`).
  */
 export class ModuleBlocking {
   /** Handles unblocked since the last drain, in order (Valkey's `moduleUnblockedClients`). */
@@ -79,7 +83,9 @@ export class ModuleBlocking {
     const refusal = this.refusal(ctx, timeoutMs, now)
     const engine = this.engine
     if (refusal !== undefined || client === null || engine === null) {
-      // Refused: an already-aborted handle the module must still release (§2.1, TS rule).
+      // Refused: an already-aborted handle the module must still release. Valkey does this for scripts
+      // and EXEC only (module.c `moduleBlockClient`); for the other refusals it keeps the client,
+      // and releasing that handle later makes it panic, so every refusal is treated the same here.
       bc.client = null
       ctx.replyWithError(refusal ?? "ERR Blocking module command called without a client")
       return bc
@@ -150,7 +156,10 @@ export class ModuleBlocking {
     return true
   }
 
-  /** The engine ended the block (§2.3 rows): runs exactly once per handle. */
+  /**
+   * The engine ended the block (timed out, CLIENT UNBLOCK, disconnected, or served on a key): runs
+   * exactly once per handle.
+   */
   private completed(bc: ModuleBlockedClient, outcome: BlockOutcome): void {
     const client = bc.client
     switch (outcome) {
@@ -218,7 +227,8 @@ export class ModuleBlocking {
   unblockClient(bc: ModuleBlockedClient, privdata: unknown): ModuleStatus {
     if (bc.released) return "ERR"
     if (bc.onKeys) {
-      // §2.2 key path: privdata ignored; the timeout callback runs now, replying thread-safe.
+      // Blocked on keys (module.c `VM_UnblockClient`): privdata ignored; the timeout callback runs
+      // now, replying thread-safe.
       if (bc.timeout === null) return "ERR"
       if (bc.unblocked) return "OK"
       bc.unblocked = true
@@ -328,7 +338,8 @@ export class ModuleBlocking {
 
   /**
    * Counts the blocked command once, when it completes (commandstats and the slow log): its first
-   * run (kept on the client), the background time measured by MeasureTimeStart/End (§2.7), and the
+   * run (kept on the client), the background time measured by MeasureTimeStart/End (module.c
+   * `VM_BlockedClientMeasureTimeEnd`), and the
    * reply callback's time (Valkey's `updateStatsOnUnblock`; 0 for a timeout).
    */
   private count(bc: ModuleBlockedClient, reply: Reply | null | undefined, replyMs: number): void {

@@ -38,11 +38,11 @@ export const parseLoadexArguments = (
   return { configs, args: [] }
 }
 
-/** MODULE LIST's reply (§6.2), also HELLO's `modules` field. */
+/** MODULE LIST's reply (module.c `addReplyLoadedModules`), also HELLO's `modules` field. */
 export const moduleList = (registry: ModuleRegistry): Array<Reply> =>
   registry.loaded.map((m) => new MapReply(["name", m.name, "ver", m.version, "path", m.path, "args", [...m.args.raw]]))
 
-/** The MODULE command (§6.1), bound to the module registry. */
+/** The MODULE command (module.c `moduleCommand`), bound to the module registry. */
 export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
   const server = registry.server
   const loadReply = (client: Client, spec: CommandSpec, argv: ReadonlyArray<string>, request: LoadRequest): Reply =>

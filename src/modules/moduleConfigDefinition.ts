@@ -4,7 +4,8 @@ import type { ModuleConfig } from "./ModuleConfig.js"
 
 /**
  * A module config as an entry of the config table: CONFIG GET/SET/REWRITE and the config file go
- * through the module's parse, getter, setter and apply (module.c's module configurations API). SENSITIVE is ignored, as in Valkey.
+ * through the module's parse, getter, setter and apply (config.c `addModuleStringConfig` and its
+ * siblings). SENSITIVE is ignored, as in Valkey.
  */
 export const moduleConfigDefinition = (config: ModuleConfig) => {
   const flags: Array<ConfigFlag> = []

@@ -97,7 +97,8 @@ export class Server {
   /** Called when a client goes away (WATCH, blocking, modules clean up). */
   readonly disconnectHooks: Array<(client: Client) => void> = []
   /**
-   * The loaded modules as MODULE LIST replies them (§6.2), set by the modules layer; HELLO's
+   * The loaded modules as MODULE LIST replies them (module.c `addReplyLoadedModules`), set by the
+   * modules layer; HELLO's
    * `modules` field. Null (no module system): an empty list.
    */
   moduleList: (() => Array<Reply>) | null = null

@@ -6,7 +6,7 @@ import { modulePath, type RunningModuleServer, serverClient, startModuleServer, 
 
 const connect = (port: number) => new Redis(port, "127.0.0.1", { enableReadyCheck: false, maxRetriesPerRequest: 0 })
 
-describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () => {
+describe("module blocking: BlockClient / UnblockClient (blockedclient.tcl, blockonbackground.tcl)", () => {
   let s: RunningModuleServer
   let r: Redis
   const blocked = () => s.server.blockedClients
@@ -29,7 +29,7 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     return out
   }
 
-  it("BLOCK.DEBUG replies an integer after the delay; blocked_clients is 1 meanwhile (item 1)", async () => {
+  it("BLOCK.DEBUG replies an integer after the delay; blocked_clients is 1 meanwhile", async () => {
     const c = await RawClient.connect(s.port)
     c.write(cmd("block.debug", 50, 1000))
     await waitFor(() => blocked() === 1)
@@ -39,7 +39,7 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     c.close()
   })
 
-  it("BLOCK.DEBUG times out with the timeout callback, then a pipelined PING works (item 2)", async () => {
+  it("BLOCK.DEBUG times out with the timeout callback, then a pipelined PING works", async () => {
     const c = await RawClient.connect(s.port)
     c.write(cmd("block.debug", 2000, 100) + cmd("PING"))
     const reply = await c.until((t) => t.includes("PONG"))
@@ -48,7 +48,7 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     c.close()
   })
 
-  it("HELLO.BLOCK and HELLO.KEYS (item 3)", async () => {
+  it("HELLO.BLOCK and HELLO.KEYS", async () => {
     const c = await RawClient.connect(s.port)
     c.write(cmd("hello.block", 0, 0))
     expect(await c.until((t) => t.endsWith("\r\n"))).toMatch(/^:\d+\r\n$/)
@@ -64,7 +64,7 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     c.close()
   })
 
-  it("refuses to block inside a transaction (item 4) and through ctx.call (item 5)", async () => {
+  it("refuses to block inside a transaction and through ctx.call", async () => {
     const c = await RawClient.connect(s.port)
     const exec = "+OK\r\n+QUEUED\r\n*1\r\n-ERR Blocking module command called from transaction\r\n"
     expect(await c.request(cmd("MULTI") + cmd("block.debug", 10, 100) + cmd("EXEC"), exec)).toBe(exec)
@@ -79,12 +79,12 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     await waitFor(() => blocked() === 0)
   })
 
-  it("a timeout that overflows is refused with Valkey's error (§2.1)", async () => {
+  it("a timeout that overflows is refused with Valkey's error (module.c `moduleBlockClient`)", async () => {
     await expect(r.call("block.debug", "0", "9223372036854775807")).rejects.toThrow("ERR timeout is out of range")
     expect(blocked()).toBe(0)
   })
 
-  it("thread-safe replies carry the client's RESP version (item 6)", async () => {
+  it("thread-safe replies carry the client's RESP version", async () => {
     const c = await RawClient.connect(s.port)
     expect(await c.request(cmd("do_fake_bg_true"), ":1\r\n")).toBe(":1\r\n")
     serverClient(s.server, c).resp = 3
@@ -92,7 +92,7 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     c.close()
   })
 
-  it("CLIENT UNBLOCK with and without a timeout callback; BLOCK.RELEASE (item 7)", async () => {
+  it("CLIENT UNBLOCK with and without a timeout callback; BLOCK.RELEASE", async () => {
     const a = await RawClient.connect(s.port)
     await a.request(cmd("PING"), "+PONG\r\n")
     const id = serverClient(s.server, a).id
@@ -116,7 +116,7 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     await waitFor(() => blocked() === 0)
   })
 
-  it("unblock_by_timer, including a timeout shorter than the timer (item 8)", async () => {
+  it("unblock_by_timer, including a timeout shorter than the timer", async () => {
     expect(await r.call("unblock_by_timer", "100", "0")).toBe("OK")
     expect(await r.call("unblock_by_timer", "100", "100")).toBe("OK")
     const c = await RawClient.connect(s.port)
@@ -132,7 +132,7 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     c.close()
   })
 
-  it("disconnect runs the disconnect callback and free_privdata in a disconnected context (item 9)", async () => {
+  it("disconnect runs the disconnect callback and free_privdata in a disconnected context", async () => {
     // Earlier tests' background threads (a timed-out BLOCK.DEBUG) still release their handles.
     await waitFor(() => s.modules.find("block")!.blockedClients === 0)
     const before = await stats()
@@ -149,7 +149,7 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     expect(after.reply - before.reply).toBe(0)
   })
 
-  it("MODULE UNLOAD is refused while the module has blocked clients (item 10)", async () => {
+  it("MODULE UNLOAD is refused while the module has blocked clients", async () => {
     const c = await RawClient.connect(s.port)
     c.write(cmd("block.debug", 200, 0))
     await waitFor(() => blocked() === 1)
@@ -163,7 +163,7 @@ describe("module blocking: BlockClient / UnblockClient (§10 items 1-11)", () =>
     c.close()
   })
 
-  it("background time is added to commandstats once, when the command completes (item 11)", async () => {
+  it("background time is added to commandstats once, when the command completes", async () => {
     const before = s.server.stats.command("block.debug").calls
     await r.call("block.debug", "200", "10000")
     const stat = s.server.stats.command("block.debug")

@@ -4,7 +4,7 @@ import { RawClient } from "../support/raw.js"
 import { cmd } from "../support/resp.js"
 import { modulePath, type RunningModuleServer, serverClient, startModuleServer, waitFor } from "../support/moduleServer.js"
 
-describe("module blocking on keys: blockonkeys (§10 items 12-18, §4.3)", () => {
+describe("module blocking on keys: blockonkeys.tcl", () => {
   let s: RunningModuleServer
   let r: Redis
   const blocked = () => s.server.blockedClients
@@ -29,7 +29,7 @@ describe("module blocking on keys: blockonkeys (§10 items 12-18, §4.3)", () =>
     return c
   }
 
-  it("FSL.BPOP: no block, blocked then served, timeout (items 12, §4.3 4-6)", async () => {
+  it("FSL.BPOP: no block, blocked then served, timeout", async () => {
     await r.call("fsl.push", "k", "33")
     await r.call("fsl.push", "k", "34")
     expect(await r.call("fsl.bpop", "k", "0")).toBe(34)
@@ -41,7 +41,7 @@ describe("module blocking on keys: blockonkeys (§10 items 12-18, §4.3)", () =>
     c.close()
   })
 
-  it("FSL.BPOPGT: only a greater element serves it; DEL and FLUSHALL unblock it with an error (item 13)", async () => {
+  it("FSL.BPOPGT: only a greater element serves it; DEL and FLUSHALL unblock it with an error", async () => {
     await r.call("fsl.push", "k", "34")
     expect(await r.call("fsl.bpopgt", "k", "30", "0")).toBe(34)
     await r.call("fsl.push", "k", "33")
@@ -63,7 +63,7 @@ describe("module blocking on keys: blockonkeys (§10 items 12-18, §4.3)", () =>
     for (const x of [c, d, f]) x.close()
   })
 
-  it("FSL.BPOPGT and SWAPDB (§4.3 13-16)", async () => {
+  it("FSL.BPOPGT and SWAPDB: no key, wrong type, a value that does or does not satisfy", async () => {
     const c = await RawClient.connect(s.port)
     await c.request(cmd("SELECT", 9), "+OK\r\n")
     await r.call("select", "9")
@@ -86,7 +86,7 @@ describe("module blocking on keys: blockonkeys (§10 items 12-18, §4.3)", () =>
     c.close()
   })
 
-  it("circular and self-referential FSL.BPOPPUSH (item 14)", async () => {
+  it("circular and self-referential FSL.BPOPPUSH", async () => {
     const a = await blockedClient("fsl.bpoppush", "src", "dst", 0)
     const b = await blockedClient("fsl.bpoppush", "dst", "src", 0)
     await r.call("fsl.push", "src", "42")
@@ -110,7 +110,7 @@ describe("module blocking on keys: blockonkeys (§10 items 12-18, §4.3)", () =>
     c.close()
   })
 
-  it("a wrong-type wake-up leaves it blocked and counts once (item 15)", async () => {
+  it("a wrong-type wake-up leaves it blocked and counts once", async () => {
     const c = await blockedClient("fsl.bpop", "k", 0)
     await r.call("lpush", "k", "12")
     await r.call("lpush", "k", "13")
@@ -123,7 +123,7 @@ describe("module blocking on keys: blockonkeys (§10 items 12-18, §4.3)", () =>
     c.close()
   })
 
-  it("BLOCKONKEYS.POPALL woken by LPUSH; BLPOP served by BLOCKONKEYS.LPUSH (item 16)", async () => {
+  it("BLOCKONKEYS.POPALL woken by LPUSH; BLPOP served by BLOCKONKEYS.LPUSH", async () => {
     const c = await blockedClient("blockonkeys.popall", "k")
     await r.call("lpush", "k", "42", "squirrel", "banana")
     expect(await reply(c)).toBe("*3\r\n$6\r\nbanana\r\n$8\r\nsquirrel\r\n$2\r\n42\r\n")
@@ -134,7 +134,7 @@ describe("module blocking on keys: blockonkeys (§10 items 12-18, §4.3)", () =>
     d.close()
   })
 
-  it("BLOCKONKEYS.BLPOPN on a non-empty list; BLPOPN_OR_UNBLOCK (item 17)", async () => {
+  it("BLOCKONKEYS.BLPOPN on a non-empty list; BLPOPN_OR_UNBLOCK", async () => {
     await r.call("lpush", "k", "aa")
     const c = await blockedClient("blockonkeys.blpopn", "k", 5)
     await r.call("blockonkeys.lpush_unblock", "k", "bb", "cc")
@@ -153,7 +153,7 @@ describe("module blocking on keys: blockonkeys (§10 items 12-18, §4.3)", () =>
     d.close()
   })
 
-  it("CLIENT UNBLOCK TIMEOUT / ERROR, and :0 without a timeout callback (item 18)", async () => {
+  it("CLIENT UNBLOCK TIMEOUT / ERROR, and :0 without a timeout callback", async () => {
     await r.call("fsl.push", "k", "32")
     const c = await blockedClient("fsl.bpopgt", "k", 35, 0)
     const id = serverClient(s.server, c).id

@@ -71,7 +71,7 @@ describe("blocking on an Effect; unblocking from a worker thread; ctx.call", () 
     expect(blocked()).toBe(0)
   })
 
-  it("ctx.call: blocking commands never block; errors come back as replies (§4.2 item 4)", async () => {
+  it("ctx.call: blocking commands never block; errors come back as replies (blockedclient.tcl)", async () => {
     await r.call("del", "k", "empty")
     await r.call("rpush", "k", "a")
     expect(await r.call("do_rm_call", "blpop", "k", "0")).toEqual(["k", "a"])
@@ -85,7 +85,7 @@ describe("blocking on an Effect; unblocking from a worker thread; ctx.call", () 
   })
 })
 
-describe("module client error stats (§4.2 item 14, in part)", () => {
+describe("module client error stats (blockedclient.tcl, in part)", () => {
   it("errors from ctx.call count once in errorstats, when relayed; the inner command counts its failed calls", async () => {
     const s = await startModuleServer({ modules: { load: [{ path: modulePath("blockedclient.ts"), args: [] }] } })
     const r = new Redis(s.port, "127.0.0.1", { enableReadyCheck: false, maxRetriesPerRequest: 0 })

@@ -7,7 +7,7 @@ import { modulePath, type RunningModuleServer, startModuleServer, waitFor } from
 
 const bulk = (s: string) => `$${Buffer.byteLength(s, "latin1")}\r\n${s}\r\n`
 
-describe("module introspection: HELLO modules, INFO modules, COMMAND LIST FILTERBY MODULE (§6.2)", () => {
+describe("module introspection: HELLO modules, INFO modules, COMMAND LIST FILTERBY MODULE", () => {
   let s: RunningModuleServer
   const blockPath = modulePath("block.ts")
   const helloPath = modulePath("helloblock.ts")
@@ -74,7 +74,7 @@ describe("module introspection: HELLO modules, INFO modules, COMMAND LIST FILTER
   })
 })
 
-describe("a client blocked in a module command (§2.10, §10 item 1)", () => {
+describe("a client blocked in a module command: CLIENT LIST flags, INFO blocked_clients", () => {
   let s: RunningModuleServer
   beforeAll(async () => {
     s = await startModuleServer({ modules: { load: [{ path: modulePath("block.ts"), args: [] }] } })

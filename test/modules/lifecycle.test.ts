@@ -9,8 +9,13 @@ import type { Client } from "../../src/server/Client.js"
 import type { Server } from "../../src/server/Server.js"
 import type { HandleRecord, PropState } from "../../property-tests/fixtures/propblock.js"
 
-/** The §2.3 lifecycle table, row by row, in-process (replies as values, time on TestClock). */
-describe("module blocked-client lifecycle (§2.3)", () => {
+/**
+ * Which callbacks fire for each way a module block ends (unblock, deadline, disconnect, CLIENT
+ * UNBLOCK [TIMEOUT|ERROR], AbortBlock), for plain and key blocks, as module.c's
+ * `moduleHandleBlockedClients`, `moduleBlockedClientTimedOut` and `VM_AbortBlock` run them; in-process
+ * (replies as values, time on TestClock).
+ */
+describe("module blocked-client lifecycle", () => {
   let runtime: ManagedRuntime.ManagedRuntime<ServerCore | Modules, unknown>
   let server: Server
   let modules: ModuleRegistry
@@ -138,7 +143,7 @@ describe("module blocked-client lifecycle (§2.3)", () => {
     expect(counts(rec)).toEqual({ reply: 0, timeout: 1, disconnect: 0, free: 1, freeDisconnected: 0 })
   })
 
-  it("key-blocked: AbortBlock still runs the timeout callback (§9)", () => {
+  it("key-blocked: AbortBlock still runs the timeout callback, as in Valkey", () => {
     const { rec } = block({ key: "lk" })
     rec.ctx.abortBlock(rec.bc)
     settle()

@@ -15,7 +15,7 @@ describe("module loading, MODULE LIST/UNLOAD, runtime args", () => {
     await s.close()
   })
 
-  it("loads a TypeScript module with args and lists it (§10 item 27)", async () => {
+  it("loads a TypeScript module with args and lists it", async () => {
     const path = modulePath("moduleparameter.ts")
     expect(await r.call("MODULE", "LOAD", path, "10", "20", "30")).toBe("OK")
     expect(await r.call("MODULE", "LIST")).toEqual([["name", "moduleparameter", "ver", 1, "path", path, "args", ["10", "20", "30"]]])
@@ -33,7 +33,7 @@ describe("module loading, MODULE LIST/UNLOAD, runtime args", () => {
     expect(await r.call("MODULE", "UNLOAD", "ratelimit")).toBe("OK")
   })
 
-  it("refuses a busy name and unknown unloads (§10 item 28)", async () => {
+  it("refuses a busy name and unknown unloads", async () => {
     await expect(r.call("MODULE", "LOAD", modulePath("moduleparameter.ts"))).rejects.toThrow(
       "ERR Error loading the extension. Please check the server logs."
     )

@@ -26,7 +26,7 @@ const DEFAULTS = {
   "moduleconfigs.numeric": "-1"
 }
 
-describe("module configs: moduleconfigs.tcl (§6.8 items 1-13, §10 item 30)", () => {
+describe("module configs: moduleconfigs.tcl, load and CONFIG SET/GET", () => {
   let s: RunningModuleServer
   let r: Redis
   beforeAll(async () => {
@@ -156,7 +156,7 @@ describe("module configs: moduleconfigs.tcl (§6.8 items 1-13, §10 item 30)", (
   })
 })
 
-describe("module configs: rewrite and restart (§6.8 items 14-17, §10 item 31)", () => {
+describe("module configs: moduleconfigs.tcl, rewrite and restart", () => {
   it("LOADEX + CONFIG SET → CONFIG REWRITE → restart keeps every value; unload + rewrite comments them out", async () => {
     const dir = fs.mkdtempSync(`${tmpdir()}/kf-modcfg-`)
     const file = `${dir}/keyfiber.conf`
@@ -200,7 +200,7 @@ describe("module configs: rewrite and restart (§6.8 items 14-17, §10 item 31)"
     await s3.close()
   })
 
-  it("startup: module configs without loadmodule, a rejected value, a missing LoadConfigs all abort; quoted values load (§6.7)", async () => {
+  it("startup: module configs without loadmodule, a rejected value, a missing LoadConfigs all abort; quoted values load", async () => {
     await expect(startModuleServer({ args: ["--moduleconfigs.string", "hello"] })).rejects.toThrow(
       "Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting"
     )

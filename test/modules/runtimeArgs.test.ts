@@ -7,7 +7,7 @@ import { modulePath, startModuleServer } from "../support/moduleServer.js"
 const connect = (port: number) => new Redis(port, "127.0.0.1", { enableReadyCheck: false, maxRetriesPerRequest: 0 })
 const tempDir = () => fs.mkdtempSync(`${tmpdir()}/kf-modargs-`)
 
-describe("module runtime arguments (§5, §10 item 27)", () => {
+describe("module runtime arguments", () => {
   it("load with args → update at run time → CONFIG REWRITE → restart → MODULE LIST shows the update", async () => {
     const dir = tempDir()
     const file = `${dir}/keyfiber.conf`
@@ -79,7 +79,7 @@ describe("module runtime arguments (§5, §10 item 27)", () => {
   })
 })
 
-describe("enable-module-command and startup loading (§6.5, §10 item 29)", () => {
+describe("enable-module-command and startup loading", () => {
   it("refuses LOAD/UNLOAD with enable-module-command no; LIST still works; the config is immutable", async () => {
     const s = await startModuleServer({ args: [] })
     const r = connect(s.port)

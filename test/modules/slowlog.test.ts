@@ -5,14 +5,15 @@ import { modulePath, type RunningModuleServer, startModuleServer } from "../supp
 type Entry = [number, number, number, Array<string>, string, string]
 
 /**
- * blockonbackground.tcl (§4.4 items 1-4, §10 item 11): a blocked module command is counted and
+ * Valkey's tests/unit/moduleapi/blockonbackground.tcl (the time-tracking tests): a blocked module
+ * command is counted and
  * slow-logged once, when it completes, with the background time measured by
- * BlockedClientMeasureTimeStart/End (§2.7). Only lower bounds of measured time are asserted.
+ * BlockedClientMeasureTimeStart/End (module.c `VM_BlockedClientMeasureTimeEnd`). Only lower bounds of measured time are asserted.
  *
  * The delays are a couple of ms above the 200 ms threshold where the Tcl test uses exactly 200:
  * a Node timer may fire up to 1 ms early against `performance.now()`, C's usleep never does.
  */
-describe("slow log and commandstats of blocked module commands (§4.4)", () => {
+describe("slow log and commandstats of blocked module commands (blockonbackground.tcl)", () => {
   let s: RunningModuleServer
   let r: Redis
   beforeAll(async () => {
