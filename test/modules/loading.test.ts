@@ -1,7 +1,7 @@
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "../support/raw.js"
-import { modulePath, type RunningModuleServer, serverClient, startModuleServer, waitFor } from "../support/moduleServer.js"
+import { modulePath, type RunningModuleServer, serverClient, startModuleServer } from "../support/moduleServer.js"
 
 describe("module loading, MODULE LIST/UNLOAD, runtime args", () => {
   let s: RunningModuleServer
@@ -93,19 +93,27 @@ describe("module loading, MODULE LIST/UNLOAD, runtime args", () => {
     expect(await r.call("MODULE", "UNLOAD", "throws")).toBe("OK")
   })
 
-  it("reloading a module file imports it afresh", async () => {
+  it("MODULE LOAD evaluates a file once per content: an unchanged file is reused, a changed one imported afresh", async () => {
     const { writeFileSync, mkdtempSync } = await import("node:fs")
     const { tmpdir } = await import("node:os")
     const dir = mkdtempSync(`${tmpdir()}/kfmod-`)
     const file = `${dir}/ver.ts`
-    writeFileSync(file, `export default { name: "ver", version: 1, onLoad: () => {} }\n`)
+    const evaluations = () => (globalThis as { __kfVerEvaluations?: number }).__kfVerEvaluations
+    // The module counts its own top-level evaluations: the server runs in this process.
+    const source = (version: number) =>
+      `globalThis.__kfVerEvaluations = (globalThis.__kfVerEvaluations ?? 0) + 1\n` +
+      `export default { name: "ver", version: ${version}, onLoad: () => {} }\n`
+    const version = async () => ((await r.call("MODULE", "LIST")) as Array<Array<unknown>>).find((m) => m[1] === "ver")?.[3]
+    writeFileSync(file, source(1))
     expect(await r.call("MODULE", "LOAD", file)).toBe("OK")
     expect(await r.call("MODULE", "UNLOAD", "ver")).toBe("OK")
-    writeFileSync(file, `export default { name: "ver", version: 2, onLoad: () => {} }\n`)
     expect(await r.call("MODULE", "LOAD", file)).toBe("OK")
-    const list = (await r.call("MODULE", "LIST")) as Array<Array<unknown>>
-    expect(list.find((m) => m[1] === "ver")?.[3]).toBe(2)
+    expect(evaluations()).toBe(1)
     expect(await r.call("MODULE", "UNLOAD", "ver")).toBe("OK")
-    await waitFor(() => true)
+    writeFileSync(file, source(2))
+    expect(await r.call("MODULE", "LOAD", file)).toBe("OK")
+    expect(evaluations()).toBe(2)
+    expect(await version()).toBe(2)
+    expect(await r.call("MODULE", "UNLOAD", "ver")).toBe("OK")
   })
 })
