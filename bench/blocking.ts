@@ -18,7 +18,9 @@ import { Effect, Scope, Exit } from "effect"
 import { ServerCore } from "../src/layers/ServerCore.js"
 import { NULL_ARRAY, type Reply } from "../src/protocol/Reply.js"
 import type { Client } from "../src/server/Client.js"
+import { waitFor } from "../test/support/waitFor.js"
 import { bundleKeyfiber, keyfiberNodeFlags } from "./support.js"
+import { cmd } from "../test/support/resp.js"
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const N = Number(process.env.BENCH_BLOCKED ?? 10_000)
@@ -41,9 +43,6 @@ export interface BlockingRow {
   readonly barMax?: number
   readonly limit?: number
 }
-
-const cmd = (...args: Array<string>): string =>
-  `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -134,14 +133,6 @@ const rssMb = (pid: number): number => {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024
 }
 
-const waitFor = async (cond: () => Promise<boolean> | boolean, ms = 120_000) => {
-  const deadline = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error("benchmark condition not met in time")
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
-
 /** utime + stime of a process in ms (clock ticks of 10 ms), from /proc. */
 const cpuMs = (pid: number): number => {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
@@ -186,13 +177,14 @@ const parkAndServe = async (
   const c0 = cpuMs(pid)
   const t0 = performance.now()
   for (let i = 0; i < sockets.length; i++) sockets[i].write(cmd("BLPOP", keyOf(i), "0"))
-  await waitFor(async () => (await target.blocked(control)) === sockets.length)
+  // Polled every 5 ms: the poll is part of the park and serve times, the same for both servers.
+  await waitFor("every client to block", async () => (await target.blocked(control)) === sockets.length, 120_000, 5)
   const park = performance.now() - t0
   const c1 = cpuMs(pid)
   onParked()
   const t1 = performance.now()
   control.write(push())
-  await waitFor(() => done === sockets.length)
+  await waitFor("every client to be served", () => done === sockets.length, 120_000, 5)
   const serve = performance.now() - t1
   const c2 = cpuMs(pid)
   sockets.forEach((s, i) => s.off("data", handlers[i]))
@@ -230,10 +222,10 @@ const tcpRound = async (r: TcpRounds, round: number, record: boolean): Promise<v
   }
   // A connect completes in the kernel before the server has accepted it: wait until the server has
   // every connection, so the park timing does not include accepting them.
-  await waitFor(async () => {
+  await waitFor("the server to accept every connection", async () => {
     const info = await ask(control, cmd("INFO", "clients"))
     return Number(/connected_clients:(\d+)/.exec(info)?.[1] ?? 0) >= N + 1
-  })
+  }, 120_000, 5)
   try {
     const distinct = await parkAndServe(
       target,
@@ -375,7 +367,7 @@ export const runInProcess = async (n = N_INPROC): Promise<InProcessFigures> => {
       maxStall = Math.max(maxStall, t - tick)
       tick = t
     }, 1)
-    await waitFor(() => server.blockedClients === 0, 60_000)
+    await waitFor("every client to time out", () => server.blockedClients === 0, 60_000, 5)
     clearInterval(monitor)
     proto.reply = original
     let timedOut = 0

@@ -5,6 +5,7 @@
 import { builtinCommands } from "../src/commands/index.js"
 import type { Connection } from "../src/server/Connection.js"
 import { Server } from "../src/server/Server.js"
+import { cmd } from "../test/support/resp.js"
 
 const server = new Server({ databases: 16, now: () => Date.now() })
 server.commands.registerAll(builtinCommands)
@@ -26,7 +27,7 @@ const socket: Connection = {
 }
 const client = server.createClient(socket, "127.0.0.1:1", "127.0.0.1:2")
 
-const enc = (...args: Array<string>) => Buffer.from(`*${args.length}\r\n` + args.map((a) => `$${a.length}\r\n${a}\r\n`).join(""), "latin1")
+const enc = (...args: Array<string>) => Buffer.from(cmd(...args), "latin1")
 const cases: Record<string, Buffer> = {
   ping: enc("PING"),
   set: enc("SET", "key:__rand_int__", "xxx"),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ProtocolError, RespParser } from "../src/protocol/RespParser.js"
 import { RawClient } from "../test/support/raw.js"
 import { type RunningServer, startServer } from "../test/support/server.js"
+import { cmd } from "../test/support/resp.js"
 
 const LIMITS = { maxBulkLen: 512 * 1024 * 1024 }
 
@@ -10,14 +11,11 @@ const LIMITS = { maxBulkLen: 512 * 1024 * 1024 }
 const bytes = (maxLength: number) =>
   fc.uint8Array({ maxLength }).map((a) => Buffer.from(a).toString("latin1"))
 
-const encodeMultibulk = (argv: ReadonlyArray<string>): string =>
-  `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")
-
 /** Inline requests only carry plain words (no quotes, spaces or control bytes). */
 const word = fc.stringMatching(/^[A-Za-z0-9:_.-]{1,12}$/)
 
 const request = fc.oneof(
-  { weight: 3, arbitrary: fc.array(bytes(40), { minLength: 1, maxLength: 6 }).map((argv) => ({ argv, wire: encodeMultibulk(argv) })) },
+  { weight: 3, arbitrary: fc.array(bytes(40), { minLength: 1, maxLength: 6 }).map((argv) => ({ argv, wire: cmd(...argv) })) },
   { weight: 1, arbitrary: fc.array(word, { minLength: 1, maxLength: 5 }).map((argv) => ({ argv, wire: argv.join(" ") + "\r\n" })) }
 )
 

@@ -10,22 +10,13 @@ import type { Client } from "../src/server/Client.js"
 import type { Server } from "../src/server/Server.js"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer } from "./support/server.js"
+import { waitFor } from "./support/waitFor.js"
+import { cmd } from "./support/resp.js"
 
-const cmd = (...args: Array<string>): string =>
-  `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`).join("")
 const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`
 const arr = (...items: Array<string>) => `*${items.length}\r\n${items.join("")}`
 const int = (n: number) => `:${n}\r\n`
 const NULL_ARR = "*-1\r\n"
-
-/** Polls an observable condition with a bounded wait (no blind sleeps). */
-const waitFor = async (cond: () => boolean, ms = 5000): Promise<void> => {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time")
-    await new Promise((r) => setTimeout(r, 2))
-  }
-}
 
 describe("blocking list commands (real clients)", () => {
   let s: RunningServer
@@ -46,7 +37,7 @@ describe("blocking list commands (real clients)", () => {
   const block = async (c: RawClient, args: Array<string>, blocked: number) => {
     c.take()
     c.write(cmd(...args))
-    await waitFor(() => s.server.blockedClients === blocked)
+    await waitFor("the clients to block", () => s.server.blockedClients === blocked)
   }
   const expectReply = async (c: RawClient, expected: string) => {
     const got = await c.until((t) => t.length >= expected.length)
@@ -100,7 +91,7 @@ describe("blocking list commands (real clients)", () => {
     await send(p, ["LPUSH", "fifo2", "a", "b"], int(2))
     await expectReply(a, arr(bulk("fifo2"), bulk("b")))
     await expectReply(b, arr(bulk("fifo2"), bulk("a")))
-    await waitFor(() => s.server.blockedClients === 1)
+    await waitFor("one blocked client", () => s.server.blockedClients === 1)
     expect(serverSide(c).isBlocked).toBe(true)
     await send(p, ["RPUSH", "fifo2", "z"], int(1))
     await expectReply(c, arr(bulk("fifo2"), bulk("z")))
@@ -259,7 +250,7 @@ describe("blocking list commands (real clients)", () => {
     b.write(cmd("LPUSH", "mylist", "1") + cmd("BLPOP", "mylist", "0"))
     await expectReply(a, arr(bulk("mylist"), bulk("1")))
     await expectReply(b, int(1))
-    await waitFor(() => serverSide(b).isBlocked)
+    await waitFor("B to block", () => serverSide(b).isBlocked)
     // B's pipelined commands wait behind its block and run in order afterwards.
     b.write(cmd("PING") + cmd("ECHO", "after"))
     await send(a, ["RPUSH", "mylist", "2"], int(1))
@@ -370,7 +361,7 @@ describe("blocking list commands (real clients)", () => {
     await block(b, ["BRPOP", "dc", "other", "0"], 2)
     expect(s.server.blocker!.totalBlockingKeys).toBe(2)
     a.close()
-    await waitFor(() => s.server.blockedClients === 1)
+    await waitFor("one blocked client", () => s.server.blockedClients === 1)
     s.server.closeClient(serverSide(b), false)
     expect(s.server.blockedClients).toBe(0)
     expect(s.server.blocker!.totalBlockingKeys).toBe(0)

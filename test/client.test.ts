@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "./support/raw.js"
 import { cmd } from "./support/resp.js"
 import { type RunningServer, startServer } from "./support/server.js"
+import { waitFor } from "./support/waitFor.js"
 
 /** The body of a bulk reply (`$n\r\n...\r\n`). */
 const bulkBody = (reply: string): string => reply.slice(reply.indexOf("\r\n") + 2, -2)
@@ -105,8 +106,7 @@ describe("CLIENT", () => {
     expect(all.find((l) => Number(l.id) === idA)!.cmd).toBe("client|list")
     await request(b, "DISCARD")
     b.write(cmd("BLPOP", "never-pushed", "0"))
-    const deadline = Date.now() + 5000
-    while (!s.server.clients.get(idB)!.isBlocked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+    await waitFor("B to block", () => s.server.clients.get(idB)!.isBlocked)
     const only = bulkBody(await request(a, "CLIENT", "LIST", "ID", String(idB), "999999")).trimEnd().split("\n")
     expect(only.length).toBe(1)
     expect(parseLine(only[0]).flags).toBe("b")

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { isRewriteTempName, removeRewriteTempFiles } from "../src/config/rewriteConfigFile.js"
 import { startServerProcess } from "./support/childServer.js"
 import { RawClient } from "./support/raw.js"
+import { cmd } from "./support/resp.js"
 
 let dir: string
 beforeAll(() => {
@@ -12,7 +13,6 @@ beforeAll(() => {
 })
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-const bulk = (...args: Array<string>) => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")
 
 /** The names CONFIG REWRITE's temporary files of `base` get. */
 const isTemp = (base: string) => (name: string) => isRewriteTempName(base, name)
@@ -73,7 +73,7 @@ describe("leftover CONFIG REWRITE temporary files", () => {
       expect(fs.readFileSync(file, "latin1")).toBe("port 0\nbind 127.0.0.1\n")
       // And the server works, rewrites included (no temporary file stays after a rewrite).
       const c = await RawClient.connect(server.port)
-      expect(await c.request(bulk("CONFIG", "REWRITE"), "+OK\r\n")).toBe("+OK\r\n")
+      expect(await c.request(cmd("CONFIG", "REWRITE"), "+OK\r\n")).toBe("+OK\r\n")
       expect(fs.readdirSync(sub).filter(isTemp("k.conf")).sort()).toEqual(["k.conf.rewrite-Dir000", "k.conf.rewrite-Lnk000"])
       c.close()
     } finally {
@@ -117,7 +117,7 @@ describe("leftover CONFIG REWRITE temporary files", () => {
       expect(fs.readdirSync(sub).filter(isTemp("k.conf"))).toEqual([])
       const c = await RawClient.connect(server.port)
       let pipeline = ""
-      for (let i = 0; i < 300; i++) pipeline += bulk("CONFIG", "SET", "maxmemory", `${(i % 7) + 1}mb`) + bulk("CONFIG", "REWRITE")
+      for (let i = 0; i < 300; i++) pipeline += cmd("CONFIG", "SET", "maxmemory", `${(i % 7) + 1}mb`) + cmd("CONFIG", "REWRITE")
       c.write(pipeline)
       await c.until((t) => t.split("+OK").length > 6 + round * 10, 60_000)
       await server.kill()
@@ -130,7 +130,7 @@ describe("leftover CONFIG REWRITE temporary files", () => {
       expect(fs.readdirSync(sub).filter(isTemp("k.conf"))).toEqual([])
       expect(fs.readFileSync(path.join(sub, "k.conf.backup"), "latin1")).toBe("keep me\n")
       const c = await RawClient.connect(last.port)
-      expect(await c.request(bulk("PING"), "+PONG\r\n")).toBe("+PONG\r\n")
+      expect(await c.request(cmd("PING"), "+PONG\r\n")).toBe("+PONG\r\n")
       c.close()
     } finally {
       await last.kill()

@@ -6,6 +6,7 @@ import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { configFromCommandLine } from "../src/layers/StartupConfig.js"
 import { RawClient } from "./support/raw.js"
+import { cmd } from "./support/resp.js"
 
 const ROOT = path.resolve(import.meta.dirname, "..")
 // The command users run (compiled; `npm test` builds it first).
@@ -130,7 +131,6 @@ const startProcess = async (args: ReadonlyArray<string>): Promise<{ child: Child
 
 const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.on("exit", () => resolve())))
 
-const bulk = (...args: Array<string>) => `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")
 
 describe("startup: a good config", () => {
   it("starts from a file with include globs and command-line options", async () => {
@@ -141,7 +141,7 @@ describe("startup: a good config", () => {
     const { child, port } = await startProcess([file, "--save", "--hz", "20", "--bind", "127.0.0.1"])
     const c = await RawClient.connect(port)
     const reply = await c.request(
-      bulk("CONFIG", "GET", "maxmemory", "maxmemory-policy", "save", "hz"),
+      cmd("CONFIG", "GET", "maxmemory", "maxmemory-policy", "save", "hz"),
       "*8\r\n$9\r\nmaxmemory\r\n$7\r\n3145728\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n$4\r\nsave\r\n$0\r\n\r\n$2\r\nhz\r\n$2\r\n20\r\n"
     )
     expect(reply).toBe(
@@ -164,7 +164,7 @@ describe("crash safety", () => {
       const { child, port } = await startProcess([file])
       const c = await RawClient.connect(port)
       let pipeline = ""
-      for (let i = 0; i < 400; i++) pipeline += bulk("CONFIG", "SET", "maxmemory", `${(i % 7) + 1}mb`) + bulk("CONFIG", "REWRITE")
+      for (let i = 0; i < 400; i++) pipeline += cmd("CONFIG", "SET", "maxmemory", `${(i % 7) + 1}mb`) + cmd("CONFIG", "REWRITE")
       c.write(pipeline)
       // Kill once some rewrites have completed, while others are still being written.
       await c.until((t) => t.split("+OK").length > 40 + round * 150, 60_000)
@@ -184,7 +184,7 @@ describe("crash safety", () => {
     // The last file still starts a server.
     const { child, port } = await startProcess([file])
     const c = await RawClient.connect(port)
-    expect(await c.request(bulk("PING"), "+PONG\r\n")).toBe("+PONG\r\n")
+    expect(await c.request(cmd("PING"), "+PONG\r\n")).toBe("+PONG\r\n")
     c.close()
     child.kill("SIGKILL")
     await exited(child)

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { differentialSuite, encodeCommand, runSequence, type Sequence, splitReplies, transcript } from "./support/differential.js"
+import { differentialSuite, runSequence, type Sequence, splitReplies, transcript } from "./support/differential.js"
 import { RawClient } from "./support/raw.js"
 import { type RedisServer, startRedisServer } from "./support/redisServer.js"
 import { type RunningServer, startServer } from "./support/server.js"
+import { cmd } from "./support/resp.js"
 
 /**
  * Sorted set sequences compared byte for byte with redis-server 7.0. Scores are chosen so that
@@ -400,12 +401,12 @@ const notificationsFor = async (port: number, commands: ReadonlyArray<ReadonlyAr
   const sub = await RawClient.connect(port)
   const run = await RawClient.connect(port)
   try {
-    sub.write(encodeCommand(["PSUBSCRIBE", "__key*__:*"]) + encodeCommand(["SUBSCRIBE", "end-of-sequence"]))
+    sub.write(cmd("PSUBSCRIBE", "__key*__:*") + cmd("SUBSCRIBE", "end-of-sequence"))
     await sub.until((t) => splitReplies(t).replies.length === 2)
     sub.take()
     let text = ""
-    for (const c of commands) text += encodeCommand(c)
-    text += encodeCommand(["PUBLISH", "end-of-sequence", "x"])
+    for (const c of commands) text += cmd(...c)
+    text += cmd("PUBLISH", "end-of-sequence", "x")
     run.write(text)
     const received = await sub.until((t) => t.includes("end-of-sequence"))
     return splitReplies(received).replies.flatMap((r) => pmessage(r) ?? [])

@@ -2,9 +2,10 @@ import { Redis } from "ioredis"
 import { createClient } from "redis"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { HashValue } from "../src/keyspace/HashValue.js"
-import { encodeCommand, splitReplies } from "./support/differential.js"
+import { splitReplies } from "./support/differential.js"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer } from "./support/server.js"
+import { cmd } from "./support/resp.js"
 
 const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
@@ -18,7 +19,7 @@ describe("hash commands", () => {
   /** Sends one command over raw RESP and returns the reply bytes. */
   const send = async (client: RawClient, ...argv: Array<string>): Promise<string> => {
     client.take()
-    client.write(Buffer.from(encodeCommand(argv), "latin1"))
+    client.write(Buffer.from(cmd(...argv), "latin1"))
     const text = await client.until((t) => splitReplies(t).replies.length >= 1)
     client.take()
     return text

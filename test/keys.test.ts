@@ -2,10 +2,10 @@ import { Redis } from "ioredis"
 import { createClient } from "redis"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { ListValue } from "../src/keyspace/ListValue.js"
-import { encodeCommand } from "./support/differential.js"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer } from "./support/server.js"
 import { waitFor } from "./support/waitFor.js"
+import { cmd } from "./support/resp.js"
 
 describe("generic key commands", () => {
   let s: RunningServer
@@ -15,7 +15,7 @@ describe("generic key commands", () => {
 
   const send = async (...argv: Array<string>): Promise<string> => {
     raw.take()
-    raw.write(Buffer.from(encodeCommand(argv), "latin1"))
+    raw.write(Buffer.from(cmd(...argv), "latin1"))
     const text = await raw.until((t) => t.endsWith("\r\n"))
     raw.take()
     return text

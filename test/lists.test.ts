@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer } from "./support/server.js"
+import { cmd } from "./support/resp.js"
 
-/** RESP multibulk for one command. */
-const cmd = (...args: Array<string>): string =>
-  `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`).join("")
 
 const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`
 const arr = (...items: Array<string>) => `*${items.length}\r\n${items.join("")}`

@@ -2,11 +2,11 @@ import { Redis } from "ioredis"
 import * as net from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { MAX_STRING_BYTES } from "../src/protocol/RespParser.js"
-import { encodeCommand } from "./support/differential.js"
 import { RawClient } from "./support/raw.js"
 import { type RedisServer, startRedisServer } from "./support/redisServer.js"
 import { type RunningServer, startServer } from "./support/server.js"
 import { waitFor } from "./support/waitFor.js"
+import { cmd } from "./support/resp.js"
 
 /**
  * Sends `request` on a fresh connection and counts the reply bytes without keeping them (hundreds of
@@ -122,7 +122,7 @@ describe("replies of any size and client-output-buffer-limit", () => {
     const reply = `$${VALUE_60K.length}\r\n${VALUE_60K}\r\n`
     const expected = `*${n}\r\n`.length + n * reply.length
     expect(expected).toBeGreaterThan(MAX_STRING_BYTES)
-    const result = await countReplyBytes(s.port, encodeCommand(["LRANGE", "biglist", "0", "-1"]), expected, 20_000)
+    const result = await countReplyBytes(s.port, cmd("LRANGE", "biglist", "0", "-1"), expected, 20_000)
     expect(result).toEqual({ bytes: expected, closed: false, tail: reply.slice(-64) })
     await io.del("biglist")
   }, 30_000)
@@ -154,7 +154,7 @@ describe("replies of any size and client-output-buffer-limit", () => {
         ["SRANDMEMBER", "rset", "-999999999"],
         ["ZRANDMEMBER", "rzset", "-999999999", "WITHSCORES"]
       ]) {
-        const result = await countReplyBytes(s.port, encodeCommand(command), Infinity, 10_000)
+        const result = await countReplyBytes(s.port, cmd(...command), Infinity, 10_000)
         expect(result).toEqual({ bytes: 0, closed: true, tail: "" })
         expect(await io.ping()).toBe("PONG")
       }
@@ -169,7 +169,7 @@ describe("replies of any size and client-output-buffer-limit", () => {
     const value = "x".repeat(4 * 1024 * 1024)
     await io.set("big4m", value)
     const slow = await PausedReader.connect(s.port)
-    slow.write(encodeCommand(["CLIENT", "SETNAME", "omemreader"]) + encodeCommand(["GET", "big4m"]).repeat(8))
+    slow.write(cmd("CLIENT", "SETNAME", "omemreader") + cmd("GET", "big4m").repeat(8))
     await waitFor("the replies to queue up", async () => Number((await clientFields(io, "omemreader"))?.omem ?? 0) > 4 * 1024 * 1024)
     const fields = (await clientFields(io, "omemreader"))!
     expect(fields.events).toBe("rw")
@@ -189,7 +189,7 @@ describe("replies of any size and client-output-buffer-limit", () => {
     await io.config("SET", "client-output-buffer-limit", "normal 0 4mb 3600")
     try {
       const patient = await PausedReader.connect(s.port)
-      patient.write(encodeCommand(["CLIENT", "SETNAME", "softok"]) + encodeCommand(["GET", "v1m"]).repeat(40))
+      patient.write(cmd("CLIENT", "SETNAME", "softok") + cmd("GET", "v1m").repeat(40))
       await waitFor("its output to pass the soft limit", async () => Number((await clientFields(io, "softok"))?.omem ?? 0) > 4 * 1024 * 1024)
       expect(await patient.readAll("+OK\r\n".length + 40 * (value.length + "$1048576\r\n\r\n".length))).toBe(false)
       patient.close()
@@ -199,7 +199,7 @@ describe("replies of any size and client-output-buffer-limit", () => {
       // subscriber of Valkey's own soft-limit test gets messages until it is gone.
       await io.config("SET", "client-output-buffer-limit", "pubsub 0 4mb 0")
       const slow = await PausedReader.connect(s.port)
-      slow.write(encodeCommand(["SUBSCRIBE", "soft"]))
+      slow.write(cmd("SUBSCRIBE", "soft"))
       await waitFor("the subscription", async () => ((await io.call("PUBSUB", "NUMSUB", "soft")) as Array<unknown>)[1] === 1)
       await waitFor("the subscriber over its soft limit to be closed", async () => (await io.publish("soft", value)) === 0, 10_000)
       // What the kernel took before the close is still readable, then the connection ends.
@@ -267,7 +267,7 @@ describe("arguments and values up to proto-max-bulk-len", () => {
   })
 
   it("a bulk over a configured proto-max-bulk-len: the same error and close as redis-server", async () => {
-    const setLimit = (port: number, value: string) => exchange(port, encodeCommand(["CONFIG", "SET", "proto-max-bulk-len", value]))
+    const setLimit = (port: number, value: string) => exchange(port, cmd("CONFIG", "SET", "proto-max-bulk-len", value))
     await Promise.all([setLimit(s.port, "1mb"), setLimit(redis.port, "1mb")])
     try {
       const refused = await both("*2\r\n$4\r\nECHO\r\n$1048577\r\n")
@@ -289,7 +289,7 @@ describe("arguments and values up to proto-max-bulk-len", () => {
       ["DEL", "grow"],
       ["CONFIG", "SET", "proto-max-bulk-len", "512mb"]
     ]
-    const request = script.map((argv) => encodeCommand(argv)).join("")
+    const request = script.map((argv) => cmd(...argv)).join("")
     const run = async (port: number) => {
       const c = await RawClient.connect(port)
       c.write(request)

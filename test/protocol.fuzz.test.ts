@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ServerProcess, startServerProcess } from "./support/childServer.js"
 import { RawClient } from "./support/raw.js"
-import { fuzzCase, multibulk, prng, runCase } from "./support/respFuzz.js"
+import { fuzzCase, prng, runCase } from "./support/respFuzz.js"
+import { cmd } from "./support/resp.js"
 
 /**
  * The RESP fuzzer against a keyfiber child process (a crash shows as an exit): batches of
@@ -38,10 +39,10 @@ describe("RESP fuzzer", () => {
           expect(r.problem, `${r.kind}: received ${JSON.stringify(r.received.slice(-300))}`).toBe("")
         }
         expect(server.alive(), `server exited; output: ${server.output()}`).toBe(true)
-        expect(await witness.request(multibulk(["PING"]), "+PONG\r\n")).toBe("+PONG\r\n")
+        expect(await witness.request(cmd("PING"), "+PONG\r\n")).toBe("+PONG\r\n")
         const value = `v${batches}\r\n\x00\xff`
         const expected = `+OK\r\n$${value.length}\r\n${value}\r\n`
-        expect(await witness.request(Buffer.from(multibulk(["SET", "witness", value]) + multibulk(["GET", "witness"]), "latin1"), expected)).toBe(expected)
+        expect(await witness.request(Buffer.from(cmd("SET", "witness", value) + cmd("GET", "witness"), "latin1"), expected)).toBe(expected)
       }
     } catch (e) {
       throw new Error(`RESP fuzzer failed at batch ${batches}; replay with KEYFIBER_FUZZ_SEED=${SEED}\n${(e as Error).message}`)

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { RawClient } from "./support/raw.js"
 import { cmd } from "./support/resp.js"
 import { type RunningServer, startServer } from "./support/server.js"
+import { waitFor } from "./support/waitFor.js"
 
 type Entry = [number, number, number, Array<string>, string, string]
 
@@ -157,7 +158,7 @@ describe("SLOWLOG (slowlog.c)", () => {
     expect(await c.request(cmd("BLPOP", "nolist", "0.01"), "*-1\r\n")).toBe("*-1\r\n")
     const c2 = await RawClient.connect(s.port)
     c.write(cmd("BLPOP", "served", "0"))
-    await waitForBlocked(s, 1)
+    await waitFor("one blocked client", () => s.server.blockedClients === 1)
     expect(await c2.request(cmd("RPUSH", "served", "x"), ":1\r\n")).toBe(":1\r\n")
     expect(await c.until((t) => t.endsWith("x\r\n"))).toBe("*2\r\n$6\r\nserved\r\n$1\r\nx\r\n")
     expect(argvs(await get())).toEqual([
@@ -171,10 +172,3 @@ describe("SLOWLOG (slowlog.c)", () => {
   })
 })
 
-const waitForBlocked = async (s: RunningServer, n: number) => {
-  const deadline = Date.now() + 5000
-  while (s.server.blockedClients !== n) {
-    if (Date.now() > deadline) throw new Error("client did not block")
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}

@@ -3,9 +3,9 @@ import { createClient } from "redis"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer } from "./support/server.js"
+import { waitFor } from "./support/waitFor.js"
+import { cmd } from "./support/resp.js"
 
-const cmd = (...args: Array<string>): string =>
-  `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`).join("")
 const bulk = (s: string) => `$${s.length}\r\n${s}\r\n`
 const arr = (...items: Array<string>) => `*${items.length}\r\n${items.join("")}`
 const int = (n: number) => `:${n}\r\n`
@@ -13,15 +13,6 @@ const dbl = (s: string) => `,${s}\r\n`
 const err = (s: string) => `-${s}\r\n`
 const NULL_ARR = "*-1\r\n"
 const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-
-/** Polls an observable condition with a bounded wait (no blind sleeps). */
-const waitFor = async (cond: () => boolean, ms = 5000): Promise<void> => {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time")
-    await new Promise((r) => setTimeout(r, 2))
-  }
-}
 
 describe("sorted set commands", () => {
   let s: RunningServer
@@ -48,7 +39,7 @@ describe("sorted set commands", () => {
   const block = async (c: RawClient, args: Array<string>, blocked: number) => {
     c.take()
     c.write(cmd(...args))
-    await waitFor(() => s.server.blockedClients === blocked)
+    await waitFor("the clients to block", () => s.server.blockedClients === blocked)
   }
   const expectReply = async (c: RawClient, expected: string) => {
     const got = await c.until((t) => t.length >= expected.length)

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { waitFor } from "../support/waitFor.js"
 import { useServer } from "./setup.js"
 import type { TclClient } from "./tcl.js"
 
@@ -105,14 +106,8 @@ describe("conformance: lazy expiry with active expiry off", () => {
     expect(await r("exists", "b")).toBe(0)
   })
 
-  const blocked = async (n: number) => {
-    const deadline = Date.now() + 5000
-    for (;;) {
-      if (/blocked_clients:(\d+)/.exec(await t.r("info", "clients"))?.[1] === String(n)) return
-      if (Date.now() > deadline) throw new Error(`never saw ${n} blocked clients`)
-      await sleep(5)
-    }
-  }
+  const blocked = (n: number) =>
+    waitFor(`${n} blocked clients`, async () => /blocked_clients:(\d+)/.exec(await t.r("info", "clients"))?.[1] === String(n))
   const clientId = async (c: TclClient): Promise<number> => {
     c.send("client", "id")
     const v = await c.read()

@@ -1,5 +1,5 @@
-import { encodeCommand } from "../support/differential.js"
 import { RawClient } from "../support/raw.js"
+import { cmd } from "../support/resp.js"
 
 /** An error reply, as Valkey's Tcl test client surfaces it. */
 export class ServerError extends Error {}
@@ -70,7 +70,7 @@ export class TclClient {
 
   /** Sends a command without waiting (deferring client). */
   send(...argv: Array<string | number>): void {
-    this.raw.write(Buffer.from(encodeCommand(argv.map(String)), "latin1"))
+    this.raw.write(Buffer.from(cmd(...argv.map(String)), "latin1"))
   }
 
   /** Reads the next reply (deferring client), errors returned as ServerError values. */

@@ -2,7 +2,8 @@ import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "../support/raw.js"
 import { cmd } from "../support/resp.js"
-import { modulePath, type RunningModuleServer, serverClient, startModuleServer, waitFor } from "../support/moduleServer.js"
+import { modulePath, type RunningModuleServer, serverClient, startModuleServer } from "../support/moduleServer.js"
+import { waitFor } from "../support/waitFor.js"
 
 const connect = (port: number) => new Redis(port, "127.0.0.1", { enableReadyCheck: false, maxRetriesPerRequest: 0 })
 
@@ -32,10 +33,10 @@ describe("module blocking: BlockClient / UnblockClient (blockedclient.tcl, block
   it("BLOCK.DEBUG replies an integer after the delay; blocked_clients is 1 meanwhile", async () => {
     const c = await RawClient.connect(s.port)
     c.write(cmd("block.debug", 50, 1000))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     const reply = await c.until((t) => t.endsWith("\r\n"))
     expect(reply).toMatch(/^:\d+\r\n$/)
-    await waitFor(() => blocked() === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
     c.close()
   })
 
@@ -76,7 +77,7 @@ describe("module blocking: BlockClient / UnblockClient (blockedclient.tcl, block
     await expect(r.call("do_rm_call", "block.debug", "10", "100")).rejects.toThrow(
       "ERR Blocking module command called from a context that denies blocking"
     )
-    await waitFor(() => blocked() === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
   })
 
   it("a timeout that overflows is refused with Valkey's error (module.c `moduleBlockClient`)", async () => {
@@ -97,23 +98,23 @@ describe("module blocking: BlockClient / UnblockClient (blockedclient.tcl, block
     await a.request(cmd("PING"), "+PONG\r\n")
     const id = serverClient(s.server, a).id
     a.write(cmd("block.block", 20000))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     expect(await r.call("block.is_blocked")).toBe(1)
     expect(await r.call("CLIENT", "UNBLOCK", String(id))).toBe(1)
     expect(await a.until((t) => t.endsWith("\r\n"))).toBe("+Timed out\r\n")
     a.take()
-    await waitFor(() => blocked() === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
     expect(await r.call("block.is_blocked")).toBe(0)
 
     a.write(cmd("block.block", 0))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     expect(await r.call("CLIENT", "UNBLOCK", String(id))).toBe(0)
     expect(await r.call("CLIENT", "UNBLOCK", String(id), "ERROR")).toBe(0)
     expect(await r.call("block.release", "foobar")).toBe("OK")
     expect(await a.until((t) => t.endsWith("\r\n"))).toBe("$6\r\nfoobar\r\n")
     await expect(r.call("block.release", "x")).rejects.toThrow("ERR No blocked client")
     a.close()
-    await waitFor(() => blocked() === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
   })
 
   it("unblock_by_timer, including a timeout shorter than the timer", async () => {
@@ -123,25 +124,25 @@ describe("module blocking: BlockClient / UnblockClient (blockedclient.tcl, block
     const timers = () => s.modules.find("blockedclient")!.timers.size
     c.write(cmd("unblock_by_timer", 100, 10))
     // The 10 ms block is too short to observe reliably; its 100 ms timer shows the command ran.
-    await waitFor(() => timers() === 1)
-    await waitFor(() => blocked() === 0)
+    await waitFor("the module's timer", () => timers() === 1)
+    await waitFor("no blocked clients", () => blocked() === 0)
     // No reply at all (no timeout callback); the later timer must not crash or reply.
-    await waitFor(() => timers() === 0)
-    await waitFor(() => s.modules.find("blockedclient")!.blockedClients === 0)
+    await waitFor("the module's timer to fire", () => timers() === 0)
+    await waitFor("the blockedclient module to release its handles", () => s.modules.find("blockedclient")!.blockedClients === 0)
     expect(await c.request(cmd("PING"), "+PONG\r\n")).toBe("+PONG\r\n")
     c.close()
   })
 
   it("disconnect runs the disconnect callback and free_privdata in a disconnected context", async () => {
     // Earlier tests' background threads (a timed-out BLOCK.DEBUG) still release their handles.
-    await waitFor(() => s.modules.find("block")!.blockedClients === 0)
+    await waitFor("the block module to release its handles", () => s.modules.find("block")!.blockedClients === 0)
     const before = await stats()
     const c = await RawClient.connect(s.port)
     c.write(cmd("block.debug", 300, 0))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     c.close()
-    await waitFor(() => blocked() === 0)
-    await waitFor(() => s.modules.find("block")!.blockedClients === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
+    await waitFor("the block module to release its handles", () => s.modules.find("block")!.blockedClients === 0)
     const after = await stats()
     expect(after.disconnect - before.disconnect).toBe(1)
     expect(after.free - before.free).toBe(1)
@@ -152,12 +153,12 @@ describe("module blocking: BlockClient / UnblockClient (blockedclient.tcl, block
   it("MODULE UNLOAD is refused while the module has blocked clients", async () => {
     const c = await RawClient.connect(s.port)
     c.write(cmd("block.debug", 200, 0))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     await expect(r.call("MODULE", "UNLOAD", "block")).rejects.toThrow(
       "ERR Error unloading module: the module has blocked clients. Please wait for them to be unblocked and try again"
     )
     await c.until((t) => t.endsWith("\r\n"))
-    await waitFor(() => s.modules.find("block")!.blockedClients === 0)
+    await waitFor("the block module to release its handles", () => s.modules.find("block")!.blockedClients === 0)
     expect(await r.call("MODULE", "UNLOAD", "block")).toBe("OK")
     expect(await r.call("MODULE", "LOAD", modulePath("block.ts"))).toBe("OK")
     c.close()

@@ -2,7 +2,8 @@ import { Redis } from "ioredis"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { RawClient } from "../support/raw.js"
 import { cmd } from "../support/resp.js"
-import { modulePath, type RunningModuleServer, serverClient, startModuleServer, waitFor } from "../support/moduleServer.js"
+import { modulePath, type RunningModuleServer, serverClient, startModuleServer } from "../support/moduleServer.js"
+import { waitFor } from "../support/waitFor.js"
 
 describe("module blocking on keys: blockonkeys.tcl", () => {
   let s: RunningModuleServer
@@ -19,13 +20,13 @@ describe("module blocking on keys: blockonkeys.tcl", () => {
   })
   beforeEach(async () => {
     await r.call("FLUSHALL")
-    await waitFor(() => blocked() === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
   })
   const blockedClient = async (...args: Array<string | number>) => {
     const c = await RawClient.connect(s.port)
     const before = blocked()
     c.write(cmd(...args))
-    await waitFor(() => blocked() === before + 1)
+    await waitFor("one more blocked client", () => blocked() === before + 1)
     return c
   }
 
@@ -59,7 +60,7 @@ describe("module blocking on keys: blockonkeys.tcl", () => {
     const f = await blockedClient("fsl.bpopgt", "k", 40, 0)
     await r.call("flushall")
     expect(await reply(f)).toBe("-UNBLOCKED key no longer exists\r\n")
-    await waitFor(async () => (await r.call("blockonkeys.live_privdata")) === 0)
+    await waitFor("the module to free every privdata", async () => (await r.call("blockonkeys.live_privdata")) === 0)
     for (const x of [c, d, f]) x.close()
   })
 
@@ -69,7 +70,7 @@ describe("module blocking on keys: blockonkeys.tcl", () => {
     await r.call("select", "9")
     await r.call("fsl.push", "k", "32")
     c.write(cmd("fsl.bpopgt", "k", 35, 0))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     await r.call("swapdb", "0", "9")
     expect(await reply(c)).toBe("-UNBLOCKED key no longer exists\r\n")
     // db 9 now has no k; db 0 holds the fsl. Put a satisfying fsl in db 0 and block in db 9.
@@ -79,7 +80,7 @@ describe("module blocking on keys: blockonkeys.tcl", () => {
     await r.call("select", "9")
     await r.call("fsl.push", "k", "30")
     c.write(cmd("fsl.bpopgt", "k", 35, 0))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     await r.call("swapdb", "0", "9")
     expect(await reply(c)).toBe(":38\r\n")
     await r.call("select", "0")
@@ -90,7 +91,7 @@ describe("module blocking on keys: blockonkeys.tcl", () => {
     const a = await blockedClient("fsl.bpoppush", "src", "dst", 0)
     const b = await blockedClient("fsl.bpoppush", "dst", "src", 0)
     await r.call("fsl.push", "src", "42")
-    await waitFor(() => blocked() === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
     expect(await r.call("fsl.getall", "src")).toEqual([42])
     expect(await r.call("fsl.getall", "dst")).toEqual([])
     await r.call("flushall")
@@ -146,7 +147,7 @@ describe("module blocking on keys: blockonkeys.tcl", () => {
     await r.set("somekey", "someval")
     const d = await blockedClient("blockonkeys.blpopn_or_unblock", "k", 5, 0)
     await r.call("lpush", "k", "dd")
-    await waitFor(() => blocked() === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
     expect(await reply(d)).toBe("+Action aborted\r\n")
     expect(await d.request(cmd("GET", "somekey"), "$7\r\nsomeval\r\n")).toBe("$7\r\nsomeval\r\n")
     c.close()
@@ -160,25 +161,25 @@ describe("module blocking on keys: blockonkeys.tcl", () => {
     expect(await r.call("client", "unblock", String(id), "timeout")).toBe(1)
     expect(await reply(c)).toBe("+Request timedout\r\n")
     c.write(cmd("fsl.bpopgt", "k", 35, 0))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     expect(await r.call("client", "unblock", String(id), "error")).toBe(1)
     expect(await reply(c)).toBe("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n")
     await r.call("del", "k")
     c.write(cmd("fsl.bpop", "k", 0, "NO_TO_CB"))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     expect(await r.call("client", "unblock", String(id), "timeout")).toBe(0)
     expect(await r.call("client", "unblock", String(id), "error")).toBe(0)
     c.close()
-    await waitFor(() => blocked() === 0)
-    await waitFor(async () => (await r.call("blockonkeys.live_privdata")) === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
+    await waitFor("the module to free every privdata", async () => (await r.call("blockonkeys.live_privdata")) === 0)
   })
 
   it("CLIENT KILL-style disconnect of a key-blocked client frees its private data", async () => {
     await r.call("fsl.push", "k", "32")
     const c = await blockedClient("fsl.bpopgt", "k", 35, 0)
     c.close()
-    await waitFor(() => blocked() === 0)
-    await waitFor(async () => (await r.call("blockonkeys.live_privdata")) === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
+    await waitFor("the module to free every privdata", async () => (await r.call("blockonkeys.live_privdata")) === 0)
     expect(s.modules.find("blockonkeys")!.blockedClients).toBe(0)
   })
 })

@@ -2,7 +2,8 @@ import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "../support/raw.js"
 import { cmd } from "../support/resp.js"
-import { modulePath, type RunningModuleServer, serverClient, startModuleServer, waitFor } from "../support/moduleServer.js"
+import { modulePath, type RunningModuleServer, serverClient, startModuleServer } from "../support/moduleServer.js"
+import { waitFor } from "../support/waitFor.js"
 
 describe("blocking on an Effect; unblocking from a worker thread; ctx.call", () => {
   let s: RunningModuleServer
@@ -36,30 +37,30 @@ describe("blocking on an Effect; unblocking from a worker thread; ctx.call", () 
     expect(await r.call("block.effect", "10000", "20")).toBe("Effect timedout")
     const c = await RawClient.connect(s.port)
     c.write(cmd("block.effect", 10000, 10000))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     expect(await r.call("client", "unblock", String(serverClient(s.server, c).id))).toBe(1)
     expect(await reply(c)).toBe("+Effect timedout\r\n")
     c.write(cmd("block.effect", 10000, 10000))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     expect(await r.call("client", "unblock", String(serverClient(s.server, c).id), "error")).toBe(1)
     expect(await reply(c)).toBe("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n")
     c.write(cmd("block.effect", 10000, 0))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     c.close()
-    await waitFor(() => blocked() === 0)
-    await waitFor(async () => (await interrupted()) === before + 4)
-    await waitFor(() => s.modules.find("block")!.blockedClients === 0)
+    await waitFor("no blocked clients", () => blocked() === 0)
+    await waitFor("four interrupted background Effects", async () => (await interrupted()) === before + 4)
+    await waitFor("the block module to release its handles", () => s.modules.find("block")!.blockedClients === 0)
   })
 
   it("abortBlock interrupts without a reply; the connection goes on", async () => {
     const before = await interrupted()
     const c = await RawClient.connect(s.port)
     c.write(cmd("block.effect", 10000, 0) + cmd("PING"))
-    await waitFor(() => blocked() === 1)
+    await waitFor("one blocked client", () => blocked() === 1)
     expect(await r.call("block.effect_abort")).toBe("OK")
     expect(await reply(c)).toBe("+PONG\r\n")
-    await waitFor(async () => (await interrupted()) === before + 1)
-    await waitFor(() => s.modules.find("block")!.blockedClients === 0)
+    await waitFor("the background Effect to be interrupted", async () => (await interrupted()) === before + 1)
+    await waitFor("the block module to release its handles", () => s.modules.find("block")!.blockedClients === 0)
     c.close()
   })
 

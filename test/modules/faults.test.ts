@@ -5,7 +5,8 @@ import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ServerProcess, startServerProcess } from "../support/childServer.js"
 import { RawClient } from "../support/raw.js"
-import { type RunningModuleServer, startModuleServer, waitFor } from "../support/moduleServer.js"
+import { type RunningModuleServer, startModuleServer } from "../support/moduleServer.js"
+import { waitFor } from "../support/waitFor.js"
 
 const FIXTURE = new URL("./fixtures/faults.ts", import.meta.url).pathname
 
@@ -59,7 +60,7 @@ describe("module fault matrix: every faulting command gets one complete reply, i
   it("a worker adopted by the module that throws is logged with the module's name", async () => {
     const c = await RawClient.connect(s.port)
     expect(await c.request("FAULTS.WORKERTHROW\r\n", "+OK\r\n")).toBe("+OK\r\n")
-    await waitFor(() => s.logs.some((l) => l.startsWith("warning <faults> worker failed") && l.includes("thrown in a worker")))
+    await waitFor("the worker failure in the log", () => s.logs.some((l) => l.startsWith("warning <faults> worker failed") && l.includes("thrown in a worker")))
     expect(await c.request("PING\r\n", "+PONG\r\n")).toBe("+PONG\r\n")
     c.close()
   })
@@ -122,9 +123,9 @@ describe("module faults outside the module API do not stop the server process", 
   it("a throw in a plain timer and an unhandled rejection are logged with the module's name; the server goes on", async () => {
     const c = await RawClient.connect(child.port)
     expect(await c.request("FAULTS.TIMERTHROW\r\n", "+OK\r\n")).toBe("+OK\r\n")
-    await waitFor(() => child.output().includes("# <faults> Uncaught exception in module code: Error: thrown in a plain timer"))
+    await waitFor("the timer's exception in the log", () => child.output().includes("# <faults> Uncaught exception in module code: Error: thrown in a plain timer"))
     expect(await c.request("FAULTS.REJECTLATER\r\n", "+OK\r\n")).toBe("+OK\r\n")
-    await waitFor(() => child.output().includes("# <faults> Unhandled promise rejection in module code: Error: rejected, never awaited"))
+    await waitFor("the rejection in the log", () => child.output().includes("# <faults> Unhandled promise rejection in module code: Error: rejected, never awaited"))
     expect(await c.request("FAULTS.ASYNCTHROW\r\nPING\r\n", "-ERR thrown after await\r\n+PONG\r\n")).toBe("-ERR thrown after await\r\n+PONG\r\n")
     expect(child.alive()).toBe(true)
     c.close()

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "../support/raw.js"
 import { VALKEY_VERSION } from "../../src/server/Version.js"
 import { cmd } from "../support/resp.js"
-import { modulePath, type RunningModuleServer, startModuleServer, waitFor } from "../support/moduleServer.js"
+import { modulePath, type RunningModuleServer, startModuleServer } from "../support/moduleServer.js"
+import { waitFor } from "../support/waitFor.js"
 
 const bulk = (s: string) => `$${Buffer.byteLength(s, "latin1")}\r\n${s}\r\n`
 
@@ -91,7 +92,7 @@ describe("a client blocked in a module command: CLIENT LIST flags, INFO blocked_
     const id = (await c.request(cmd("CLIENT", "ID"), ":1\r\n")).slice(1, -2)
     // Long enough for the checks below; the client is released by CLIENT UNBLOCK afterwards.
     c.write(cmd("block.debug", 5000, 10000))
-    await waitFor(async () => (await infoBlocked()) === "1")
+    await waitFor("INFO blocked_clients:1", async () => (await infoBlocked()) === "1")
     const line = ((await r.call("CLIENT", "LIST", "ID", id)) as string).trimEnd()
     expect(line).toMatch(new RegExp(`^id=${id} `))
     expect(line).toContain(" flags=b ")

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "./raw.js"
 import { type RedisServer, startRedisServer } from "./redisServer.js"
 import { type RunningServer, startServer } from "./server.js"
+import { cmd } from "./resp.js"
 
 /**
  * Differential testing: run the same command sequence against redis-server and keyfiber over raw
@@ -22,13 +23,6 @@ export interface Sequence {
   readonly commands: ReadonlyArray<ReadonlyArray<string>>
   /** Why this case is not compared (Valkey 8+ differs from Redis 7.0). */
   readonly skip?: string
-}
-
-/** Encodes argv as a RESP multibulk request. */
-export const encodeCommand = (argv: ReadonlyArray<string>): string => {
-  let out = "*" + argv.length + "\r\n"
-  for (const arg of argv) out += "$" + arg.length + "\r\n" + arg + "\r\n"
-  return out
 }
 
 /**
@@ -103,7 +97,7 @@ export const runSequence = async (port: number, commands: ReadonlyArray<Readonly
     const out: Array<string> = []
     for (const argv of commands) {
       client.take()
-      client.write(Buffer.from(encodeCommand(argv), "latin1"))
+      client.write(Buffer.from(cmd(...argv), "latin1"))
       const text = await client.until((t) => splitReplies(t).replies.length >= 1)
       const { replies } = splitReplies(text)
       if (replies.length === 0) throw new Error(`connection closed before replying to ${argv.join(" ")}`)

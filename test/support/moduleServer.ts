@@ -34,15 +34,6 @@ export const startModuleServer = async (
   return { port: address.port, server, modules, logs, close: () => runtime.dispose() }
 }
 
-/** Waits until `check` holds, polling, within `ms`. */
-export const waitFor = async (check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> => {
-  const deadline = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not reached in time")
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
-
 export const modulePath = (name: string): string => new URL(`../../modules/${name}`, import.meta.url).pathname
 
 /** The server-side client of a RawClient connection. */

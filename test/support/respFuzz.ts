@@ -1,4 +1,5 @@
 import * as net from "node:net"
+import { cmd } from "./resp.js"
 
 /**
  * A RESP fuzzer: random and mutated request streams (valid commands, huge declared lengths,
@@ -63,9 +64,6 @@ const command = (rand: Rand): Array<string> => {
   ])()
 }
 
-export const multibulk = (argv: ReadonlyArray<string>): string =>
-  `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")
-
 const inline = (rand: Rand, argv: ReadonlyArray<string>): string =>
   argv.map((a) => (/^[A-Za-z0-9:_-]+$/.test(a) ? a : `"${a.replace(/[\\"]/g, "\\$&").replace(/\r/g, "\\r").replace(/\n/g, "\\n").replace(/\x00/g, "\\x00").replace(/\xff/g, "\\xff")}"`)).join(" ") + pick(rand, ["\r\n", "\n"])
 
@@ -124,7 +122,7 @@ const split = (rand: Rand, s: string): Array<string> => {
 
 const pipeline = (rand: Rand, n: number) => {
   let s = ""
-  for (let i = 0; i < n; i++) s += rand() < 0.8 ? multibulk(command(rand)) : inline(rand, command(rand))
+  for (let i = 0; i < n; i++) s += rand() < 0.8 ? cmd(...command(rand)) : inline(rand, command(rand))
   return s
 }
 
