@@ -95,24 +95,24 @@ describe("WATCH against a model", () => {
           const model = new Model(watched)
           for (const o of setup) {
             model.apply(o)
-            for (const command of argv(o)) writer.run(...command)
+            for (const command of argv(o)) s.run(writer, ...command)
           }
           model.dirty = false
           for (const [d, k] of watched) {
-            watcher.run("SELECT", String(d))
-            expect(show(watcher.run("WATCH", k))).toBe("+OK")
+            s.run(watcher, "SELECT", String(d))
+            expect(show(s.run(watcher, "WATCH", k))).toBe("+OK")
           }
           for (const o of ops) {
             model.apply(o)
-            for (const command of argv(o)) writer.run(...command)
+            for (const command of argv(o)) s.run(writer, ...command)
           }
-          watcher.run("MULTI")
-          watcher.run("PING")
-          const reply = show(watcher.run("EXEC"))
+          s.run(watcher, "MULTI")
+          s.run(watcher, "PING")
+          const reply = show(s.run(watcher, "EXEC"))
           expect(reply).toEqual(model.dirty ? "*nil" : ["+PONG"])
           for (let d = 0; d < DBS; d++) {
-            writer.run("SELECT", String(d))
-            expect(writer.run("DBSIZE")).toBe(model.dbs[d].size)
+            s.run(writer, "SELECT", String(d))
+            expect(s.run(writer, "DBSIZE")).toBe(model.dbs[d].size)
           }
           // EXEC always ends the watch.
           expect(s.server.watchedKeys.totalWatchedKeys).toBe(0)

@@ -5,7 +5,8 @@ import { ListValue } from "../src/keyspace/ListValue.js"
 import { VerbatimReply } from "../src/protocol/Reply.js"
 import { encodeReply } from "../src/protocol/RespWriter.js"
 import { bytesToHuman, setInfoHooks } from "../src/server/Info.js"
-import { InProcessServer, type InProcessClient } from "./support/inProcessServer.js"
+import type { InProcessClient } from "../src/server/InProcessClient.js"
+import { InProcessServer } from "./support/inProcessServer.js"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer } from "./support/server.js"
 import { waitFor } from "./support/waitFor.js"
@@ -43,7 +44,7 @@ describe("INFO (in process)", () => {
   let s: InProcessServer
   let r: InProcessClient
   const info = (...sections: Array<string>): string => {
-    const reply = r.run("INFO", ...sections)
+    const reply = s.run(r, "INFO", ...sections)
     if (!(reply instanceof VerbatimReply)) throw new Error("INFO did not reply verbatim text")
     return reply.text
   }
@@ -88,22 +89,22 @@ describe("INFO (in process)", () => {
 
   it("keyspace lines count keys and keys with a TTL per database", () => {
     expect(info("keyspace")).toBe("# Keyspace\r\n")
-    r.run("SET", "a", "1")
-    r.run("SET", "b", "1")
+    s.run(r, "SET", "a", "1")
+    s.run(r, "SET", "b", "1")
     s.expireIn(0, "b", 10_000)
-    r.run("SELECT", "3")
-    r.run("SET", "c", "1")
+    s.run(r, "SELECT", "3")
+    s.run(r, "SET", "c", "1")
     expect(info("keyspace")).toBe("# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=10000\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n")
   })
 
   it("commandstats, errorstats and stats counters move", () => {
-    r.run("SET", "k", "v")
-    r.run("GET", "k")
-    r.run("GET", "missing")
-    r.run("GET", "a", "b")
+    s.run(r, "SET", "k", "v")
+    s.run(r, "GET", "k")
+    s.run(r, "GET", "missing")
+    s.run(r, "GET", "a", "b")
     s.server.keyspace.add(0, "list", new ListValue())
-    r.run("GET", "list")
-    r.run("nosuch")
+    s.run(r, "GET", "list")
+    s.run(r, "nosuch")
     const text = info("commandstats", "errorstats", "stats")
     expect(text).toMatch(/\r\ncmdstat_get:calls=3,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=1,failed_calls=1\r\n/)
     expect(text).toMatch(/\r\ncmdstat_set:calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=0\r\n/)
@@ -120,7 +121,7 @@ describe("INFO (in process)", () => {
 
   it("clients section: connected, watching and watched keys", () => {
     const other = s.client()
-    other.run("WATCH", "a", "b")
+    s.run(other, "WATCH", "a", "b")
     const f = parse(info("clients"))
     expect(f.get("connected_clients")).toBe("2")
     expect(f.get("watching_clients")).toBe("1")
@@ -153,8 +154,8 @@ describe("INFO (in process)", () => {
   })
 
   it("resetStats zeroes the counters", () => {
-    r.run("GET", "x")
-    r.run("nosuch")
+    s.run(r, "GET", "x")
+    s.run(r, "nosuch")
     s.server.resetStats()
     const f = parse(info("stats"))
     expect(f.get("total_commands_processed")).toBe("0")

@@ -1,14 +1,15 @@
 import { Redis } from "ioredis"
 import { createClient } from "redis"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { InProcessServer, show, type InProcessClient } from "./support/inProcessServer.js"
+import type { InProcessClient } from "../src/server/InProcessClient.js"
+import { InProcessServer, show } from "./support/inProcessServer.js"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer } from "./support/server.js"
 
 describe("server commands (in process)", () => {
   let s: InProcessServer
   let r: InProcessClient
-  const run = (...argv: Array<string>) => show(r.run(...argv))
+  const run = (...argv: Array<string>) => show(s.run(r, ...argv))
   beforeEach(() => {
     s = new InProcessServer()
     r = s.client()

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { BlockRequest } from "../src/blocking/BlockRequest.js"
 import { defineCommand } from "../src/commands/CommandSpec.js"
 import { ListValue } from "../src/keyspace/ListValue.js"
-import { InProcessServer, show, type InProcessClient } from "./support/inProcessServer.js"
+import type { InProcessClient } from "../src/server/InProcessClient.js"
+import { InProcessServer, show } from "./support/inProcessServer.js"
 import { RawClient } from "./support/raw.js"
 import { type RunningServer, startServer } from "./support/server.js"
 import { waitFor } from "./support/waitFor.js"
@@ -12,7 +13,7 @@ import { waitFor } from "./support/waitFor.js"
 describe("MULTI / EXEC / DISCARD (in process)", () => {
   let s: InProcessServer
   let r: InProcessClient
-  const run = (...argv: Array<string>) => show(r.run(...argv))
+  const run = (...argv: Array<string>) => show(s.run(r, ...argv))
   beforeEach(() => {
     s = new InProcessServer()
     r = s.client()
@@ -168,7 +169,7 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
   let s: InProcessServer
   let r: InProcessClient
   let other: InProcessClient
-  const run = (...argv: Array<string>) => show(r.run(...argv))
+  const run = (...argv: Array<string>) => show(s.run(r, ...argv))
   const pingTransaction = () => {
     run("MULTI")
     run("PING")
@@ -197,7 +198,7 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
   it("EXEC fails on WATCHed key modified by another client (1 key of 5 watched)", () => {
     run("SET", "x", "30")
     run("WATCH", "a", "b", "x", "k", "z")
-    other.run("SET", "x", "40")
+    s.run(other, "SET", "x", "40")
     run("MULTI")
     expect(run("PING")).toBe("+QUEUED")
     expect(run("EXEC")).toBe("*nil")
@@ -206,10 +207,10 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
   it("a deleted watched key fails EXEC; deleting a missing key does not", () => {
     run("SET", "x", "1")
     run("WATCH", "x", "missing")
-    other.run("DEL", "missing")
+    s.run(other, "DEL", "missing")
     expect(pingTransaction()).toEqual(["+PONG"])
     run("WATCH", "x")
-    other.run("DEL", "x")
+    s.run(other, "DEL", "x")
     expect(pingTransaction()).toBe("*nil")
   })
 
@@ -228,7 +229,7 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
     s.expireIn(0, "key", 100)
     run("WATCH", "key")
     s.advance(101)
-    expect(other.run("GET", "key")).toBe(null)
+    expect(s.run(other, "GET", "key")).toBe(null)
     expect(pingTransaction()).toBe("*nil")
   })
 
@@ -274,7 +275,7 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
     s.expireIn(0, "x", 1)
     s.advance(2)
     run("WATCH", "x")
-    other.run("SET", "x", "new")
+    s.run(other, "SET", "x", "new")
     expect(pingTransaction()).toBe("*nil")
   })
 
@@ -346,9 +347,9 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
   it("FLUSHDB of another database does not touch the watched keys", () => {
     run("SET", "x", "30")
     run("WATCH", "x")
-    other.run("SELECT", "1")
-    other.run("SET", "x", "1")
-    other.run("FLUSHDB")
+    s.run(other, "SELECT", "1")
+    s.run(other, "SET", "x", "1")
+    s.run(other, "FLUSHDB")
     expect(pingTransaction()).toEqual(["+PONG"])
   })
 
@@ -448,7 +449,7 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
 
   it("WATCH on a dirty client is a no-op that replies OK", () => {
     run("WATCH", "x")
-    other.run("SET", "x", "1")
+    s.run(other, "SET", "x", "1")
     expect(run("WATCH", "y")).toBe("+OK")
     expect(s.server.watchedKeys.totalWatchedKeys).toBe(0)
     expect(pingTransaction()).toBe("*nil")
@@ -456,7 +457,7 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
 
   it("a disconnecting client stops watching", () => {
     run("WATCH", "a", "b")
-    other.run("WATCH", "b")
+    s.run(other, "WATCH", "b")
     expect(s.server.watchedKeys.totalWatchedKeys).toBe(2)
     expect(s.server.watchedKeys.watchingClients).toBe(2)
     r.close()
@@ -471,12 +472,12 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
     run("SET", "x", "1")
     run("WATCH", "x")
     r.client.watched.length = 0
-    other.run("SET", "x", "2")
+    s.run(other, "SET", "x", "2")
     expect(r.client.dirtyCas).toBe(false)
-    other.run("WATCH", "x")
+    s.run(other, "WATCH", "x")
     run("WATCH", "x")
     r.client.watched.length = 0
-    other.run("FLUSHALL")
+    s.run(other, "FLUSHALL")
     expect(r.client.dirtyCas).toBe(false)
     expect(other.client.dirtyCas).toBe(true)
   })
@@ -484,12 +485,12 @@ describe("WATCH (in process, Valkey's multi.tcl)", () => {
   it("a touch marks every client watching the key", () => {
     const third = s.client()
     run("WATCH", "x")
-    third.run("WATCH", "x")
-    other.run("SET", "x", "1")
+    s.run(third, "WATCH", "x")
+    s.run(other, "SET", "x", "1")
     expect(pingTransaction()).toBe("*nil")
-    third.run("MULTI")
-    third.run("PING")
-    expect(show(third.run("EXEC"))).toBe("*nil")
+    s.run(third, "MULTI")
+    s.run(third, "PING")
+    expect(show(s.run(third, "EXEC"))).toBe("*nil")
   })
 })
 

@@ -1,6 +1,7 @@
+import { Effect } from "effect"
 import { builtinCommands } from "../../src/commands/index.js"
 import { ErrorReply, NullArray, type Reply, SimpleString, VerbatimReply } from "../../src/protocol/Reply.js"
-import type { Client } from "../../src/server/Client.js"
+import { InProcessClient } from "../../src/server/InProcessClient.js"
 import { Server } from "../../src/server/Server.js"
 
 /**
@@ -16,8 +17,17 @@ export class InProcessServer {
     this.server.commands.registerAll(builtinCommands)
   }
 
+  /** The embedding API's in-process client, with a loopback address as a network client has. */
   client(): InProcessClient {
-    return new InProcessClient(this.server, this.server.createClient(null, "127.0.0.1:1", "127.0.0.1:0"))
+    return new InProcessClient(this.server.createClient(null, "127.0.0.1:1", "127.0.0.1:0"))
+  }
+
+  /**
+   * Runs one command of `client` and returns its reply. The reply comes within the call (the end of
+   * the tick runs synchronously), so a command that blocks fails here instead of waiting.
+   */
+  run(client: InProcessClient, ...argv: Array<string>): Reply {
+    return Effect.runSync(client.run(...argv))
   }
 
   advance(ms: number): void {
@@ -29,27 +39,6 @@ export class InProcessServer {
     const entry = this.server.keyspace.dbs[db].raw(key)
     if (entry === undefined) throw new Error(`no key ${key}`)
     this.server.keyspace.setExpire(db, entry, this.time + ms)
-  }
-}
-
-export class InProcessClient {
-  constructor(
-    readonly server: Server,
-    readonly client: Client
-  ) {}
-
-  /** Runs one command as if it came from the network and returns its reply. */
-  run(...argv: Array<string>): Reply {
-    const replies = this.client.replies!
-    const before = replies.length
-    this.server.dispatcher.processCommand(this.client, argv)
-    this.server.endOfTick()
-    if (replies.length !== before + 1) throw new Error(`expected one reply, got ${replies.length - before}`)
-    return replies.pop()!
-  }
-
-  close(): void {
-    this.server.freeClient(this.client)
   }
 }
 
