@@ -165,16 +165,11 @@ describe("INFO (in process)", () => {
     expect(info("commandstats", "errorstats")).toMatch(/^# Commandstats\r\ncmdstat_info:calls=1,[^\r]*\r\n\r\n# Errorstats\r\n$/)
   })
 
-  it("module hooks add module lines and sections", () => {
+  it("the modules hook adds module lines", () => {
     setInfoHooks(s.server, {
-      moduleLines: () => ["module:name=hello,ver=1,api=1,filters=0,usedby=[],using=[],options=[]"],
-      moduleSections: (requested) =>
-        requested === null || requested.has("hello_stats") ? ["# hello_stats\r\nhello_calls:1\r\n"] : []
+      moduleLines: () => ["module:name=hello,ver=1,api=1,filters=0,usedby=[],using=[],options=[]"]
     })
-    expect(info("modules")).toBe(
-      "# Modules\r\nmodule:name=hello,ver=1,api=1,filters=0,usedby=[],using=[],options=[]\r\n\r\n# hello_stats\r\nhello_calls:1\r\n"
-    )
-    expect(info("hello_stats")).toBe("# hello_stats\r\nhello_calls:1\r\n")
+    expect(info("modules")).toBe("# Modules\r\nmodule:name=hello,ver=1,api=1,filters=0,usedby=[],using=[],options=[]\r\n")
   })
 
   it("is a bulk string in RESP2 and a verbatim string in RESP3", () => {

@@ -12,7 +12,7 @@ export class KeyQueue extends Set<BlockedClient> {
  * Who waits on one key. Most keys have one waiter, held directly: 10,000 clients parked on
  * distinct keys make no queue objects at all.
  */
-export type KeyWaiters = BlockedClient | KeyQueue
+type KeyWaiters = BlockedClient | KeyQueue
 
 /**
  * The per-database map from key to the FIFO of clients blocked on it (Valkey's

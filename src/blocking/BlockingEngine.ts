@@ -10,7 +10,7 @@ import { DeadlineIndex } from "./DeadlineIndex.js"
 import { ReadyKeys } from "./ReadyKeys.js"
 
 /** How to block a client through `BlockingEngine.blockClient`. */
-export interface BlockOptions {
+interface BlockOptions {
   /** Keys to wait on (de-duplicated by the engine); none for a block that only a callback ends. */
   readonly keys?: ReadonlyArray<string>
   /** The database of `keys`; defaults to the client's. */

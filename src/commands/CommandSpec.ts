@@ -72,7 +72,7 @@ export interface CommandSpec {
 }
 
 /** See `CommandSpec.statSlot`. */
-export interface CommandStatSlot {
+interface CommandStatSlot {
   readonly owner: object
   readonly generation: number
   readonly stat: CommandStat

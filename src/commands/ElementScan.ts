@@ -24,7 +24,7 @@ export const parseScanCursor = (s: string): bigint | undefined => {
 export const INVALID_CURSOR = new ErrorReply("ERR invalid cursor")
 export const EMPTY_SCAN: Reply = ["0", []]
 
-export interface ElementScanOptions {
+interface ElementScanOptions {
   readonly count: number
   readonly pattern: string | undefined
   readonly noValues: boolean

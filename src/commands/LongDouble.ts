@@ -11,7 +11,7 @@ export interface LongDouble {
   readonly exponent: number
 }
 
-export type LongDoubleOrInfinity = LongDouble | "inf" | "-inf"
+type LongDoubleOrInfinity = LongDouble | "inf" | "-inf"
 
 const MANTISSA_BITS = 64
 /** Smallest exponent of the mantissa's last bit (subnormals). */

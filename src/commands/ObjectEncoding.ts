@@ -48,7 +48,7 @@ const embeds = (entry: Entry, length: number): boolean => {
 
 const isLongEncodable = (value: string): boolean => value.length <= 20 && parseInt64(value) !== undefined
 
-export const stringEncoding = (entry: Entry, value: string): string => {
+const stringEncoding = (entry: Entry, value: string): string => {
   const hint = hints.get(entry)
   if (hint === "raw") return "raw"
   if (hint === undefined && isLongEncodable(value)) return "int"
@@ -56,7 +56,7 @@ export const stringEncoding = (entry: Entry, value: string): string => {
 }
 
 /** Valkey's `list-max-listpack-size` default: a listpack holds at most 8 KB. */
-export const DEFAULT_LIST_MAX_LISTPACK_SIZE = -2
+const DEFAULT_LIST_MAX_LISTPACK_SIZE = -2
 
 /** quicklist.c `optimization_level`: the byte limits of negative `list-max-listpack-size`s. */
 const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536]
@@ -88,7 +88,7 @@ const listpackEntrySize = (s: string): number => {
  * quicklist. Valkey decides at each write and converts back only once a list shrinks to half the
  * limit; that history is not kept here, so a list near the limit may read as the other encoding.
  */
-export const listEncoding = (list: ListValue, fill = DEFAULT_LIST_MAX_LISTPACK_SIZE): string => {
+const listEncoding = (list: ListValue, fill = DEFAULT_LIST_MAX_LISTPACK_SIZE): string => {
   const sizeLimit = fill < 0 ? OPTIMIZATION_LEVEL[Math.min(-fill, OPTIMIZATION_LEVEL.length) - 1] : SIZE_SAFETY_LIMIT
   if (fill >= 0 && list.length > Math.max(fill, 1)) return "quicklist"
   // Listpack header (6 bytes) and end marker (1 byte).

@@ -119,7 +119,7 @@ export const clientInfoString = (client: Client, current?: ReadonlyArray<string>
   )
 }
 
-const onOff = (client: Client, value: string, set: (on: boolean) => void): Reply => {
+const onOff = (value: string, set: (on: boolean) => void): Reply => {
   if (isKeyword(value, "on")) set(true)
   else if (isKeyword(value, "off")) set(false)
   else return new ErrorReply(SYNTAX)
@@ -229,7 +229,7 @@ const admin = ["admin", "noscript", "loading", "stale"] as const
  * CLIENT's subcommands. Other families add theirs here (CLIENT UNBLOCK comes with blocking), so
  * the container below is built from this list.
  */
-export const clientSubcommands: Array<CommandDefinition> = [
+const clientSubcommands: Array<CommandDefinition> = [
   {
     name: "help",
     arity: 2,
@@ -333,7 +333,7 @@ export const clientSubcommands: Array<CommandDefinition> = [
     summary: "Sets the client eviction mode of the connection.",
     since: "7.0.0",
     complexity: "O(1)",
-    run: (client, argv) => onOff(client, argv[2], (on) => (client.noEvict = on))
+    run: (client, argv) => onOff(argv[2], (on) => (client.noEvict = on))
   },
   {
     name: "no-touch",
@@ -343,7 +343,7 @@ export const clientSubcommands: Array<CommandDefinition> = [
     summary: "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
     since: "7.2.0",
     complexity: "O(1)",
-    run: (client, argv) => onOff(client, argv[2], (on) => (client.noTouch = on))
+    run: (client, argv) => onOff(argv[2], (on) => (client.noTouch = on))
   },
   clientUnblockSubcommand
 ]

@@ -117,7 +117,7 @@ const keySpecs = (spec: CommandSpec): Reply => {
 }
 
 /** One COMMAND INFO entry (`addReplyCommandInfo`): ten fields, subcommands nested. */
-export const commandInfo = (spec: CommandSpec | undefined): Reply => {
+const commandInfo = (spec: CommandSpec | undefined): Reply => {
   if (spec === undefined) return null
   return [
     spec.fullName,
@@ -134,7 +134,7 @@ export const commandInfo = (spec: CommandSpec | undefined): Reply => {
 }
 
 /** One COMMAND DOCS entry (`addReplyCommandDocs`); keyfiber does not describe arguments. */
-export const commandDocs = (spec: CommandSpec): Reply => {
+const commandDocs = (spec: CommandSpec): Reply => {
   const entries: Array<Reply> = []
   if (spec.summary !== "") entries.push("summary", spec.summary)
   entries.push("since", spec.since, "group", spec.module !== undefined ? "module" : groupName(spec.group))
@@ -149,7 +149,7 @@ export const commandDocs = (spec: CommandSpec): Reply => {
 }
 
 /** `lookupCommandBySds`: `name` or `container|sub`. */
-export const lookupByFullName = (server: Server, name: string): CommandSpec | undefined => {
+const lookupByFullName = (server: Server, name: string): CommandSpec | undefined => {
   const bar = name.indexOf("|")
   if (bar === -1) return server.commands.lookup(name)
   const container = server.commands.lookup(name.slice(0, bar))

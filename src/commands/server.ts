@@ -38,7 +38,7 @@ export const helpReply = (command: string, lines: ReadonlyArray<string>): Reply 
 ]
 
 /** `addReplySubcommandSyntaxError`. */
-export const subcommandSyntaxError = (command: string, sub: string): Reply =>
+const subcommandSyntaxError = (command: string, sub: string): Reply =>
   err(`unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${command} HELP.`)
 
 const DEBUG_HELP = [

@@ -24,7 +24,7 @@ const INT64_MIN = -9223372036854775808n
 const invalidExpire = (command: string) => new ErrorReply(`ERR invalid expire time in '${command}' command`)
 
 /** Writes a string value (Valkey's `setKey`) and records how it is encoded. */
-export const setString = (
+const setString = (
   keyspace: Keyspace,
   db: number,
   key: string,

@@ -26,7 +26,7 @@ const MAP_LIMIT = 1 << 24
  * entries, so keys past that go to further maps: a lookup that hits the first map (every lookup
  * until a database holds 16.7M keys) costs what a plain `Map` does.
  */
-export class KeyTable {
+class KeyTable {
   private first = new Map<string, Entry>()
   private readonly maps: Array<Map<string, Entry>> = [this.first]
 

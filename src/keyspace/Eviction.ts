@@ -13,13 +13,13 @@ export type MaxmemoryPolicy =
   | "noeviction"
 
 /** `performEvictions` results, as Valkey's EVICT_OK / EVICT_RUNNING / EVICT_FAIL. */
-export const EVICT_OK = 0
-export const EVICT_RUNNING = 1
+const EVICT_OK = 0
+const EVICT_RUNNING = 1
 export const EVICT_FAIL = 2
-export type EvictResult = typeof EVICT_OK | typeof EVICT_RUNNING | typeof EVICT_FAIL
+type EvictResult = typeof EVICT_OK | typeof EVICT_RUNNING | typeof EVICT_FAIL
 
 /** `used_memory_startup`: a fixed 1 MiB for the server's own tables (Valkey's is about 0.9 MB). */
-export const STARTUP_OVERHEAD = 1024 * 1024
+const STARTUP_OVERHEAD = 1024 * 1024
 
 /** Valkey's EVPOOL_SIZE. */
 const POOL_SIZE = 16

@@ -55,7 +55,7 @@ const noEvents: KeyspaceEvents = {
   databaseReplaced: noop
 }
 
-export interface KeyspaceStats {
+interface KeyspaceStats {
   hits: number
   misses: number
   expiredKeys: number

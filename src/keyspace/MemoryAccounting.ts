@@ -24,10 +24,10 @@ export interface MemoryCounter {
 }
 
 /** A latin1 string in V8's heap: header plus bytes, 8-byte aligned. */
-export const stringCost = (s: string): number => (s.length + 23) & ~7
+const stringCost = (s: string): number => (s.length + 23) & ~7
 
 /** The entry object (7 fields), its `Map` entry and its slot in the dense arrays. */
-export const ENTRY_OVERHEAD = 120
+const ENTRY_OVERHEAD = 120
 
 /** A key with a TTL also sits in the database's volatile array. */
 export const VOLATILE_OVERHEAD = 12
@@ -107,7 +107,7 @@ const membersCost = (value: Sampled, size: number, members: Iterable<string>, pe
 }
 
 /** The estimated heap cost of a value. */
-export const valueCost = (value: Value): number => {
+const valueCost = (value: Value): number => {
   if (typeof value === "string") return stringCost(value)
   if (value instanceof ListValue) return listCost(value)
   if (value instanceof HashValue) return hashCost(value)

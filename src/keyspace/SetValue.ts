@@ -1,7 +1,7 @@
 import { parseInt64 } from "./int64.js"
 import { VersionedSet } from "./VersionedCollections.js"
 
-export type SetEncoding = "intset" | "listpack" | "hashtable"
+type SetEncoding = "intset" | "listpack" | "hashtable"
 
 /** The configs that choose a set's encoding (`set-max-*`). */
 export interface SetLimits {
@@ -9,8 +9,6 @@ export interface SetLimits {
   readonly maxListpackEntries: number
   readonly maxListpackValue: number
 }
-
-export const DEFAULT_SET_LIMITS: SetLimits = { maxIntsetEntries: 512, maxListpackEntries: 128, maxListpackValue: 64 }
 
 /** Valkey limits an intset to 1G entries whatever the config says (`intsetMaxEntries`). */
 const intsetMaxEntries = (limits: SetLimits): number => Math.min(limits.maxIntsetEntries, 1 << 30)

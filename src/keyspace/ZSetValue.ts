@@ -1,6 +1,6 @@
 import { VersionedMap } from "./VersionedCollections.js"
 
-export type ZSetEncoding = "listpack" | "skiplist"
+type ZSetEncoding = "listpack" | "skiplist"
 
 /** The configs that choose a sorted set's encoding (`zset-max-listpack-*`). */
 export interface ZSetLimits {
@@ -41,7 +41,7 @@ const randomLevel = (): number => {
  * Valkey's `zskiplist` (t_zset.c): ordered by (score, member) with spans so ranks are O(log n).
  * Ranks here are 0-based.
  */
-export class SkipList {
+class SkipList {
   private readonly header = new ZNode("", 0, MAX_LEVEL)
   private level = 1
   tail: ZNode | null = null

@@ -19,10 +19,10 @@ const INT64_MAX = 9223372036854775807
  * flag makes Valkey assert (module.c `moduleBlockClient` does not check deny-blocking); keyfiber
  * refuses the block.
  */
-export const DENY_BLOCKING_ERROR = "ERR Blocking module command called from a context that denies blocking"
+const DENY_BLOCKING_ERROR = "ERR Blocking module command called from a context that denies blocking"
 
 /** The reply of a `blockOn` Effect interrupted from inside when no timeout reply was given. */
-export const BLOCK_ON_INTERRUPTED = "ERR module background work was interrupted"
+const BLOCK_ON_INTERRUPTED = "ERR module background work was interrupted"
 
 /**
  * Module blocking (Valkey's module.c "Blocking clients from modules") on the blocking engine's

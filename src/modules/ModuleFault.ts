@@ -22,7 +22,7 @@ export const isThenable = (x: unknown): x is PromiseLike<unknown> =>
  * Which module a fault comes from, by the module files in its stack (the innermost frame that
  * is in a module file wins). `files` maps a module file's real path to the module's name.
  */
-export const attributeFault = (e: unknown, files: ReadonlyMap<string, string>): string | undefined => {
+const attributeFault = (e: unknown, files: ReadonlyMap<string, string>): string | undefined => {
   const stack = e instanceof Error ? e.stack : undefined
   if (stack === undefined || files.size === 0) return undefined
   for (const line of stack.split("\n")) {

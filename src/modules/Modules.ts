@@ -30,7 +30,7 @@ import { RuntimeArgs, type ArgsState } from "./RuntimeArgs.js"
 
 export const LOAD_ERROR = "ERR Error loading the extension. Please check the server logs."
 /** An `async` module command inside MULTI/EXEC or a module call, where nothing can wait. */
-export const ASYNC_CANNOT_WAIT = "ERR module command cannot wait inside a transaction or a module call"
+const ASYNC_CANNOT_WAIT = "ERR module command cannot wait inside a transaction or a module call"
 
 /** Why a load failed; the reason goes to the log only (the client gets `LOAD_ERROR`). */
 export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{ readonly message: string }> {
@@ -42,7 +42,7 @@ export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{ reado
 const NO_REPLY = new RawReply("")
 
 /** Valkey has no limit (its OnLoad is synchronous C); an `async` onLoad here gets this long. */
-export const DEFAULT_ONLOAD_TIMEOUT_MS = 10_000
+const DEFAULT_ONLOAD_TIMEOUT_MS = 10_000
 const ONLOAD_TIMED_OUT = Symbol("onLoad timed out")
 
 /**
@@ -84,7 +84,6 @@ export class ModuleRegistry implements ModuleHost {
   readonly files = new Map<string, string>()
   /** How long MODULE LOAD waits for an `async` onLoad before failing the load. */
   onLoadTimeoutMs: number
-  private readonly argsListeners = new Map<LoadedModule, Set<(args: ArgsState<any>) => void>>()
   private readonly configListeners = new Map<LoadedModule, Set<(names: ReadonlyArray<string>) => void>>()
 
   constructor(
@@ -257,7 +256,6 @@ export class ModuleRegistry implements ModuleHost {
     module.commands.length = 0
     module.types.length = 0
     module.configs.length = 0
-    this.argsListeners.delete(module)
     this.configListeners.delete(module)
     Effect.runFork(Scope.close(module.scope, Exit.void))
   }

@@ -19,7 +19,7 @@ const HELP = [
 ]
 
 /** `MODULE LOADEX` arguments (module.c `parseLoadexArguments`): a left-to-right scan. */
-export const parseLoadexArguments = (
+const parseLoadexArguments = (
   args: ReadonlyArray<string>
 ): { readonly configs: Map<string, string>; readonly args: Array<string> } | { readonly error: string } => {
   const configs = new Map<string, string>()

@@ -26,12 +26,12 @@ const isLoopback = (host: string | undefined): boolean =>
 export const NO_WATCHES: Array<WatchedKey> = []
 
 /** A command queued between MULTI and EXEC. */
-export interface QueuedCommand {
+interface QueuedCommand {
   readonly spec: CommandSpec
   readonly argv: Array<string>
 }
 
-export interface MultiState {
+interface MultiState {
   readonly queue: Array<QueuedCommand>
   /** A command failed to queue: EXEC replies EXECABORT. */
   aborted: boolean

@@ -22,7 +22,7 @@ const NON_LATIN1 = /[^\x00-\xff]/
  * the server's own convention, so replies can be passed back as they are) unless it holds a char
  * above 0xFF: then it can only be text, and is sent as UTF-8, as a network client would.
  */
-export const toArg = (arg: CommandArg): string => {
+const toArg = (arg: CommandArg): string => {
   if (typeof arg === "string") return NON_LATIN1.test(arg) ? Buffer.from(arg, "utf8").toString("latin1") : arg
   if (typeof arg === "number" || typeof arg === "bigint") return String(arg)
   return Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength).toString("latin1")

@@ -10,7 +10,7 @@ import { KEYFIBER_VERSION, REDIS_VERSION, SERVER_NAME, VALKEY_VERSION } from "./
  * Values other parts of the server own (config, modules, blocking). Each is optional; INFO prints
  * Valkey's defaults when a part does not supply it. Set with `setInfoHooks`.
  */
-export interface InfoHooks {
+interface InfoHooks {
   /** `config_file`: the absolute path of the config file, or "". */
   readonly configFile?: () => string
   readonly hz?: () => number
@@ -20,12 +20,6 @@ export interface InfoHooks {
   readonly maxmemoryPolicy?: () => string
   /** The lines of `# Modules` (`module:name=...,ver=...`), without CRLF. */
   readonly moduleLines?: () => ReadonlyArray<string>
-  /**
-   * Module-defined sections: called with the requested section names (lower case), or `null` for
-   * every section (INFO everything / INFO modules). Returns whole sections, each starting with
-   * `# Name\r\n`.
-   */
-  readonly moduleSections?: (requested: ReadonlySet<string> | null) => ReadonlyArray<string>
 }
 
 interface InfoState {
@@ -58,9 +52,6 @@ export const setInfoHooks = (server: Server, hooks: InfoHooks): void => {
   state.hooks = { ...state.hooks, ...hooks }
 }
 
-/** The run id INFO reports (40 hex characters, fixed for the server's life). */
-export const runIdOf = (server: Server): string => stateOf(server).runId
-
 /**
  * `used_memory`: what `maxmemory` is compared with, the heap in use at startup plus the bytes
  * charged to the data (a logical accounting kept as keys change, so it does not move with garbage
@@ -69,7 +60,7 @@ export const runIdOf = (server: Server): string => stateOf(server).runId
 const usedMemory = (server: Server): number => server.keyspace.eviction.usedMemory
 
 /** Updates and returns `used_memory_peak` (the cron samples it too, as Valkey's does). */
-export const samplePeakMemory = (server: Server): number => {
+const samplePeakMemory = (server: Server): number => {
   const state = stateOf(server)
   const used = usedMemory(server)
   if (used > state.peakMemory) state.peakMemory = used
@@ -107,24 +98,21 @@ const DEFAULT_SECTIONS = [
 ]
 
 /** Parses INFO's arguments (Valkey's `genInfoSectionDict`). */
-export const parseSections = (args: ReadonlyArray<string>): { sections: Set<string>; all: boolean; everything: boolean } => {
+const parseSections = (args: ReadonlyArray<string>): { sections: Set<string>; all: boolean } => {
   const sections = new Set<string>()
   let all = false
-  let everything = false
   if (args.length === 0) {
     for (const s of DEFAULT_SECTIONS) sections.add(s)
-    return { sections, all, everything }
+    return { sections, all }
   }
   for (const arg of args) {
     const name = arg.toLowerCase()
     if (name === "default") for (const s of DEFAULT_SECTIONS) sections.add(s)
-    else if (name === "all") all = true
-    else if (name === "everything") {
-      all = true
-      everything = true
-    } else sections.add(name)
+    // "everything" is "all" plus module-defined sections, which keyfiber's modules cannot add.
+    else if (name === "all" || name === "everything") all = true
+    else sections.add(name)
   }
-  return { sections, all, everything }
+  return { sections, all }
 }
 
 const fields = (title: string, pairs: ReadonlyArray<readonly [string, string | number]>): string => {
@@ -454,7 +442,7 @@ const keyspaceSection = (server: Server): string => {
  * separated by an empty line. `client` is the asking client (for `tcp_port`).
  */
 export const genInfoString = (server: Server, args: ReadonlyArray<string>, client?: Client): string => {
-  const { all, everything, sections } = parseSections(args)
+  const { all, sections } = parseSections(args)
   const state = stateOf(server)
   const parts: Array<string> = []
   const want = (name: string) => all || sections.has(name)
@@ -475,9 +463,5 @@ export const genInfoString = (server: Server, args: ReadonlyArray<string>, clien
   if (want("latencystats")) parts.push(latencyStatsSection(server))
   if (want("cluster")) parts.push("# Cluster\r\ncluster_enabled:0\r\n")
   if (want("keyspace")) parts.push(keyspaceSection(server))
-  const moduleSections = state.hooks.moduleSections
-  if (moduleSections !== undefined && (everything || sections.has("modules") || sections.size > 0)) {
-    parts.push(...moduleSections(everything || sections.has("modules") ? null : sections))
-  }
   return parts.join("\r\n")
 }

@@ -37,7 +37,7 @@ export interface ServerLimits {
   maxclients: number
 }
 
-export interface ServerOptions {
+interface ServerOptions {
   readonly databases: number
   /** Milliseconds since the epoch, from Effect's `Clock` (so `TestClock` drives TTLs and timeouts). */
   readonly now: () => number

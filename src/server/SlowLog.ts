@@ -7,7 +7,7 @@ const MAX_STRING = 128
 const REDACTED = "(redacted)"
 
 /** One slow log entry, as SLOWLOG GET replies it. */
-export interface SlowLogEntry {
+interface SlowLogEntry {
   readonly id: number
   /** Unix time in seconds when the command completed. */
   readonly time: number
