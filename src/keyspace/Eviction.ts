@@ -99,10 +99,6 @@ export class Eviction {
     this.keyspace.lfu = policy === "allkeys-lfu" || policy === "volatile-lfu"
   }
 
-  get isLfu(): boolean {
-    return this.keyspace.lfu
-  }
-
   /**
    * Valkey's `performEvictions`: OK when under the limit (or it got there), RUNNING when it ran out of
    * time and continues in the background, FAIL when over the limit with nothing (allowed) to evict.

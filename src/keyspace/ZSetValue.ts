@@ -242,13 +242,6 @@ export class ZSetValue {
     return true
   }
 
-  /** `zsetConvertToListpackIfNeeded` after a store command built this set. */
-  convertIfSmall(limits: ZSetLimits): void {
-    if (this.encoding !== "skiplist" || this.size > limits.maxListpackEntries) return
-    for (const member of this.scores.keys()) if (member.length > limits.maxListpackValue) return
-    this.encoding = "listpack"
-  }
-
   /** The 0-based rank of a member, ascending; undefined when absent. */
   rank(member: string): number | undefined {
     const score = this.scores.get(member)

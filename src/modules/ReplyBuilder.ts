@@ -22,10 +22,6 @@ export class ReplyBuilder {
   private readonly done: Array<Reply> = []
   private readonly open: Array<OpenAggregate> = []
 
-  get isEmpty(): boolean {
-    return this.done.length === 0 && this.open.length === 0
-  }
-
   add(reply: Reply): void {
     const top = this.open[this.open.length - 1]
     if (top === undefined) {

@@ -183,13 +183,6 @@ export class Client implements ReplySink {
     } else writeReply(reply, this.resp, this)
   }
 
-  /** Queues bytes already encoded for this client's protocol. */
-  replyRaw(bytes: string): void {
-    if (this.closed || this.closeAsap || this.replies !== null) return
-    if (!this.pendingWrite) this.server.markPendingWrite(this)
-    this.add(bytes)
-  }
-
   /** Appends encoded bytes to the output (`ReplySink`, for `writeReply`). */
   add(bytes: string): void {
     if (this.output.length + bytes.length < REPLY_PIECE_BYTES) this.output += bytes
