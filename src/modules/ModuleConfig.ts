@@ -171,20 +171,6 @@ export class ModuleConfig {
     }
   }
 
-  /** The form CONFIG REWRITE writes: memory values as `Nkb/Nmb/Ngb` when they divide evenly. */
-  formatForRewrite(value: unknown = this.getValue()): string {
-    if (this.kind.type === "numeric" && this.has("memory")) {
-      const n = Number(value)
-      const gb = 1024 * 1024 * 1024
-      const mb = 1024 * 1024
-      if (n !== 0 && n % gb === 0) return `${n / gb}gb`
-      if (n !== 0 && n % mb === 0) return `${n / mb}mb`
-      if (n !== 0 && n % 1024 === 0) return `${n / 1024}kb`
-      return String(n)
-    }
-    return this.format(value)
-  }
-
   get isDefault(): boolean {
     return equal(this.getValue(), this.defaultValue)
   }

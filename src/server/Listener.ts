@@ -117,7 +117,8 @@ const CLIENT_EVENTS: ConnectionEvents<Client> = {
 /**
  * Wires one accepted connection to the server: bytes go to the client's parser and the dispatcher
  * runs every complete request synchronously; the tick ends once per event-loop turn with one write
- * per touched client. No fiber per connection or per command (ARCHITECTURE.md, rule 1).
+ * per touched client. No fiber per connection or per command: each command runs start to end on the
+ * one JavaScript thread, so it is atomic as on Valkey's main thread.
  */
 const attachConnection = (server: Server, connection: AdoptedConnection<Client>): void => {
   connection.keepAlive(server.config.get<number>("tcp-keepalive"))
