@@ -1,0 +1,77 @@
+/**
+ * The server process that `main.ts` starts once the command line asks for a server: the config
+ * from the command line (and stdin), the startup log lines, the pidfile, then the server until
+ * SHUTDOWN or a signal.
+ */
+// The module, not the package index: the index loads every Node service, NodeRedis (the `redis`
+// client, ~560 modules) and NodeWS (`ws`) among them, which tripled start-up time and memory.
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Effect, Layer } from "effect"
+import * as fs from "node:fs"
+import { VALKEY_VERSION } from "./server/Version.js"
+import { ConfigStore } from "./layers/ConfigStore.js"
+import { ServerCore } from "./layers/ServerCore.js"
+import { configFromCommandLine, listenOptions } from "./layers/StartupConfig.js"
+import { TcpListener } from "./layers/TcpListener.js"
+import { Modules } from "./modules/Modules.js"
+import { formatLogLine, makeLogger } from "./server/Log.js"
+
+const args = process.argv.slice(2)
+
+const readsStdin = args.includes("-") && (args[0] === "-" || args[args.length - 1] === "-")
+const loaded = Effect.runSync(Effect.result(configFromCommandLine(args, readsStdin ? fs.readFileSync(0, "latin1") : null)))
+if (loaded._tag === "Failure") {
+  const error = loaded.failure
+  if (error._tag === "ConfigFileError") process.stderr.write(error.report)
+  else process.stdout.write(formatLogLine("warning", error.report) + "\n")
+  process.exit(1)
+}
+const config = loaded.success
+config.changeDirectory = true
+
+// ServerCore filters the server's lines by `loglevel`; the startup lines here are filtered alike.
+// `logfile ""` logs to stdout, otherwise lines are appended to the file.
+const logfile = config.get<string>("logfile")
+const log = makeLogger(
+  () => "debug",
+  logfile === "" ? undefined : (line) => fs.appendFileSync(logfile, line + "\n")
+)
+const ORDER = ["debug", "verbose", "notice", "warning", "nothing"]
+const startupLog = (level: "notice" | "warning", message: string) => {
+  if (ORDER.indexOf(level) >= ORDER.indexOf(config.get<string>("loglevel"))) log(level, message)
+}
+
+startupLog("notice", "oO0OoO0OoO0Oo keyfiber is starting oO0OoO0OoO0Oo")
+startupLog("notice", `keyfiber version=${VALKEY_VERSION}, bits=64, pid=${process.pid}, just started`)
+if (args.length === 0) {
+  startupLog("warning", "Warning: no config file specified, using the default config. In order to specify a config file use keyfiber /path/to/valkey.conf")
+} else {
+  startupLog("notice", "Configuration loaded")
+}
+const pidfile = config.get<string>("pidfile")
+if (pidfile !== "") {
+  try {
+    fs.writeFileSync(pidfile, `${process.pid}\n`)
+    // Valkey removes its pidfile when it shuts down.
+    process.on("exit", () => fs.rmSync(pidfile, { force: true }))
+  } catch (e) {
+    startupLog("warning", `Failed to write PID file: ${String(e)}`)
+  }
+}
+
+const Core = ServerCore.layer({ config, log })
+// Modules load (in `loadmodule` order) before the listener accepts connections, as in Valkey.
+const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(
+  Layer.provideMerge(Modules.layer()),
+  Layer.provideMerge(Core)
+)
+
+// Runs until SHUTDOWN (or a signal): closing the scope closes the listener and every client.
+const untilShutdown = Effect.gen(function* () {
+  const server = yield* ServerCore
+  yield* Effect.callback<void>((resume) => {
+    server.shutdownHandler = () => resume(Effect.void)
+  })
+})
+
+NodeRuntime.runMain(untilShutdown.pipe(Effect.provide(MainLive)))
