@@ -100,6 +100,11 @@ const processTree = (pid: number): Array<number> => {
 interface Memory {
   /** The process that serves (INFO's process_id), plus the spawned process when that is another one that stays alive. */
   readonly serverMb: number
+  /**
+   * The same processes' anonymous memory only (RssAnon: heap, stacks, malloc), without the pages of
+   * the node executable and libraries (RssFile), which every node process has (~35 MB for a bare node).
+   */
+  readonly serverAnonMb: number
   /** Every process of the tree (helpers such as tsx's esbuild service included). */
   readonly treeMb: number
   readonly processes: number
@@ -107,9 +112,11 @@ interface Memory {
 
 const memory = (spawned: number, serving: number): Memory => {
   const tree = processTree(spawned)
-  const kb = (pids: ReadonlyArray<number>) => pids.reduce((sum, pid) => sum + statusKb(pid, "VmRSS"), 0)
+  const kb = (pids: ReadonlyArray<number>, field = "VmRSS") => pids.reduce((sum, pid) => sum + statusKb(pid, field), 0)
+  const server = serving === spawned ? [spawned] : [serving, spawned]
   return {
-    serverMb: kb(serving === spawned ? [spawned] : [serving, spawned]) / 1024,
+    serverMb: kb(server) / 1024,
+    serverAnonMb: kb(server, "RssAnon") / 1024,
     treeMb: kb(tree) / 1024,
     processes: tree.length
   }
@@ -228,6 +235,7 @@ export const startup: Scenario = {
       row(`RSS after ${IDLE_MS / 1000} s idle, server (+ parent), median (MB)`, (r) => r.idle.serverMb, median, { limit: 100, goal: 60 }),
       row(`RSS after ${IDLE_MS / 1000} s idle, server (+ parent), max (MB)`, (r) => r.idle.serverMb, max, { limit: 100, goal: 60 }),
       row(`RSS after ${PINGS} PINGs, server (+ parent), median (MB)`, (r) => r.afterPings.serverMb, median, { limit: 100, goal: 60 }),
+      row(`RssAnon after ${IDLE_MS / 1000} s idle, server (+ parent), median (MB)`, (r) => r.idle.serverAnonMb, median),
       row(`RSS idle, every process of the tree, median (MB)`, (r) => r.idle.treeMb, median)
     ]
   }
