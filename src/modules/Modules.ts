@@ -4,7 +4,7 @@ import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { ServerCore } from "../layers/ServerCore.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
-import { ErrorReply, type Reply } from "../protocol/Reply.js"
+import type { Reply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import { setInfoHooks } from "../server/Info.js"
 import type { Server } from "../server/Server.js"
@@ -14,18 +14,14 @@ import { ModuleBlocking } from "./ModuleBlocking.js"
 import { ModuleCall } from "./ModuleCall.js"
 import { moduleCommand, moduleList } from "./moduleCommand.js"
 import { ModuleContextImpl } from "./ModuleContextImpl.js"
-import { describeFault, faultReply, installFaultNet, isThenable } from "./ModuleFault.js"
+import { describeFault, installFaultNet, isThenable } from "./ModuleFault.js"
 import type { HostedContext } from "./ModuleHost.js"
 import { DEFAULT_ONLOAD_TIMEOUT_MS, type LoadRequest, type LoadTarget, ModuleLoader } from "./ModuleLoader.js"
 import { type TimerHost, ModuleTimers } from "./ModuleTimers.js"
-import { NO_REPLY } from "./ReplyBuilder.js"
 import type { ArgsState } from "./RuntimeArgs.js"
-import { suspendClient } from "./suspendClient.js"
+import { type CommandHost, runModuleCommand } from "./runModuleCommand.js"
 
 export type { LoadRequest } from "./ModuleLoader.js"
-
-/** An `async` module command inside MULTI/EXEC or a module call, where nothing can wait. */
-const ASYNC_CANNOT_WAIT = "ERR module command cannot wait inside a transaction or a module call"
 
 /** Why a load failed; the reason goes to the log only (the client gets `LOAD_ERROR`). */
 export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{ readonly message: string }> {
@@ -36,11 +32,11 @@ export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{ reado
 
 /**
  * The module system (Valkey's module.c): the loaded modules in load order and the host side of
- * the module context. Loading (`ModuleLoader`), `call` (`ModuleCall`), timers (`ModuleTimers`) and
- * blocking (`ModuleBlocking`) each live in their own file; this runs module commands and detached
- * work, and keeps the subscriptions.
+ * the module context. Loading (`ModuleLoader`), running commands (`runModuleCommand`), `call`
+ * (`ModuleCall`), timers (`ModuleTimers`) and blocking (`ModuleBlocking`) each live in their own
+ * file; this runs detached work and keeps the subscriptions.
  */
-export class ModuleRegistry implements LoadTarget, TimerHost {
+export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
   readonly loaded: Array<LoadedModule> = []
   readonly blocking: ModuleBlocking
   /** Module configs queued by the config file or LOADEX, consumed by `loadConfigs`. */
@@ -89,66 +85,11 @@ export class ModuleRegistry implements LoadTarget, TimerHost {
     return this.loader.loadConfigs(module)
   }
 
-  // ---- commands -----------------------------------------------------------------------------
+  // ---- commands (runModuleCommand), call (ModuleCall) and timers (ModuleTimers) ----------------
 
   runCommand(module: LoadedModule, handler: CommandHandler, client: Client, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest {
-    const ctx = new ModuleContextImpl(this, module, "command", client)
-    ctx.command = spec ?? this.server.commands.lookup(argv[0]) ?? null
-    ctx.argv = argv
-    let result: unknown
-    try {
-      result = handler(ctx, argv)
-    } catch (e) {
-      this.server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
-      if (ctx.blocked !== null) this.blocking.abortBlock(ctx.blocked)
-      return faultReply(e)
-    }
-    if (isThenable(result)) return this.awaitCommand(module, ctx, client, argv, result)
-    const out = ctx.builder!.take(client.resp)
-    return out === undefined ? NO_REPLY : out
+    return runModuleCommand(this, module, handler, client, argv, spec)
   }
-
-  /**
-   * An `async` handler: the client waits (pipelined commands behind it too) until its promise
-   * settles; then it gets what the handler replied, or an error reply if it rejected. A handler
-   * that blocked the client first keeps its block: a rejection then ends the block with the error.
-   */
-  private awaitCommand(module: LoadedModule, ctx: ModuleContextImpl<any>, client: Client, argv: Array<string>, result: PromiseLike<unknown>): Reply {
-    const failed = (e: unknown): ErrorReply => {
-      this.server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
-      return faultReply(e)
-    }
-    const blocked = ctx.blocked
-    if (blocked !== null) {
-      result.then(undefined, (e) => {
-        this.blocking.failBlock(blocked, failed(e))
-        this.server.endOfTick()
-      })
-      const out = ctx.builder!.take(client.resp)
-      return out === undefined ? NO_REPLY : out
-    }
-    const engine = this.server.blocker as BlockingEngine | null
-    const spec = ctx.command
-    if (engine === null || spec === null || client.denyBlocking || client.multi !== null || client.blocked !== null) {
-      // Nothing can wait here (a transaction, a module call): what it replied before its first
-      // `await`, else an error; a later rejection is only logged.
-      result.then(undefined, (e) => void failed(e))
-      const out = ctx.builder!.take(client.resp)
-      if (out !== undefined) return out
-      this.server.log("warning", `<${module.name}> command ${argv[0]} cannot wait here (a transaction or a module call)`)
-      return new ErrorReply(ASYNC_CANNOT_WAIT)
-    }
-    const work = Promise.resolve(result).then(
-      () => ctx.builder!.take(client.resp) ?? NO_REPLY,
-      (e) => {
-        ctx.builder!.take(client.resp)
-        return failed(e) as Reply
-      }
-    )
-    return suspendClient(this.server, client, spec, argv, work)
-  }
-
-  // ---- call (ModuleCall) and timers (ModuleTimers) -------------------------------------------
 
   isCallClient(client: Client): boolean {
     return this.calls.isCallClient(client)
