@@ -2,15 +2,9 @@ import type { Effect, Fiber, Scope } from "effect"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import type { ConfigJournal } from "../config/ConfigTransaction.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
-import type { ModuleDefinition } from "./ModuleDefinition.js"
+import type { ModuleDefinition, WorkerLike } from "./api.js"
 import type { ModuleConfig } from "./ModuleConfig.js"
 import type { RuntimeArgs } from "./RuntimeArgs.js"
-
-/** What `ctx.adoptWorker` needs of a `worker_threads` Worker. */
-export interface WorkerLike {
-  on(event: "error" | "exit", listener: (e: any) => void): unknown
-  terminate(): Promise<number>
-}
 
 /** A timer created by `ctx.createTimer`; its fiber sleeps on Effect's Clock. */
 export interface ModuleTimer {

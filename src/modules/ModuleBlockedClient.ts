@@ -2,25 +2,18 @@ import type { Fiber } from "effect"
 import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import type { Client } from "../server/Client.js"
+import type { Reply } from "../protocol/Reply.js"
+import type * as api from "./api.js"
+import type { BlockCallback, DisconnectCallback, FreePrivdata } from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
-import type { ModuleContext } from "./ModuleContext.js"
-import type { ModuleStatus } from "./ModuleDefinition.js"
 import { ReplyBuilder } from "./ReplyBuilder.js"
-
-/**
- * A reply, timeout or disconnect callback: `(ctx, argv)`. For a key-blocked client's reply callback,
- * "ERR" means "not served, stay blocked" (Valkey's `VALKEYMODULE_ERR`).
- */
-export type BlockCallback = (ctx: ModuleContext<any>, argv: ReadonlyArray<string>) => void | ModuleStatus
-export type FreePrivdata = (ctx: ModuleContext<any>, privdata: unknown) => void
-export type DisconnectCallback = (ctx: ModuleContext<any>, bc: ModuleBlockedClient) => void
 
 /**
  * A module's blocked-client handle (Valkey's `ValkeyModuleBlockedClient`, "bc"). The waiting itself
  * is the blocking engine's record (`record`); this holds the module's side: callbacks, private
  * data, replies written from thread-safe contexts, background-time measurement.
  */
-export class ModuleBlockedClient {
+export class ModuleBlockedClient implements api.ModuleBlockedClient {
   /** The blocked client; null once it is gone (timed out, disconnected, CLIENT UNBLOCK) or refused. */
   client: Client | null
   /** The engine's record while the client waits; null for a refused block. */
@@ -36,7 +29,7 @@ export class ModuleBlockedClient {
     return (this.tsReplies ??= new ReplyBuilder())
   }
   /** The thread-safe replies, if any were written. */
-  takeThreadSafeReplies(): import("../protocol/Reply.js").Reply | undefined {
+  takeThreadSafeReplies(): Reply | undefined {
     return this.tsReplies?.take(this.resp)
   }
   /** The background fiber of an Effect-shaped block. */

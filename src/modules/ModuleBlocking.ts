@@ -4,13 +4,13 @@ import { type BlockedClient, type BlockHandler, BlockOutcome } from "../blocking
 import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { ErrorReply, type Reply } from "../protocol/Reply.js"
 import type { Server } from "../server/Server.js"
+import type { BlockCallback, FreePrivdata, ModuleStatus, ThreadSafeContext } from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
-import { type BlockCallback, type FreePrivdata, ModuleBlockedClient } from "./ModuleBlockedClient.js"
-import { ModuleContext, type ThreadSafeContext } from "./ModuleContext.js"
-import { ReplyBuilder } from "./ReplyBuilder.js"
-import type { ModuleStatus } from "./ModuleDefinition.js"
+import { ModuleBlockedClient } from "./ModuleBlockedClient.js"
+import { ModuleContextImpl } from "./ModuleContextImpl.js"
 import { describeFault, faultReply, isThenable } from "./ModuleFault.js"
-import type { ModuleHost } from "./ModuleHost.js"
+import type { HostBlocking, HostedContext, ModuleHost } from "./ModuleHost.js"
+import { ReplyBuilder } from "./ReplyBuilder.js"
 
 const INT64_MAX = 9223372036854775807
 
@@ -30,7 +30,7 @@ const BLOCK_ON_INTERRUPTED = "ERR module background work was interrupted"
  * the reply callback (if the client is still there), then free_privdata exactly once, then appends
  * thread-safe replies, and only then releases the handle (module.c `moduleHandleBlockedClients`).
  */
-export class ModuleBlocking {
+export class ModuleBlocking implements HostBlocking {
   /** Handles unblocked since the last drain, in order (Valkey's `moduleUnblockedClients`). */
   private queue: Array<ModuleBlockedClient> = []
   private drainScheduled = false
@@ -52,7 +52,7 @@ export class ModuleBlocking {
   // ---- BlockClient / BlockClientOnKeys -------------------------------------------------------
 
   blockClient(
-    ctx: ModuleContext<any>,
+    ctx: HostedContext,
     reply: BlockCallback | null,
     timeout: BlockCallback | null,
     freePrivdata: FreePrivdata | null,
@@ -106,7 +106,7 @@ export class ModuleBlocking {
     return bc
   }
 
-  private refusal(ctx: ModuleContext<any>, timeoutMs: number, now: number): string | undefined {
+  private refusal(ctx: HostedContext, timeoutMs: number, now: number): string | undefined {
     const client = ctx.client
     if (ctx.kind === "reply") return "ERR Blocking module command called from a Reply callback context"
     if (client === null || ctx.kind !== "command") return "ERR Blocking module command called from a context without a client"
@@ -140,7 +140,7 @@ export class ModuleBlocking {
   /** A key the handle waits on is ready: the reply callback decides (ERR = stay blocked). */
   private keyReady(bc: ModuleBlockedClient, record: BlockedClient, key: string): boolean {
     if (bc.unblocked || bc.reply === null) return false
-    const ctx = new ModuleContext(this.host(), bc.module, "reply", record.client, undefined, bc.db)
+    const ctx = new ModuleContextImpl(this.host(), bc.module, "reply", record.client, undefined, bc.db)
     ctx.bc = bc
     ctx.readyKey = key
     const replyStart = performance.now()
@@ -178,7 +178,7 @@ export class ModuleBlocking {
         bc.disconnectCallback = null
         let out: Reply | undefined
         if (bc.timeout !== null && client !== null) {
-          const ctx = new ModuleContext(this.host(), bc.module, "timeout", client, undefined, bc.db)
+          const ctx = new ModuleContextImpl(this.host(), bc.module, "timeout", client, undefined, bc.db)
           ctx.bc = bc
           const timeout = bc.timeout
           out = this.runCallback(bc, "timeout callback", ctx, () => timeout(ctx, bc.argv)).out
@@ -210,7 +210,7 @@ export class ModuleBlocking {
     const d = bc.disconnectCallback
     bc.disconnectCallback = null
     if (d === null || bc.client === null) return
-    const ctx = new ModuleContext(this.host(), bc.module, "disconnect", bc.client, null, bc.db)
+    const ctx = new ModuleContextImpl(this.host(), bc.module, "disconnect", bc.client, null, bc.db)
     ctx.bc = bc
     this.guard(bc, "disconnect callback", () => d(ctx, bc))
   }
@@ -233,7 +233,7 @@ export class ModuleBlocking {
       if (bc.unblocked) return "OK"
       bc.unblocked = true
       if (bc.client !== null) {
-        const ctx = new ModuleContext(this.host(), bc.module, "timeout", null, new ReplyBuilder(), bc.db)
+        const ctx = new ModuleContextImpl(this.host(), bc.module, "timeout", null, new ReplyBuilder(), bc.db)
         ctx.bc = bc
         ctx.resp = bc.resp
         const timeout = bc.timeout
@@ -302,7 +302,7 @@ export class ModuleBlocking {
     const replyStart = performance.now()
     // 1. The reply callback, with the client still blocked (not for key-blocked handles).
     if (client !== null && bc.reply !== null && !bc.onKeys) {
-      const ctx = new ModuleContext(this.host(), bc.module, "reply", client, undefined, bc.db)
+      const ctx = new ModuleContextImpl(this.host(), bc.module, "reply", client, undefined, bc.db)
       ctx.bc = bc
       const reply = bc.reply
       replied = this.runCallback(bc, "reply callback", ctx, () => reply(ctx, bc.argv)).out
@@ -323,7 +323,7 @@ export class ModuleBlocking {
 
   private free(bc: ModuleBlockedClient, client: ModuleBlockedClient["client"]): void {
     if (bc.freePrivdata === null || bc.privdata === null || bc.privdata === undefined) return
-    const ctx = new ModuleContext(this.host(), bc.module, "free", client, null, bc.db)
+    const ctx = new ModuleContextImpl(this.host(), bc.module, "free", client, null, bc.db)
     ctx.bc = bc
     const privdata = bc.privdata
     this.guard(bc, "free_privdata", () => bc.freePrivdata!(ctx, privdata))
@@ -373,7 +373,7 @@ export class ModuleBlocking {
   private runCallback(
     bc: ModuleBlockedClient,
     what: string,
-    ctx: ModuleContext<any>,
+    ctx: ModuleContextImpl<any>,
     f: () => void | ModuleStatus | PromiseLike<unknown>
   ): { status: unknown; out: Reply | undefined; threw: boolean } {
     let status: unknown
@@ -416,7 +416,7 @@ export class ModuleBlocking {
    * (and a log line); timeout, CLIENT UNBLOCK and disconnect interrupt it; AbortBlock interrupts it
    * without a reply.
    */
-  blockOn<E>(ctx: ModuleContext<any>, effect: Effect.Effect<Reply, E>, timeoutMs: number, timeoutReply: Reply | undefined): ModuleBlockedClient {
+  blockOn<E>(ctx: HostedContext, effect: Effect.Effect<Reply, E>, timeoutMs: number, timeoutReply: Reply | undefined): ModuleBlockedClient {
     const bc = this.blockClient(
       ctx,
       (rctx) => {
@@ -474,19 +474,19 @@ export class ModuleBlocking {
 
   // ---- thread-safe contexts and the GIL ------------------------------------------------------
 
-  threadSafeContext(module: LoadedModule, bc: ModuleBlockedClient | null): ThreadSafeContext {
-    const ctx = new ModuleContext(
+  threadSafeContext(module: LoadedModule, bc: ModuleBlockedClient | null): ThreadSafeContext<any> {
+    const ctx = new ModuleContextImpl(
       this.host(),
       module,
       bc === null ? "detached" : "thread-safe",
       null,
       bc === null ? null : bc.threadSafeReplies,
       bc?.db ?? 0
-    ) as ThreadSafeContext
+    )
     ctx.bc = bc
     ctx.resp = bc?.resp ?? 2
     const token = {}
-    ctx.lock = () =>
+    const lock = () =>
       Effect.callback<void>((resume) => {
         if (this.gilHolder === null) {
           this.gilHolder = token
@@ -498,12 +498,12 @@ export class ModuleBlocking {
           })
         }
       })
-    ctx.tryLock = () => {
+    const tryLock = (): ModuleStatus => {
       if (this.gilHolder !== null) return "ERR"
       this.gilHolder = token
       return "OK"
     }
-    ctx.unlock = () => {
+    const unlock = () => {
       if (this.gilHolder !== token) return
       this.gilHolder = null
       const next = this.gilWaiters.shift()
@@ -511,8 +511,7 @@ export class ModuleBlocking {
       // Writes made under the lock may have readied keys.
       this.scheduleTick()
     }
-    ctx.free = () => {}
-    return ctx
+    return Object.assign(ctx, { lock, tryLock, unlock, free: () => {} })
   }
 
   // ---- background time -----------------------------------------------------------------------

@@ -1,19 +1,59 @@
+import type { Effect } from "effect"
+import type { BlockRequest } from "../blocking/BlockRequest.js"
+import type { CommandSpec } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import type { Server } from "../server/Server.js"
-import type { LoadedModule } from "./LoadedModule.js"
-import type { ModuleBlocking } from "./ModuleBlocking.js"
-import type { CallOptions, CommandHandler, ModuleContext } from "./ModuleContext.js"
-import type { ModuleStatus } from "./ModuleDefinition.js"
+import type { BlockCallback, CallOptions, CommandHandler, ContextKind, FreePrivdata, ModuleContext, ModuleStatus, ThreadSafeContext } from "./api.js"
 import type { ArgsState } from "./RuntimeArgs.js"
+import type { LoadedModule } from "./LoadedModule.js"
+import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
+import type { ReplyBuilder } from "./ReplyBuilder.js"
 
-/** What a module context needs from the module system (implemented by `Modules`). */
+/** What the module system reads of a context it is handed (`ModuleContextImpl` has it). */
+export interface HostedContext {
+  readonly module: LoadedModule
+  readonly kind: ContextKind
+  /** The client the context runs for; null in detached, timer and free-after-disconnect contexts. */
+  readonly client: Client | null
+  readonly db: number
+  readonly resp: 2 | 3
+  readonly builder: ReplyBuilder | null
+  readonly command: CommandSpec | null
+  readonly argv: ReadonlyArray<string>
+  /** Set by a block during a command: the dispatcher parks the client. */
+  blocked: ModuleBlockedClient | null
+  replyWithError(message: string): ModuleStatus
+}
+
+/** What a context asks of module blocking (implemented by `ModuleBlocking`). */
+export interface HostBlocking {
+  blockClient(
+    ctx: HostedContext,
+    reply: BlockCallback | null,
+    timeout: BlockCallback | null,
+    freePrivdata: FreePrivdata | null,
+    timeoutMs: number,
+    keys: ReadonlyArray<string> | null,
+    privdata: unknown,
+    unblockDeleted: boolean
+  ): ModuleBlockedClient
+  blockOn<E>(ctx: HostedContext, effect: Effect.Effect<Reply, E>, timeoutMs: number, timeoutReply: Reply | undefined): ModuleBlockedClient
+  unblockClient(bc: ModuleBlockedClient, privdata: unknown): ModuleStatus
+  abortBlock(bc: ModuleBlockedClient): ModuleStatus
+  signalKeyAsReady(db: number, key: string): void
+  measureTimeStart(bc: ModuleBlockedClient): ModuleStatus
+  measureTimeEnd(bc: ModuleBlockedClient): ModuleStatus
+  threadSafeContext(module: LoadedModule, bc: ModuleBlockedClient | null): ThreadSafeContext<any>
+}
+
+/** What a module context needs from the module system (implemented by `ModuleRegistry`). */
 export interface ModuleHost {
   readonly server: Server
-  readonly blocking: ModuleBlocking
-  runCommand(module: LoadedModule, handler: CommandHandler, client: Client, argv: Array<string>, spec?: import("../commands/CommandSpec.js").CommandSpec): Reply | import("../blocking/BlockRequest.js").BlockRequest
-  call(ctx: ModuleContext<any>, options: CallOptions, argv: Array<string>): Reply
+  readonly blocking: HostBlocking
+  runCommand(module: LoadedModule, handler: CommandHandler, client: Client, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest
+  call(caller: HostedContext, options: CallOptions, argv: Array<string>): Reply
   isCallClient(client: Client): boolean
   findType(name: string): ModuleValueType | undefined
   createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number

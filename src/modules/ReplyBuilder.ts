@@ -1,6 +1,9 @@
 import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
 import { MapReply, RawReply, type Reply, SetReply } from "../protocol/Reply.js"
 
+/** Writes nothing: what a command returns when it replied nothing, or replies later. */
+export const NO_REPLY = new RawReply("")
+
 /** `replyWithArray(POSTPONED_LEN)`: the length is given later with `replySetArrayLength`. */
 export const POSTPONED_LEN = -1
 

@@ -1,12 +1,325 @@
 /**
- * What module authors use (re-exported by the public API): the definition helper and the types of
- * the context and its handles. Module files import these as types only (see docs/modules.md).
+ * What module authors see (Valkey's `valkeymodule.h`): the definition helper, the context
+ * interface and the types of its handles. Re-exported as `keyfiber/module`; module files import
+ * these as types only (see docs/modules.md). The module system implements them elsewhere
+ * (`ModuleContextImpl`, `ModuleBlockedClient`), so nothing here depends on it.
  */
-export { defineModule, type ModuleDefinition, type ModuleStatus } from "./ModuleDefinition.js"
-export type { CallOptions, CommandHandler, ContextKind, CreateCommandOptions, ModuleContext, ThreadSafeContext } from "./ModuleContext.js"
-export { CTX_FLAGS } from "./ModuleContext.js"
-export type { BlockCallback, DisconnectCallback, FreePrivdata, ModuleBlockedClient } from "./ModuleBlockedClient.js"
+import type { Effect, Fiber, Result, Schema, Stream } from "effect"
+import type { ModuleValueType } from "../keyspace/Value.js"
+import type { Reply } from "../protocol/Reply.js"
+import type { LogLevel } from "../server/Server.js"
+import type { ConfigCallbacks } from "./ModuleConfig.js"
+import type { ModuleKey } from "./ModuleKey.js"
+import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
+
 export type { ConfigCallbacks, ModuleConfigFlag } from "./ModuleConfig.js"
 export type { ModuleKey, ModuleKeyType } from "./ModuleKey.js"
 export type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
-export { Modules, type ModulesOptions, type LoadRequest } from "./Modules.js"
+
+/** Valkey's `VALKEYMODULE_OK` / `VALKEYMODULE_ERR`. */
+export type ModuleStatus = "OK" | "ERR"
+
+/**
+ * What a module file exports as default. `onLoad` registers commands, data types, configs and
+ * timers through `ctx`; throwing, or returning "ERR", fails the load and rolls everything back.
+ *
+ * Module files import only types from keyfiber's `src/` (and anything from `effect`): every
+ * runtime facility, reply helpers included, comes through the context. (A module is loaded with
+ * its own copy of any `src/` file it imports, so classes from there would not match the server's.)
+ */
+export interface ModuleDefinition<A = ReadonlyArray<string>> {
+  readonly name: string
+  readonly version: number
+  /** Decodes the module's arguments (`MODULE LOAD path args...`) from their strings. */
+  readonly argsSchema?: Schema.Codec<A, any>
+  readonly onLoad: (ctx: ModuleContext<A>, args: A) => void | ModuleStatus | Promise<void | ModuleStatus>
+  /** Returning "ERR" refuses MODULE UNLOAD (`operation not possible.`). */
+  readonly onUnload?: (ctx: ModuleContext<A>) => void | ModuleStatus
+}
+
+/** The identity, for type inference in module files. */
+export const defineModule = <A = ReadonlyArray<string>>(definition: ModuleDefinition<A>): ModuleDefinition<A> => definition
+
+/** Valkey's `VALKEYMODULE_CTX_FLAGS_*` that keyfiber reports. */
+export const CTX_FLAGS = {
+  LUA: 1 << 0,
+  MULTI: 1 << 1,
+  MASTER: 1 << 2,
+  LOADING: 1 << 9,
+  REPLICATED: 1 << 12,
+  MULTI_DIRTY: 1 << 19,
+  DENY_BLOCKING: 1 << 21,
+  RESP3: 1 << 22,
+  ASYNC_LOADING: 1 << 23
+} as const
+
+/** What the context is running: a command, one of the blocked-client callbacks, a timer, ... */
+export type ContextKind =
+  | "load"
+  | "command"
+  | "reply"
+  | "timeout"
+  | "disconnect"
+  | "free"
+  | "thread-safe"
+  | "detached"
+  | "timer"
+  | "unload"
+
+/**
+ * A module command handler (Valkey's `CmdFunc`): replies go through `ctx.replyWith*`; the status it
+ * returns is ignored, as in Valkey. A thrown exception becomes an `-ERR` reply.
+ */
+export type CommandHandler = (ctx: ModuleContext<any>, argv: Array<string>) => void | ModuleStatus
+
+export interface CreateCommandOptions {
+  /** Valkey module command flags, space separated: "write deny-oom", "readonly fast", ... */
+  readonly flags?: string
+  readonly firstKey?: number
+  readonly lastKey?: number
+  readonly step?: number
+  readonly summary?: string
+}
+
+/** Options of `ctx.callWith` (Valkey's RM_Call format flags). */
+export interface CallOptions {
+  /** `K`: the command may block (it still never waits: it gets its timeout reply). */
+  readonly allowBlocking?: boolean
+  /** `3` / `2` / `0` (the caller's): the protocol the reply is produced in. */
+  readonly resp?: 2 | 3 | "auto"
+}
+
+/**
+ * A reply, timeout or disconnect callback: `(ctx, argv)`. For a key-blocked client's reply callback,
+ * "ERR" means "not served, stay blocked" (Valkey's `VALKEYMODULE_ERR`).
+ */
+export type BlockCallback = (ctx: ModuleContext<any>, argv: ReadonlyArray<string>) => void | ModuleStatus
+export type FreePrivdata = (ctx: ModuleContext<any>, privdata: unknown) => void
+export type DisconnectCallback = (ctx: ModuleContext<any>, bc: ModuleBlockedClient) => void
+
+/**
+ * A blocked-client handle (Valkey's `ValkeyModuleBlockedClient`, "bc"), given by `blockClient*`
+ * and `blockOn`: the module passes it back to its context (`unblockClient`, private data,
+ * thread-safe contexts) and reads nothing else of it.
+ */
+export interface ModuleBlockedClient {
+  /** The database the client had selected when it blocked. */
+  readonly db: number
+  /** The blocked command's arguments. */
+  readonly argv: ReadonlyArray<string>
+  /** When it blocked, on the server clock. */
+  readonly blockedAt: number
+  /** The server released it (free_privdata ran): the module must not pass it back any more. */
+  readonly released: boolean
+}
+
+/** Reply values and predicates for module code (`ctx.replies`), shared by every context. */
+export interface ReplyValues {
+  error(message: string): Reply
+  simple(s: string): Reply
+  double(d: number): Reply
+  nullArray(): Reply
+  isError(r: Reply): boolean
+  errorMessage(r: Reply): string | undefined
+  isSimple(r: Reply): boolean
+  simpleText(r: Reply): string | undefined
+}
+
+/**
+ * The context a module works through (Valkey's `ValkeyModuleCtx`): replies, calls, keys, timers,
+ * blocking, configs and runtime arguments. One is made per command or callback; replies written
+ * with `replyWith*` are collected and sent when the handler returns.
+ */
+export interface ModuleContext<A = ReadonlyArray<string>> {
+  /** What the context is running. */
+  readonly kind: ContextKind
+
+  // Registration (onLoad)
+
+  /** `CreateCommand`: a command named `name` (lower-cased), visible once onLoad succeeds. */
+  createCommand(name: string, handler: CommandHandler, options?: CreateCommandOptions): ModuleStatus
+  /** `CreateDataType`: a 9-character type name; a module with data types cannot be unloaded. */
+  createDataType(name: string, version?: number): ModuleValueType | undefined
+
+  // Replies
+
+  /** `WrongArity`: the standard arity error for the running command. */
+  wrongArity(): ModuleStatus
+  /** `+OK` */
+  replyWithOK(): ModuleStatus
+  replyWithLongLong(n: number | bigint): ModuleStatus
+  replyWithSimpleString(s: string): ModuleStatus
+  /** `ReplyWithError("ERR msg")`: the text must carry its error code. */
+  replyWithError(message: string): ModuleStatus
+  replyWithErrorFormat(message: string): ModuleStatus
+  replyWithString(s: string): ModuleStatus
+  replyWithStringBuffer(s: string): ModuleStatus
+  replyWithCString(s: string): ModuleStatus
+  replyWithEmptyString(): ModuleStatus
+  replyWithVerbatimString(text: string, format?: string): ModuleStatus
+  replyWithNull(): ModuleStatus
+  replyWithNullArray(): ModuleStatus
+  replyWithEmptyArray(): ModuleStatus
+  replyWithBool(b: boolean): ModuleStatus
+  replyWithDouble(d: number): ModuleStatus
+  replyWithLongDouble(d: number): ModuleStatus
+  replyWithBigNumber(digits: string): ModuleStatus
+  /** A reply value as returned by `call` (Valkey's `ReplyWithCallReply`). */
+  replyWithCallReply(reply: Reply): ModuleStatus
+  /** An array of `length` elements; `POSTPONED_LEN` to give the length later. */
+  replyWithArray(length: number): ModuleStatus
+  replySetArrayLength(length: number): void
+  replyWithMap(length: number): ModuleStatus
+  replySetMapLength(length: number): void
+  replyWithSet(length: number): ModuleStatus
+  replySetSetLength(length: number): void
+  replyWithAttribute(length: number): ModuleStatus
+  replySetAttributeLength(length: number): void
+  /** `VALKEYMODULE_POSTPONED_LEN` for `replyWithArray/Map/Set`. */
+  readonly POSTPONED_LEN: number
+  /** Reply values module code can build without importing server classes. */
+  readonly replies: ReplyValues
+
+  // Calling server commands, keys, flags
+
+  /** `Call(ctx, cmd, "Ev", ...)`: runs a command through the dispatcher; errors come back as values. */
+  call(command: string, ...args: Array<string>): Reply
+  callWith(options: CallOptions, command: string, ...args: Array<string>): Reply
+  openKey(key: string): ModuleKey
+  /**
+   * `Scan`: up to `count` key names of this context's database from `cursor` (0 starts); the
+   * returned cursor is 0 when done. A key present for the whole scan is returned at least once.
+   */
+  scan(cursor: number, count?: number): { cursor: number; keys: Array<string> }
+  selectedDb(): number
+  /** `GetContextFlags`. */
+  getContextFlags(): number
+  readonly CTX_FLAGS: typeof CTX_FLAGS
+  getClientId(): number
+  /** Milliseconds since the epoch from the server clock (Effect's Clock). */
+  milliseconds(): number
+  log(level: LogLevel, message: string): void
+
+  // Timers and background work
+
+  /** `CreateTimer`: runs `callback` after `periodMs` on the server clock; returns the timer id. */
+  createTimer<D>(periodMs: number, callback: (ctx: ModuleContext<A>, data: D) => void, data: D): number
+  /** `StopTimer`: the timer's data, or undefined when it already fired or never existed. */
+  stopTimer(id: number): { data: unknown } | undefined
+  /** Runs an Effect in the background in the module's scope (interrupted on unload). */
+  fork<X, E>(effect: Effect.Effect<X, E>): Fiber.Fiber<X, E>
+  /** Runs `f` in the executor: for code resumed from a timer, a promise or a worker message. */
+  runInExecutor(f: (ctx: ModuleContext<A>) => void): void
+  /**
+   * Adopts a `worker_threads` Worker: an uncaught error in it (its `error` event) is logged with
+   * this module's name instead of reaching the process, and it is terminated when the module is
+   * unloaded. Returns the worker.
+   */
+  adoptWorker<W extends WorkerLike>(worker: W): W
+  /** A sleep on the server clock, for background Effects (TestClock moves it in tests). */
+  sleep(ms: number): Effect.Effect<void>
+
+  // Runtime arguments (Valkey's UpdateRuntimeArgs; GetRuntimeArgs is keyfiber's)
+
+  /** The current arguments, decoded by the module's `argsSchema` when it has one. */
+  getRuntimeArgs(): A
+  /** The current arguments as strings (what MODULE LIST shows). */
+  getRuntimeArgsRaw(): ReadonlyArray<string>
+  /**
+   * `UpdateRuntimeArgs(ctx, argv)`: replaces the module's arguments with `argv[1..]` (argv[0], the
+   * command name, is skipped). Refused, changing nothing, when they fail the module's Schema.
+   */
+  updateRuntimeArgs(argv: ReadonlyArray<string>): Result.Result<A, RuntimeArgsError>
+  /** The arguments now, then every change. */
+  runtimeArgsChanges(): Stream.Stream<ArgsState<A>>
+  /** Calls `f` with every change of the arguments (not the current value); returns an unsubscribe. */
+  onRuntimeArgsChange(f: (args: ArgsState<A>) => void): () => void
+
+  // Module configs
+
+  registerStringConfig(name: string, defaultValue: string, flags: string, callbacks?: ConfigCallbacks<string>): ModuleStatus
+  registerBoolConfig(name: string, defaultValue: boolean, flags: string, callbacks?: ConfigCallbacks<boolean>): ModuleStatus
+  registerNumericConfig(
+    name: string,
+    defaultValue: number,
+    flags: string,
+    min: number,
+    max: number,
+    callbacks?: ConfigCallbacks<number>
+  ): ModuleStatus
+  registerEnumConfig(
+    name: string,
+    defaultValue: number,
+    flags: string,
+    names: ReadonlyArray<string>,
+    values: ReadonlyArray<number>,
+    callbacks?: ConfigCallbacks<number>
+  ): ModuleStatus
+  /** `LoadConfigs`: sets every config from the pending queue (config file, LOADEX) or its default. */
+  loadConfigs(): ModuleStatus
+  /** Calls `f` after a CONFIG SET changed one of this module's configs. */
+  onConfigChange(f: (names: ReadonlyArray<string>) => void): () => void
+
+  // Blocking clients (Valkey's callback shape and keyfiber's Effect shape)
+
+  /**
+   * `BlockClient(ctx, reply, timeout, free, timeoutMs)`: the client waits until `unblockClient`
+   * (then `reply` runs at the end of the tick) or `timeoutMs` (then `timeout` runs; 0 waits forever).
+   */
+  blockClient(reply: BlockCallback | null, timeout: BlockCallback | null, freePrivdata: FreePrivdata | null, timeoutMs: number): ModuleBlockedClient
+  /** `BlockClientOnKeys[WithFlags]`: woken when one of `keys` is signalled ready. */
+  blockClientOnKeys(
+    reply: BlockCallback | null,
+    timeout: BlockCallback | null,
+    freePrivdata: FreePrivdata | null,
+    timeoutMs: number,
+    keys: ReadonlyArray<string>,
+    privdata: unknown,
+    flags?: { unblockDeleted?: boolean }
+  ): ModuleBlockedClient
+  /**
+   * Blocks the client on an Effect run in the background in the module's scope: its success is the
+   * reply, its failure an error reply. Timeout, CLIENT UNBLOCK and disconnect interrupt it.
+   */
+  blockOn<E>(effect: Effect.Effect<Reply, E>, options?: { timeoutMs?: number; timeoutReply?: Reply }): ModuleBlockedClient
+  /** `UnblockClient(bc, privdata)`: from anywhere; the reply callback runs at the end of the tick. */
+  unblockClient(bc: ModuleBlockedClient, privdata?: unknown): ModuleStatus
+  abortBlock(bc: ModuleBlockedClient): ModuleStatus
+  /** `SignalKeyAsReady`: wakes clients blocked on `key` in this context's database. */
+  signalKeyAsReady(key: string): void
+  blockClientSetPrivateData(bc: ModuleBlockedClient, privdata: unknown): void
+  blockClientGetPrivateData(bc: ModuleBlockedClient): unknown
+  /** `SetDisconnectCallback`: runs when the blocked client goes away (not on timeout); must not reply. */
+  setDisconnectCallback(bc: ModuleBlockedClient, callback: DisconnectCallback | null): void
+  blockedClientMeasureTimeStart(bc: ModuleBlockedClient): ModuleStatus
+  blockedClientMeasureTimeEnd(bc: ModuleBlockedClient): ModuleStatus
+  getBlockedClientPrivateData(): unknown
+  getBlockedClientHandle(): ModuleBlockedClient | null
+  getBlockedClientReadyKey(): string | null
+  isBlockedReplyRequest(): boolean
+  isBlockedTimeoutRequest(): boolean
+  /** True in the free callback when the client was gone at drain time. */
+  blockedClientDisconnected(): boolean
+  /** `GetThreadSafeContext(bc)`: replies go to the blocked client when it is unblocked. */
+  getThreadSafeContext(bc: ModuleBlockedClient | null): ThreadSafeContext<A>
+  getDetachedThreadSafeContext(): ThreadSafeContext<A>
+}
+
+/**
+ * A thread-safe context: usable from fibers, timers and worker messages. `lock`/`tryLock`/
+ * `unlock` model Valkey's GIL as a 1-permit semaphore that the executor holds while it runs.
+ */
+export interface ThreadSafeContext<A = ReadonlyArray<string>> extends ModuleContext<A> {
+  /** Waits for the GIL (an Effect: a background fiber suspends until the executor is free). */
+  lock(): Effect.Effect<void>
+  /** Takes the GIL if it is free: "ERR" (errno EBUSY) when another holder has it. */
+  tryLock(): ModuleStatus
+  unlock(): void
+  free(): void
+}
+
+/** What `ctx.adoptWorker` needs of a `worker_threads` Worker. */
+export interface WorkerLike {
+  on(event: "error" | "exit", listener: (e: any) => void): unknown
+  terminate(): Promise<number>
+}

@@ -2,7 +2,20 @@ import { Result } from "effect"
 import { type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
-import { LOAD_ERROR, type LoadRequest, type ModuleRegistry, suspendClient } from "./Modules.js"
+import type { Server } from "../server/Server.js"
+import type { LoadedModule } from "./LoadedModule.js"
+import { LOAD_ERROR, type LoadRequest } from "./ModuleLoader.js"
+import { suspendClient } from "./suspendClient.js"
+
+/** What MODULE needs of the module system (implemented by `ModuleRegistry`). */
+export interface ModuleCommandTarget {
+  readonly server: Server
+  readonly loaded: ReadonlyArray<LoadedModule>
+  /** Module configs queued by LOADEX (cleared when its arguments are refused). */
+  readonly pendingConfigs: Map<string, string>
+  load(request: LoadRequest): Promise<Result.Result<LoadedModule, string>>
+  unload(name: string): string | undefined
+}
 
 const HELP = [
   "MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -39,11 +52,11 @@ const parseLoadexArguments = (
 }
 
 /** MODULE LIST's reply (module.c `addReplyLoadedModules`), also HELLO's `modules` field. */
-export const moduleList = (registry: ModuleRegistry): Array<Reply> =>
+export const moduleList = (registry: Pick<ModuleCommandTarget, "loaded">): Array<Reply> =>
   registry.loaded.map((m) => new MapReply(["name", m.name, "ver", m.version, "path", m.path, "args", [...m.args.raw]]))
 
 /** The MODULE command (module.c `moduleCommand`), bound to the module registry. */
-export const moduleCommand = (registry: ModuleRegistry): CommandSpec => {
+export const moduleCommand = (registry: ModuleCommandTarget): CommandSpec => {
   const server = registry.server
   const loadReply = (client: Client, spec: CommandSpec, argv: ReadonlyArray<string>, request: LoadRequest): Reply =>
     suspendClient(

@@ -1,4 +1,4 @@
-import { Cause, Duration, Effect, type Result, Exit, type Stream } from "effect"
+import { Cause, Duration, Effect, type Fiber, type Result, Exit, type Stream } from "effect"
 import { type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import {
@@ -12,32 +12,32 @@ import {
 } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import type { LogLevel } from "../server/Server.js"
-import type { BlockCallback, DisconnectCallback, FreePrivdata, ModuleBlockedClient } from "./ModuleBlockedClient.js"
-import { type ConfigCallbacks, CONFIG_NAME, type ConfigKind, ModuleConfig, parseConfigFlags } from "./ModuleConfig.js"
-import type { ModuleHost } from "./ModuleHost.js"
-import { ModuleKey } from "./ModuleKey.js"
-import type { ModuleStatus } from "./ModuleDefinition.js"
+import {
+  type BlockCallback,
+  type CallOptions,
+  type CommandHandler,
+  type ContextKind,
+  type CreateCommandOptions,
+  CTX_FLAGS,
+  type DisconnectCallback,
+  type FreePrivdata,
+  type ModuleContext,
+  type ModuleStatus,
+  type ReplyValues,
+  type ThreadSafeContext,
+  type WorkerLike
+} from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
-import { POSTPONED_LEN, ReplyBuilder } from "./ReplyBuilder.js"
+import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
+import { type ConfigCallbacks, CONFIG_NAME, type ConfigKind, ModuleConfig, parseConfigFlags } from "./ModuleConfig.js"
 import { describeFault } from "./ModuleFault.js"
-import type { WorkerLike } from "./LoadedModule.js"
+import type { HostedContext, ModuleHost } from "./ModuleHost.js"
+import { ModuleKey } from "./ModuleKey.js"
+import { POSTPONED_LEN, ReplyBuilder } from "./ReplyBuilder.js"
 import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
 
-/** Valkey's `VALKEYMODULE_CTX_FLAGS_*` that keyfiber reports. */
-export const CTX_FLAGS = {
-  LUA: 1 << 0,
-  MULTI: 1 << 1,
-  MASTER: 1 << 2,
-  LOADING: 1 << 9,
-  REPLICATED: 1 << 12,
-  MULTI_DIRTY: 1 << 19,
-  DENY_BLOCKING: 1 << 21,
-  RESP3: 1 << 22,
-  ASYNC_LOADING: 1 << 23
-} as const
-
 /** Reply values and predicates for module code (shared by every context). */
-const REPLIES = {
+const REPLIES: ReplyValues = {
   error: (message: string): Reply => new ErrorReply(message),
   simple: (s: string): Reply => new SimpleString(s),
   double: (d: number): Reply => new DoubleReply(d),
@@ -46,42 +46,6 @@ const REPLIES = {
   errorMessage: (r: Reply): string | undefined => (r instanceof ErrorReply ? r.message : undefined),
   isSimple: (r: Reply): boolean => r instanceof SimpleString,
   simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? r.value : undefined)
-} as const
-
-/** What the context is running: a command, one of the blocked-client callbacks, a timer, ... */
-export type ContextKind =
-  | "load"
-  | "command"
-  | "reply"
-  | "timeout"
-  | "disconnect"
-  | "free"
-  | "thread-safe"
-  | "detached"
-  | "timer"
-  | "unload"
-
-/**
- * A module command handler (Valkey's `CmdFunc`): replies go through `ctx.replyWith*`; the status it
- * returns is ignored, as in Valkey. A thrown exception becomes an `-ERR` reply.
- */
-export type CommandHandler = (ctx: ModuleContext<any>, argv: Array<string>) => void | ModuleStatus
-
-export interface CreateCommandOptions {
-  /** Valkey module command flags, space separated: "write deny-oom", "readonly fast", ... */
-  readonly flags?: string
-  readonly firstKey?: number
-  readonly lastKey?: number
-  readonly step?: number
-  readonly summary?: string
-}
-
-/** Options of `ctx.callWith` (Valkey's RM_Call format flags). */
-export interface CallOptions {
-  /** `K`: the command may block (it still never waits: it gets its timeout reply). */
-  readonly allowBlocking?: boolean
-  /** `3` / `2` / `0` (the caller's): the protocol the reply is produced in. */
-  readonly resp?: 2 | 3 | "auto"
 }
 
 const MODULE_FLAGS: Record<string, CommandFlag | null> = {
@@ -109,11 +73,11 @@ const MODULE_FLAGS: Record<string, CommandFlag | null> = {
 }
 
 /**
- * The context a module works through (Valkey's `ValkeyModuleCtx`): replies, calls, keys, timers,
- * blocking, configs and runtime arguments. One is made per command or callback; replies written
- * with `replyWith*` are collected and sent when the handler returns.
+ * The module context (`ModuleContext`, Valkey's `ValkeyModuleCtx`) and what the module system
+ * keeps on it: its module, client, reply builder and blocked-client state. One is made per command
+ * or callback; replies written with `replyWith*` are collected and sent when the handler returns.
  */
-export class ModuleContext<A = ReadonlyArray<string>> {
+export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleContext<A>, HostedContext {
   /** Replies written through this context; null when they are dropped (detached, disconnect, free). */
   readonly builder: ReplyBuilder | null
   /** Set while a blocked-client callback runs, and in thread-safe contexts made from a handle. */
@@ -283,14 +247,13 @@ export class ModuleContext<A = ReadonlyArray<string>> {
   replySetAttributeLength(length: number): void {
     this.builder?.setLength("attribute", length)
   }
-  static readonly POSTPONED_LEN = POSTPONED_LEN
   /** `VALKEYMODULE_POSTPONED_LEN` for `replyWithArray/Map/Set`. */
   get POSTPONED_LEN(): number {
     return POSTPONED_LEN
   }
 
   /** Reply values module code can build without importing server classes. */
-  get replies(): typeof REPLIES {
+  get replies(): ReplyValues {
     return REPLIES
   }
 
@@ -371,7 +334,7 @@ export class ModuleContext<A = ReadonlyArray<string>> {
   }
 
   /** Runs an Effect in the background in the module's scope (interrupted on unload). */
-  fork<X, E>(effect: Effect.Effect<X, E>) {
+  fork<X, E>(effect: Effect.Effect<X, E>): Fiber.Fiber<X, E> {
     const fiber = this.module.runFork(effect)
     fiber.addObserver((exit) => {
       if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
@@ -583,17 +546,4 @@ export class ModuleContext<A = ReadonlyArray<string>> {
   getDetachedThreadSafeContext(): ThreadSafeContext<A> {
     return this.host.blocking.threadSafeContext(this.module, null) as ThreadSafeContext<A>
   }
-}
-
-/**
- * A thread-safe context: usable from fibers, timers and worker messages. `lock`/`tryLock`/
- * `unlock` model Valkey's GIL as a 1-permit semaphore that the executor holds while it runs.
- */
-export interface ThreadSafeContext<A = ReadonlyArray<string>> extends ModuleContext<A> {
-  /** Waits for the GIL (an Effect: a background fiber suspends until the executor is free). */
-  lock(): Effect.Effect<void>
-  /** Takes the GIL if it is free: "ERR" (errno EBUSY) when another holder has it. */
-  tryLock(): ModuleStatus
-  unlock(): void
-  free(): void
 }

@@ -1,0 +1,98 @@
+import type { BlockingEngine } from "../blocking/BlockingEngine.js"
+import type { BlockRequest } from "../blocking/BlockRequest.js"
+import type { CommandSpec } from "../commands/CommandSpec.js"
+import { ErrorReply, type Reply } from "../protocol/Reply.js"
+import type { Client } from "../server/Client.js"
+import type { CommandHandler } from "./api.js"
+import type { LoadedModule } from "./LoadedModule.js"
+import type { ModuleBlocking } from "./ModuleBlocking.js"
+import { ModuleContextImpl } from "./ModuleContextImpl.js"
+import { describeFault, faultReply, isThenable } from "./ModuleFault.js"
+import type { ModuleHost } from "./ModuleHost.js"
+import { NO_REPLY } from "./ReplyBuilder.js"
+import { suspendClient } from "./suspendClient.js"
+
+/** An `async` module command inside MULTI/EXEC or a module call, where nothing can wait. */
+const ASYNC_CANNOT_WAIT = "ERR module command cannot wait inside a transaction or a module call"
+
+/** What running a module command needs of the module system (implemented by `ModuleRegistry`). */
+export interface CommandHost extends ModuleHost {
+  readonly blocking: ModuleBlocking
+}
+
+/**
+ * Runs a module command's handler (module.c `ModuleCommandDispatcher`) in a command context: what
+ * it replied, an error reply if it threw, or a parked client while an `async` handler runs.
+ */
+export const runModuleCommand = (
+  host: CommandHost,
+  module: LoadedModule,
+  handler: CommandHandler,
+  client: Client,
+  argv: Array<string>,
+  spec?: CommandSpec
+): Reply | BlockRequest => {
+  const server = host.server
+  const ctx = new ModuleContextImpl(host, module, "command", client)
+  ctx.command = spec ?? server.commands.lookup(argv[0]) ?? null
+  ctx.argv = argv
+  let result: unknown
+  try {
+    result = handler(ctx, argv)
+  } catch (e) {
+    server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
+    if (ctx.blocked !== null) host.blocking.abortBlock(ctx.blocked)
+    return faultReply(e)
+  }
+  if (isThenable(result)) return awaitCommand(host, module, ctx, client, argv, result)
+  const out = ctx.builder!.take(client.resp)
+  return out === undefined ? NO_REPLY : out
+}
+
+/**
+ * An `async` handler: the client waits (pipelined commands behind it too) until its promise
+ * settles; then it gets what the handler replied, or an error reply if it rejected. A handler
+ * that blocked the client first keeps its block: a rejection then ends the block with the error.
+ */
+const awaitCommand = (
+  host: CommandHost,
+  module: LoadedModule,
+  ctx: ModuleContextImpl<any>,
+  client: Client,
+  argv: Array<string>,
+  result: PromiseLike<unknown>
+): Reply => {
+  const server = host.server
+  const failed = (e: unknown): ErrorReply => {
+    server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
+    return faultReply(e)
+  }
+  const blocked = ctx.blocked
+  if (blocked !== null) {
+    result.then(undefined, (e) => {
+      host.blocking.failBlock(blocked, failed(e))
+      server.endOfTick()
+    })
+    const out = ctx.builder!.take(client.resp)
+    return out === undefined ? NO_REPLY : out
+  }
+  const engine = server.blocker as BlockingEngine | null
+  const spec = ctx.command
+  if (engine === null || spec === null || client.denyBlocking || client.multi !== null || client.blocked !== null) {
+    // Nothing can wait here (a transaction, a module call): what it replied before its first
+    // `await`, else an error; a later rejection is only logged.
+    result.then(undefined, (e) => void failed(e))
+    const out = ctx.builder!.take(client.resp)
+    if (out !== undefined) return out
+    server.log("warning", `<${module.name}> command ${argv[0]} cannot wait here (a transaction or a module call)`)
+    return new ErrorReply(ASYNC_CANNOT_WAIT)
+  }
+  const work = Promise.resolve(result).then(
+    () => ctx.builder!.take(client.resp) ?? NO_REPLY,
+    (e) => {
+      ctx.builder!.take(client.resp)
+      return failed(e) as Reply
+    }
+  )
+  return suspendClient(server, client, spec, argv, work)
+}
