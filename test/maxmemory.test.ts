@@ -253,20 +253,26 @@ describe("maxmemory (keyfiber over TCP)", () => {
     ]) {
       expect(fields.has(name), name).toBe(true)
     }
-    const empty = Number(fields.get("used_memory"))
+    // used_memory counts clients' buffers too (what a reply still queued held when the cron sampled
+    // them, as in Valkey); the figures compared here leave them out.
+    const withoutClients = async () => {
+      const memory = await info(r, "memory")
+      return Number(memory.get("used_memory")) - Number(memory.get("mem_clients_normal"))
+    }
+    const empty = await withoutClients()
     expect(empty).toBe(Number(fields.get("used_memory_startup")))
     await fill(r, "k", 1000, 1000)
-    const full = await field(r, "memory", "used_memory")
+    const full = await withoutClients()
     // 1000 values of 1000 bytes, plus keys and bookkeeping.
     expect(full - empty).toBeGreaterThan(1_000_000)
     expect(full - empty).toBeLessThan(1_300_000)
     await r.hset("h", Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, "v".repeat(100)])))
-    const withHash = await field(r, "memory", "used_memory")
+    const withHash = await withoutClients()
     expect(withHash - full).toBeGreaterThan(100 * 150)
     await r.del("h")
-    expect(await field(r, "memory", "used_memory")).toBe(full)
+    expect(await withoutClients()).toBe(full)
     await r.flushall()
-    expect(await field(r, "memory", "used_memory")).toBe(empty)
+    expect(await withoutClients()).toBe(empty)
     expect(await field(r, "memory", "used_memory_peak")).toBeGreaterThanOrEqual(withHash)
 
     await r.config("SET", "maxmemory", "50mb", "maxmemory-policy", "allkeys-lru")
