@@ -1,6 +1,6 @@
 import { ErrorReply, MapReply, OK, PONG, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
-import { SERVER_NAME, VALKEY_VERSION } from "../server/Version.js"
+import { SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
 import { parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { discardTransaction } from "./transactions.js"

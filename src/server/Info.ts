@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks"
 import type { Client } from "./Client.js"
 import { latencyLine } from "./LatencyHistogram.js"
 import type { Server } from "./Server.js"
-import { KEYFIBER_VERSION, REDIS_VERSION, SERVER_NAME, VALKEY_VERSION } from "./Version.js"
+import { KEYFIBER_VERSION, REDIS_VERSION, SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
 
 /**
  * Values other parts of the server own (config, modules, blocking). Each is optional; INFO prints

@@ -4,6 +4,8 @@ import type { CommandSpec } from "../commands/CommandSpec.js"
 import { CommandTable } from "../commands/CommandTable.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
+import type { ConfigTarget } from "../config/ConfigParam.js"
+import type { Log } from "../contracts/Log.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
 import type { Reply } from "../protocol/Reply.js"
 import { clientInfoString } from "../commands/client.js"
@@ -42,12 +44,12 @@ interface ServerOptions {
   /** Milliseconds since the epoch, from Effect's `Clock` (so `TestClock` drives TTLs and timeouts). */
   readonly now: () => number
   readonly limits?: Partial<ServerLimits>
-  readonly log?: (level: LogLevel, message: string) => void
+  readonly log?: Log
   /** The config table (from the config file and command line); a default one when omitted. */
   readonly config?: Config
 }
 
-export type LogLevel = "debug" | "verbose" | "notice" | "warning"
+export type { LogLevel } from "../contracts/Log.js"
 
 /** The blocking engine's entry points the dispatcher needs (see `blocking/`). */
 export interface Blocker {
@@ -70,7 +72,7 @@ export interface Blocker {
  * The server's state, like Valkey's global `server`: keyspace, command table, clients, stats, and
  * the hooks other parts plug into. Everything here is synchronous and runs on the one executor.
  */
-export class Server {
+export class Server implements ConfigTarget {
   readonly keyspace: Keyspace
   readonly commands = new CommandTable()
   readonly clients = new Map<number, Client>()
@@ -79,7 +81,7 @@ export class Server {
   /** Every config parameter (see `src/config/`); CONFIG GET/SET/REWRITE work on it. */
   readonly config: Config
   readonly now: () => number
-  readonly log: (level: LogLevel, message: string) => void
+  readonly log: Log
   readonly startedAt: number
   readonly dispatcher: Dispatcher
   /** WATCH registry (MULTI/EXEC optimistic locking). */
