@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks"
-import { BlockRequest } from "../blocking/BlockRequest.js"
+import { BlockRequest } from "../contracts/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { discardTransaction } from "../commands/transactions.js"
 import { ProtocolError } from "../protocol/RespParser.js"
@@ -172,6 +172,19 @@ export class Dispatcher {
     if (server.slowLog.accepts(usec) && !spec.flags.includes("skip_slowlog")) {
       server.slowLog.push(argv, usec, client?.addr ?? "", client?.name ?? "", server.now())
     }
+  }
+
+  /** A call rejected by `CLIENT UNBLOCK ... ERROR` (Valkey's `updateStatsOnUnblock(c, 0, 0, ERROR_COMMAND_REJECTED)`). */
+  countRejected(spec: CommandSpec, client: Client): void {
+    const stats = this.server.stats
+    const stat = stats.command(spec.fullName)
+    const ms = client.duration
+    client.duration = 0
+    stat.calls++
+    stat.rejectedCalls++
+    stat.usec += Math.round(ms * 1000)
+    stats.recordLatency(stat, ms)
+    stats.totalCommands++
   }
 
   private block(client: Client, spec: CommandSpec, argv: Array<string>, request: BlockRequest): void {

@@ -1,10 +1,11 @@
-import type { BlockingEngine } from "../blocking/BlockingEngine.js"
-import type { BlockRequest } from "../blocking/BlockRequest.js"
+import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { CommandTable } from "../commands/CommandTable.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
 import type { ConfigTarget } from "../config/ConfigParam.js"
+import type { BlockRequest } from "../contracts/BlockRequest.js"
+import type { Blocker, BlockingHost } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
 import type { Reply } from "../protocol/Reply.js"
@@ -51,28 +52,11 @@ interface ServerOptions {
 
 export type { LogLevel } from "../contracts/Log.js"
 
-/** The blocking engine's entry points the dispatcher needs (see `blocking/`). */
-export interface Blocker {
-  /** Parks `client` as `request` says; the command will be re-run when a key is ready. */
-  block(client: Client, spec: CommandSpec, argv: Array<string>, request: BlockRequest): void
-  /** After the outermost command: serve clients waiting on keys that became ready. */
-  serveReadyKeys(): void
-  /** The client is going away: drop its blocked state without replying. */
-  disconnect(client: Client): void
-  /** `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: whether the client was unblocked. */
-  clientUnblock(id: number, error: boolean): boolean
-  /** INFO clients counters. */
-  readonly blockedClients: number
-  readonly clientsInTimeoutTable: number
-  readonly totalBlockingKeys: number
-  readonly totalBlockingKeysOnNoKey: number
-}
-
 /**
  * The server's state, like Valkey's global `server`: keyspace, command table, clients, stats, and
  * the hooks other parts plug into. Everything here is synchronous and runs on the one executor.
  */
-export class Server implements ConfigTarget {
+export class Server implements ConfigTarget, BlockingHost<BlockedClient> {
   readonly keyspace: Keyspace
   readonly commands = new CommandTable()
   readonly clients = new Map<number, Client>()
@@ -93,7 +77,7 @@ export class Server implements ConfigTarget {
   /** Pub/Sub channels and patterns, and keyspace notifications. */
   readonly pubsub: PubSub
   /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
-  blocker: BlockingEngine | null = null
+  blocker: Blocker | null = null
   /** Work for the end of each tick, in order (module unblocks, resuming unblocked clients). */
   readonly endOfTickHooks: Array<() => void> = []
   /** Called when a client goes away (WATCH, blocking, modules clean up). */
@@ -366,6 +350,28 @@ export class Server implements ConfigTarget {
     if (client.pendingWrite) return
     client.pendingWrite = true
     this.pendingWrites.push(client)
+  }
+
+  // ---- the blocking engine's host (`BlockingHost`) ------------------------------------------
+
+  rerun(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
+    return this.dispatcher.call(client, spec, argv)
+  }
+
+  countCompleted(spec: CommandSpec, reply: Reply, client: Client, argv: ReadonlyArray<string>): void {
+    this.dispatcher.count(spec, 0, reply, client, argv)
+  }
+
+  countRejected(spec: CommandSpec, client: Client): void {
+    this.dispatcher.countRejected(spec, client)
+  }
+
+  countErrorReply(code: string): void {
+    this.stats.errorReply(code)
+  }
+
+  processInput(client: Client): void {
+    this.dispatcher.processInput(client)
   }
 
   /** INFO `blocked_clients` (a counter kept by the blocking engine). */
