@@ -1,7 +1,7 @@
-import type { BlockRequest } from "../blocking/BlockRequest.js"
+import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { Reply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
-import type { CommandStat } from "../server/ServerStats.js"
+import type { CommandClient } from "./CommandHost.js"
+import type { LatencyHistogram } from "./LatencyHistogram.js"
 
 /** Valkey's command flags, as COMMAND INFO prints them. */
 export type CommandFlag =
@@ -62,13 +62,23 @@ export interface CommandSpec {
   readonly subcommands?: ReadonlyMap<string, CommandSpec>
   /** The module that registered it, if any. */
   readonly module?: string
-  readonly run: (client: Client, argv: Array<string>) => Reply | BlockRequest
+  readonly run: (client: CommandClient, argv: Array<string>) => Reply | BlockRequest
   /**
    * The commandstats entry last used for this command (`ServerStats.commandStat`), so counting a
    * call needs no map lookup. Owned by ServerStats; checked against the stats object and its reset
    * generation, since specs are shared between servers.
    */
   statSlot?: CommandStatSlot
+}
+
+/** Per-command counters for INFO commandstats (Valkey's `cmdstat_<name>`). */
+export interface CommandStat {
+  /** INFO latencystats (created on the first sample while latency-tracking is on). */
+  latency?: LatencyHistogram
+  calls: number
+  usec: number
+  rejectedCalls: number
+  failedCalls: number
 }
 
 /** See `CommandSpec.statSlot`. */
@@ -93,7 +103,7 @@ export interface CommandDefinition {
   readonly subcommands?: ReadonlyArray<CommandDefinition>
   readonly module?: string
   /** Containers (CLIENT, CONFIG, ...) have no `run` of their own. */
-  readonly run?: (client: Client, argv: Array<string>) => Reply | BlockRequest
+  readonly run?: (client: CommandClient, argv: Array<string>) => Reply | BlockRequest
 }
 
 const categoryOf = (flags: ReadonlyArray<CommandFlag>, group: string): Array<string> => {

@@ -9,7 +9,7 @@ import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
 import { setInfoHooks } from "../server/Info.js"
 import { clientsMemory, HeapGuard, oomGate } from "../server/MemoryGate.js"
-import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
+import { NOTIFY, notifyKeyspaceEvent } from "../commands/PubSubState.js"
 import { type LogLevel, Server, type ServerLimits } from "../server/Server.js"
 
 export interface ServerCoreOptions {

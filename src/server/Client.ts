@@ -1,11 +1,13 @@
 import type { BlockedClient } from "../blocking/BlockedClient.js"
-import type { CommandSpec } from "../commands/CommandSpec.js"
+import type { CommandClient, MultiState } from "../commands/CommandHost.js"
+import type { ClientSubscriptions } from "../commands/PubSubState.js"
+import { NO_WATCHES, type WatchedKey } from "../commands/WatchedKeys.js"
+import type { BlockableClient } from "../contracts/Blocking.js"
 import { RespParser } from "../protocol/RespParser.js"
 import { RawReply, type Reply, SimpleString } from "../protocol/Reply.js"
 import { encodeReply, REPLY_PIECE_BYTES, type ReplySink, type RespVersion, writeReply } from "../protocol/RespWriter.js"
 import type { Connection, Endpoint } from "./Connection.js"
 import { OutputQueue } from "./OutputQueue.js"
-import type { ClientSubscriptions } from "./PubSub.js"
 import type { Server } from "./Server.js"
 
 /** `ip:port`, or `[ipv6]:port`; IPv4-mapped IPv6 addresses are shown as IPv4 (Valkey's formatting). */
@@ -20,36 +22,11 @@ const isLoopback = (host: string | undefined): boolean =>
   host !== undefined && (host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127."))
 
 /**
- * `Client.watched` of a client that never watched: one empty array for all of them (most never
- * WATCH, and every per-connection object is copied by the young-generation GC). Never pushed to.
- */
-export const NO_WATCHES: Array<WatchedKey> = []
-
-/** A command queued between MULTI and EXEC. */
-interface QueuedCommand {
-  readonly spec: CommandSpec
-  readonly argv: Array<string>
-}
-
-interface MultiState {
-  readonly queue: Array<QueuedCommand>
-  /** A command failed to queue: EXEC replies EXECABORT. */
-  aborted: boolean
-}
-
-/** A key watched by WATCH; `expiredAtWatch` follows Valkey's `watchedKey.expired`. */
-export interface WatchedKey {
-  readonly db: number
-  readonly key: string
-  expiredAtWatch: boolean
-}
-
-/**
  * One client: its connection (or none, for in-process clients), protocol state, selected database,
  * transaction and blocking state. Replies are encoded into `output` and written once per tick;
  * what grows past one small string waits in `queued` and is written as the socket drains.
  */
-export class Client implements ReplySink {
+export class Client implements ReplySink, CommandClient, BlockableClient<BlockedClient> {
   resp: RespVersion = 2
   db = 0
   name = ""
@@ -64,7 +41,7 @@ export class Client implements ReplySink {
   multi: MultiState | null = null
   /** Set by a write to a watched key: EXEC fails with a null reply. */
   dirtyCas = false
-  /** WATCHed keys (`server/WatchedKeys.ts`); the shared empty `NO_WATCHES` until the first WATCH. */
+  /** WATCHed keys (`commands/WatchedKeys.ts`); the shared empty `NO_WATCHES` until the first WATCH. */
   watched: Array<WatchedKey> = NO_WATCHES
   /** Running inside EXEC or a module call: blocking commands act as if they timed out at once. */
   denyBlocking = false
@@ -72,7 +49,7 @@ export class Client implements ReplySink {
   noTouch = false
   /** The blocking engine's record while this client is blocked (see `blocking/`). */
   blocked: BlockedClient | null = null
-  /** Pub/Sub subscriptions (`server/PubSub.ts`); null until the first SUBSCRIBE. */
+  /** Pub/Sub subscriptions (`commands/PubSubState.ts`); null until the first SUBSCRIBE. */
   subscriptions: ClientSubscriptions | null = null
   /**
    * Milliseconds the current command has run so far without completing (Valkey's `c->duration`):

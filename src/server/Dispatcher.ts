@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks"
 import { BlockRequest } from "../contracts/BlockRequest.js"
+import type { Admission } from "../commands/CommandHost.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { discardTransaction } from "../commands/transactions.js"
 import { ProtocolError } from "../protocol/RespParser.js"
@@ -11,12 +12,6 @@ import type { Server } from "./Server.js"
 const MULTI_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"])
 
 const NOAUTH = "NOAUTH Authentication required."
-
-/**
- * A gate run before a command executes (authentication, protected commands, OOM): an error text
- * rejects the command, `undefined` lets it through.
- */
-export type Admission = (client: Client, spec: CommandSpec, argv: Array<string>) => string | undefined
 
 /**
  * Looks up, checks and runs commands: Valkey's `processCommand` and `call`. Synchronous from start

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto"
 import * as os from "node:os"
 import { performance } from "node:perf_hooks"
 import type { Client } from "./Client.js"
-import { latencyLine } from "./LatencyHistogram.js"
+import { latencyLine } from "../commands/LatencyHistogram.js"
 import type { Server } from "./Server.js"
 import { KEYFIBER_VERSION, REDIS_VERSION, SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
 

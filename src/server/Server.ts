@@ -13,13 +13,14 @@ import { clientInfoString } from "../commands/client.js"
 import { Client } from "./Client.js"
 import type { Connection } from "./Connection.js"
 import { Dispatcher } from "./Dispatcher.js"
+import { genInfoString } from "./Info.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { OutputQueue } from "./OutputQueue.js"
-import { PubSub } from "./PubSub.js"
+import { PubSub } from "../commands/PubSubState.js"
 import { subscribedModeGate } from "../commands/pubsub.js"
 import { ServerStats } from "./ServerStats.js"
-import { SlowLog } from "./SlowLog.js"
-import { WatchedKeys } from "./WatchedKeys.js"
+import { SlowLog } from "../commands/SlowLogState.js"
+import { WatchedKeys } from "../commands/WatchedKeys.js"
 
 /**
  * Valkey's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES): replies that fit there do not
@@ -372,6 +373,10 @@ export class Server implements ConfigTarget, BlockingHost<BlockedClient> {
 
   processInput(client: Client): void {
     this.dispatcher.processInput(client)
+  }
+
+  info(sections: ReadonlyArray<string>, client: Client): string {
+    return genInfoString(this, sections, client)
   }
 
   /** INFO `blocked_clients` (a counter kept by the blocking engine). */
