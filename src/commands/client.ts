@@ -1,5 +1,5 @@
 import { ErrorReply, OK, type Reply, VerbatimReply } from "../protocol/Reply.js"
-import type { CommandClient } from "./CommandHost.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { isKeyword, parseInt64, SYNTAX } from "./args.js"
 import { type CommandDefinition, defineCommand } from "./CommandSpec.js"
 import { clientUnblockSubcommand } from "./clientUnblock.js"

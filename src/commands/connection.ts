@@ -1,5 +1,5 @@
 import { ErrorReply, MapReply, OK, PONG, type Reply, SimpleString } from "../protocol/Reply.js"
-import type { CommandClient } from "./CommandHost.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
 import { parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"

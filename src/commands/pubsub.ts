@@ -1,6 +1,6 @@
 import { globMatch } from "../keyspace/glob.js"
 import { ErrorReply, RawReply, type Reply } from "../protocol/Reply.js"
-import type { CommandClient } from "./CommandHost.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { CHANNELS, PATTERNS, SHARD_CHANNELS } from "./PubSubState.js"
 import { defineCommand } from "./CommandSpec.js"
 import { helpReply } from "./help.js"

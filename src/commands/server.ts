@@ -11,7 +11,7 @@ import {
   SimpleString,
   VerbatimReply
 } from "../protocol/Reply.js"
-import type { CommandClient } from "./CommandHost.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { isKeyword, NO_SUCH_KEY, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { objectEncoding } from "./ObjectEncoding.js"

@@ -1,6 +1,6 @@
 import { BlockRequest } from "../blocking/BlockRequest.js"
 import { err, error, NULL_ARRAY, OK, type Reply } from "../protocol/Reply.js"
-import type { CommandClient } from "./CommandHost.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { defineCommand } from "./CommandSpec.js"
 
 const EXECABORT = "EXECABORT Transaction discarded because of previous errors."

@@ -1,5 +1,5 @@
 import type { BlockedClient } from "../blocking/BlockedClient.js"
-import type { CommandClient, MultiState } from "../commands/CommandHost.js"
+import type { CommandClient, CommandHost, MultiState } from "../commands/CommandSpec.js"
 import type { ClientSubscriptions } from "../commands/PubSubState.js"
 import { NO_WATCHES, type WatchedKey } from "../commands/WatchedKeys.js"
 import type { BlockableClient } from "../contracts/Blocking.js"
@@ -8,9 +8,26 @@ import { RawReply, type Reply, SimpleString } from "../protocol/Reply.js"
 import { encodeReply, REPLY_PIECE_BYTES, type ReplySink, type RespVersion, writeReply } from "../protocol/RespWriter.js"
 import type { Connection, Endpoint } from "./Connection.js"
 import { OutputQueue } from "./OutputQueue.js"
-import type { Server } from "./Server.js"
+import type { ServerStats } from "./ServerStats.js"
 
 /** `ip:port`, or `[ipv6]:port`; IPv4-mapped IPv6 addresses are shown as IPv4 (Valkey's formatting). */
+/**
+ * The server as its clients reach it (`client.server`): what commands use, plus the connection
+ * events' way in (run input, write output, close) and the limits a client reads. The server
+ * implements it.
+ */
+export interface ClientHost extends CommandHost {
+  readonly limits: { protoMaxBulkLen: number; clientQueryBufferLimit: number; maxclients: number }
+  readonly stats: ServerStats
+  readonly dispatcher: CommandHost["dispatcher"] & { processInput(client: Client): void }
+  markPendingWrite(client: Client): void
+  flush(client: Client): void
+  closeClient(client: Client, afterReply: boolean): void
+  freeClient(client: Client): void
+  scheduleEndOfTick(): void
+  endOfTick(): void
+}
+
 const formatAddress = (end: Endpoint | null): string | null => {
   if (end === null) return null
   const { address, port } = end
@@ -95,7 +112,7 @@ export class Client implements ReplySink, CommandClient, BlockableClient<Blocked
   private formattedLaddr: string | null
 
   constructor(
-    readonly server: Server,
+    readonly server: ClientHost,
     readonly id: number,
     readonly socket: Connection | null,
     addr: string | null = null,

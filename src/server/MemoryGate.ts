@@ -1,7 +1,7 @@
 import * as v8 from "node:v8"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { EVICT_FAIL } from "../keyspace/Eviction.js"
-import type { Admission, CommandClient } from "../commands/CommandHost.js"
+import type { Admission, CommandClient } from "../commands/CommandSpec.js"
 import type { Server } from "./Server.js"
 
 /** Valkey's `shared.oomerr`. */

@@ -3,17 +3,16 @@ import type { CommandSpec } from "../commands/CommandSpec.js"
 import { CommandTable } from "../commands/CommandTable.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
-import type { ConfigTarget } from "../config/ConfigParam.js"
 import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { Blocker, BlockingHost } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
 import type { Reply } from "../protocol/Reply.js"
 import { clientInfoString } from "../commands/client.js"
-import { Client } from "./Client.js"
+import { Client, type ClientHost } from "./Client.js"
 import type { Connection } from "./Connection.js"
-import { Dispatcher } from "./Dispatcher.js"
-import { genInfoString } from "./Info.js"
+import { Dispatcher, type DispatcherHost } from "./Dispatcher.js"
+import { genInfoString, type InfoSource } from "./Info.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { OutputQueue } from "./OutputQueue.js"
 import { PubSub } from "../commands/PubSubState.js"
@@ -57,7 +56,7 @@ export type { LogLevel } from "../contracts/Log.js"
  * The server's state, like Valkey's global `server`: keyspace, command table, clients, stats, and
  * the hooks other parts plug into. Everything here is synchronous and runs on the one executor.
  */
-export class Server implements ConfigTarget, BlockingHost<BlockedClient> {
+export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingHost<BlockedClient> {
   readonly keyspace: Keyspace
   readonly commands = new CommandTable()
   readonly clients = new Map<number, Client>()
