@@ -352,6 +352,11 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     this.pendingWrites.push(client)
   }
 
+  /** INFO [section ...] for a command (the text; `client` is the asking client). */
+  info(sections: ReadonlyArray<string>, client: Client): string {
+    return genInfoString(this, sections, client)
+  }
+
   // ---- the blocking engine's host (`BlockingHost`) ------------------------------------------
 
   rerun(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
@@ -372,10 +377,6 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
 
   processInput(client: Client): void {
     this.dispatcher.processInput(client)
-  }
-
-  info(sections: ReadonlyArray<string>, client: Client): string {
-    return genInfoString(this, sections, client)
   }
 
   /** INFO `blocked_clients` (a counter kept by the blocking engine). */
