@@ -117,12 +117,12 @@ describe("CONFIG SET as a transaction, module configs and injected failures incl
       name: "txcore",
       schema: configNumeric({ min: 0, max: 9 }),
       default: 0,
-      apply: (server) => {
+      apply: (_server, config) => {
         if (coreFailOnce) {
           coreFailOnce = false
           return "txcore apply refused"
         }
-        coreObserved = server.config.get<number>("txcore")
+        coreObserved = config.get<number>("txcore")
         return undefined
       }
     })

@@ -2,6 +2,8 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Blocking } from "../src/blocking/Blocking.js"
+import type { BlockingEngine } from "../src/blocking/BlockingEngine.js"
 import { ServerCore } from "../src/layers/ServerCore.js"
 import { configFromCommandLine } from "../src/layers/StartupConfig.js"
 import { type ModuleRegistry, Modules } from "../src/modules/Modules.js"
@@ -49,8 +51,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 )
 
 describe("module blocked-client lifecycle (property)", () => {
-  let runtime: ManagedRuntime.ManagedRuntime<ServerCore | Modules, unknown>
+  let runtime: ManagedRuntime.ManagedRuntime<ServerCore | Blocking | Modules, unknown>
   let server: Server
+  let engine: BlockingEngine
   let modules: ModuleRegistry
   const state = (): PropState => (globalThis as any).__propblock
   let nextId = 1
@@ -63,14 +66,13 @@ describe("module blocked-client lifecycle (property)", () => {
       Layer.provide(TestClock.layer())
     )
     runtime = ManagedRuntime.make(live)
-    ;({ server, modules } = await runtime.runPromise(Effect.all({ server: ServerCore, modules: Modules })))
+    ;({ server, engine, modules } = await runtime.runPromise(Effect.all({ server: ServerCore, engine: Blocking, modules: Modules })))
   })
   afterAll(() => runtime.dispose())
 
   it("each callback runs the right number of times and nothing stays blocked", () => {
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 40 }), (ops) => {
-        const engine = server.blocker!
         const module = modules.find("propblock")!
         state().handles.clear()
         const producer = server.createClient(null, "producer", "inproc")

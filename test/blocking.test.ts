@@ -471,8 +471,7 @@ describe("engine API for other blockers (modules)", () => {
 
   effectIt.effect("a non-keyed block: first completion wins, the Deferred agrees, callbacks run once", () =>
     Effect.gen(function* () {
-      const server = yield* ServerCore.make()
-      const engine = server.blocker!
+      const { server, blocking: engine } = yield* ServerCore.makeWithBlocking()
       const client = server.createClient(null, "inproc:1", "inproc")
       const seen: Array<string> = []
       const record = engine.blockClient(client, {
@@ -496,8 +495,7 @@ describe("engine API for other blockers (modules)", () => {
 
   effectIt.effect("a keyed block decides itself when a ready key serves it; no-key waiters hear deletions", () =>
     Effect.gen(function* () {
-      const server = yield* ServerCore.make()
-      const engine = server.blocker!
+      const { server, blocking: engine } = yield* ServerCore.makeWithBlocking()
       const client = server.createClient(null, "inproc:1", "inproc")
       const producer = server.createClient(null, "inproc:2", "inproc")
       const calls: Array<string> = []
@@ -530,8 +528,7 @@ describe("engine API for other blockers (modules)", () => {
 
   effectIt.effect("disconnect ends a block at once with Disconnected", () =>
     Effect.gen(function* () {
-      const server = yield* ServerCore.make()
-      const engine = server.blocker!
+      const { server, blocking: engine } = yield* ServerCore.makeWithBlocking()
       const client = server.createClient(null, "inproc:1", "inproc")
       const seen: Array<string> = []
       const record = engine.blockClient(client, {

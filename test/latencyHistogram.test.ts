@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { LatencyHistogram, latencyLine } from "../src/server/LatencyHistogram.js"
+import { LatencyHistogram, latencyLine } from "../src/commands/LatencyHistogram.js"
 
 describe("LatencyHistogram (Valkey's hdr_histogram, 2 significant figures)", () => {
   it("reports the highest equivalent value of the bucket, as redis-server prints it", () => {

@@ -1,5 +1,5 @@
 import { Deferred, Exit } from "effect"
-import type { Client } from "../server/Client.js"
+import type { BlockableClient } from "../contracts/Blocking.js"
 
 /**
  * How a block ended. Exactly one of these is ever assigned to a record (the first wins):
@@ -84,7 +84,7 @@ export class BlockedClient {
   queued = false
 
   constructor(
-    readonly client: Client,
+    readonly client: BlockableClient<BlockedClient>,
     /** The database of the keys (the client's db when it blocked). */
     readonly db: number,
     /** De-duplicated keys; empty for a block that waits on no key (module `BlockClient`). */

@@ -1,13 +1,14 @@
-import type { CommandSpec } from "../commands/CommandSpec.js"
+import type { BlockRequest } from "../contracts/BlockRequest.js"
+import type { BlockableClient, BlockedCommand, Blocker, BlockingHost } from "../contracts/Blocking.js"
 import { ErrorReply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
-import type { Blocker, Server } from "../server/Server.js"
 import { BlockedClient, type BlockHandler, BlockOutcome, UNBLOCKED_ERROR } from "./BlockedClient.js"
 import { BlockedClients } from "./BlockedClients.js"
-import type { BlockRequest } from "./BlockRequest.js"
 import { commandBlockHandler, CommandBlockedClient } from "./CommandBlockedClient.js"
 import { DeadlineIndex } from "./DeadlineIndex.js"
 import { ReadyKeys } from "./ReadyKeys.js"
+
+/** A client as the engine keeps it: its blocked slot holds the engine's record. */
+type Client = BlockableClient<BlockedClient>
 
 /** How to block a client through `BlockingEngine.blockClient`. */
 interface BlockOptions {
@@ -62,7 +63,7 @@ export class BlockingEngine implements Blocker {
   private armedFor = -1
   private wake: (() => void) | null = null
 
-  constructor(readonly server: Server) {
+  constructor(readonly host: BlockingHost<BlockedClient>) {
     this.nativeHandler = commandBlockHandler(this)
   }
 
@@ -124,7 +125,7 @@ export class BlockingEngine implements Blocker {
     if (client.blocked === record) client.blocked = null
     if (outcome === BlockOutcome.UnblockedError) {
       client.reply(new ErrorReply(UNBLOCKED_ERROR))
-      this.server.stats.errorReply("UNBLOCKED")
+      this.host.countErrorReply("UNBLOCKED")
     }
     try {
       record.handler.completed(record, outcome)
@@ -153,7 +154,7 @@ export class BlockingEngine implements Blocker {
   // ---- the dispatcher's entry points (server `Blocker`) ------------------------------------
 
   /** A native command returned a `BlockRequest`: park the client; it re-runs when a key is ready. */
-  block(client: Client, spec: CommandSpec, argv: Array<string>, request: BlockRequest): void {
+  block(client: Client, spec: BlockedCommand, argv: Array<string>, request: BlockRequest): void {
     this.park(
       new CommandBlockedClient(client, dedupe(request.keys), request.deadline, this.nativeHandler, spec, argv, request.timeoutReply, request.accepts)
     )
@@ -170,7 +171,7 @@ export class BlockingEngine implements Blocker {
    * time out (Valkey 9 rule); it then ends as a timeout or with the `-UNBLOCKED` error.
    */
   clientUnblock(id: number, error: boolean): boolean {
-    const record = this.server.clients.get(id)?.blocked
+    const record = this.host.clients.get(id)?.blocked
     if (record === null || record === undefined || !record.handler.mayTimeout) return false
     this.complete(record, error ? BlockOutcome.UnblockedError : BlockOutcome.UnblockedTimeout)
     return true
@@ -199,7 +200,7 @@ export class BlockingEngine implements Blocker {
     const keys = this.registry.keysOf(db)
     if (keys === undefined) return
     for (const key of Array.from(keys)) {
-      if (this.server.keyspace.lookup(db, key) !== undefined) this.readyKeys.add(db, key)
+      if (this.host.keyspace.lookup(db, key) !== undefined) this.readyKeys.add(db, key)
       else this.signalDeletedKeyAsReady(db, key)
     }
   }
@@ -252,7 +253,7 @@ export class BlockingEngine implements Blocker {
   }
 
   /** Times out every block whose deadline is at or before `now` (never early). */
-  handleTimeouts(now = this.server.now()): number {
+  handleTimeouts(now = this.host.now()): number {
     for (const fireDue of this.beforeTimeouts) fireDue(now)
     let n = 0
     for (let record = this.deadlines.popDue(now); record !== undefined; record = this.deadlines.popDue(now)) {
@@ -289,28 +290,12 @@ export class BlockingEngine implements Blocker {
   /** Runs the pipelined commands of clients unblocked since the last call, in unblock order. */
   processUnblockedClients(): void {
     if (this.unblocked.length === 0) return
-    const dispatcher = this.server.dispatcher
     for (let i = 0; i < this.unblocked.length; i++) {
       const client = this.unblocked[i]
       // Most unblocked clients have nothing pipelined behind the command that blocked.
-      if (!client.closed && client.blocked === null && client.parser.pendingBytes > 0) dispatcher.processInput(client)
+      if (!client.closed && client.blocked === null && client.parser.pendingBytes > 0) this.host.processInput(client)
     }
     this.unblocked = []
-  }
-
-  /**
-   * Wires the engine into the server: `server.blocker`, the keyspace hooks (composed with the
-   * ones already there) and the end-of-tick hook. ServerCore calls it once.
-   */
-  install(): void {
-    const server = this.server
-    server.blocker = this
-    server.keyspace.listen({
-      keyCreated: (db, key) => this.signalKeyAsReady(db, key),
-      keyDeleted: (db, key) => this.signalDeletedKeyAsReady(db, key),
-      databaseReplaced: (db) => this.databaseReplaced(db)
-    })
-    server.endOfTickHooks.push(() => this.endOfTick())
   }
 }
 

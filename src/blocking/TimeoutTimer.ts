@@ -19,15 +19,15 @@ export const timeoutTimer = (engine: BlockingEngine): Effect.Effect<never> =>
       if (next === undefined) {
         yield* Deferred.await(wakeup)
       } else {
-        const delay = Math.min(next - engine.server.now(), MAX_SLEEP_MS)
+        const delay = Math.min(next - engine.host.now(), MAX_SLEEP_MS)
         if (delay > 0) yield* Effect.race(Effect.sleep(Duration.millis(delay)), Deferred.await(wakeup))
       }
       engine.armTimer(-1, () => {})
       yield* Effect.sync(() => {
         try {
-          if (engine.handleTimeouts() > 0) engine.server.endOfTick()
+          if (engine.handleTimeouts() > 0) engine.host.endOfTick()
         } catch (e) {
-          engine.server.log("warning", `blocked client timeout failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+          engine.host.log("warning", `blocked client timeout failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
         }
       })
     }

@@ -1,5 +1,5 @@
 import { ErrorReply, OK, type Reply, VerbatimReply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { isKeyword, parseInt64, SYNTAX } from "./args.js"
 import { type CommandDefinition, defineCommand } from "./CommandSpec.js"
 import { clientUnblockSubcommand } from "./clientUnblock.js"
@@ -69,7 +69,7 @@ const HELP = [
 const CLIENT_TYPES = new Set(["normal", "slave", "replica", "pubsub", "master", "primary"])
 
 /** Valkey's `getClientType`: a client with subscriptions is a pubsub client, the rest normal. */
-const clientType = (client: Client): string =>
+const clientType = (client: CommandClient): string =>
   client.subscriptions !== null && client.subscriptions.total > 0 ? "pubsub" : "normal"
 
 const argvBytes = (argv: ReadonlyArray<string>): number => {
@@ -83,7 +83,7 @@ const argvBytes = (argv: ReadonlyArray<string>): number => {
  * Valkey's. `current` is the
  * argv of the command being run when `client` is the caller (`argv-mem`).
  */
-export const clientInfoString = (client: Client, current?: ReadonlyArray<string>): string => {
+export const clientInfoString = (client: CommandClient, current?: ReadonlyArray<string>): string => {
   const now = client.server.now()
   let flags = ""
   const subs = client.subscriptions
@@ -127,7 +127,7 @@ const onOff = (value: string, set: (on: boolean) => void): Reply => {
 }
 
 /** CLIENT LIST [TYPE type] | [ID id [id ...]] */
-const clientList = (client: Client, argv: Array<string>): Reply => {
+const clientList = (client: CommandClient, argv: Array<string>): Reply => {
   const server = client.server
   let out = ""
   let type: string | undefined
@@ -155,7 +155,7 @@ const clientList = (client: Client, argv: Array<string>): Reply => {
 }
 
 /** CLIENT KILL addr | CLIENT KILL <filter> <value> ... (`clientKillCommand`). */
-const clientKill = (client: Client, argv: Array<string>): Reply => {
+const clientKill = (client: CommandClient, argv: Array<string>): Reply => {
   const server = client.server
   let addr: string | undefined
   let laddr: string | undefined

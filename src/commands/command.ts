@@ -1,7 +1,7 @@
 import { globMatch } from "../keyspace/glob.js"
 import { ErrorReply, MapReply, type Reply, SetReply, SimpleString } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
-import type { Server } from "../server/Server.js"
+import type { CommandClient } from "./CommandSpec.js"
+import type { CommandHost } from "./CommandSpec.js"
 import { SYNTAX } from "./args.js"
 import { type CommandFlag, type CommandSpec, defineCommand, keyPositions } from "./CommandSpec.js"
 import { helpReply } from "./help.js"
@@ -149,7 +149,7 @@ const commandDocs = (spec: CommandSpec): Reply => {
 }
 
 /** `lookupCommandBySds`: `name` or `container|sub`. */
-const lookupByFullName = (server: Server, name: string): CommandSpec | undefined => {
+const lookupByFullName = (server: CommandHost, name: string): CommandSpec | undefined => {
   const bar = name.indexOf("|")
   if (bar === -1) return server.commands.lookup(name)
   const container = server.commands.lookup(name.slice(0, bar))
@@ -158,10 +158,10 @@ const lookupByFullName = (server: Server, name: string): CommandSpec | undefined
 }
 
 /** Every command once, in table order (renamed commands keep their original full name). */
-const allCommands = (server: Server): Array<CommandSpec> => Array.from(server.commands.entries(), ([, spec]) => spec)
+const allCommands = (server: CommandHost): Array<CommandSpec> => Array.from(server.commands.entries(), ([, spec]) => spec)
 
 /** Full names of every command and subcommand (COMMAND LIST). */
-const allNames = (server: Server, keep: (spec: CommandSpec) => boolean): Array<Reply> => {
+const allNames = (server: CommandHost, keep: (spec: CommandSpec) => boolean): Array<Reply> => {
   const out: Array<Reply> = []
   for (const spec of allCommands(server)) {
     if (keep(spec)) out.push(spec.fullName)
@@ -171,7 +171,7 @@ const allNames = (server: Server, keep: (spec: CommandSpec) => boolean): Array<R
 }
 
 /** COMMAND GETKEYS / GETKEYSANDFLAGS (`getKeysSubcommandImpl`). */
-const getKeys = (client: Client, argv: Array<string>, withFlags: boolean): Reply => {
+const getKeys = (client: CommandClient, argv: Array<string>, withFlags: boolean): Reply => {
   const target = argv.slice(2)
   let spec = client.server.commands.lookup(target[0])
   if (spec?.subcommands !== undefined && target.length >= 2) spec = spec.subcommands.get(target[1].toLowerCase())

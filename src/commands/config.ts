@@ -8,7 +8,7 @@
 import { allowProtected, type ProtectedMode } from "../config/Config.js"
 import { NoConfigFileError } from "../config/rewriteConfigFile.js"
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
-import type { Admission } from "../server/Dispatcher.js"
+import type { Admission } from "./CommandSpec.js"
 import { SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 

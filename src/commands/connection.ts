@@ -1,6 +1,6 @@
 import { ErrorReply, MapReply, OK, PONG, type Reply, SimpleString } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
-import { SERVER_NAME, VALKEY_VERSION } from "../server/Version.js"
+import type { CommandClient } from "./CommandSpec.js"
+import { SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
 import { parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { discardTransaction } from "./transactions.js"
@@ -11,7 +11,7 @@ const WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.
  * Valkey's `ACLAuthenticateUser` for the one user keyfiber has, `default`: without `requirepass`
  * it is `nopass` (any password works), otherwise the password must match.
  */
-const authenticate = (client: Client, username: string, password: string): boolean => {
+const authenticate = (client: CommandClient, username: string, password: string): boolean => {
   const required = client.server.requirepass
   if (username !== "default" || (required !== "" && password !== required)) return false
   client.authenticated = true
@@ -34,7 +34,7 @@ export const INVALID_CLIENT_NAME = "ERR Client names cannot contain spaces, newl
  * name, the default user's authentication, and no NO-EVICT/NO-TOUCH. A blocked client cannot send
  * RESET, so nothing is unblocked. `lib-name`/`lib-ver` stay: they describe the library.
  */
-const resetClient = (client: Client): void => {
+const resetClient = (client: CommandClient): void => {
   discardTransaction(client)
   client.server.pubsub.clear(client)
   client.db = 0
@@ -46,7 +46,7 @@ const resetClient = (client: Client): void => {
 }
 
 /** HELLO's reply map (`helloCommand`): seven fields outside sentinel mode. */
-const helloReply = (client: Client): Reply =>
+const helloReply = (client: CommandClient): Reply =>
   new MapReply([
     "server",
     SERVER_NAME,

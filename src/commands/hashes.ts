@@ -2,12 +2,12 @@ import type { Entry } from "../keyspace/Database.js"
 import { HashValue } from "../keyspace/HashValue.js"
 import { WRONGTYPE } from "../keyspace/Value.js"
 import { ErrorReply, MapReply, OK, type Reply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { isKeyword, NOT_FLOAT, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { EMPTY_SCAN, INVALID_CURSOR, parseElementScanOptions, parseScanCursor, scanElements } from "./ElementScan.js"
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "./LongDouble.js"
-import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
+import { NOTIFY, notifyKeyspaceEvent } from "./PubSubState.js"
 
 const WRONG_TYPE = new ErrorReply(WRONGTYPE)
 const NOT_AN_INTEGER = new ErrorReply(NOT_INTEGER)
@@ -22,26 +22,26 @@ interface HashLimits {
   readonly maxValue: number
 }
 
-const limitsOf = (client: Client): HashLimits => ({
+const limitsOf = (client: CommandClient): HashLimits => ({
   maxEntries: client.server.config.get<number>("hash-max-listpack-entries"),
   maxValue: client.server.config.get<number>("hash-max-listpack-value")
 })
 
 /** A hash entry for reading: undefined when missing, WRONGTYPE for another type. */
-const readHash = (client: Client, key: string): HashValue | undefined | ErrorReply => {
+const readHash = (client: CommandClient, key: string): HashValue | undefined | ErrorReply => {
   const value = client.server.keyspace.read(client.db, key)
   if (value === undefined || value instanceof HashValue) return value
   return WRONG_TYPE
 }
 
-const writeEntry = (client: Client, key: string): Entry | undefined | ErrorReply => {
+const writeEntry = (client: CommandClient, key: string): Entry | undefined | ErrorReply => {
   const entry = client.server.keyspace.lookup(client.db, key)
   if (entry === undefined || entry.value instanceof HashValue) return entry
   return WRONG_TYPE
 }
 
 /** `hashTypeLookupWriteOrCreate`: the hash at `key`, created empty (`dbAdd`) when missing. */
-const hashForWrite = (client: Client, key: string): HashValue | ErrorReply => {
+const hashForWrite = (client: CommandClient, key: string): HashValue | ErrorReply => {
   const entry = writeEntry(client, key)
   if (entry instanceof ErrorReply) return entry
   if (entry !== undefined) return entry.value as HashValue
@@ -78,7 +78,7 @@ const hashSet = (hash: HashValue, field: string, value: string, limits: HashLimi
 }
 
 /** HSET and HMSET: field/value pairs. */
-const hsetGeneric = (client: Client, argv: Array<string>): number | ErrorReply => {
+const hsetGeneric = (client: CommandClient, argv: Array<string>): number | ErrorReply => {
   if (argv.length % 2 === 1) return new ErrorReply(`ERR wrong number of arguments for '${argv[0].toLowerCase()}' command`)
   const hash = hashForWrite(client, argv[1])
   if (hash instanceof ErrorReply) return hash
@@ -123,10 +123,10 @@ const LIMIT_CHECK_EVERY = 1024
  * Valkey's HRANDFIELD/SRANDMEMBER/ZRANDMEMBER loops with a negative count stop at CLOSE_ASAP, so
  * `HRANDFIELD h -999999999` under a limit ends the client instead of the server.
  */
-export const replyOverLimit = (client: Client, elements: number, bytes: number): boolean =>
+export const replyOverLimit = (client: CommandClient, elements: number, bytes: number): boolean =>
   elements % LIMIT_CHECK_EVERY === 0 && client.server.closeOnOutputBufferLimit(client, bytes)
 
-const hrandfield = (client: Client, argv: Array<string>): Reply => {
+const hrandfield = (client: CommandClient, argv: Array<string>): Reply => {
   if (argv.length === 2) {
     const hash = readHash(client, argv[1])
     if (hash === undefined || hash instanceof ErrorReply) return hash ?? null
@@ -171,7 +171,7 @@ const hrandfield = (client: Client, argv: Array<string>): Reply => {
   return out
 }
 
-const hincrby = (client: Client, argv: Array<string>): Reply => {
+const hincrby = (client: CommandClient, argv: Array<string>): Reply => {
   const increment = parseInt64(argv[3])
   if (increment === undefined) return NOT_AN_INTEGER
   const hash = hashForWrite(client, argv[1])
@@ -196,7 +196,7 @@ const hincrby = (client: Client, argv: Array<string>): Reply => {
   return result
 }
 
-const hincrbyfloat = (client: Client, argv: Array<string>): Reply => {
+const hincrbyfloat = (client: CommandClient, argv: Array<string>): Reply => {
   const increment = parseLongDouble(argv[3])
   if (increment === undefined) return new ErrorReply(NOT_FLOAT)
   if (typeof increment === "string") return new ErrorReply("ERR value is NaN or Infinity")
@@ -216,7 +216,7 @@ const hincrbyfloat = (client: Client, argv: Array<string>): Reply => {
   return text
 }
 
-const hscan = (client: Client, argv: Array<string>): Reply => {
+const hscan = (client: CommandClient, argv: Array<string>): Reply => {
   const cursor = parseScanCursor(argv[2])
   if (cursor === undefined) return INVALID_CURSOR
   const hash = readHash(client, argv[1])

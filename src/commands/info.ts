@@ -1,5 +1,4 @@
 import { VerbatimReply } from "../protocol/Reply.js"
-import { genInfoString } from "../server/Info.js"
 import { defineCommand } from "./CommandSpec.js"
 
 /** INFO [section ...]: a verbatim string in RESP3, a bulk string in RESP2. */
@@ -12,6 +11,6 @@ export const infoCommands = [
     summary: "Returns information and statistics about the server.",
     complexity: "O(1)",
     aclCategories: ["@slow", "@dangerous"],
-    run: (client, argv) => new VerbatimReply(genInfoString(client.server, argv.slice(1), client))
+    run: (client, argv) => new VerbatimReply(client.server.info(argv.slice(1), client))
   })
 ]

@@ -7,13 +7,13 @@ import { SetValue } from "../keyspace/SetValue.js"
 import { ZSetValue } from "../keyspace/ZSetValue.js"
 import { typeName, type Value } from "../keyspace/Value.js"
 import { ErrorReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { isKeyword, NO_SUCH_KEY, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { INVALID_CURSOR, parseScanCursor } from "./ElementScan.js"
 import { expireTimeOf, setExpireTime } from "./ExpireTime.js"
 import { objectEncoding, setStringHint, stringHint } from "./ObjectEncoding.js"
-import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
+import { NOTIFY, notifyKeyspaceEvent } from "./PubSubState.js"
 
 const SYNTAX_ERROR = new ErrorReply(SYNTAX)
 const NOT_AN_INTEGER = new ErrorReply(NOT_INTEGER)
@@ -39,7 +39,7 @@ const objectEntry = (keyspace: Keyspace, db: number, key: string): Entry | undef
 }
 
 /** `getIntFromObjectOrReply` followed by `selectDb`: a database index, or Valkey's error. */
-const parseDbIndex = (client: Client, arg: string): number | ErrorReply => {
+const parseDbIndex = (client: CommandClient, arg: string): number | ErrorReply => {
   const n = parseInt64(arg)
   if (n === undefined) return NOT_AN_INTEGER
   if (typeof n === "bigint" || n > 2147483647 || n < -2147483648) {
@@ -69,7 +69,7 @@ const addCopy = (keyspace: Keyspace, db: number, key: string, value: Value, from
 }
 
 /** RENAME and RENAMENX (Valkey's `renameGenericCommand`). */
-const renameGeneric = (client: Client, argv: Array<string>, nx: boolean): Reply => {
+const renameGeneric = (client: CommandClient, argv: Array<string>, nx: boolean): Reply => {
   const keyspace = client.server.keyspace
   const source = keyspace.lookup(client.db, argv[1])
   if (source === undefined) return new ErrorReply(NO_SUCH_KEY)
@@ -110,7 +110,7 @@ const parseExpireFlags = (argv: Array<string>): number | ErrorReply => {
 }
 
 /** EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (Valkey's `expireGenericCommand`). */
-const expireGeneric = (client: Client, argv: Array<string>, relative: boolean, seconds: boolean): Reply => {
+const expireGeneric = (client: CommandClient, argv: Array<string>, relative: boolean, seconds: boolean): Reply => {
   const flags = parseExpireFlags(argv)
   if (flags instanceof ErrorReply) return flags
   const parsed = parseInt64(argv[2])
@@ -150,7 +150,7 @@ const expireGeneric = (client: Client, argv: Array<string>, relative: boolean, s
 }
 
 /** TTL, PTTL, EXPIRETIME, PEXPIRETIME (Valkey's `ttlGenericCommand`). */
-const ttlGeneric = (client: Client, key: string, ms: boolean, absolute: boolean): Reply => {
+const ttlGeneric = (client: CommandClient, key: string, ms: boolean, absolute: boolean): Reply => {
   const entry = readEntry(client.server.keyspace, client.db, key)
   if (entry === undefined) return -2
   const expire = expireTimeOf(entry)
@@ -173,7 +173,7 @@ const TYPE_NAMES = new Set(["string", "list", "set", "zset", "hash", "stream"])
  * than the next slot to visit, 0 when the walk is done. A key present for the whole scan is
  * returned at least once, because removals only move entries from higher slots to lower ones.
  */
-const scan = (client: Client, argv: Array<string>): Reply => {
+const scan = (client: CommandClient, argv: Array<string>): Reply => {
   const cursor = parseScanCursor(argv[1])
   if (cursor === undefined) return INVALID_CURSOR
   let count = 10

@@ -3,11 +3,11 @@ import type { Entry } from "../keyspace/Database.js"
 import { ListValue } from "../keyspace/ListValue.js"
 import { type Value, WRONGTYPE } from "../keyspace/Value.js"
 import { ErrorReply, NULL_ARRAY, OK, type Reply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { isKeyword, NO_SUCH_KEY, NOT_INTEGER, OUT_OF_RANGE, parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { parseBlockingTimeout } from "./blockingTimeout.js"
 import { defineCommand } from "./CommandSpec.js"
-import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
+import { NOTIFY, notifyKeyspaceEvent } from "./PubSubState.js"
 
 /** List commands (Valkey's t_list.c), blocking ones included. */
 
@@ -38,21 +38,21 @@ const parseSide = (arg: string): boolean | ErrorReply =>
   isKeyword(arg, "left") ? true : isKeyword(arg, "right") ? false : syntaxError
 
 /** The entry of a list key for a write, undefined when missing, or WRONGTYPE. */
-const writeEntry = (client: Client, key: string): Entry | undefined | ErrorReply => {
+const writeEntry = (client: CommandClient, key: string): Entry | undefined | ErrorReply => {
   const entry = client.server.keyspace.lookup(client.db, key)
   if (entry === undefined) return undefined
   return entry.value instanceof ListValue ? entry : wrongType
 }
 
 /** The list at a key for a read (counts hits/misses), undefined when missing, or WRONGTYPE. */
-const readList = (client: Client, key: string): ListValue | undefined | ErrorReply => {
+const readList = (client: CommandClient, key: string): ListValue | undefined | ErrorReply => {
   const value = client.server.keyspace.read(client.db, key)
   if (value === undefined) return undefined
   return value instanceof ListValue ? value : wrongType
 }
 
 /** After removing elements: delete an emptied list, else signal the change. */
-const afterRemove = (client: Client, entry: Entry): void => {
+const afterRemove = (client: CommandClient, entry: Entry): void => {
   const keyspace = client.server.keyspace
   if ((entry.value as ListValue).length === 0) {
     keyspace.deleteEntry(client.db, entry)
@@ -60,7 +60,7 @@ const afterRemove = (client: Client, entry: Entry): void => {
   } else keyspace.touch(client.db, entry.key)
 }
 
-const push = (client: Client, argv: Array<string>, left: boolean, onlyExisting: boolean): Reply => {
+const push = (client: CommandClient, argv: Array<string>, left: boolean, onlyExisting: boolean): Reply => {
   const keyspace = client.server.keyspace
   const entry = writeEntry(client, argv[1])
   if (entry instanceof ErrorReply) return entry
@@ -88,7 +88,7 @@ const popRange = (list: ListValue, left: boolean, count: number): Array<Reply> =
   return out
 }
 
-const pop = (client: Client, argv: Array<string>, left: boolean): Reply => {
+const pop = (client: CommandClient, argv: Array<string>, left: boolean): Reply => {
   if (argv.length > 3) return new ErrorReply(`ERR wrong number of arguments for '${argv[0].toLowerCase()}' command`)
   const hasCount = argv.length === 3
   let count = 0
@@ -112,7 +112,7 @@ const pop = (client: Client, argv: Array<string>, left: boolean): Reply => {
  * LMOVE's core (`lmoveGenericCommand`): the destination type is checked before popping, so on
  * WRONGTYPE the element stays in the source. Source = destination rotates the list.
  */
-const move = (client: Client, srcKey: string, dstKey: string, fromLeft: boolean, toLeft: boolean): Reply => {
+const move = (client: CommandClient, srcKey: string, dstKey: string, fromLeft: boolean, toLeft: boolean): Reply => {
   const keyspace = client.server.keyspace
   const src = writeEntry(client, srcKey)
   if (src === undefined || src instanceof ErrorReply) return src ?? null
@@ -167,7 +167,7 @@ const parseMpop = (argv: Array<string>, numkeysIndex: number): MpopArgs | ErrorR
  * first). `count` -1 is BLPOP's `[key, element]`, else LMPOP's `[key, [elements]]`. Undefined when
  * every key is missing.
  */
-const popFirst = (client: Client, keys: ReadonlyArray<string>, left: boolean, count: number): Reply | undefined => {
+const popFirst = (client: CommandClient, keys: ReadonlyArray<string>, left: boolean, count: number): Reply | undefined => {
   for (const key of keys) {
     const entry = writeEntry(client, key)
     if (entry === undefined) continue
@@ -184,7 +184,7 @@ const popFirst = (client: Client, keys: ReadonlyArray<string>, left: boolean, co
 }
 
 /** BLPOP/BRPOP/BLMPOP after argument parsing (`blockingPopGenericCommand`). */
-const blockingPop = (client: Client, keys: ReadonlyArray<string>, left: boolean, count: number, deadline: number) => {
+const blockingPop = (client: CommandClient, keys: ReadonlyArray<string>, left: boolean, count: number, deadline: number) => {
   const served = popFirst(client, keys, left, count)
   if (served !== undefined) return served
   // Not allowed to block (EXEC, scripts): behave as if the timeout passed at once.
@@ -193,7 +193,7 @@ const blockingPop = (client: Client, keys: ReadonlyArray<string>, left: boolean,
 }
 
 /** BLMOVE/BRPOPLPUSH after argument parsing (`blmoveGenericCommand`): blocks on the source only. */
-const blockingMove = (client: Client, argv: Array<string>, fromLeft: boolean, toLeft: boolean, deadline: number) => {
+const blockingMove = (client: CommandClient, argv: Array<string>, fromLeft: boolean, toLeft: boolean, deadline: number) => {
   const src = writeEntry(client, argv[1])
   if (src instanceof ErrorReply) return src
   if (src === undefined) {

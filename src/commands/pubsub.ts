@@ -1,7 +1,7 @@
 import { globMatch } from "../keyspace/glob.js"
 import { ErrorReply, RawReply, type Reply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
-import { CHANNELS, PATTERNS, SHARD_CHANNELS } from "../server/PubSub.js"
+import type { CommandClient } from "./CommandSpec.js"
+import { CHANNELS, PATTERNS, SHARD_CHANNELS } from "./PubSubState.js"
 import { defineCommand } from "./CommandSpec.js"
 import { helpReply } from "./help.js"
 
@@ -22,7 +22,7 @@ const ALLOWED_WHILE_SUBSCRIBED = new Set([
  * The dispatcher gate: in RESP2 a subscribed client may only (un)subscribe, PING, QUIT and RESET.
  * RESP3 has no such limit.
  */
-export const subscribedModeGate = (client: Client, spec: { readonly fullName: string }): string | undefined => {
+export const subscribedModeGate = (client: CommandClient, spec: { readonly fullName: string }): string | undefined => {
   const subs = client.subscriptions
   if (subs === null || client.resp !== 2 || subs.total === 0 || ALLOWED_WHILE_SUBSCRIBED.has(spec.fullName)) return undefined
   return `ERR Can't execute '${spec.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`
@@ -32,7 +32,7 @@ export const subscribedModeGate = (client: Client, spec: { readonly fullName: st
  * Valkey refuses (P|S)SUBSCRIBE from a deny-blocking client outside MULTI (scripts, module calls):
  * they expect one reply per command.
  */
-const subscribeInMulti = (client: Client, name: string): Reply | undefined =>
+const subscribeInMulti = (client: CommandClient, name: string): Reply | undefined =>
   client.denyBlocking && client.multi === null ? new ErrorReply(`ERR ${name} isn't allowed for a DENY BLOCKING client`) : undefined
 
 /** The (un)subscribe commands reply through pushes of their own. */
@@ -42,7 +42,7 @@ const NO_REPLY = new RawReply("")
  * Runs the (un)subscribe calls: their pushes are the replies, written at once, or inside EXEC
  * gathered at the command's place in the EXEC array.
  */
-const replyOf = (client: Client, body: () => void): Reply => {
+const replyOf = (client: CommandClient, body: () => void): Reply => {
   if (client.multi === null) {
     body()
     return NO_REPLY

@@ -11,7 +11,7 @@ import {
   SimpleString,
   VerbatimReply
 } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { isKeyword, NO_SUCH_KEY, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { objectEncoding } from "./ObjectEncoding.js"
@@ -78,7 +78,7 @@ const strtod = (s: string): number => {
   return Number.isFinite(v) ? v : 0
 }
 
-const debugProtocol = (client: Client, type: string): Reply => {
+const debugProtocol = (client: CommandClient, type: string): Reply => {
   switch (type.toLowerCase()) {
     case "string":
       return "Hello World"
@@ -113,7 +113,7 @@ const debugProtocol = (client: Client, type: string): Reply => {
   }
 }
 
-const debug = (client: Client, argv: Array<string>): Reply => {
+const debug = (client: CommandClient, argv: Array<string>): Reply => {
   const sub = argv[1].toLowerCase()
   const n = argv.length
   if (sub === "help" && n === 2) return helpReply("DEBUG", DEBUG_HELP)
@@ -147,7 +147,7 @@ const debug = (client: Client, argv: Array<string>): Reply => {
 }
 
 /** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: there is nothing to save, so it always succeeds. */
-const shutdown = (client: Client, argv: Array<string>): Reply => {
+const shutdown = (client: CommandClient, argv: Array<string>): Reply => {
   let save = false
   let nosave = false
   let abort = false

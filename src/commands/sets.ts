@@ -2,17 +2,17 @@ import type { Entry } from "../keyspace/Database.js"
 import { type SetLimits, SetValue } from "../keyspace/SetValue.js"
 import { WRONGTYPE } from "../keyspace/Value.js"
 import { ErrorReply, type Reply, SetReply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { isKeyword, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { EMPTY_SCAN, INVALID_CURSOR, parseElementScanOptions, parseScanCursor, scanElements } from "./ElementScan.js"
 import { distinctRandomPositions, parseRandomCount, replyOverLimit } from "./hashes.js"
-import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
+import { NOTIFY, notifyKeyspaceEvent } from "./PubSubState.js"
 
 const WRONG_TYPE = new ErrorReply(WRONGTYPE)
 const EMPTY_SET = new SetReply([])
 
-const limitsOf = (client: Client): SetLimits => {
+const limitsOf = (client: CommandClient): SetLimits => {
   const config = client.server.config
   return {
     maxIntsetEntries: config.get<number>("set-max-intset-entries"),
@@ -21,13 +21,13 @@ const limitsOf = (client: Client): SetLimits => {
   }
 }
 
-const readSet = (client: Client, key: string): SetValue | undefined | ErrorReply => {
+const readSet = (client: CommandClient, key: string): SetValue | undefined | ErrorReply => {
   const value = client.server.keyspace.read(client.db, key)
   if (value === undefined || value instanceof SetValue) return value
   return WRONG_TYPE
 }
 
-const writeEntry = (client: Client, key: string): Entry | undefined | ErrorReply => {
+const writeEntry = (client: CommandClient, key: string): Entry | undefined | ErrorReply => {
   const entry = client.server.keyspace.lookup(client.db, key)
   if (entry === undefined || entry.value instanceof SetValue) return entry
   return WRONG_TYPE
@@ -59,7 +59,7 @@ const distinctMembers = (set: SetValue, count: number): Array<string> => {
   return Array.from(picked)
 }
 
-const spop = (client: Client, argv: Array<string>): Reply => {
+const spop = (client: CommandClient, argv: Array<string>): Reply => {
   if (argv.length > 3) return new ErrorReply(SYNTAX)
   const keyspace = client.server.keyspace
   if (argv.length === 2) {
@@ -113,7 +113,7 @@ const spop = (client: Client, argv: Array<string>): Reply => {
   return new SetReply(popped)
 }
 
-const srandmember = (client: Client, argv: Array<string>): Reply => {
+const srandmember = (client: CommandClient, argv: Array<string>): Reply => {
   if (argv.length > 3) return new ErrorReply(SYNTAX)
   if (argv.length === 2) {
     const set = readSet(client, argv[1])
@@ -142,7 +142,7 @@ const srandmember = (client: Client, argv: Array<string>): Reply => {
 }
 
 /** The sets named by `keys` (undefined for missing keys), or WRONGTYPE. */
-const readSets = (client: Client, keys: ReadonlyArray<string>): Array<SetValue | undefined> | ErrorReply => {
+const readSets = (client: CommandClient, keys: ReadonlyArray<string>): Array<SetValue | undefined> | ErrorReply => {
   const sets: Array<SetValue | undefined> = []
   for (const key of keys) {
     const set = readSet(client, key)
@@ -156,7 +156,7 @@ const readSets = (client: Client, keys: ReadonlyArray<string>): Array<SetValue |
  * Stores a SINTERSTORE/SUNIONSTORE/SDIFFSTORE result: replaces the destination (`setKey`), or
  * deletes it when the result is empty.
  */
-const storeResult = (client: Client, key: string, result: SetValue, event: string): number => {
+const storeResult = (client: CommandClient, key: string, result: SetValue, event: string): number => {
   const keyspace = client.server.keyspace
   if (result.size > 0) keyspace.set(client.db, key, result)
   else if (keyspace.delete(client.db, key)) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", key, client.db)
@@ -165,7 +165,7 @@ const storeResult = (client: Client, key: string, result: SetValue, event: strin
 }
 
 /** Valkey's `sinterGenericCommand`: walks the smallest set, testing the others. */
-const sinterGeneric = (client: Client, keys: ReadonlyArray<string>, destination?: string, cardinalityOnly = false, limit = 0): Reply => {
+const sinterGeneric = (client: CommandClient, keys: ReadonlyArray<string>, destination?: string, cardinalityOnly = false, limit = 0): Reply => {
   const sets = readSets(client, keys)
   if (sets instanceof ErrorReply) return sets
   if (sets.some((s) => s === undefined)) {
@@ -201,7 +201,7 @@ const sinterGeneric = (client: Client, keys: ReadonlyArray<string>, destination?
 }
 
 /** Valkey's `sunionDiffGenericCommand`: the result is built as a set from an empty intset. */
-const sunionDiffGeneric = (client: Client, keys: ReadonlyArray<string>, union: boolean, destination?: string): Reply => {
+const sunionDiffGeneric = (client: CommandClient, keys: ReadonlyArray<string>, union: boolean, destination?: string): Reply => {
   const found = readSets(client, keys)
   if (found instanceof ErrorReply) return found
   const limits = limitsOf(client)
@@ -219,7 +219,7 @@ const sunionDiffGeneric = (client: Client, keys: ReadonlyArray<string>, union: b
   return new SetReply(Array.from(result.members))
 }
 
-const sscan = (client: Client, argv: Array<string>): Reply => {
+const sscan = (client: CommandClient, argv: Array<string>): Reply => {
   const cursor = parseScanCursor(argv[2])
   if (cursor === undefined) return INVALID_CURSOR
   const set = readSet(client, argv[1])

@@ -6,8 +6,8 @@ import { type Value, WRONGTYPE } from "../keyspace/Value.js"
 import { type ZNode, type ZSetLimits, ZSetValue } from "../keyspace/ZSetValue.js"
 import { DoubleReply, ErrorReply, NULL_ARRAY, type Reply } from "../protocol/Reply.js"
 import { formatDouble } from "../protocol/RespWriter.js"
-import type { Client } from "../server/Client.js"
-import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
+import type { CommandClient } from "./CommandSpec.js"
+import { NOTIFY, notifyKeyspaceEvent } from "./PubSubState.js"
 import { isKeyword, NOT_FLOAT, NOT_INTEGER, parseFloatArg, parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { parseBlockingTimeout } from "./blockingTimeout.js"
 import { defineCommand } from "./CommandSpec.js"
@@ -26,7 +26,7 @@ const BAD_LEX_RANGE = new ErrorReply("ERR min or max not valid string range item
 
 const isZSet = (value: Value): boolean => value instanceof ZSetValue
 
-const limitsOf = (client: Client): ZSetLimits => {
+const limitsOf = (client: CommandClient): ZSetLimits => {
   const config = client.server.config
   return {
     maxListpackEntries: config.get<number>("zset-max-listpack-entries"),
@@ -34,20 +34,20 @@ const limitsOf = (client: Client): ZSetLimits => {
   }
 }
 
-const readZSet = (client: Client, key: string): ZSetValue | undefined | ErrorReply => {
+const readZSet = (client: CommandClient, key: string): ZSetValue | undefined | ErrorReply => {
   const value = client.server.keyspace.read(client.db, key)
   if (value === undefined || value instanceof ZSetValue) return value
   return WRONG_TYPE
 }
 
-const writeEntry = (client: Client, key: string): Entry | undefined | ErrorReply => {
+const writeEntry = (client: CommandClient, key: string): Entry | undefined | ErrorReply => {
   const entry = client.server.keyspace.lookup(client.db, key)
   if (entry === undefined || entry.value instanceof ZSetValue) return entry
   return WRONG_TYPE
 }
 
 /** After removing members: notify `event`, then delete an emptied zset (`del`) or signal the change. */
-const afterRemove = (client: Client, entry: Entry, event: string): void => {
+const afterRemove = (client: CommandClient, entry: Entry, event: string): void => {
   const keyspace = client.server.keyspace
   notifyKeyspaceEvent(client.server, NOTIFY.z, event, entry.key, client.db)
   if ((entry.value as ZSetValue).size === 0) {
@@ -72,7 +72,7 @@ const score = (value: number): Reply => new DoubleReply(value)
 
 /** Members with optional scores: flat in RESP2, `[member, score]` pairs in RESP3. */
 const withScoresReply = (
-  client: Client,
+  client: CommandClient,
   nodes: ReadonlyArray<{ readonly member: string; readonly score: number }>,
   withScores: boolean
 ): Array<Reply> => {
@@ -187,7 +187,7 @@ const rankRange = (start: number, stop: number, length: number): [number, number
 
 // ---------------------------------------------------------------- ZADD / ZINCRBY
 
-const zadd = (client: Client, argv: Array<string>, forceIncr: boolean): Reply => {
+const zadd = (client: CommandClient, argv: Array<string>, forceIncr: boolean): Reply => {
   let nx = false
   let xx = false
   let gt = false
@@ -294,7 +294,7 @@ interface RangeSpec {
  * after. `fixed` is the kind of ZRANGEBYSCORE-style commands (no BYSCORE/BYLEX/REV allowed).
  */
 const zrangeGeneric = (
-  client: Client,
+  client: CommandClient,
   argv: Array<string>,
   keyIndex: number,
   fixed: { kind: RangeKind; rev: boolean } | undefined,
@@ -382,7 +382,7 @@ const zrangeGeneric = (
 // ---------------------------------------------------------------- pops
 
 /** Pops up to `count` members from the min (or max) end; `[member, score]` nodes. */
-const popNodes = (client: Client, entry: Entry, max: boolean, count: number): Array<ZNode> => {
+const popNodes = (client: CommandClient, entry: Entry, max: boolean, count: number): Array<ZNode> => {
   const zset = entry.value as ZSetValue
   const out: Array<ZNode> = []
   while (out.length < count && zset.size > 0) {
@@ -395,7 +395,7 @@ const popNodes = (client: Client, entry: Entry, max: boolean, count: number): Ar
 }
 
 /** ZPOPMIN/ZPOPMAX (`genericZpopCommand` with one key). */
-const zpop = (client: Client, argv: Array<string>, max: boolean): Reply => {
+const zpop = (client: CommandClient, argv: Array<string>, max: boolean): Reply => {
   if (argv.length > 3) return SYNTAX_ERROR
   let count = 1
   if (argv.length === 3) {
@@ -417,7 +417,7 @@ const zpop = (client: Client, argv: Array<string>, max: boolean): Reply => {
  * The first non-empty zset among `keys`: BZPOPMIN's `[key, member, score]` when `count` is -1,
  * else ZMPOP's `[key, [[member, score]...]]`. Undefined when every key is missing.
  */
-const popFirst = (client: Client, keys: ReadonlyArray<string>, max: boolean, count: number): Reply | undefined => {
+const popFirst = (client: CommandClient, keys: ReadonlyArray<string>, max: boolean, count: number): Reply | undefined => {
   for (const key of keys) {
     const entry = writeEntry(client, key)
     if (entry === undefined) continue
@@ -429,7 +429,7 @@ const popFirst = (client: Client, keys: ReadonlyArray<string>, max: boolean, cou
   return undefined
 }
 
-const blockingPop = (client: Client, keys: ReadonlyArray<string>, max: boolean, count: number, deadline: number): Reply | BlockRequest => {
+const blockingPop = (client: CommandClient, keys: ReadonlyArray<string>, max: boolean, count: number, deadline: number): Reply | BlockRequest => {
   const served = popFirst(client, keys, max, count)
   if (served !== undefined) return served
   if (client.denyBlocking) return NULL_ARRAY
@@ -469,7 +469,7 @@ const mpopKeys = (numkeysIndex: number) => (argv: ReadonlyArray<string>): Array<
 
 // ---------------------------------------------------------------- removals by range
 
-const zremrange = (client: Client, argv: Array<string>, kind: RangeKind): Reply => {
+const zremrange = (client: CommandClient, argv: Array<string>, kind: RangeKind): Reply => {
   let span: ((zset: ZSetValue) => [number, number] | null) | undefined
   if (kind === "rank") {
     const start = parseInteger(argv[2])
@@ -498,7 +498,7 @@ const zremrange = (client: Client, argv: Array<string>, kind: RangeKind): Reply 
 
 // ---------------------------------------------------------------- random, scan
 
-const zrandmember = (client: Client, argv: Array<string>): Reply => {
+const zrandmember = (client: CommandClient, argv: Array<string>): Reply => {
   if (argv.length === 2) {
     const zset = readZSet(client, argv[1])
     if (zset === undefined || zset instanceof ErrorReply) return zset ?? null
@@ -541,7 +541,7 @@ const zrandmember = (client: Client, argv: Array<string>): Reply => {
   return out
 }
 
-const zscan = (client: Client, argv: Array<string>): Reply => {
+const zscan = (client: CommandClient, argv: Array<string>): Reply => {
   const cursor = parseScanCursor(argv[2])
   if (cursor === undefined) return INVALID_CURSOR
   const zset = readZSet(client, argv[1])
@@ -601,7 +601,7 @@ const aggregate = (how: "sum" | "min" | "max", a: number, b: number): number => 
  * `zunionInterDiffGenericCommand`: ZUNION/ZINTER/ZDIFF (and their STORE forms with `dst`) and
  * ZINTERCARD (`cardinality`). Keys are read (and type-checked) before the options are parsed.
  */
-const zsetOp = (client: Client, argv: Array<string>, numkeysIndex: number, op: SetOp, dst: string | undefined, cardinality = false): Reply => {
+const zsetOp = (client: CommandClient, argv: Array<string>, numkeysIndex: number, op: SetOp, dst: string | undefined, cardinality = false): Reply => {
   const n = parseInt64(argv[numkeysIndex])
   if (n === undefined) return NOT_AN_INTEGER
   if (n < 1) return new ErrorReply(`ERR at least 1 input key is needed for '${argv[0].toLowerCase()}' command`)
@@ -730,7 +730,7 @@ const opCommands = (["union", "inter", "diff"] as const).flatMap((op) => [
 
 // ---------------------------------------------------------------- table
 
-const range = (fixed: { kind: RangeKind; rev: boolean } | undefined) => (client: Client, argv: Array<string>) =>
+const range = (fixed: { kind: RangeKind; rev: boolean } | undefined) => (client: CommandClient, argv: Array<string>) =>
   zrangeGeneric(client, argv, 1, fixed, undefined)
 
 export const sortedSetCommands = [

@@ -3,13 +3,13 @@ import type { Keyspace } from "../keyspace/Keyspace.js"
 import { WRONGTYPE } from "../keyspace/Value.js"
 import { ErrorReply, MapReply, OK, type Reply } from "../protocol/Reply.js"
 import { MAX_STRING_BYTES } from "../protocol/RespParser.js"
-import type { Client } from "../server/Client.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { NOT_FLOAT, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { setExpireTime } from "./ExpireTime.js"
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "./LongDouble.js"
 import { setStringHint, type StringHint } from "./ObjectEncoding.js"
-import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
+import { NOTIFY, notifyKeyspaceEvent } from "./PubSubState.js"
 
 const WRONG_TYPE = new ErrorReply(WRONGTYPE)
 const SYNTAX_ERROR = new ErrorReply(SYNTAX)
@@ -41,7 +41,7 @@ const setString = (
  * Valkey's `checkStringLength`: the result may not exceed proto-max-bulk-len, nor the longest
  * string the server can hold (`MAX_STRING_BYTES`, below the default limit).
  */
-const exceedsMaxLength = (client: Client, size: number, append: number): boolean =>
+const exceedsMaxLength = (client: CommandClient, size: number, append: number): boolean =>
   size + append > Math.min(client.server.limits.protoMaxBulkLen, MAX_STRING_BYTES)
 
 // Flags of `parseExtendedCommandArgumentsOrReply` (SET and GETEX options).
@@ -103,7 +103,7 @@ const parseExtendedArgs = (argv: Array<string>, forSet: boolean): ExtendedArgs |
  * Valkey's `getExpireMillisecondsOrReply`: a positive integer, relative for EX/PX; the absolute
  * unix time in ms, or an error on a non-positive value or int64 overflow.
  */
-const expireMillis = (client: Client, command: string, arg: string, flags: number): bigint | ErrorReply => {
+const expireMillis = (client: CommandClient, command: string, arg: string, flags: number): bigint | ErrorReply => {
   const parsed = parseInt64(arg)
   if (parsed === undefined) return NOT_AN_INTEGER
   let ms = BigInt(parsed)
@@ -116,7 +116,7 @@ const expireMillis = (client: Client, command: string, arg: string, flags: numbe
 }
 
 /** GET's reply for `key`: the value, null, or WRONGTYPE (Valkey's `getGenericCommand`). */
-const getReply = (client: Client, key: string): Reply => {
+const getReply = (client: CommandClient, key: string): Reply => {
   const value = client.server.keyspace.read(client.db, key)
   if (value === undefined) return null
   return typeof value === "string" ? value : WRONG_TYPE
@@ -127,7 +127,7 @@ const getReply = (client: Client, key: string): Reply => {
  * SETNX answers instead of OK and null.
  */
 const setGeneric = (
-  client: Client,
+  client: CommandClient,
   command: string,
   flags: number,
   key: string,
@@ -173,7 +173,7 @@ const setGeneric = (
 }
 
 /** The live string entry for a write, null when missing, or WRONGTYPE. */
-const lookupString = (client: Client, key: string): Entry | null | ErrorReply => {
+const lookupString = (client: CommandClient, key: string): Entry | null | ErrorReply => {
   const entry = client.server.keyspace.lookup(client.db, key)
   if (entry === undefined) return null
   return typeof entry.value === "string" ? entry : WRONG_TYPE
@@ -183,7 +183,7 @@ const lookupString = (client: Client, key: string): Entry | null | ErrorReply =>
  * Valkey's `incrDecrCommand`: int64 arithmetic with its overflow check. Plain numbers while the
  * result is a safe integer (the common case), bigint beyond.
  */
-const incrDecr = (client: Client, key: string, increment: number | bigint): Reply => {
+const incrDecr = (client: CommandClient, key: string, increment: number | bigint): Reply => {
   const entry = lookupString(client, key)
   if (entry instanceof ErrorReply) return entry
   let current: number | bigint = 0
@@ -216,7 +216,7 @@ const incrementArg = (arg: string): number | bigint | ErrorReply => {
 const toBigInt = (v: number | bigint): bigint => (typeof v === "bigint" ? v : BigInt(v))
 
 /** GETRANGE/SUBSTR (Valkey's `getrangeCommand`). */
-const getRange = (client: Client, argv: Array<string>): Reply => {
+const getRange = (client: CommandClient, argv: Array<string>): Reply => {
   const startArg = parseInt64(argv[2])
   if (startArg === undefined) return NOT_AN_INTEGER
   const endArg = parseInt64(argv[3])
@@ -237,7 +237,7 @@ const getRange = (client: Client, argv: Array<string>): Reply => {
   return value.slice(Number(start), Number(end) + 1)
 }
 
-const msetGeneric = (client: Client, argv: Array<string>, nx: boolean): Reply => {
+const msetGeneric = (client: CommandClient, argv: Array<string>, nx: boolean): Reply => {
   if (argv.length % 2 === 0) return new ErrorReply(`ERR wrong number of arguments for '${argv[0].toLowerCase()}' command`)
   const keyspace = client.server.keyspace
   if (nx) {
@@ -251,7 +251,7 @@ const msetGeneric = (client: Client, argv: Array<string>, nx: boolean): Reply =>
 }
 
 /** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] (Valkey's `lcsCommand`). */
-const lcs = (client: Client, argv: Array<string>): Reply => {
+const lcs = (client: CommandClient, argv: Array<string>): Reply => {
   const keyspace = client.server.keyspace
   const first = keyspace.read(client.db, argv[1])
   const second = keyspace.read(client.db, argv[2])

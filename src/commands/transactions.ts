@@ -1,6 +1,6 @@
 import { BlockRequest } from "../blocking/BlockRequest.js"
 import { err, error, NULL_ARRAY, OK, type Reply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
+import type { CommandClient } from "./CommandSpec.js"
 import { defineCommand } from "./CommandSpec.js"
 
 const EXECABORT = "EXECABORT Transaction discarded because of previous errors."
@@ -9,7 +9,7 @@ const EXECABORT = "EXECABORT Transaction discarded because of previous errors."
  * Leaves MULTI state: drops the queue, clears the dirty flag and unwatches every key (Valkey's
  * `discardTransaction`, also used by RESET).
  */
-export const discardTransaction = (client: Client): void => {
+export const discardTransaction = (client: CommandClient): void => {
   client.multi = null
   client.dirtyCas = false
   client.server.watchedKeys.unwatchAll(client)
@@ -19,7 +19,7 @@ export const discardTransaction = (client: Client): void => {
  * Runs the queued commands one after the other, with blocking denied (a blocking command acts as
  * if its timeout had passed). Ready keys are served after EXEC returns, not per command.
  */
-const exec = (client: Client): Reply => {
+const exec = (client: CommandClient): Reply => {
   const multi = client.multi
   if (multi === null) return err("EXEC without MULTI")
   const server = client.server

@@ -28,10 +28,9 @@
  */
 import { globMatch } from "../keyspace/glob.js"
 import { quoteArg } from "../protocol/splitArgs.js"
-import type { Server } from "../server/Server.js"
 import { Effect, Schema } from "effect"
 import { createHash } from "node:crypto"
-import { type ConfigApply, type ConfigDefinition, type ConfigFlag, ConfigParam } from "./ConfigParam.js"
+import { type ConfigApply, type ConfigDefinition, type ConfigFlag, ConfigParam, type ConfigTarget, type ConfigValues } from "./ConfigParam.js"
 import { type ConfigApplyStep, type ConfigJournal, ConfigSetError, configTransaction, runSyncForReply } from "./ConfigTransaction.js"
 import { ConfigFailure, formatMemory, fromString, splitOnSpaces } from "./ConfigSchemas.js"
 import type { RewriteLine, RewriteOption } from "./rewriteConfig.js"
@@ -47,7 +46,7 @@ export type ProtectedMode = "no" | "yes" | "local"
 /** Directives the config file and CONFIG REWRITE know besides the configs themselves. */
 const OTHER_DIRECTIVES = new Set(["include", "rename-command", "user", "loadmodule", "sentinel"])
 
-export class Config {
+export class Config implements ConfigValues {
   /** Canonical name → parameter, in registration order (CONFIG REWRITE's order). */
   private readonly params = new Map<string, ConfigParam<any>>()
   /** Every name and alias (lower-case) → parameter. */
@@ -170,7 +169,7 @@ export class Config {
    * back and re-runs the applies that had started (`ConfigTransaction`).
    */
   configSet(
-    server: Server,
+    server: ConfigTarget,
     pairs: ReadonlyArray<readonly [name: string, value: string]>,
     allowProtected: boolean
   ): Effect.Effect<void, ConfigSetError> {
@@ -193,7 +192,7 @@ export class Config {
   }
 
   /** `configSet`, run from synchronous code: the error reply text, or undefined on success. */
-  setMany(server: Server, pairs: ReadonlyArray<readonly [name: string, value: string]>, allowProtected: boolean): string | undefined {
+  setMany(server: ConfigTarget, pairs: ReadonlyArray<readonly [name: string, value: string]>, allowProtected: boolean): string | undefined {
     return runSyncForReply(this.configSet(server, pairs, allowProtected))
   }
 
@@ -243,7 +242,7 @@ export class Config {
 
   /** The set and apply passes inside the transaction: the changed parameters' names, or the error reply. */
   private setAndApply(
-    server: Server,
+    server: ConfigTarget,
     journal: ConfigJournal,
     params: ReadonlyArray<ConfigParam>,
     pairs: ReadonlyArray<readonly [name: string, value: string]>
@@ -266,7 +265,7 @@ export class Config {
       const key = param.def.applyKey ?? apply
       if (applyKeys.has(key)) continue
       applyKeys.add(key)
-      const step: ConfigApplyStep = () => apply(server)
+      const step: ConfigApplyStep = () => apply(server, this)
       applyOwner.set(step, param)
       ;(param.def.module === undefined ? applies : moduleApplies).push(step)
     }
@@ -287,14 +286,14 @@ export class Config {
   }
 
   /** Runs every core apply once (at startup, after the config file is read). Errors are returned. */
-  applyAll(server: Server): Array<string> {
+  applyAll(server: ConfigTarget): Array<string> {
     const done = new Set<ConfigApply>()
     const errors: Array<string> = []
     for (const param of this.params.values()) {
       const apply = param.def.apply
       if (apply === undefined || done.has(apply) || param.def.module !== undefined) continue
       done.add(apply)
-      const error = apply(server)
+      const error = apply(server, this)
       if (error !== undefined) errors.push(`${param.name}: ${error}`)
     }
     return errors

@@ -1,5 +1,6 @@
 import { Result } from "effect"
-import type { Server } from "../server/Server.js"
+import type { Log } from "../contracts/Log.js"
+import type { Keyspace } from "../keyspace/Keyspace.js"
 import { type ConfigSchema, decodeConfigValue, encodeConfigValue } from "./ConfigSchemas.js"
 import type { RewriteLine } from "./rewriteConfig.js"
 
@@ -18,12 +19,41 @@ export type ConfigFlag =
   /** A numeric value accepting memory units, rewritten as `Nkb/Nmb/Ngb`. */
   | "memory"
 
+/** The values an apply reads: the config table itself. */
+export interface ConfigValues {
+  get<T>(name: string): T
+  /** `dir` changes the process's working directory (only the standalone server sets this). */
+  readonly changeDirectory: boolean
+}
+
+/** A `client-output-buffer-limit` class: bytes, bytes, seconds (0: no limit). */
+export interface OutputLimit {
+  hard: number
+  soft: number
+  softSeconds: number
+}
+
+/**
+ * What the built-in applies change: the hot-path settings of the server, which implements this, so
+ * the config table needs nothing else of it.
+ */
+export interface ConfigTarget {
+  readonly keyspace: Keyspace
+  readonly limits: { protoMaxBulkLen: number; clientQueryBufferLimit: number; maxclients: number }
+  outputBufferLimit: OutputLimit
+  pubsubOutputBufferLimit: OutputLimit
+  requirepass: string
+  readonly stats: { latencyTracking: boolean }
+  readonly pubsub: { notifyFlags: number }
+  readonly log: Log
+}
+
 /**
  * Side effects of a changed value, run after every value of a CONFIG SET is set (and once at
  * startup). Returns an error text to roll the CONFIG SET back. Applies shared by several configs
  * are run once per CONFIG SET (compared by identity), like Valkey's.
  */
-export type ConfigApply = (server: Server) => string | undefined
+export type ConfigApply = (target: ConfigTarget, config: ConfigValues) => string | undefined
 
 /** One parameter, declared once. */
 export interface ConfigDefinition<T> {

@@ -7,7 +7,7 @@
  * enums, `client-output-buffer-limit`, ...) receive their arguments joined with single spaces.
  */
 import { Effect, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
-import { parseInt64 } from "../commands/args.js"
+import { parseInt64 } from "../keyspace/int64.js"
 
 export type ConfigSchema<T> = Schema.Codec<T, string>
 

@@ -86,8 +86,7 @@ const PROTECTED_MODES = ["no", "yes", "local"] as const
 // ---------------------------------------------------------------------------------------------
 // Applies: hot-path limits follow the config.
 
-const applyLimits: ConfigApply = (server) => {
-  const config = server.config
+const applyLimits: ConfigApply = (server, config) => {
   server.limits.protoMaxBulkLen = config.get<number>("proto-max-bulk-len")
   server.limits.clientQueryBufferLimit = config.get<number>("client-query-buffer-limit")
   server.limits.maxclients = config.get<number>("maxclients")
@@ -95,28 +94,27 @@ const applyLimits: ConfigApply = (server) => {
 }
 
 /** Normal and pub/sub clients (no replicas here). */
-const applyOutputLimits: ConfigApply = (server) => {
-  const limits = server.config.get<OutputBufferLimits>("client-output-buffer-limit")
+const applyOutputLimits: ConfigApply = (server, config) => {
+  const limits = config.get<OutputBufferLimits>("client-output-buffer-limit")
   const { hard, soft, softSeconds } = limits.normal
   server.outputBufferLimit = { hard, soft, softSeconds }
   server.pubsubOutputBufferLimit = { hard: limits.pubsub.hard, soft: limits.pubsub.soft, softSeconds: limits.pubsub.softSeconds }
   return undefined
 }
 
-const applyLatencyTracking: ConfigApply = (server) => {
-  server.stats.latencyTracking = server.config.get<boolean>("latency-tracking")
+const applyLatencyTracking: ConfigApply = (server, config) => {
+  server.stats.latencyTracking = config.get<boolean>("latency-tracking")
   return undefined
 }
 
 /** `requirepass` is the default user's password; AUTH reads `server.requirepass`. */
-const applyRequirepass: ConfigApply = (server) => {
-  ;(server as unknown as { requirepass: string }).requirepass = server.config.get<string>("requirepass")
+const applyRequirepass: ConfigApply = (server, config) => {
+  server.requirepass = config.get<string>("requirepass")
   return undefined
 }
 
 /** `maxmemory`, its policy and the LRU/LFU knobs (Valkey's `updateMaxmemory`, evict.c). */
-const applyMaxmemory: ConfigApply = (server) => {
-  const config = server.config
+const applyMaxmemory: ConfigApply = (server, config) => {
   const keyspace = server.keyspace
   const eviction = keyspace.eviction
   const maxmemory = config.get<number>("maxmemory")
@@ -139,15 +137,15 @@ const applyMaxmemory: ConfigApply = (server) => {
   return undefined
 }
 
-const applyNotifyKeyspaceEvents: ConfigApply = (server) => {
-  server.pubsub.notifyFlags = server.config.get<number>("notify-keyspace-events")
+const applyNotifyKeyspaceEvents: ConfigApply = (server, config) => {
+  server.pubsub.notifyFlags = config.get<number>("notify-keyspace-events")
   return undefined
 }
 
-const applyDir: ConfigApply = (server) => {
-  if (!server.config.changeDirectory) return undefined
+const applyDir: ConfigApply = (_server, config) => {
+  if (!config.changeDirectory) return undefined
   try {
-    process.chdir(server.config.get<string>("dir"))
+    process.chdir(config.get<string>("dir"))
     return undefined
   } catch (e) {
     return errnoMessage(e)

@@ -1,6 +1,5 @@
 import { performance } from "node:perf_hooks"
 import type { Database, Entry } from "./Database.js"
-import type { Keyspace } from "./Keyspace.js"
 
 export type MaxmemoryPolicy =
   | "volatile-lru"
@@ -11,6 +10,16 @@ export type MaxmemoryPolicy =
   | "allkeys-lfu"
   | "allkeys-random"
   | "noeviction"
+
+/** What eviction needs of the keyspace it frees memory from (the Keyspace owns the Eviction). */
+export interface EvictableKeyspace {
+  readonly dbs: ReadonlyArray<Database>
+  readonly usedBytes: number
+  lfu: boolean
+  evict(database: Database, entry: Entry): void
+  lfuCounter(entry: Entry): number
+  idleTime(entry: Entry): number
+}
 
 /** `performEvictions` results, as Valkey's EVICT_OK / EVICT_RUNNING / EVICT_FAIL. */
 const EVICT_OK = 0
@@ -86,7 +95,7 @@ export class Eviction {
   private nextDb = 0
   private continuationScheduled = false
 
-  constructor(private readonly keyspace: Keyspace) {}
+  constructor(private readonly keyspace: EvictableKeyspace) {}
 
   /** `used_memory`: the overhead, the clients' buffers and the data. */
   get usedMemory(): number {

@@ -1,5 +1,5 @@
 import { Database, type Entry } from "./Database.js"
-import { Eviction } from "./Eviction.js"
+import { type EvictableKeyspace, Eviction } from "./Eviction.js"
 import type { MemoryCounter } from "./MemoryAccounting.js"
 import type { Value } from "./Value.js"
 
@@ -71,7 +71,7 @@ export const LFU_INIT_VAL = 5
  *
  * The primitives here do not decide reply shapes; commands do.
  */
-export class Keyspace {
+export class Keyspace implements EvictableKeyspace {
   readonly dbs: Array<Database>
   /** Every subscriber's handlers, composed (see `listen`). */
   events: KeyspaceEvents = noEvents

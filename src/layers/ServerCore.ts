@@ -1,4 +1,5 @@
 import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { Blocking } from "../blocking/Blocking.js"
 import { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { timeoutTimer } from "../blocking/TimeoutTimer.js"
 import { protectedCommandGate } from "../commands/config.js"
@@ -8,7 +9,7 @@ import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
 import { setInfoHooks } from "../server/Info.js"
 import { clientsMemory, HeapGuard, oomGate } from "../server/MemoryGate.js"
-import { NOTIFY, notifyKeyspaceEvent } from "../server/PubSub.js"
+import { NOTIFY, notifyKeyspaceEvent } from "../commands/PubSubState.js"
 import { type LogLevel, Server, type ServerLimits } from "../server/Server.js"
 
 export interface ServerCoreOptions {
@@ -58,7 +59,8 @@ const closeIdleClients = (server: Server, now: number): void => {
  * replayed, applies run once), plus the active expiry cycle at `hz` times per second.
  */
 export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/ServerCore") {
-  static readonly make = (options: ServerCoreOptions = {}) =>
+  /** The server and its blocking engine, wired together (the layer provides both services). */
+  static readonly makeWithBlocking = (options: ServerCoreOptions = {}) =>
     Effect.gen(function* () {
       const clock = yield* Clock.Clock
       const config = options.config ?? new Config(builtinConfigs())
@@ -102,8 +104,17 @@ export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/
           `WARNING: maxmemory (${eviction.maxmemory}) is above what the JS heap can hold (${heap.oldGenerationLimit} bytes): writes will be refused at ${heap.threshold} bytes of heap first. Run node with a larger --max-old-space-size.`
         )
       }
+      // The blocking engine: the server's blocker, fed by keyspace writes (composed with the
+      // listeners already there), and its end-of-tick work (serve keys signalled outside
+      // commands, module drain, resume unblocked clients).
       const blocking = new BlockingEngine(server)
-      blocking.install()
+      server.blocker = blocking
+      server.keyspace.listen({
+        keyCreated: (db, key) => blocking.signalKeyAsReady(db, key),
+        keyDeleted: (db, key) => blocking.signalDeletedKeyAsReady(db, key),
+        databaseReplaced: (db) => blocking.databaseReplaced(db)
+      })
+      server.endOfTickHooks.push(() => blocking.endOfTick())
       yield* Effect.forkScoped(timeoutTimer(blocking))
       // serverCron: the expiry cycle `hz` times per second (read each time, so CONFIG SET hz
       // applies), and once a second the idle-client `timeout`.
@@ -128,8 +139,17 @@ export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/
         Effect.forever,
         Effect.forkScoped
       )
-      return server
+      return { server, blocking }
     })
 
-  static readonly layer = (options: ServerCoreOptions = {}) => Layer.effect(ServerCore, ServerCore.make(options))
+  static readonly make = (options: ServerCoreOptions = {}) =>
+    Effect.map(ServerCore.makeWithBlocking(options), ({ server }) => server)
+
+  /** Provides `ServerCore` and `Blocking`. */
+  static readonly layer = (options: ServerCoreOptions = {}) =>
+    Layer.effectContext(
+      Effect.map(ServerCore.makeWithBlocking(options), ({ server, blocking }) =>
+        Context.make(ServerCore, server).pipe(Context.add(Blocking, blocking))
+      )
+    )
 }

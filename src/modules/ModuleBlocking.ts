@@ -140,7 +140,7 @@ export class ModuleBlocking implements HostBlocking {
   /** A key the handle waits on is ready: the reply callback decides (ERR = stay blocked). */
   private keyReady(bc: ModuleBlockedClient, record: BlockedClient, key: string): boolean {
     if (bc.unblocked || bc.reply === null) return false
-    const ctx = new ModuleContextImpl(this.host(), bc.module, "reply", record.client, undefined, bc.db)
+    const ctx = new ModuleContextImpl(this.host(), bc.module, "reply", record.client as import("../server/Client.js").Client, undefined, bc.db)
     ctx.bc = bc
     ctx.readyKey = key
     const replyStart = performance.now()

@@ -130,7 +130,7 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
       group: "module",
       summary: options.summary,
       module: module.name,
-      run: (client, argv) => host.runCommand(module, handler, client, argv, spec)
+      run: (client, argv) => host.runCommand(module, handler, client as Client, argv, spec)
     })
     module.commands.push(spec)
     if (!module.loading) host.server.commands.register(spec)

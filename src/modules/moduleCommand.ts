@@ -90,7 +90,7 @@ export const moduleCommand = (registry: ModuleCommandTarget): CommandSpec => {
         group: "server",
         summary: "Loads a module.",
         since: "4.0.0",
-        run: (client, argv) => loadReply(client, subs.load, argv, { path: argv[2], args: argv.slice(3) })
+        run: (client, argv) => loadReply(client as Client, subs.load, argv, { path: argv[2], args: argv.slice(3) })
       },
       {
         name: "loadex",
@@ -106,7 +106,7 @@ export const moduleCommand = (registry: ModuleCommandTarget): CommandSpec => {
             registry.pendingConfigs.clear()
             return new ErrorReply(LOAD_ERROR)
           }
-          return loadReply(client, subs.loadex, argv, { path: argv[2], args: parsed.args, configs: parsed.configs, loadex: true })
+          return loadReply(client as Client, subs.loadex, argv, { path: argv[2], args: parsed.args, configs: parsed.configs, loadex: true })
         }
       },
       {

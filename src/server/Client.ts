@@ -1,14 +1,33 @@
 import type { BlockedClient } from "../blocking/BlockedClient.js"
-import type { CommandSpec } from "../commands/CommandSpec.js"
+import type { CommandClient, CommandHost, MultiState } from "../commands/CommandSpec.js"
+import type { ClientSubscriptions } from "../commands/PubSubState.js"
+import { NO_WATCHES, type WatchedKey } from "../commands/WatchedKeys.js"
+import type { BlockableClient } from "../contracts/Blocking.js"
 import { RespParser } from "../protocol/RespParser.js"
 import { RawReply, type Reply, SimpleString } from "../protocol/Reply.js"
 import { encodeReply, REPLY_PIECE_BYTES, type ReplySink, type RespVersion, writeReply } from "../protocol/RespWriter.js"
 import type { Connection, Endpoint } from "./Connection.js"
 import { OutputQueue } from "./OutputQueue.js"
-import type { ClientSubscriptions } from "./PubSub.js"
-import type { Server } from "./Server.js"
+import type { ServerStats } from "./ServerStats.js"
 
 /** `ip:port`, or `[ipv6]:port`; IPv4-mapped IPv6 addresses are shown as IPv4 (Valkey's formatting). */
+/**
+ * The server as its clients reach it (`client.server`): what commands use, plus the connection
+ * events' way in (run input, write output, close) and the limits a client reads. The server
+ * implements it.
+ */
+export interface ClientHost extends CommandHost {
+  readonly limits: { protoMaxBulkLen: number; clientQueryBufferLimit: number; maxclients: number }
+  readonly stats: ServerStats
+  readonly dispatcher: CommandHost["dispatcher"] & { processInput(client: Client): void }
+  markPendingWrite(client: Client): void
+  flush(client: Client): void
+  closeClient(client: Client, afterReply: boolean): void
+  freeClient(client: Client): void
+  scheduleEndOfTick(): void
+  endOfTick(): void
+}
+
 const formatAddress = (end: Endpoint | null): string | null => {
   if (end === null) return null
   const { address, port } = end
@@ -20,36 +39,11 @@ const isLoopback = (host: string | undefined): boolean =>
   host !== undefined && (host === "::1" || host.startsWith("127.") || host.startsWith("::ffff:127."))
 
 /**
- * `Client.watched` of a client that never watched: one empty array for all of them (most never
- * WATCH, and every per-connection object is copied by the young-generation GC). Never pushed to.
- */
-export const NO_WATCHES: Array<WatchedKey> = []
-
-/** A command queued between MULTI and EXEC. */
-interface QueuedCommand {
-  readonly spec: CommandSpec
-  readonly argv: Array<string>
-}
-
-interface MultiState {
-  readonly queue: Array<QueuedCommand>
-  /** A command failed to queue: EXEC replies EXECABORT. */
-  aborted: boolean
-}
-
-/** A key watched by WATCH; `expiredAtWatch` follows Valkey's `watchedKey.expired`. */
-export interface WatchedKey {
-  readonly db: number
-  readonly key: string
-  expiredAtWatch: boolean
-}
-
-/**
  * One client: its connection (or none, for in-process clients), protocol state, selected database,
  * transaction and blocking state. Replies are encoded into `output` and written once per tick;
  * what grows past one small string waits in `queued` and is written as the socket drains.
  */
-export class Client implements ReplySink {
+export class Client implements ReplySink, CommandClient, BlockableClient<BlockedClient> {
   resp: RespVersion = 2
   db = 0
   name = ""
@@ -64,7 +58,7 @@ export class Client implements ReplySink {
   multi: MultiState | null = null
   /** Set by a write to a watched key: EXEC fails with a null reply. */
   dirtyCas = false
-  /** WATCHed keys (`server/WatchedKeys.ts`); the shared empty `NO_WATCHES` until the first WATCH. */
+  /** WATCHed keys (`commands/WatchedKeys.ts`); the shared empty `NO_WATCHES` until the first WATCH. */
   watched: Array<WatchedKey> = NO_WATCHES
   /** Running inside EXEC or a module call: blocking commands act as if they timed out at once. */
   denyBlocking = false
@@ -72,7 +66,7 @@ export class Client implements ReplySink {
   noTouch = false
   /** The blocking engine's record while this client is blocked (see `blocking/`). */
   blocked: BlockedClient | null = null
-  /** Pub/Sub subscriptions (`server/PubSub.ts`); null until the first SUBSCRIBE. */
+  /** Pub/Sub subscriptions (`commands/PubSubState.ts`); null until the first SUBSCRIBE. */
   subscriptions: ClientSubscriptions | null = null
   /**
    * Milliseconds the current command has run so far without completing (Valkey's `c->duration`):
@@ -118,7 +112,7 @@ export class Client implements ReplySink {
   private formattedLaddr: string | null
 
   constructor(
-    readonly server: Server,
+    readonly server: ClientHost,
     readonly id: number,
     readonly socket: Connection | null,
     addr: string | null = null,

@@ -1,22 +1,34 @@
 import { performance } from "node:perf_hooks"
-import { BlockRequest } from "../blocking/BlockRequest.js"
-import type { CommandSpec } from "../commands/CommandSpec.js"
+import { BlockRequest } from "../contracts/BlockRequest.js"
+import type { Admission, CommandSpec } from "../commands/CommandSpec.js"
+import type { CommandTable } from "../commands/CommandTable.js"
+import type { SlowLog } from "../commands/SlowLogState.js"
 import { discardTransaction } from "../commands/transactions.js"
 import { ProtocolError } from "../protocol/RespParser.js"
 import { ErrorReply, QUEUED, type Reply } from "../protocol/Reply.js"
 import type { Client } from "./Client.js"
-import type { Server } from "./Server.js"
+import type { Blocker } from "../contracts/Blocking.js"
+import type { Log } from "../contracts/Log.js"
+import type { ServerStats } from "./ServerStats.js"
 
 /** Commands that run at once inside MULTI instead of being queued (Valkey's processCommand). */
 const MULTI_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "reset"])
 
 const NOAUTH = "NOAUTH Authentication required."
 
-/**
- * A gate run before a command executes (authentication, protected commands, OOM): an error text
- * rejects the command, `undefined` lets it through.
- */
-export type Admission = (client: Client, spec: CommandSpec, argv: Array<string>) => string | undefined
+/** What the dispatcher needs of the server (the server implements it). */
+export interface DispatcherHost {
+  readonly commands: CommandTable
+  readonly stats: ServerStats
+  readonly slowLog: SlowLog
+  readonly blocker: Blocker | null
+  readonly limits: { readonly clientQueryBufferLimit: number }
+  readonly now: () => number
+  readonly log: Log
+  /** Nesting depth of command execution (EXEC bodies and module calls run at depth > 1). */
+  nesting: number
+  closeClient(client: Client, afterReply: boolean): void
+}
 
 /**
  * Looks up, checks and runs commands: Valkey's `processCommand` and `call`. Synchronous from start
@@ -30,7 +42,7 @@ export class Dispatcher {
    */
   private clockMark = 0
 
-  constructor(readonly server: Server) {}
+  constructor(readonly server: DispatcherHost) {}
 
   /** Runs every complete request in the client's input until it blocks, closes or runs dry. */
   processInput(client: Client): void {
@@ -172,6 +184,19 @@ export class Dispatcher {
     if (server.slowLog.accepts(usec) && !spec.flags.includes("skip_slowlog")) {
       server.slowLog.push(argv, usec, client?.addr ?? "", client?.name ?? "", server.now())
     }
+  }
+
+  /** A call rejected by `CLIENT UNBLOCK ... ERROR` (Valkey's `updateStatsOnUnblock(c, 0, 0, ERROR_COMMAND_REJECTED)`). */
+  countRejected(spec: CommandSpec, client: Client): void {
+    const stats = this.server.stats
+    const stat = stats.command(spec.fullName)
+    const ms = client.duration
+    client.duration = 0
+    stat.calls++
+    stat.rejectedCalls++
+    stat.usec += Math.round(ms * 1000)
+    stats.recordLatency(stat, ms)
+    stats.totalCommands++
   }
 
   private block(client: Client, spec: CommandSpec, argv: Array<string>, request: BlockRequest): void {

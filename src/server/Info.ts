@@ -1,10 +1,37 @@
 import { randomBytes } from "node:crypto"
 import * as os from "node:os"
 import { performance } from "node:perf_hooks"
-import type { Client } from "./Client.js"
-import { latencyLine } from "./LatencyHistogram.js"
-import type { Server } from "./Server.js"
-import { KEYFIBER_VERSION, REDIS_VERSION, SERVER_NAME, VALKEY_VERSION } from "./Version.js"
+import { latencyLine } from "../commands/LatencyHistogram.js"
+import type { PubSub } from "../commands/PubSubState.js"
+import type { WatchedKeys } from "../commands/WatchedKeys.js"
+import type { Config } from "../config/Config.js"
+import type { Blocker } from "../contracts/Blocking.js"
+import type { Keyspace } from "../keyspace/Keyspace.js"
+import type { Connection } from "./Connection.js"
+import type { InstantaneousMetrics } from "./InstantaneousMetrics.js"
+import type { ServerStats } from "./ServerStats.js"
+import { KEYFIBER_VERSION, REDIS_VERSION, SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
+
+
+/** What INFO reads of the server (the server implements it). */
+export interface InfoSource {
+  readonly keyspace: Keyspace
+  readonly config: Config
+  readonly clients: ReadonlyMap<number, { readonly parser: { readonly pendingBytes: number }; readonly outputBytes: number }>
+  readonly limits: { readonly maxclients: number }
+  readonly blocker: Blocker | null
+  readonly pubsub: PubSub
+  readonly watchedKeys: WatchedKeys
+  readonly stats: ServerStats
+  readonly metrics: InstantaneousMetrics
+  readonly startedAt: number
+  readonly now: () => number
+}
+
+/** The client asking (for `tcp_port`). */
+interface InfoClient {
+  readonly socket: Connection | null
+}
 
 /**
  * Values other parts of the server own (config, modules, blocking). Each is optional; INFO prints
@@ -29,9 +56,9 @@ interface InfoState {
   hooks: InfoHooks
 }
 
-const states = new WeakMap<Server, InfoState>()
+const states = new WeakMap<InfoSource, InfoState>()
 
-const stateOf = (server: Server): InfoState => {
+const stateOf = (server: InfoSource): InfoState => {
   let state = states.get(server)
   if (state === undefined) {
     const used = usedMemory(server)
@@ -47,7 +74,7 @@ const stateOf = (server: Server): InfoState => {
 }
 
 /** Lets config, modules and others supply INFO values they own. */
-export const setInfoHooks = (server: Server, hooks: InfoHooks): void => {
+export const setInfoHooks = (server: InfoSource, hooks: InfoHooks): void => {
   const state = stateOf(server)
   state.hooks = { ...state.hooks, ...hooks }
 }
@@ -57,10 +84,10 @@ export const setInfoHooks = (server: Server, hooks: InfoHooks): void => {
  * charged to the data (a logical accounting kept as keys change, so it does not move with garbage
  * collection the way the heap does).
  */
-const usedMemory = (server: Server): number => server.keyspace.eviction.usedMemory
+const usedMemory = (server: InfoSource): number => server.keyspace.eviction.usedMemory
 
 /** Updates and returns `used_memory_peak` (the cron samples it too, as Valkey's does). */
-const samplePeakMemory = (server: Server): number => {
+const samplePeakMemory = (server: InfoSource): number => {
   const state = stateOf(server)
   const used = usedMemory(server)
   if (used > state.peakMemory) state.peakMemory = used
@@ -123,7 +150,7 @@ const fields = (title: string, pairs: ReadonlyArray<readonly [string, string | n
 
 const seconds = (micros: number): string => `${Math.floor(micros / 1e6)}.${String(Math.floor(micros % 1e6)).padStart(6, "0")}`
 
-const serverSection = (server: Server, state: InfoState, client: Client | undefined): string => {
+const serverSection = (server: InfoSource, state: InfoState, client: InfoClient | undefined): string => {
   const now = server.now()
   const uptime = Math.floor((now - server.startedAt) / 1000)
   const hz = state.hooks.hz?.() ?? 10
@@ -159,7 +186,7 @@ const serverSection = (server: Server, state: InfoState, client: Client | undefi
   ])
 }
 
-const clientsSection = (server: Server): string => {
+const clientsSection = (server: InfoSource): string => {
   const blocker = server.blocker
   let maxInput = 0
   let maxOutput = 0
@@ -185,7 +212,7 @@ const clientsSection = (server: Server): string => {
   ])
 }
 
-const memorySection = (server: Server, state: InfoState): string => {
+const memorySection = (server: InfoSource, state: InfoState): string => {
   const m = process.memoryUsage()
   const used = usedMemory(server)
   const peak = samplePeakMemory(server)
@@ -252,7 +279,7 @@ const memorySection = (server: Server, state: InfoState): string => {
   ])
 }
 
-const persistenceSection = (server: Server): string =>
+const persistenceSection = (server: InfoSource): string =>
   fields("Persistence", [
     ["loading", 0],
     ["async_loading", 0],
@@ -286,7 +313,7 @@ const persistenceSection = (server: Server): string =>
     ["module_fork_last_cow_size", 0]
   ])
 
-const statsSection = (server: Server): string => {
+const statsSection = (server: InfoSource): string => {
   const stats = server.stats
   const keyspace = server.keyspace.stats
   const eviction = server.keyspace.eviction
@@ -384,7 +411,7 @@ const cpuSection = (): string => {
   ])
 }
 
-const commandStatsSection = (server: Server): string => {
+const commandStatsSection = (server: InfoSource): string => {
   let out = "# Commandstats\r\n"
   for (const [name, s] of server.stats.commands) {
     if (s.calls === 0 && s.failedCalls === 0 && s.rejectedCalls === 0) continue
@@ -397,7 +424,7 @@ const commandStatsSection = (server: Server): string => {
 }
 
 /** Valkey prints the section's lines only while latency-tracking is on. */
-const latencyStatsSection = (server: Server): string => {
+const latencyStatsSection = (server: InfoSource): string => {
   let out = "# Latencystats\r\n"
   if (!server.stats.latencyTracking) return out
   const percentiles = server.config.get<ReadonlyArray<number>>("latency-tracking-info-percentiles")
@@ -408,7 +435,7 @@ const latencyStatsSection = (server: Server): string => {
   return out
 }
 
-const errorStatsSection = (server: Server): string => {
+const errorStatsSection = (server: InfoSource): string => {
   let out = "# Errorstats\r\n"
   // Valkey keeps error codes in a radix tree: byte order.
   const codes = Array.from(server.stats.errors.keys()).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
@@ -425,7 +452,7 @@ const averageTtl = (volatile: ReadonlyArray<{ expireAt: number }>, now: number):
   return Math.floor(sum / n)
 }
 
-const keyspaceSection = (server: Server): string => {
+const keyspaceSection = (server: InfoSource): string => {
   let out = "# Keyspace\r\n"
   const now = server.now()
   server.keyspace.dbs.forEach((db, i) => {
@@ -441,7 +468,7 @@ const keyspaceSection = (server: Server): string => {
  * The INFO text (Valkey's `genValkeyInfoString`): the requested sections in Valkey's order,
  * separated by an empty line. `client` is the asking client (for `tcp_port`).
  */
-export const genInfoString = (server: Server, args: ReadonlyArray<string>, client?: Client): string => {
+export const genInfoString = (server: InfoSource, args: ReadonlyArray<string>, client?: InfoClient): string => {
   const { all, sections } = parseSections(args)
   const state = stateOf(server)
   const parts: Array<string> = []

@@ -1,4 +1,4 @@
-import type { LogLevel } from "./Server.js"
+import type { LogLevel } from "../contracts/Log.js"
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, verbose: 1, notice: 2, warning: 3 }
 const MARKS: Record<LogLevel, string> = { debug: ".", verbose: "-", notice: "*", warning: "#" }

@@ -1,8 +1,7 @@
 import * as v8 from "node:v8"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { EVICT_FAIL } from "../keyspace/Eviction.js"
-import type { Client } from "./Client.js"
-import type { Admission } from "./Dispatcher.js"
+import type { Admission, CommandClient } from "../commands/CommandSpec.js"
 import type { Server } from "./Server.js"
 
 /** Valkey's `shared.oomerr`. */
@@ -110,7 +109,7 @@ export const clientsMemory = (server: Server): number => {
 }
 
 /** EXEC counts as denyoom when a queued command is (Valkey's `mstate.cmd_flags`). */
-const isDenyoom = (client: Client, spec: CommandSpec): boolean => {
+const isDenyoom = (client: CommandClient, spec: CommandSpec): boolean => {
   if (spec.flags.includes("denyoom")) return true
   if (spec.name === "exec" && client.multi !== null) {
     for (const queued of client.multi.queue) if (queued.spec.flags.includes("denyoom")) return true

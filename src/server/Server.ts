@@ -1,22 +1,25 @@
-import type { BlockingEngine } from "../blocking/BlockingEngine.js"
-import type { BlockRequest } from "../blocking/BlockRequest.js"
+import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import { CommandTable } from "../commands/CommandTable.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
+import type { BlockRequest } from "../contracts/BlockRequest.js"
+import type { Blocker, BlockingHost } from "../contracts/Blocking.js"
+import type { Log } from "../contracts/Log.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
 import type { Reply } from "../protocol/Reply.js"
 import { clientInfoString } from "../commands/client.js"
-import { Client } from "./Client.js"
+import { Client, type ClientHost } from "./Client.js"
 import type { Connection } from "./Connection.js"
-import { Dispatcher } from "./Dispatcher.js"
+import { Dispatcher, type DispatcherHost } from "./Dispatcher.js"
+import { genInfoString, type InfoSource } from "./Info.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { OutputQueue } from "./OutputQueue.js"
-import { PubSub } from "./PubSub.js"
+import { PubSub } from "../commands/PubSubState.js"
 import { subscribedModeGate } from "../commands/pubsub.js"
 import { ServerStats } from "./ServerStats.js"
-import { SlowLog } from "./SlowLog.js"
-import { WatchedKeys } from "./WatchedKeys.js"
+import { SlowLog } from "../commands/SlowLogState.js"
+import { WatchedKeys } from "../commands/WatchedKeys.js"
 
 /**
  * Valkey's per-client static reply buffer (PROTO_REPLY_CHUNK_BYTES): replies that fit there do not
@@ -42,35 +45,18 @@ interface ServerOptions {
   /** Milliseconds since the epoch, from Effect's `Clock` (so `TestClock` drives TTLs and timeouts). */
   readonly now: () => number
   readonly limits?: Partial<ServerLimits>
-  readonly log?: (level: LogLevel, message: string) => void
+  readonly log?: Log
   /** The config table (from the config file and command line); a default one when omitted. */
   readonly config?: Config
 }
 
-export type LogLevel = "debug" | "verbose" | "notice" | "warning"
-
-/** The blocking engine's entry points the dispatcher needs (see `blocking/`). */
-export interface Blocker {
-  /** Parks `client` as `request` says; the command will be re-run when a key is ready. */
-  block(client: Client, spec: CommandSpec, argv: Array<string>, request: BlockRequest): void
-  /** After the outermost command: serve clients waiting on keys that became ready. */
-  serveReadyKeys(): void
-  /** The client is going away: drop its blocked state without replying. */
-  disconnect(client: Client): void
-  /** `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: whether the client was unblocked. */
-  clientUnblock(id: number, error: boolean): boolean
-  /** INFO clients counters. */
-  readonly blockedClients: number
-  readonly clientsInTimeoutTable: number
-  readonly totalBlockingKeys: number
-  readonly totalBlockingKeysOnNoKey: number
-}
+export type { LogLevel } from "../contracts/Log.js"
 
 /**
  * The server's state, like Valkey's global `server`: keyspace, command table, clients, stats, and
  * the hooks other parts plug into. Everything here is synchronous and runs on the one executor.
  */
-export class Server {
+export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingHost<BlockedClient> {
   readonly keyspace: Keyspace
   readonly commands = new CommandTable()
   readonly clients = new Map<number, Client>()
@@ -79,7 +65,7 @@ export class Server {
   /** Every config parameter (see `src/config/`); CONFIG GET/SET/REWRITE work on it. */
   readonly config: Config
   readonly now: () => number
-  readonly log: (level: LogLevel, message: string) => void
+  readonly log: Log
   readonly startedAt: number
   readonly dispatcher: Dispatcher
   /** WATCH registry (MULTI/EXEC optimistic locking). */
@@ -91,7 +77,7 @@ export class Server {
   /** Pub/Sub channels and patterns, and keyspace notifications. */
   readonly pubsub: PubSub
   /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
-  blocker: BlockingEngine | null = null
+  blocker: Blocker | null = null
   /** Work for the end of each tick, in order (module unblocks, resuming unblocked clients). */
   readonly endOfTickHooks: Array<() => void> = []
   /** Called when a client goes away (WATCH, blocking, modules clean up). */
@@ -364,6 +350,33 @@ export class Server {
     if (client.pendingWrite) return
     client.pendingWrite = true
     this.pendingWrites.push(client)
+  }
+
+  /** INFO [section ...] for a command (the text; `client` is the asking client). */
+  info(sections: ReadonlyArray<string>, client: Client): string {
+    return genInfoString(this, sections, client)
+  }
+
+  // ---- the blocking engine's host (`BlockingHost`) ------------------------------------------
+
+  rerun(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
+    return this.dispatcher.call(client, spec, argv)
+  }
+
+  countCompleted(spec: CommandSpec, reply: Reply, client: Client, argv: ReadonlyArray<string>): void {
+    this.dispatcher.count(spec, 0, reply, client, argv)
+  }
+
+  countRejected(spec: CommandSpec, client: Client): void {
+    this.dispatcher.countRejected(spec, client)
+  }
+
+  countErrorReply(code: string): void {
+    this.stats.errorReply(code)
+  }
+
+  processInput(client: Client): void {
+    this.dispatcher.processInput(client)
   }
 
   /** INFO `blocked_clients` (a counter kept by the blocking engine). */

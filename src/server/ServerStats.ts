@@ -1,15 +1,5 @@
-import type { CommandSpec } from "../commands/CommandSpec.js"
-import { LatencyHistogram } from "./LatencyHistogram.js"
-
-/** Per-command counters for INFO commandstats (Valkey's `cmdstat_<name>`). */
-export interface CommandStat {
-  /** INFO latencystats (created on the first sample while latency-tracking is on). */
-  latency?: LatencyHistogram
-  calls: number
-  usec: number
-  rejectedCalls: number
-  failedCalls: number
-}
+import type { CommandSpec, CommandStat } from "../commands/CommandSpec.js"
+import { LatencyHistogram } from "../commands/LatencyHistogram.js"
 
 /** The most distinct error codes errorstats tracks (Valkey's `ERROR_STATS_NUMBER`). */
 const ERROR_STATS_NUMBER = 128

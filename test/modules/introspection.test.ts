@@ -1,7 +1,7 @@
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { RawClient } from "../support/raw.js"
-import { VALKEY_VERSION } from "../../src/server/Version.js"
+import { VALKEY_VERSION } from "../../src/contracts/Version.js"
 import { cmd } from "../support/resp.js"
 import { modulePath, type RunningModuleServer, startModuleServer } from "../support/moduleServer.js"
 import { waitFor } from "../support/waitFor.js"

@@ -1,6 +1,8 @@
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { TestClock } from "effect/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Blocking } from "../../src/blocking/Blocking.js"
+import type { BlockingEngine } from "../../src/blocking/BlockingEngine.js"
 import { ServerCore } from "../../src/layers/ServerCore.js"
 import { configFromCommandLine } from "../../src/layers/StartupConfig.js"
 import { type ModuleRegistry, Modules } from "../../src/modules/Modules.js"
@@ -16,8 +18,9 @@ import type { HandleRecord, PropState } from "../../property-tests/fixtures/prop
  * (replies as values, time on TestClock).
  */
 describe("module blocked-client lifecycle", () => {
-  let runtime: ManagedRuntime.ManagedRuntime<ServerCore | Modules, unknown>
+  let runtime: ManagedRuntime.ManagedRuntime<ServerCore | Blocking | Modules, unknown>
   let server: Server
+  let engine: BlockingEngine
   let modules: ModuleRegistry
   let nextId = 1000
   const handles = () => ((globalThis as any).__propblock as PropState).handles
@@ -28,7 +31,7 @@ describe("module blocked-client lifecycle", () => {
     runtime = ManagedRuntime.make(
       Modules.layer({ load: [{ path, args: [] }] }).pipe(Layer.provideMerge(ServerCore.layer({ config })), Layer.provide(TestClock.layer()))
     )
-    ;({ server, modules } = await runtime.runPromise(Effect.all({ server: ServerCore, modules: Modules })))
+    ;({ server, engine, modules } = await runtime.runPromise(Effect.all({ server: ServerCore, engine: Blocking, modules: Modules })))
   })
   afterAll(() => runtime.dispose())
 
@@ -66,7 +69,7 @@ describe("module blocked-client lifecycle", () => {
 
   it("deadline passes: timeout callback now, no disconnect callback; free disconnected after UnblockClient", () => {
     const { client, rec } = block({ timeoutMs: 10 })
-    server.blocker!.handleTimeouts(server.now() + 100)
+    engine.handleTimeouts(server.now() + 100)
     expect(client.replies).toEqual([new SimpleString("timeout")])
     expect(client.isBlocked).toBe(false)
     expect(modules.find("propblock")!.blockedClients).toBe(1)
@@ -78,7 +81,7 @@ describe("module blocked-client lifecycle", () => {
 
   it("deadline passes without a timeout callback: no reply at all", () => {
     const { client, rec } = block({ timeoutMs: 10, withTimeout: false })
-    server.blocker!.handleTimeouts(server.now() + 100)
+    engine.handleTimeouts(server.now() + 100)
     expect(client.replies).toEqual([])
     rec.ctx.unblockClient(rec.bc, 1)
     settle()
@@ -110,7 +113,7 @@ describe("module blocked-client lifecycle", () => {
   it("a timeout after UnblockClient but before the drain is ignored: the reply callback wins", () => {
     const { client, rec } = block({ timeoutMs: 10 })
     rec.ctx.unblockClient(rec.bc, 1)
-    server.blocker!.handleTimeouts(server.now() + 100)
+    engine.handleTimeouts(server.now() + 100)
     settle()
     expect(client.replies).toEqual([rec.id])
     expect(counts(rec)).toEqual({ reply: 1, timeout: 0, disconnect: 0, free: 1, freeDisconnected: 0 })
@@ -152,7 +155,7 @@ describe("module blocked-client lifecycle", () => {
 
   it("key-blocked: a timeout and a disconnect release the handle without the module", () => {
     const a = block({ key: "lk", timeoutMs: 5 })
-    server.blocker!.handleTimeouts(server.now() + 100)
+    engine.handleTimeouts(server.now() + 100)
     const b = block({ key: "lk" })
     server.freeClient(b.client)
     settle()

@@ -1,10 +1,31 @@
 import type { Database } from "../keyspace/Database.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
-import { type Client, NO_WATCHES, type WatchedKey } from "./Client.js"
+
+/** A key watched by WATCH; `expiredAtWatch` follows Valkey's `watchedKey.expired`. */
+export interface WatchedKey {
+  readonly db: number
+  readonly key: string
+  expiredAtWatch: boolean
+}
+
+/**
+ * `Client.watched` of a client that never watched: one empty array for all of them (most never
+ * WATCH, and every per-connection object is copied by the young-generation GC). Never pushed to.
+ */
+export const NO_WATCHES: Array<WatchedKey> = []
+
+/** A client as the WATCH registry sees it. */
+export interface Watcher {
+  readonly db: number
+  watched: Array<WatchedKey>
+  dirtyCas: boolean
+  /** MULTI's queue, dropped when a watched key changes. */
+  readonly multi: { readonly queue: { length: number } } | null
+}
 
 /** One client's WATCH of one key: linked from the client (`client.watched`) and from the key. */
 interface Watch extends WatchedKey {
-  readonly client: Client
+  readonly client: Watcher
 }
 
 const isExpired = (database: Database, key: string, now: number): boolean => {
@@ -41,7 +62,7 @@ export class WatchedKeys {
   }
 
   /** WATCH of one key in the client's current database (`watchForKey`). */
-  watch(client: Client, key: string): void {
+  watch(client: Watcher, key: string): void {
     const db = client.db
     if (client.watched.length === 0) this.watchingClients++
     for (const wk of client.watched) if (wk.db === db && wk.key === key) return
@@ -54,7 +75,7 @@ export class WatchedKeys {
   }
 
   /** Forgets every key the client watches; clearing `dirtyCas` is the caller's business. */
-  unwatchAll(client: Client): void {
+  unwatchAll(client: Watcher): void {
     const watched = client.watched
     if (watched.length === 0) return
     for (const wk of watched) {
@@ -70,7 +91,7 @@ export class WatchedKeys {
   }
 
   /** EXEC with a watched key that expired after WATCH fails (keys expired at WATCH are ignored). */
-  isWatchedKeyExpired(client: Client): boolean {
+  isWatchedKeyExpired(client: Watcher): boolean {
     if (client.watched.length === 0) return false
     const now = this.keyspace.now()
     for (const wk of client.watched) {
@@ -145,7 +166,7 @@ export class WatchedKeys {
 }
 
 /** CLIENT_DIRTY_CAS: the next EXEC fails; the queued commands are dropped at once. */
-const markDirty = (client: Client): void => {
+const markDirty = (client: Watcher): void => {
   client.dirtyCas = true
   if (client.multi !== null) client.multi.queue.length = 0
 }

@@ -1,9 +1,15 @@
 import { KEYSPACE_EVENT_FLAGS } from "../config/ConfigSchemas.js"
 import { globMatch } from "../keyspace/glob.js"
+import type { Keyspace } from "../keyspace/Keyspace.js"
 import { PushReply, RawReply, type Reply } from "../protocol/Reply.js"
-import { encodeReply } from "../protocol/RespWriter.js"
-import type { Client } from "./Client.js"
-import type { Server } from "./Server.js"
+import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
+
+/** A client as Pub/Sub sees it: where messages go and what it is subscribed to. */
+export interface Subscriber {
+  readonly resp: RespVersion
+  subscriptions: ClientSubscriptions | null
+  reply(reply: Reply): void
+}
 
 /** One client's subscriptions (Valkey's `c->pubsub_channels`, `pubsub_patterns`, `pubsubshard_channels`). */
 export class ClientSubscriptions {
@@ -23,7 +29,7 @@ export class ClientSubscriptions {
 
 /** A kind of subscription: which global table and per-client set, and the reply words. */
 interface Kind {
-  readonly global: (p: PubSub) => Map<string, Set<Client>>
+  readonly global: (p: PubSub) => Map<string, Set<Subscriber>>
   readonly own: (s: ClientSubscriptions) => Set<string>
   readonly subscribe: string
   readonly unsubscribe: string
@@ -54,35 +60,41 @@ export const SHARD_CHANNELS: Kind = {
 }
 
 /** Valkey's `addReplyPubsub*`: an array in RESP2, a push in RESP3. */
-const push = (client: Client, items: Array<Reply>): void => {
+const push = (client: Subscriber, items: Array<Reply>): void => {
   const reply = client.resp === 2 ? items : new PushReply(items)
   if (collecting !== null && collecting.client === client) collecting.bytes += encodeReply(reply, client.resp)
   else client.reply(reply)
 }
 
 /** Inside EXEC, a (un)subscribe command's pushes become its reply (see `PubSub.collect`). */
-let collecting: { readonly client: Client; bytes: string } | null = null
+let collecting: { readonly client: Subscriber; bytes: string } | null = null
+
+/** What the Pub/Sub state hooks into: keyspace events become notifications. */
+interface PubSubHost {
+  readonly keyspace: Keyspace
+  readonly pubsub: PubSub
+}
 
 /**
  * The server's Pub/Sub state (Valkey's `server.pubsub_channels`, `pubsub_patterns`,
  * `pubsubshard_channels`): who listens to what, and keyspace notifications (`notify-keyspace-events`).
  */
 export class PubSub {
-  readonly channels = new Map<string, Set<Client>>()
-  readonly patterns = new Map<string, Set<Client>>()
-  readonly shardChannels = new Map<string, Set<Client>>()
+  readonly channels = new Map<string, Set<Subscriber>>()
+  readonly patterns = new Map<string, Set<Subscriber>>()
+  readonly shardChannels = new Map<string, Set<Subscriber>>()
   /** Clients with at least one subscription (INFO `pubsub_clients`). */
   clientCount = 0
   /** `notify-keyspace-events` as flags (the config keeps it current). */
   notifyFlags = 0
 
-  constructor(readonly server: Server) {
+  constructor(server: PubSubHost) {
     server.keyspace.onExpired = (db, key) => notifyKeyspaceEvent(server, NOTIFY.x, "expired", key, db)
     // Valkey's dbAdd: the `new` event (class `n`, not part of `A`).
     server.keyspace.listen({ keyCreated: (db, key) => notifyKeyspaceEvent(server, NOTIFY.n, "new", key, db) })
   }
 
-  subscribe(client: Client, kind: Kind, name: string): void {
+  subscribe(client: Subscriber, kind: Kind, name: string): void {
     let subs = client.subscriptions
     if (subs === null) subs = client.subscriptions = new ClientSubscriptions()
     if (subs.total === 0) this.clientCount++
@@ -98,7 +110,7 @@ export class PubSub {
   }
 
   /** Removes one subscription; `notify` sends the unsubscribe reply. Returns whether it existed. */
-  unsubscribe(client: Client, kind: Kind, name: string, notify: boolean): boolean {
+  unsubscribe(client: Subscriber, kind: Kind, name: string, notify: boolean): boolean {
     const subs = client.subscriptions
     let removed = false
     if (subs !== null && kind.own(subs).delete(name)) {
@@ -116,7 +128,7 @@ export class PubSub {
   }
 
   /** Unsubscribes from every name of `kind`; with none and `notify`, one reply with a null name. */
-  unsubscribeAll(client: Client, kind: Kind, notify: boolean): number {
+  unsubscribeAll(client: Subscriber, kind: Kind, notify: boolean): number {
     const subs = client.subscriptions
     const names = subs === null ? [] : Array.from(kind.own(subs))
     for (const name of names) this.unsubscribe(client, kind, name, notify)
@@ -125,7 +137,7 @@ export class PubSub {
   }
 
   /** Disconnect and RESET: drop everything without replies. */
-  clear(client: Client): void {
+  clear(client: Subscriber): void {
     if (client.subscriptions === null) return
     this.unsubscribeAll(client, CHANNELS, false)
     this.unsubscribeAll(client, PATTERNS, false)
@@ -137,7 +149,7 @@ export class PubSub {
    * Runs `body` (subscribe or unsubscribe calls) with `client`'s pushes gathered into one reply:
    * inside EXEC they must sit at the command's place in the EXEC array, as Valkey writes them.
    */
-  collect(client: Client, body: () => void): Reply {
+  collect(client: Subscriber, body: () => void): Reply {
     const previous = collecting
     const state = { client, bytes: "" }
     collecting = state
@@ -182,7 +194,7 @@ export const NOTIFY = KEYSPACE_EVENT_FLAGS
  * Valkey's `notifyKeyspaceEvent`: publish `event` for `key` on `__keyspace@<db>__:<key>` and
  * `__keyevent@<db>__:<event>` as `notify-keyspace-events` asks. One flag check when it is off.
  */
-export const notifyKeyspaceEvent = (server: Server, type: number, event: string, key: string, db: number): void => {
+export const notifyKeyspaceEvent = (server: { readonly pubsub: PubSub }, type: number, event: string, key: string, db: number): void => {
   const flags = server.pubsub.notifyFlags
   if ((flags & type) === 0) return
   const pubsub = server.pubsub
