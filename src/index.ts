@@ -22,7 +22,8 @@ export type { Server } from "./server/Server.js"
 
 // Module authors: module definition and context types (see `modules/` for complete examples).
 export * from "./modules/api.js"
-export { type LoadRequest, ModuleLoadError, type ModuleRegistry, Modules, type ModulesOptions } from "./modules/Modules.js"
+export { type LoadRequest, ModuleLoadError, type ModuleRegistry } from "./modules/Modules.js"
+export { Modules, type ModulesOptions } from "./layers/Modules.js"
 
 // Config: the table behind CONFIG GET/SET/REWRITE, and config file errors.
 export type { Config } from "./config/Config.js"

@@ -1,20 +1,16 @@
-import { Context, Data, Effect, Exit, Layer, Result, Scope } from "effect"
-import type { BlockingEngine } from "../blocking/BlockingEngine.js"
+import { type Context, Data, Effect, Exit, Result, Scope } from "effect"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
-import { ServerCore } from "../layers/ServerCore.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
-import { setInfoHooks } from "../server/Info.js"
 import type { Server } from "../server/Server.js"
 import type { CallOptions, CommandHandler, ModuleContext, ModuleStatus } from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import { ModuleBlocking } from "./ModuleBlocking.js"
 import { ModuleCall } from "./ModuleCall.js"
-import { moduleCommand, moduleList } from "./moduleCommand.js"
 import { ModuleContextImpl } from "./ModuleContextImpl.js"
-import { describeFault, installFaultNet, isThenable } from "./ModuleFault.js"
+import { describeFault, isThenable } from "./ModuleFault.js"
 import type { HostedContext } from "./ModuleHost.js"
 import { DEFAULT_ONLOAD_TIMEOUT_MS, type LoadRequest, type LoadTarget, ModuleLoader } from "./ModuleLoader.js"
 import { type TimerHost, ModuleTimers } from "./ModuleTimers.js"
@@ -185,56 +181,3 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
   }
 }
 
-export interface ModulesOptions {
-  /** `loadmodule` requests to load at startup, in order (config file and command line). */
-  readonly load?: ReadonlyArray<LoadRequest>
-  /** How long MODULE LOAD waits for an `async` onLoad (default `DEFAULT_ONLOAD_TIMEOUT_MS`). */
-  readonly onLoadTimeoutMs?: number
-}
-
-/** The module system as a service; its layer registers MODULE and wires the blocking drain. */
-export class Modules extends Context.Service<Modules, ModuleRegistry>()("keyfiber/Modules") {
-  static readonly make = (options: ModulesOptions = {}) =>
-    Effect.gen(function* () {
-      const server = yield* ServerCore
-      const context = yield* Effect.context<never>()
-      const registry = new ModuleRegistry(server, context, options.onLoadTimeoutMs)
-      const engine = server.blocker as BlockingEngine | null
-      if (engine !== null) {
-        engine.beforeResume.push(() => registry.blocking.drain())
-        engine.beforeTimeouts.push((now) => registry.fireDueTimers(now))
-      }
-      else server.endOfTickHooks.push(() => registry.blocking.drain())
-      server.commands.register(moduleCommand(registry))
-      server.moduleList = () => moduleList(registry)
-      setInfoHooks(server, {
-        moduleLines: () =>
-          registry.loaded.map((m) => `module:name=${m.name},ver=${m.version},api=1,filters=0,usedby=[],using=[],options=[]`)
-      })
-      const config = server.config
-      config.loadmoduleProvider = () => registry.loaded.map((m) => ({ path: m.path, args: m.args.raw }))
-      config.changeListeners.push((names) => registry.notifyConfigChange(names))
-      yield* Effect.addFinalizer(() => registry.shutdown())
-      yield* Effect.acquireRelease(
-        Effect.sync(() => installFaultNet((message) => server.log("warning", message), registry.files)),
-        (uninstall) => Effect.sync(uninstall)
-      )
-      // `loadmodule` lines of the config file and command line, then the options', in order.
-      for (const request of [...config.loadQueue, ...(options.load ?? [])]) {
-        const result = yield* Effect.promise(() => registry.load(request))
-        if (Result.isFailure(result)) {
-          server.log("warning", `Can't load module from ${request.path}: server aborting`)
-          return yield* Effect.fail(new ModuleLoadError(`Can't load module from ${request.path}: ${result.failure}`))
-        }
-      }
-      if (registry.pendingConfigs.size > 0) {
-        for (const name of registry.pendingConfigs.keys()) server.log("warning", `Unused Module Configuration: ${name}`)
-        const message = "Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting"
-        server.log("warning", message)
-        return yield* Effect.fail(new ModuleLoadError(message))
-      }
-      return registry
-    })
-
-  static readonly layer = (options: ModulesOptions = {}) => Layer.effect(Modules, Modules.make(options))
-}

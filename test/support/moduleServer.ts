@@ -3,7 +3,8 @@ import { ConfigStore } from "../../src/layers/ConfigStore.js"
 import { ServerCore, type ServerCoreOptions } from "../../src/layers/ServerCore.js"
 import { configFromCommandLine } from "../../src/layers/StartupConfig.js"
 import { TcpListener } from "../../src/layers/TcpListener.js"
-import { type ModuleRegistry, Modules, type ModulesOptions } from "../../src/modules/Modules.js"
+import { Modules, type ModulesOptions } from "../../src/layers/Modules.js"
+import type { ModuleRegistry } from "../../src/modules/Modules.js"
 import type { Server } from "../../src/server/Server.js"
 
 export interface RunningModuleServer {
