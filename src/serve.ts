@@ -7,7 +7,11 @@
 // The module, not the package index: the index loads every Node service, NodeRedis (the `redis`
 // client, ~560 modules) and NodeWS (`ws`) among them, which tripled start-up time and memory.
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Effect, Exit, Layer, Runtime } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
 import * as fs from "node:fs"
 import { ConfigStore } from "./layers/ConfigStore.js"
 import { ServerCore } from "./layers/ServerCore.js"

@@ -1,4 +1,10 @@
-import { Cause, Duration, Effect, Exit, Layer, Logger, ManagedRuntime } from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import { TestClock } from "effect/testing"
 import { Keyfiber, type KeyfiberOptions } from "./layers/Keyfiber.js"
 import {

@@ -1,4 +1,5 @@
-import { Deferred, Exit } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Exit from "effect/Exit"
 import type { BlockableClient } from "../contracts/Blocking.js"
 
 /**

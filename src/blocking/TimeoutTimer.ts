@@ -1,4 +1,7 @@
-import { Deferred, Duration, Effect, Exit } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type { BlockingEngine } from "./BlockingEngine.js"
 
 /** Longest single sleep; a later deadline is reached in several sleeps (timer limits). */

@@ -28,7 +28,8 @@
  */
 import { globMatch } from "../keyspace/glob.js"
 import { quoteArg } from "../protocol/splitArgs.js"
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { createHash } from "node:crypto"
 import { type ConfigApply, type ConfigDefinition, type ConfigFlag, ConfigParam, type ConfigTarget, type ConfigValues } from "./ConfigParam.js"
 import { type ConfigApplyStep, type ConfigJournal, ConfigSetError, configTransaction, runSyncForReply } from "./ConfigTransaction.js"

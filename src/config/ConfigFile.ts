@@ -8,7 +8,9 @@
  * Errors are `ConfigFileError` (printed as Valkey's FATAL CONFIG FILE ERROR block) and
  * `ConfigOpenError` (a file that cannot be opened); the process exits with status 1 on either.
  */
-import { Data, Effect, Result } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { globMatch } from "../keyspace/glob.js"

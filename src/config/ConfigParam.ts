@@ -1,4 +1,4 @@
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import type { Log } from "../contracts/Log.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
 import { type ConfigSchema, decodeConfigValue, encodeConfigValue } from "./ConfigSchemas.js"

@@ -6,7 +6,11 @@
  * Values are latin1 byte strings like everything else. Multi-argument configs (`save`, bitflags
  * enums, `client-output-buffer-limit`, ...) receive their arguments joined with single spaces.
  */
-import { Effect, Result, Schema, SchemaIssue, SchemaTransformation } from "effect"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
+import * as SchemaTransformation from "effect/SchemaTransformation"
 import { parseInt64 } from "../keyspace/int64.js"
 
 export type ConfigSchema<T> = Schema.Codec<T, string>

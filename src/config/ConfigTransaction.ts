@@ -10,7 +10,11 @@
  * restored state). Valkey logs it and goes on; so does the rollback here, and the error carries the
  * same lines so the caller sees them too.
  */
-import { Cause, Data, Effect, Exit, Option } from "effect"
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type { ConfigParam } from "./ConfigParam.js"
 
 /** A failed config transaction: the client's error reply, and what the rollback could not undo. */

@@ -25,7 +25,7 @@ import {
   type OutputBufferLimits,
   type SavePoints
 } from "./ConfigSchemas.js"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { MaxmemoryPolicy } from "../keyspace/Eviction.js"
 
 export const INT_MAX = 2147483647

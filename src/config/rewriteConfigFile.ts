@@ -5,7 +5,9 @@
  * file byte-identical. The I/O is synchronous, like Valkey's (CONFIG REWRITE blocks the server while
  * it writes); the `ConfigStore` layer runs it for the command.
  */
-import { Data, Effect, Exit } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as nodeFs from "node:fs"
 import * as path from "node:path"
 import { errnoMessage } from "./builtinConfigs.js"

@@ -8,7 +8,9 @@
  * commands run one at a time in the executor, so two rewrites never overlap: the command runs the
  * Effect to completion with `runSync` through `server.config.rewriter`, which this layer installs.
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { runSyncForReply } from "../config/ConfigTransaction.js"
 import * as nodeFs from "node:fs"
 import {

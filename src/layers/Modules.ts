@@ -1,4 +1,7 @@
-import { Context, Effect, Layer, Result } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
 import { Blocking } from "../blocking/Blocking.js"
 import { installFaultNet } from "../modules/ModuleFault.js"
 import type { LoadRequest } from "../modules/ModuleLoader.js"

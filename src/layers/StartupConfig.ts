@@ -3,7 +3,7 @@
  * config file, stdin and `--name value` options read into it (rename-command validated against the
  * built-in command table), and the TCP address to listen on.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { CommandTable } from "../commands/CommandTable.js"
 import { builtinCommands } from "../commands/index.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"

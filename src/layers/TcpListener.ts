@@ -1,4 +1,6 @@
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { AddressInfo } from "node:net"
 import { listen, type ListenOptions } from "../server/Listener.js"
 import { ServerCore } from "./ServerCore.js"

@@ -1,4 +1,6 @@
-import type { Effect, Fiber, Scope } from "effect"
+import type * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import type * as Scope from "effect/Scope"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import type { ConfigJournal } from "../config/ConfigTransaction.js"
 import type { ModuleValueType } from "../keyspace/Value.js"

@@ -1,4 +1,4 @@
-import type { Fiber } from "effect"
+import type * as Fiber from "effect/Fiber"
 import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import type { Client } from "../server/Client.js"

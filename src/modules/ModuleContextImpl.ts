@@ -1,4 +1,10 @@
-import { Cause, Duration, Effect, type Fiber, type Result, Exit, type Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import type * as Result from "effect/Result"
+import * as Exit from "effect/Exit"
+import type * as Stream from "effect/Stream"
 import { type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import {

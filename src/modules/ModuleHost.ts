@@ -1,4 +1,4 @@
-import type { Effect } from "effect"
+import type * as Effect from "effect/Effect"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"

@@ -1,4 +1,5 @@
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import type { ModuleContext } from "./api.js"
 import type { LoadedModule, ModuleTimer } from "./LoadedModule.js"
 import { ModuleContextImpl } from "./ModuleContextImpl.js"

@@ -1,4 +1,9 @@
-import { Data, Effect, Result, Schema, type Stream, SubscriptionRef } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 
 /** An argument update refused by the module's Schema; nothing was changed. */
 export class RuntimeArgsError extends Data.TaggedError("RuntimeArgsError")<{

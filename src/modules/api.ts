@@ -4,7 +4,11 @@
  * these as types only (see docs/modules.md). The module system implements them elsewhere
  * (`ModuleContextImpl`, `ModuleBlockedClient`), so nothing here depends on it.
  */
-import type { Effect, Fiber, Result, Schema, Stream } from "effect"
+import type * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import type * as Result from "effect/Result"
+import type * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { LogLevel } from "../server/Server.js"

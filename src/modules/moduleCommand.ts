@@ -1,4 +1,4 @@
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import { type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"

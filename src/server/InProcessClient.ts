@@ -1,4 +1,5 @@
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { PushReply, type Reply } from "../protocol/Reply.js"
 import type { Client } from "./Client.js"
 import type { Server } from "./Server.js"

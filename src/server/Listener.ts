@@ -1,4 +1,5 @@
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as dns from "node:dns"
 import * as net from "node:net"
 import { getSystemErrorName } from "node:util"
