@@ -80,12 +80,14 @@ const start = async (name: string, command: string, args: Array<string>, port: n
  */
 export const bundleKeyfiber = async (entry = "src/main.ts"): Promise<string> => {
   const esbuild = await import("esbuild")
-  const outfile = path.join(os.tmpdir(), `keyfiber-bench-${process.pid}-${path.basename(entry, ".ts")}.cjs`)
+  const outfile = path.join(os.tmpdir(), `keyfiber-bench-${process.pid}-${path.basename(entry, ".ts")}.mjs`)
   await esbuild.build({
     entryPoints: [path.join(ROOT, entry)],
     bundle: true,
     platform: "node",
-    format: "cjs",
+    // ESM, as keyfiber runs (it reads import.meta.url); `require` for bundled CommonJS dependencies.
+    format: "esm",
+    banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
     target: "node22",
     outfile,
     logLevel: "error"
