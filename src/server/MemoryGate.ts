@@ -128,7 +128,13 @@ export const oomGate = (server: Server, heap: HeapGuard): Admission => {
   return (client, spec) => {
     if (eviction.maxmemory === 0 && !heap.pressure && keyspace.usedBytes < heap.nextCheckAt) return undefined
     if (keyspace.usedBytes >= heap.nextCheckAt) heap.check()
-    const outOfMemory = (eviction.maxmemory !== 0 && eviction.performEvictions() === EVICT_FAIL) || heap.pressure
-    return outOfMemory && isDenyoom(client, spec) ? OOM : undefined
+    let overMaxmemory = eviction.maxmemory !== 0 && eviction.performEvictions() === EVICT_FAIL
+    if (overMaxmemory && isDenyoom(client, spec)) {
+      // Clients' buffers count as the cron last sampled them: a burst of replies written since
+      // must not refuse this write. Sampled again (only on this path) and checked once more.
+      eviction.clientsMemory = clientsMemory(server)
+      overMaxmemory = eviction.performEvictions() === EVICT_FAIL
+    }
+    return (overMaxmemory || heap.pressure) && isDenyoom(client, spec) ? OOM : undefined
   }
 }
