@@ -26,7 +26,9 @@ const node = (args: ReadonlyArray<string>) => exec(process.execPath, [...args], 
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "keyfiber-package-"))
-  const packed = await exec(NPM, ["pack", "--json", "--pack-destination", dir], { cwd: ROOT, timeout: 120_000 })
+  // dist/ is current (`npm test` builds first); without --ignore-scripts, prepack would empty and
+  // rebuild it under the feet of the tests running meanwhile.
+  const packed = await exec(NPM, ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { cwd: ROOT, timeout: 120_000 })
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>
   tarball = path.join(dir, info!.filename)
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }))
