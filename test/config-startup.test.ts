@@ -5,16 +5,14 @@ import * as path from "node:path"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { configFromCommandLine } from "../src/layers/StartupConfig.js"
+import { KEYFIBER_BIN } from "./support/childServer.js"
 import { RawClient } from "./support/raw.js"
 import { cmd } from "./support/resp.js"
 
-const ROOT = path.resolve(import.meta.dirname, "..")
-// The command users run (compiled; `npm test` builds it first).
-const BIN = path.join(ROOT, "bin", "keyfiber.js")
 
 const children = new Set<ChildProcess>()
 const keyfiber = (args: ReadonlyArray<string>, stdio: Array<"pipe" | "ignore">): ChildProcess => {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio })
+  const child = spawn(process.execPath, [KEYFIBER_BIN, ...args], { cwd: dir, stdio })
   children.add(child)
   child.on("exit", () => children.delete(child))
   return child

@@ -4,7 +4,7 @@ import * as path from "node:path"
 const ROOT = path.resolve(import.meta.dirname, "..", "..")
 // The command users run: the compiled server (`npm test` builds it first). It keeps its pid when
 // it re-executes node with a sized heap, so a SIGKILL of the child reaches the server.
-const BIN = path.join(ROOT, "bin", "keyfiber.js")
+export const KEYFIBER_BIN = path.join(ROOT, "bin", "keyfiber.js")
 
 /** A keyfiber server in its own process: a crash shows as an exit. */
 export interface ServerProcess {
@@ -30,7 +30,7 @@ export const startServerProcess = async (
   options: { readonly cwd?: string; readonly readyMs?: number; readonly nodeArgs?: ReadonlyArray<string> } = {}
 ): Promise<ServerProcess> => {
   const nodeArgs = options.nodeArgs ?? ["--max-semi-space-size=32"]
-  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, [...nodeArgs, KEYFIBER_BIN, ...args], { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] })
   let out = ""
   child.stdout!.on("data", (d) => (out += d))
   child.stderr!.on("data", (d) => (out += d))
