@@ -22,9 +22,9 @@ export class Modules extends Context.Service<Modules, ModuleRegistry>()("keyfibe
   static readonly make = (options: ModulesOptions = {}) =>
     Effect.gen(function* () {
       const server = yield* ServerCore
-      const context = yield* Effect.context<never>()
-      const registry = new ModuleRegistry(server, context, options.onLoadTimeoutMs)
       const engine = yield* Blocking
+      const context = yield* Effect.context<never>()
+      const registry = new ModuleRegistry(server, engine, context, options.onLoadTimeoutMs)
       engine.beforeResume.push(() => registry.blocking.drain())
       engine.beforeTimeouts.push((now) => registry.fireDueTimers(now))
       server.commands.register(moduleCommand(registry))

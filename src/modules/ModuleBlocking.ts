@@ -45,12 +45,9 @@ export class ModuleBlocking implements HostBlocking {
 
   constructor(
     readonly server: Server,
+    private readonly engine: BlockingEngine,
     private readonly host: () => ModuleHost
   ) {}
-
-  private get engine(): BlockingEngine | null {
-    return this.server.blocker as BlockingEngine | null
-  }
 
   // ---- BlockClient / BlockClientOnKeys -------------------------------------------------------
 
@@ -85,7 +82,7 @@ export class ModuleBlocking implements HostBlocking {
     this.live.add(bc)
     const refusal = this.refusal(ctx, timeoutMs, now)
     const engine = this.engine
-    if (refusal !== undefined || client === null || engine === null) {
+    if (refusal !== undefined || client === null) {
       // Refused: an already-aborted handle the module must still release. Valkey does this for scripts
       // and EXEC only (module.c `moduleBlockClient`); for the other refusals it keeps the client,
       // and releasing that handle later makes it panic, so every refusal is treated the same here.
@@ -264,9 +261,7 @@ export class ModuleBlocking implements HostBlocking {
   }
 
   signalKeyAsReady(db: number, key: string): void {
-    const engine = this.engine
-    if (engine === null) return
-    engine.signalKeyAsReady(db, key)
+    this.engine.signalKeyAsReady(db, key)
     // From a timer, a fiber or a worker message: serve at the end of this tick.
     if (this.server.nesting === 0) this.scheduleTick()
   }
@@ -319,7 +314,7 @@ export class ModuleBlocking implements HostBlocking {
     // 4. Stats, then the client is unblocked and its pipelined input resumes.
     if (client !== null) {
       this.count(bc, replied ?? ts ?? null, performance.now() - replyStart)
-      if (record !== null && !record.isDone) this.engine?.complete(record, bc.reply === null && !bc.onKeys ? BlockOutcome.Aborted : BlockOutcome.Served)
+      if (record !== null && !record.isDone) this.engine.complete(record, bc.reply === null && !bc.onKeys ? BlockOutcome.Aborted : BlockOutcome.Served)
     }
     this.release(bc)
   }
@@ -535,7 +530,7 @@ export class ModuleBlocking implements HostBlocking {
   releaseAll(module: LoadedModule): void {
     for (const bc of Array.from(this.live)) {
       if (bc.module !== module) continue
-      if (bc.record !== null && !bc.record.isDone) this.engine?.complete(bc.record, BlockOutcome.Aborted)
+      if (bc.record !== null && !bc.record.isDone) this.engine.complete(bc.record, BlockOutcome.Aborted)
       this.release(bc)
     }
   }

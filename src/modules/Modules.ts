@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
+import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
@@ -51,10 +52,11 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
 
   constructor(
     readonly server: Server,
+    engine: BlockingEngine,
     context: Context.Context<never>,
     onLoadTimeoutMs = DEFAULT_ONLOAD_TIMEOUT_MS
   ) {
-    this.blocking = new ModuleBlocking(server, () => this)
+    this.blocking = new ModuleBlocking(server, engine, () => this)
     this.pendingConfigs = server.config.pendingModuleConfigs
     this.loader = new ModuleLoader(this, context, onLoadTimeoutMs)
     this.calls = new ModuleCall(server)
