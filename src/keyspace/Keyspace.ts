@@ -78,6 +78,12 @@ export class Keyspace implements EvictableKeyspace {
   /** `DEBUG SET-ACTIVE-EXPIRE 0` turns the active expiry cycle off (keys still expire lazily). */
   activeExpire = true
   readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, evictedKeys: 0 }
+  /**
+   * Valkey's `server.dirty`: changes made by commands since start (never reset here; persistence
+   * keeps its own mark of the value at the last save). Expiry and eviction do not count, as in
+   * Valkey, where only commands add to it.
+   */
+  dirty = 0
   /** Called after a key expired (lazy or active): the `expired` keyspace notification. */
   onExpired: ((db: number, key: string) => void) | null = null
   /** The bytes charged to the data of every database (see `MemoryAccounting.ts`). */
@@ -206,6 +212,7 @@ export class Keyspace implements EvictableKeyspace {
 
   /** Creates a key that does not exist (Valkey's `dbAdd`). */
   add(db: number, key: string, value: Value, expireAt = 0): Entry {
+    this.dirty++
     const entry = this.dbs[db].insert(key, value, expireAt, this.initialLru())
     this.events.keyCreated(db, key, value)
     this.events.keyModified(db, key)
@@ -219,6 +226,7 @@ export class Keyspace implements EvictableKeyspace {
   set(db: number, key: string, value: Value, keepTtl = false): Entry {
     const entry = this.lookup(db, key)
     if (entry === undefined) return this.add(db, key, value)
+    this.dirty++
     const typeChanged = typeof entry.value !== typeof value || (typeof value !== "string" && entry.value.constructor !== value.constructor)
     entry.value = value
     if (!keepTtl && entry.expireAt !== 0) this.dbs[db].clearExpire(entry)
@@ -232,6 +240,7 @@ export class Keyspace implements EvictableKeyspace {
   delete(db: number, key: string): boolean {
     const entry = this.lookup(db, key)
     if (entry === undefined) return false
+    this.dirty++
     this.dbs[db].remove(entry)
     this.events.keyDeleted(db, key)
     this.events.keyModified(db, key)
@@ -240,6 +249,7 @@ export class Keyspace implements EvictableKeyspace {
 
   /** Deletes an entry already looked up (for example a list emptied by a pop). */
   deleteEntry(db: number, entry: Entry): void {
+    this.dirty++
     this.dbs[db].remove(entry)
     this.events.keyDeleted(db, entry.key)
     this.events.keyModified(db, entry.key)
@@ -247,6 +257,7 @@ export class Keyspace implements EvictableKeyspace {
 
   /** Tells watchers that a value changed in place (Valkey's `signalModifiedKey`). */
   touch(db: number, key: string): void {
+    this.dirty++
     const entry = this.dbs[db].raw(key)
     if (entry !== undefined) this.dbs[db].recharge(entry)
     this.events.keyModified(db, key)
@@ -254,6 +265,7 @@ export class Keyspace implements EvictableKeyspace {
 
   /** Sets or clears (0) an entry's TTL. A TTL already in the past deletes the key. */
   setExpire(db: number, entry: Entry, expireAt: number): void {
+    this.dirty++
     if (expireAt === 0) this.dbs[db].clearExpire(entry)
     else this.dbs[db].setExpire(entry, expireAt)
     this.events.keyModified(db, entry.key)
@@ -263,6 +275,7 @@ export class Keyspace implements EvictableKeyspace {
   flushDb(db: number): number {
     const previous = this.dbs[db]
     this.memory.bytes -= previous.bytes
+    this.dirty += previous.size
     this.dbs[db] = new Database(db, this.memory)
     this.events.databaseReplaced(db, previous)
     return previous.size
