@@ -8,10 +8,11 @@ export { Keyfiber, type KeyfiberOptions, type KeyfiberService, type ModuleToLoad
 export { ServerCore, type ServerCoreOptions } from "./layers/ServerCore.js"
 export { type BoundAddress, TcpListener } from "./layers/TcpListener.js"
 export { ClientClosedError, type CommandArg, InProcessClient } from "./server/InProcessClient.js"
+export { type BytesReplyValue, ReplyError, replyToBytes, replyToText, type ReplyValue } from "./protocol/ReplyValue.js"
 export { ListenError } from "./server/Listener.js"
 
 // Code that does not use Effect.
-export { type ReplyValue, ReplyError, replyToValue, type RunningKeyfiber, start, type StartOptions } from "./start.js"
+export { type RunningKeyfiber, start, type StartOptions } from "./start.js"
 
 // Replies and commands.
 export * as Reply from "./protocol/Reply.js"

@@ -7,19 +7,8 @@ import * as Logger from "effect/Logger"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { TestClock } from "effect/testing"
 import { Keyfiber, type KeyfiberOptions } from "./layers/Keyfiber.js"
-import {
-  BigNumberReply,
-  DoubleReply,
-  ErrorReply,
-  MapReply,
-  NullArray,
-  PushReply,
-  RawReply,
-  type Reply,
-  SetReply,
-  SimpleString,
-  VerbatimReply
-} from "./protocol/Reply.js"
+import type { Reply } from "./protocol/Reply.js"
+import type { BytesReplyValue, ReplyValue } from "./protocol/ReplyValue.js"
 import type { Config } from "./config/Config.js"
 import type { CommandArg } from "./server/InProcessClient.js"
 import type { Server } from "./server/Server.js"
@@ -32,19 +21,6 @@ export interface StartOptions extends KeyfiberOptions {
   readonly testClock?: boolean
 }
 
-/** A JavaScript value for a reply: what `run` resolves with. */
-export type ReplyValue = string | number | bigint | boolean | null | ReadonlyArray<ReplyValue> | Map<ReplyValue, ReplyValue> | Set<ReplyValue>
-
-/** An error reply, as a rejection of `run`: `message` is the whole error line (`ERR ...`). */
-export class ReplyError extends Error {
-  readonly code: string
-  constructor(message: string) {
-    super(message)
-    this.name = "ReplyError"
-    this.code = message.split(" ", 1)[0]
-  }
-}
-
 export interface RunningKeyfiber {
   readonly host: string
   readonly port: number
@@ -54,43 +30,19 @@ export interface RunningKeyfiber {
   /** The config table (the values CONFIG GET/SET see). */
   readonly config: Config
   /**
-   * Runs a command in-process (a new client per call). Strings are sent as UTF-8 text, `Buffer`s
-   * as bytes; bulk replies come back as UTF-8 strings, error replies reject with `ReplyError`.
+   * Runs a command in-process (a new client per call), as the Effect service's `run`: a `string`
+   * argument is text (sent as UTF-8), a `Uint8Array`/`Buffer` exact bytes, a number decimal;
+   * strings in the reply come back as UTF-8 text; an error reply rejects with `ReplyError`.
    */
-  run(...args: ReadonlyArray<string | number | bigint | Uint8Array>): Promise<ReplyValue>
-  /** Like `run`, with the reply as the server's typed `Reply` value (byte strings in latin1 form). */
+  run(...args: ReadonlyArray<CommandArg>): Promise<ReplyValue>
+  /** Like `run`, with every string of the reply as a `Buffer` of exactly the server's bytes. */
+  runBytes(...args: ReadonlyArray<CommandArg>): Promise<BytesReplyValue>
+  /** Like `run`, with the reply as the server's typed `Reply` value (strings as byte strings, errors as values). */
   runReply(...args: ReadonlyArray<CommandArg>): Promise<Reply>
   /** With `testClock`: moves the clock forward by `ms`, running what falls due, in order. */
   advance(ms: number): Promise<void>
   /** Stops the server: closes the listener and every client. */
   close(): Promise<void>
-}
-
-const textArg = (arg: string | number | bigint | Uint8Array): CommandArg =>
-  typeof arg === "string" ? Buffer.from(arg, "utf8") : arg
-
-const utf8 = (bytes: string): string => Buffer.from(bytes, "latin1").toString("utf8")
-
-/** A reply as plain JavaScript values, decoding byte strings as UTF-8. */
-export const replyToValue = (reply: Reply): ReplyValue => {
-  if (reply === null || typeof reply === "number" || typeof reply === "bigint" || typeof reply === "boolean") return reply
-  if (typeof reply === "string") return utf8(reply)
-  if (Array.isArray(reply)) return reply.map(replyToValue)
-  if (reply instanceof SimpleString) return utf8(reply.value)
-  if (reply instanceof ErrorReply) throw new ReplyError(utf8(reply.message))
-  if (reply instanceof NullArray) return null
-  if (reply instanceof MapReply) {
-    const map = new Map<ReplyValue, ReplyValue>()
-    for (let i = 0; i + 1 < reply.entries.length; i += 2) map.set(replyToValue(reply.entries[i]), replyToValue(reply.entries[i + 1]))
-    return map
-  }
-  if (reply instanceof SetReply) return new Set(reply.items.map(replyToValue))
-  if (reply instanceof DoubleReply) return reply.value
-  if (reply instanceof VerbatimReply) return utf8(reply.text)
-  if (reply instanceof BigNumberReply) return BigInt(reply.digits)
-  if (reply instanceof PushReply) return reply.items.map(replyToValue)
-  if (reply instanceof RawReply) return utf8(reply.bytes)
-  return null
 }
 
 /**
@@ -123,8 +75,9 @@ export const start = async (options: StartOptions = {}): Promise<RunningKeyfiber
     url: kf.url,
     server: kf.server,
     config: kf.config,
-    run: (...args) => runtime.runPromise(kf.run(...args.map(textArg))).then(replyToValue),
-    runReply: (...args) => runtime.runPromise(kf.run(...args)),
+    run: (...args) => runtime.runPromise(kf.run(...args)),
+    runBytes: (...args) => runtime.runPromise(kf.runBytes(...args)),
+    runReply: (...args) => runtime.runPromise(kf.runReply(...args)),
     advance: (ms) =>
       options.testClock
         ? runtime.runPromise(TestClock.adjust(Duration.millis(ms)))

@@ -9,7 +9,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Keyfiber, Reply, type RunningKeyfiber, start } from "../src/index.js"
+import { Keyfiber, type RunningKeyfiber, start } from "../src/index.js"
 import { waitFor } from "./support/waitFor.js"
 
 describe("Run as a server", () => {
@@ -101,6 +101,6 @@ describe("Write a module", () => {
       fs.writeFileSync(path.join(dir, "hello.ts"), moduleSource)
       const HelloLive = Keyfiber.layer({ modules: [{ path: path.join(dir, "hello.ts"), args: [] }] })
       const reply = yield* Effect.flatMap(Keyfiber, (kf) => kf.run("HELLO.WORLD")).pipe(Effect.provide(HelloLive))
-      assert.deepStrictEqual(reply, new Reply.SimpleString("Hello, world"))
+      assert.strictEqual(reply, "Hello, world")
     }))
 })

@@ -34,20 +34,25 @@ describe("Keyfiber layer", () => {
         const kf = yield* Keyfiber
         assert.isAbove(kf.port, 0)
         assert.strictEqual(kf.url, `redis://127.0.0.1:${kf.port}`)
-        assert.deepStrictEqual(yield* kf.run("SET", "k", "v"), Reply.OK)
+        assert.strictEqual(yield* kf.run("SET", "k", "v"), "OK")
         const redis = yield* ioredis(kf.port)
         assert.strictEqual(yield* Effect.promise(() => redis.get("k")), "v")
         yield* Effect.promise(() => redis.set("n", "1"))
         assert.strictEqual(yield* kf.run("GET", "n"), "1")
-        // Typed replies: errors are values, not failures.
-        const unknown = yield* kf.run("NOPE", 1)
-        assert.instanceOf(unknown, Reply.ErrorReply)
-        assert.strictEqual((unknown as Reply.ErrorReply).message, "ERR unknown command 'NOPE', with args beginning with: '1' ")
-        // Bytes round-trip; text with chars above 0xFF is sent as UTF-8.
+        // An error reply fails the run with ReplyError; runReply has it as a typed value.
+        const unknown = yield* Effect.flip(kf.run("NOPE", 1))
+        assert.instanceOf(unknown, ReplyError)
+        assert.strictEqual(unknown.message, "ERR unknown command 'NOPE', with args beginning with: '1' ")
+        assert.strictEqual((unknown as ReplyError).code, "ERR")
+        assert.deepStrictEqual(yield* kf.runReply("NOPE", 1), new Reply.ErrorReply("ERR unknown command 'NOPE', with args beginning with: '1' "))
+        // Bytes round-trip through runBytes; a string is always text, sent as UTF-8.
         yield* kf.run("SET", "bin", Buffer.from([0, 0xff, 0x80]))
-        assert.strictEqual(yield* kf.run("GET", "bin"), "\x00\xff\x80")
+        assert.deepStrictEqual(yield* kf.runBytes("GET", "bin"), Buffer.from([0, 0xff, 0x80]))
+        assert.strictEqual(yield* kf.runReply("GET", "bin"), "\x00\xff\x80")
         yield* kf.run("SET", "text", "日本")
-        assert.strictEqual(yield* kf.run("GET", "text"), Buffer.from("日本").toString("latin1"))
+        assert.strictEqual(yield* kf.run("GET", "text"), "日本")
+        yield* kf.run("SET", "latin", "é")
+        assert.deepStrictEqual(yield* kf.runBytes("GET", "latin"), Buffer.from([0xc3, 0xa9]))
         assert.strictEqual(yield* Effect.promise(() => redis.get("text")), "日本")
       })
     ))
@@ -62,8 +67,8 @@ describe("Keyfiber layer", () => {
         assert.strictEqual(yield* client.run("GET", "k"), "in-3")
         assert.strictEqual(yield* kf.run("GET", "k"), null)
         const replies = yield* Effect.all([client.run("PING"), client.run("ECHO", "a"), client.run("GET", "k")], { concurrency: "unbounded" })
-        assert.deepStrictEqual(replies, [Reply.PONG, "a", "in-3"])
-        assert.deepStrictEqual(yield* client.run("QUIT"), Reply.OK)
+        assert.deepStrictEqual(replies, ["PONG", "a", "in-3"])
+        assert.strictEqual(yield* client.run("QUIT"), "OK")
         const after = yield* Effect.exit(client.run("PING"))
         assert.deepStrictEqual(after, Exit.fail(new ClientClosedError({ clientId: client.id })))
       })
@@ -77,7 +82,7 @@ describe("Keyfiber layer", () => {
         assert.strictEqual(kf.server.now(), 0)
         const redis = yield* ioredis(kf.port)
         assert.strictEqual(yield* Effect.promise(() => redis.set("s", "v", "PX", 1000)), "OK")
-        assert.deepStrictEqual(yield* kf.run("SET", "quiet", "v", "PX", 1000), Reply.OK)
+        assert.strictEqual(yield* kf.run("SET", "quiet", "v", "PX", 1000), "OK")
         // Real time passes while the socket round-trips; the key stays.
         assert.strictEqual(yield* Effect.promise(() => redis.get("s")), "v")
         yield* TestClock.adjust("999 millis")
@@ -102,7 +107,7 @@ describe("Keyfiber layer", () => {
         assert.isAbove(kf.server.now(), 1_600_000_000_000)
         const redis = yield* ioredis(kf.port)
         assert.strictEqual(yield* Effect.promise(() => redis.set("lazy", "v", "PX", 30)), "OK")
-        assert.deepStrictEqual(yield* kf.run("SET", "active", "v", "PX", 30), Reply.OK)
+        assert.strictEqual(yield* kf.run("SET", "active", "v", "PX", 30), "OK")
         yield* Effect.promise(() => pollFor("lazy expiry", async () => (await redis.get("lazy")) === null))
         // Nobody reads "active": the expiry cycle (every 100 ms of real time) removes it.
         yield* waitFor(() => keyspace.dbs[0].size === 0, "active expiry")
@@ -161,7 +166,7 @@ describe("Keyfiber layer with modules", () => {
     withKeyfiber(
       Effect.gen(function* () {
         const kf = yield* Keyfiber
-        assert.deepStrictEqual(yield* kf.run("MODULE", "LOAD", ratelimit, 1, 1), Reply.OK)
+        assert.strictEqual(yield* kf.run("MODULE", "LOAD", ratelimit, 1, 1), "OK")
         assert.deepStrictEqual(kf.modules.loaded.map((m) => m.name), ["ratelimit"])
         assert.strictEqual(yield* kf.run("RATELIMIT.TAKE", "in-process"), 1)
       }),
@@ -181,10 +186,10 @@ describe("Keyfiber layer configuration", () => {
       Effect.gen(function* () {
         const kf = yield* Keyfiber
         assert.strictEqual(kf.config.get<number>("hz"), 20)
-        assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "maxmemory"), new Reply.MapReply(["maxmemory", "1048576"]))
-        assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "port"), new Reply.MapReply(["port", String(kf.port)]))
-        assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "bind"), new Reply.MapReply(["bind", "127.0.0.1"]))
-        assert.deepStrictEqual(yield* kf.run("CONFIG", "SET", "maxmemory", "2mb"), Reply.OK)
+        assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "maxmemory"), new Map([["maxmemory", "1048576"]]))
+        assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "port"), new Map([["port", String(kf.port)]]))
+        assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "bind"), new Map([["bind", "127.0.0.1"]]))
+        assert.strictEqual(yield* kf.run("CONFIG", "SET", "maxmemory", "2mb"), "OK")
         assert.strictEqual(kf.config.get<number>("maxmemory"), 2 * 1024 * 1024)
       }),
       // Port 1 would need privileges: the option must win.
@@ -200,9 +205,9 @@ describe("Keyfiber layer configuration", () => {
       yield* withKeyfiber(
         Effect.gen(function* () {
           const kf = yield* Keyfiber
-          assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "maxmemory"), new Reply.MapReply(["maxmemory", "1048576"]))
-          assert.deepStrictEqual(yield* kf.run("CONFIG", "SET", "maxmemory", "3mb"), Reply.OK)
-          assert.deepStrictEqual(yield* kf.run("CONFIG", "REWRITE"), Reply.OK)
+          assert.deepStrictEqual(yield* kf.run("CONFIG", "GET", "maxmemory"), new Map([["maxmemory", "1048576"]]))
+          assert.strictEqual(yield* kf.run("CONFIG", "SET", "maxmemory", "3mb"), "OK")
+          assert.strictEqual(yield* kf.run("CONFIG", "REWRITE"), "OK")
         }),
         { configFile: file, config: "maxmemory-policy allkeys-lru" }
       )
@@ -274,7 +279,7 @@ describe("Keyfiber layer with blocking commands", () => {
         const timedOut = yield* Effect.forkChild(kf.run("BLPOP", "k", 5))
         yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
         yield* TestClock.adjust("5 seconds")
-        assert.deepStrictEqual(yield* Fiber.join(timedOut), Reply.NULL_ARRAY)
+        assert.strictEqual(yield* Fiber.join(timedOut), null)
         // Interrupting a blocked run disconnects its client.
         const abandoned = yield* Effect.forkChild(kf.run("BLPOP", "k", 0))
         yield* waitFor(() => kf.server.blockedClients === 1, "BLPOP to block")
@@ -316,6 +321,7 @@ describe("Promise facade", () => {
           assert.strictEqual((e as ReplyError).message, "ERR unknown command 'NOPE', with args beginning with: ")
         }
       )
+      assert.deepStrictEqual(await kf.runBytes("GET", "k"), Buffer.from("日本"))
       assert.deepStrictEqual(await kf.runReply("GET", "k"), Buffer.from("日本").toString("latin1"))
     } finally {
       client.destroy()

@@ -113,7 +113,7 @@ export const mod: ModuleDefinition = defineModule({
 })
 export const program = Effect.gen(function* () {
   const kf: KeyfiberService = yield* Keyfiber
-  const reply = yield* kf.run("PING")
+  const reply = yield* kf.runReply("PING")
   return reply instanceof Reply.SimpleString ? reply.value : null
 }).pipe(Effect.provide(Keyfiber.layer({ port: 0 })))
 export const running: Promise<RunningKeyfiber> = start({ testClock: true })

@@ -167,6 +167,20 @@ export class BlockingEngine implements Blocker {
   }
 
   /**
+   * The caller of the blocked command gave up on it (an interrupted in-process run): the block ends
+   * with the `Disconnected` outcome, so nothing is served to it and no reply is written (a native
+   * command consumes nothing; a module block runs its disconnect callback and frees its privdata,
+   * its background Effect is interrupted), but the client stays connected and its pipelined input
+   * resumes at the end of the tick. True when the client was blocked.
+   */
+  abandon(client: Client): boolean {
+    const record = client.blocked
+    if (record === null) return false
+    if (this.complete(record, BlockOutcome.Disconnected)) this.unblocked.push(client)
+    return true
+  }
+
+  /**
    * `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: true when the client exists, is blocked and its block may
    * time out (Valkey 9 rule); it then ends as a timeout or with the `-UNBLOCKED` error.
    */

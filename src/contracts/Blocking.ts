@@ -32,6 +32,12 @@ export interface Blocker {
   serveReadyKeys(): void
   /** The client is going away: drop its blocked state without replying. */
   disconnect(client: BlockableClient): void
+  /**
+   * The caller of the client's blocked command gave up on it (an interrupted in-process run): end
+   * the block without a reply, as a disconnect would, while the client stays; true when it was
+   * blocked.
+   */
+  abandon(client: BlockableClient): boolean
   /** `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: whether the client was unblocked. */
   clientUnblock(id: number, error: boolean): boolean
   /** INFO clients counters. */

@@ -10,6 +10,7 @@ import { builtinCommands } from "../commands/index.js"
 import type { Config } from "../config/Config.js"
 import { type ConfigFileError, type ConfigOpenError, loadStartupConfig } from "../config/ConfigFile.js"
 import type { Reply } from "../protocol/Reply.js"
+import type { BytesReplyValue, ReplyError, ReplyValue } from "../protocol/ReplyValue.js"
 import type { ModuleLoadError, ModuleRegistry } from "../modules/Modules.js"
 import { Modules } from "./Modules.js"
 import { ClientClosedError, type CommandArg, InProcessClient } from "../server/InProcessClient.js"
@@ -62,14 +63,26 @@ export interface KeyfiberService {
   readonly modules: ModuleRegistry
   /**
    * Runs one command on a fresh in-process client (like a new connection per call) through the
-   * same dispatcher as network clients. Completes with the reply; a blocking command completes
-   * when it is served or times out (by the server's clock), and interrupting the run disconnects
-   * its client. Fails with `ClientClosedError` when the server has stopped.
+   * same dispatcher as network clients, and completes with its reply, strings as UTF-8 text.
+   * Arguments: a `string` is text (sent as UTF-8), a `Uint8Array` exact bytes, a number decimal.
+   * An error reply fails the run with `ReplyError`. A blocking command completes when it is served
+   * or times out (by the server's clock); interrupting the run aborts it: its block ends unserved
+   * and its client is closed. Fails with `ClientClosedError` when the server has stopped.
    */
-  readonly run: (...args: ReadonlyArray<CommandArg>) => Effect.Effect<Reply, ClientClosedError>
+  readonly run: (...args: ReadonlyArray<CommandArg>) => Effect.Effect<ReplyValue, ReplyError | ClientClosedError>
+  /** Like `run`, with every string of the reply as a `Buffer` of exactly the server's bytes. */
+  readonly runBytes: (...args: ReadonlyArray<CommandArg>) => Effect.Effect<BytesReplyValue, ReplyError | ClientClosedError>
+  /**
+   * Like `run`, with the reply as the server's typed `Reply` value, for tests and tools that need
+   * to tell a status from a bulk string: error replies are values, strings are byte strings (one
+   * char per byte: decode with `Buffer.from(s, "latin1")`).
+   */
+  readonly runReply: (...args: ReadonlyArray<CommandArg>) => Effect.Effect<Reply, ClientClosedError>
   /**
    * A dedicated in-process client for the scope: state (SELECT, MULTI, CLIENT SETNAME) persists
-   * across its runs, which are answered in order like a pipelined connection.
+   * across its runs, which are answered in order like a pipelined connection. It has the same
+   * `run`, `runBytes` and `runReply`; interrupting one of its runs aborts that command (a blocked
+   * one ends unserved) and the client stays usable.
    */
   readonly connect: Effect.Effect<InProcessClient, never, Scope.Scope>
   /**
@@ -106,6 +119,16 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
       clients.clear()
     })
   )
+  /** Runs `f` on a client of its own, closed when it ends (an interrupted block ends with it). */
+  const once = <A, E>(f: (client: InProcessClient) => Effect.Effect<A, E>): Effect.Effect<A, E | ClientClosedError> =>
+    Effect.suspend((): Effect.Effect<A, E | ClientClosedError> => {
+      if (stopped) return Effect.fail(new ClientClosedError({ clientId: 0 }))
+      const client = open()
+      return Effect.ensuring(
+        f(client),
+        Effect.sync(() => close(client))
+      )
+    })
   const host = address.host.includes(":") ? `[${address.host}]` : address.host
   const service: KeyfiberService = {
     host: address.host,
@@ -114,15 +137,9 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
     server,
     config: server.config,
     modules,
-    run: (...args) =>
-      Effect.suspend(() => {
-        if (stopped) return Effect.fail(new ClientClosedError({ clientId: 0 }))
-        const client = open()
-        return Effect.ensuring(
-          client.run(...args),
-          Effect.sync(() => close(client))
-        )
-      }),
+    run: (...args) => once((client) => client.run(...args)),
+    runBytes: (...args) => once((client) => client.runBytes(...args)),
+    runReply: (...args) => once((client) => client.runReply(...args)),
     connect: Effect.acquireRelease(
       Effect.sync(() => open()),
       (client) => Effect.sync(() => close(client))

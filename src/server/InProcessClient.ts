@@ -1,11 +1,12 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { PushReply, type Reply } from "../protocol/Reply.js"
+import { type CommandArg, commandArgBytes } from "../protocol/CommandArg.js"
+import { ErrorReply, PushReply, type Reply } from "../protocol/Reply.js"
+import { bytesToText, type BytesReplyValue, ReplyError, replyToBytes, replyToText, type ReplyValue } from "../protocol/ReplyValue.js"
 import type { Client } from "./Client.js"
 import type { Server } from "./Server.js"
 
-/** An argument for an in-process command: bytes, text, or a number written in decimal. */
-export type CommandArg = string | number | bigint | Uint8Array
+export type { CommandArg } from "../protocol/CommandArg.js"
 
 /** The in-process client was closed (by `close`, `CLIENT KILL`, `QUIT` or the server stopping). */
 export class ClientClosedError extends Data.TaggedError("ClientClosedError")<{
@@ -16,20 +17,7 @@ export class ClientClosedError extends Data.TaggedError("ClientClosedError")<{
   }
 }
 
-const NON_LATIN1 = /[^\x00-\xff]/
-
-/**
- * One argument as the server's latin1 byte string. A string is taken as bytes (one char per byte,
- * the server's own convention, so replies can be passed back as they are) unless it holds a char
- * above 0xFF: then it can only be text, and is sent as UTF-8, as a network client would.
- */
-const toArg = (arg: CommandArg): string => {
-  if (typeof arg === "string") return NON_LATIN1.test(arg) ? Buffer.from(arg, "utf8").toString("latin1") : arg
-  if (typeof arg === "number" || typeof arg === "bigint") return String(arg)
-  return Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength).toString("latin1")
-}
-
-/** The bytes a network client sends for `argv`: one RESP multibulk request. */
+/** The bytes a network client sends for `argv` (byte strings): one RESP multibulk request. */
 const encodeRequest = (argv: ReadonlyArray<string>): Buffer => {
   let text = `*${argv.length}\r\n`
   for (const arg of argv) text += `$${arg.length}\r\n${arg}\r\n`
@@ -37,23 +25,44 @@ const encodeRequest = (argv: ReadonlyArray<string>): Buffer => {
 }
 
 interface PendingRun {
+  /** The request, encoded when the run is made (the arguments are converted once). */
+  readonly request: Buffer
   readonly resume: (effect: Effect.Effect<Reply, ClientClosedError>) => void
-  /** The caller stopped waiting: its reply is dropped when it arrives. */
+  /** The caller stopped waiting: its reply, if one comes, is dropped. */
   abandoned: boolean
 }
 
+/** An error reply fails the run with `ReplyError`; any other reply is converted by `decode`. */
+const decoded =
+  <A>(decode: (reply: Reply) => A) =>
+  (reply: Reply): Effect.Effect<A, ReplyError> =>
+    reply instanceof ErrorReply ? Effect.fail(new ReplyError({ message: bytesToText(reply.message) })) : Effect.succeed(decode(reply))
+const asText = decoded(replyToText)
+const asBytes = decoded(replyToBytes)
+
 /**
  * A client without a socket, for code in the same process (the embedding API, tests). Requests go
- * through the client's parser and the dispatcher exactly like a network client's bytes, so
- * pipelining, MULTI and blocking behave the same; replies are typed `Reply` values instead of bytes.
+ * through the client's parser and the dispatcher exactly like a network client's bytes, so MULTI,
+ * blocking and client state behave the same; replies come back as values instead of bytes.
  *
- * Runs are answered in order, one reply each. A blocking command's run completes when the client
- * is served, times out or is unblocked; runs sent meanwhile wait behind it, as they would on a
- * connection. RESP3 pushes go to `onPush`; commands that answer with several replies (SUBSCRIBE to
- * several channels in RESP2, MONITOR) do not fit this one-reply-per-run shape.
+ * Arguments: a JS `string` is text (its UTF-8 bytes are sent), a `Uint8Array` exact bytes, a
+ * number decimal. Replies, by the method: `run` with strings as UTF-8 text, `runBytes` with
+ * strings as `Buffer`s, `runReply` as the server's typed `Reply` (whose strings are byte strings,
+ * one char per byte). `run` and `runBytes` fail with `ReplyError` on an error reply.
+ *
+ * Runs are answered in order, one reply each. A run's command is handed to the server when the
+ * run before it has its reply, so a run waiting behind a blocked command has not started.
+ * Interrupting a run is an abort: a run not started is never sent; a run whose command is blocked
+ * (BLPOP, BLMOVE, a module block...) ends that block without being served, as a disconnect would
+ * (nothing is consumed), and the client stays usable, the next run getting its own reply. RESP3
+ * pushes go to `onPush`; replies no run asked for (a RESP2 SUBSCRIBE to several channels) are
+ * dropped.
  */
 export class InProcessClient {
-  private readonly pending: Array<PendingRun> = []
+  /** Runs not answered yet, oldest first; the head is in flight when `inFlight` is set. */
+  private readonly queue: Array<PendingRun> = []
+  private inFlight = false
+  private delivering = false
   /** Out-of-band pushes (RESP3 `>`), which answer no request. */
   onPush: ((push: PushReply) => void) | null = null
 
@@ -74,23 +83,49 @@ export class InProcessClient {
     return this.client.closed
   }
 
-  /** Sends one command; completes with its reply. */
-  run(...args: ReadonlyArray<CommandArg>): Effect.Effect<Reply, ClientClosedError> {
+  /** Sends one command; completes with its reply, strings as UTF-8 text. */
+  run(...args: ReadonlyArray<CommandArg>): Effect.Effect<ReplyValue, ReplyError | ClientClosedError> {
+    return Effect.flatMap(this.runReply(...args), asText)
+  }
+
+  /** Sends one command; completes with its reply, strings as `Buffer`s of exactly their bytes. */
+  runBytes(...args: ReadonlyArray<CommandArg>): Effect.Effect<BytesReplyValue, ReplyError | ClientClosedError> {
+    return Effect.flatMap(this.runReply(...args), asBytes)
+  }
+
+  /** Sends one command; completes with the server's typed reply (error replies are values). */
+  runReply(...args: ReadonlyArray<CommandArg>): Effect.Effect<Reply, ClientClosedError> {
     return Effect.callback<Reply, ClientClosedError>((resume) => {
-      const client = this.client
-      if (client.closed) return resume(Effect.fail(new ClientClosedError({ clientId: client.id })))
-      const run: PendingRun = { resume, abandoned: false }
-      this.pending.push(run)
-      const server = client.server
-      client.parser.push(encodeRequest(args.map(toArg)))
-      server.dispatcher.processInput(client)
-      server.endOfTick()
-      // QUIT or CLIENT KILL of itself free the client before the end of the tick delivers.
+      if (this.client.closed) return resume(Effect.fail(new ClientClosedError({ clientId: this.client.id })))
+      const run: PendingRun = { request: encodeRequest(args.map(commandArgBytes)), resume, abandoned: false }
+      this.queue.push(run)
       this.deliver()
-      return Effect.sync(() => {
-        run.abandoned = true
-      })
+      return Effect.sync(() => this.abort(run))
     })
+  }
+
+  /** The caller of `run` was interrupted: its command is not sent, or its block ends unserved. */
+  private abort(run: PendingRun): void {
+    run.abandoned = true
+    const index = this.queue.indexOf(run)
+    if (index === -1) return
+    if (index > 0 || !this.inFlight) {
+      // Not sent yet: it never will be.
+      this.queue.splice(index, 1)
+      return
+    }
+    const client = this.client
+    const server = client.server
+    if (client.blocked === null || server.blocker === null) return
+    // In flight and blocked: end the block unserved. A reply it still produces is dropped by
+    // `deliver` (the run is abandoned); once the tick has ended with none, none will come.
+    server.blocker.abandon(client)
+    server.endOfTick()
+    if (this.inFlight && this.queue[0] === run && client.blocked === null) {
+      this.queue.shift()
+      this.inFlight = false
+    }
+    this.deliver()
   }
 
   /** Frees the client; runs still waiting fail with `ClientClosedError`. */
@@ -103,23 +138,47 @@ export class InProcessClient {
     this.deliver()
   }
 
-  /** Hands collected replies to their runs, in order; fails the rest once the client is closed. */
+  /**
+   * Hands replies to their runs in order and sends the next run's command once the one before has
+   * its reply; fails the waiting runs once the client is closed. Re-entrant calls (a command's own
+   * end of tick, a resumed caller's next run) leave the work to the loop already running.
+   */
   deliver(): void {
-    const replies = this.client.replies!
-    if (replies.length > 0) {
-      const batch = replies.splice(0, replies.length)
-      for (const reply of batch) {
-        if (reply instanceof PushReply) {
-          this.onPush?.(reply)
+    if (this.delivering) return
+    this.delivering = true
+    try {
+      const client = this.client
+      const replies = client.replies!
+      for (;;) {
+        if (replies.length > 0) {
+          const reply = replies.shift()!
+          if (reply instanceof PushReply) {
+            this.onPush?.(reply)
+            continue
+          }
+          if (!this.inFlight) continue
+          const run = this.queue.shift()!
+          this.inFlight = false
+          if (!run.abandoned) run.resume(Effect.succeed(reply))
           continue
         }
-        const run = this.pending.shift()
-        if (run !== undefined && !run.abandoned) run.resume(Effect.succeed(reply))
+        if (client.closed) {
+          this.inFlight = false
+          if (this.queue.length === 0) break
+          const failure = Effect.fail(new ClientClosedError({ clientId: client.id }))
+          for (const run of this.queue.splice(0, this.queue.length)) if (!run.abandoned) run.resume(failure)
+          continue
+        }
+        if (this.inFlight || this.queue.length === 0) break
+        this.inFlight = true
+        const server = client.server
+        client.parser.push(this.queue[0].request)
+        server.dispatcher.processInput(client)
+        // The end of the tick collects the reply (and QUIT or CLIENT KILL of itself free the client).
+        server.endOfTick()
       }
-    }
-    if (this.client.closed && this.pending.length > 0) {
-      const failure = Effect.fail(new ClientClosedError({ clientId: this.client.id }))
-      for (const run of this.pending.splice(0, this.pending.length)) if (!run.abandoned) run.resume(failure)
+    } finally {
+      this.delivering = false
     }
   }
 }

@@ -21,10 +21,10 @@ describe("MODULE LOAD blocks an in-process client like a socket client", () => {
     const replies = await Effect.runPromise(
       Effect.all(
         [
-          client.run("MODULE", "LOAD", modulePath("ratelimit.ts"), "2", "1"),
-          client.run("PING"),
-          client.run("RATELIMIT.TAKE", "k", "2"),
-          client.run("ECHO", "last")
+          client.runReply("MODULE", "LOAD", modulePath("ratelimit.ts"), "2", "1"),
+          client.runReply("PING"),
+          client.runReply("RATELIMIT.TAKE", "k", "2"),
+          client.runReply("ECHO", "last")
         ],
         { concurrency: "unbounded" }
       )

@@ -27,7 +27,7 @@ export class InProcessServer {
    * the tick runs synchronously), so a command that blocks fails here instead of waiting.
    */
   run(client: InProcessClient, ...argv: Array<string>): Reply {
-    return Effect.runSync(client.run(...argv))
+    return Effect.runSync(client.runReply(...argv))
   }
 
   advance(ms: number): void {
