@@ -14,7 +14,7 @@ import { type BytesReplyValue, Keyfiber, type RunningKeyfiber, start } from "../
 
 const bytes = fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a))
 /** Every well-formed string, astral characters included (lone surrogates are not text). */
-const text = fc.string({ unit: "binary", maxLength: 40 }).filter((s) => s.isWellFormed())
+const text = fc.string({ unit: "binary", maxLength: 40 }).filter((s) => !/\p{Cs}/u.test(s))
 /** Distinct binary fields (and their values) for a hash. */
 const fields = fc.uniqueArray(fc.tuple(bytes, bytes), { minLength: 1, maxLength: 12, selector: ([f]) => f.toString("hex") })
 
