@@ -59,6 +59,58 @@ describe("Embed the Layer in an Effect app", () => {
   })
 })
 
+describe("Text and bytes", () => {
+  it.effect("roundTrip", () =>
+    Effect.gen(function* () {
+      const roundTrip = Effect.gen(function* () {
+        const kf = yield* Keyfiber
+        yield* kf.run("SET", "word", "héllo €") // text: stored as its UTF-8 bytes
+        const text = yield* kf.run("GET", "word") // "héllo €"
+        const utf8 = yield* kf.runBytes("GET", "word") // <Buffer 68 c3 a9 6c 6c 6f 20 e2 82 ac>
+        const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff])
+        yield* kf.run("SET", "image", png) // bytes: stored exactly
+        const image = yield* kf.runBytes("GET", "image") // the same six bytes
+        yield* kf.run("HSET", "h", Buffer.from([0xff]), "a", Buffer.from([0xfe]), "b")
+        const fields = yield* kf.runBytes("HGETALL", "h") // Map(2) { <Buffer ff> => <Buffer 61>, <Buffer fe> => <Buffer 62> }
+        return { text, utf8, image, fields }
+      })
+
+      const { text, utf8, image, fields } = yield* roundTrip
+      assert.strictEqual(text, "héllo €")
+      assert.deepStrictEqual(utf8, Buffer.from("68c3a96c6c6f20e282ac", "hex"))
+      assert.deepStrictEqual(image, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]))
+      assert.deepStrictEqual(
+        fields,
+        new Map([
+          [Buffer.from([0xff]), Buffer.from("a")],
+          [Buffer.from([0xfe]), Buffer.from("b")]
+        ])
+      )
+      // The text the docs say collapses.
+      const kf = yield* Keyfiber
+      assert.deepStrictEqual(yield* kf.run("HGETALL", "h"), new Map([["\uFFFD", "b"]]))
+    }).pipe(Effect.provide(Keyfiber.layer())))
+})
+
+describe("Interrupting a run", () => {
+  it.effect("abort", () =>
+    Effect.gen(function* () {
+      const abort = Effect.gen(function* () {
+        const kf = yield* Keyfiber
+        const conn = yield* kf.connect
+        const waiting = yield* Effect.forkChild(conn.run("BLPOP", "jobs", 0))
+        // ... later, nobody wants the job any more:
+        yield* Fiber.interrupt(waiting)
+        yield* kf.run("RPUSH", "jobs", "job-1")
+        const left = yield* kf.run("LLEN", "jobs") // 1: the aborted BLPOP took nothing
+        const next = yield* conn.run("PING") // "PONG": the connection is in sync
+        return { left, next }
+      })
+
+      assert.deepStrictEqual(yield* abort, { left: 1, next: "PONG" })
+    }).pipe(Effect.provide(Keyfiber.layer())))
+})
+
 describe("Test with TestClock", () => {
   it.effect("a session expires when the clock moves, not before", () =>
     Effect.gen(function* () {
