@@ -399,3 +399,44 @@ describe("Promise facade", () => {
     }
   })
 })
+
+describe("reply values: text and bytes", () => {
+  it.effect("every kind of reply, as text and as bytes, in RESP2 and RESP3", () =>
+    withKeyfiber(
+      Effect.gen(function* () {
+        const kf = yield* Keyfiber
+        const conn = yield* kf.connect
+        // Statuses are strings like bulks: text from run, bytes from runBytes.
+        assert.strictEqual(yield* conn.run("SET", "k", "v"), "OK")
+        assert.deepStrictEqual(yield* conn.runBytes("SET", "k", "v"), Buffer.from("OK"))
+        assert.strictEqual(yield* conn.run("TYPE", "k"), "string")
+        assert.strictEqual(yield* conn.run("INCR", "n"), 1)
+        assert.strictEqual(yield* conn.run("GET", "missing"), null)
+        assert.strictEqual(yield* conn.runBytes("GET", "missing"), null)
+        // An error inside EXEC's results is a ReplyError value; the run itself succeeds.
+        yield* conn.run("MULTI")
+        yield* conn.run("INCR", "k")
+        yield* conn.run("GET", "k")
+        const exec = (yield* conn.run("EXEC")) as ReadonlyArray<unknown>
+        assert.instanceOf(exec[0], ReplyError)
+        assert.strictEqual((exec[0] as ReplyError).code, "ERR")
+        assert.strictEqual(exec[1], "v")
+        // An error reply fails runBytes with the same ReplyError.
+        const wrongType = yield* Effect.flip(conn.runBytes("LPUSH", "k", "x"))
+        assert.instanceOf(wrongType, ReplyError)
+        assert.strictEqual(wrongType.code, "WRONGTYPE")
+        // RESP3: maps, sets, doubles, booleans keep their shapes in both forms.
+        yield* conn.run("HELLO", 3)
+        yield* conn.run("HSET", "h", "f", "1")
+        yield* conn.run("SADD", "s", "m")
+        yield* conn.run("ZADD", "z", 1.5, "m")
+        assert.deepStrictEqual(yield* conn.run("HGETALL", "h"), new Map([["f", "1"]]))
+        assert.deepStrictEqual(yield* conn.runBytes("HGETALL", "h"), new Map([[Buffer.from("f"), Buffer.from("1")]]))
+        assert.deepStrictEqual(yield* conn.run("SMEMBERS", "s"), new Set(["m"]))
+        assert.deepStrictEqual(yield* conn.runBytes("SMEMBERS", "s"), new Set([Buffer.from("m")]))
+        assert.strictEqual(yield* conn.run("ZSCORE", "z", "m"), 1.5)
+        assert.strictEqual(yield* conn.runBytes("ZSCORE", "z", "m"), 1.5)
+        assert.deepStrictEqual(yield* conn.run("SMISMEMBER", "s", "m", "x"), [1, 0])
+      })
+    ))
+})
