@@ -12,7 +12,7 @@ export { type BytesReplyValue, ReplyError, replyToBytes, replyToText, type Reply
 export { ListenError } from "./server/Listener.js"
 
 // Code that does not use Effect.
-export { type RunningKeyfiber, start, type StartOptions } from "./start.js"
+export { type Connection, type RunningKeyfiber, start, type StartOptions } from "./start.js"
 
 // Replies and commands.
 export * as Reply from "./protocol/Reply.js"

@@ -5,6 +5,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Scope from "effect/Scope"
 import { TestClock } from "effect/testing"
 import { Keyfiber, type KeyfiberOptions } from "./layers/Keyfiber.js"
 import type { Reply } from "./protocol/Reply.js"
@@ -39,9 +40,25 @@ export interface RunningKeyfiber {
   runBytes(...args: ReadonlyArray<CommandArg>): Promise<BytesReplyValue>
   /** Like `run`, with the reply as the server's typed `Reply` value (strings as byte strings, errors as values). */
   runReply(...args: ReadonlyArray<CommandArg>): Promise<Reply>
+  /**
+   * A dedicated in-process client, as the Effect service's `connect`: its state (SELECT, MULTI,
+   * CLIENT SETNAME) lasts across its runs, answered in order, until `close`.
+   */
+  connect(): Promise<Connection>
   /** With `testClock`: moves the clock forward by `ms`, running what falls due, in order. */
   advance(ms: number): Promise<void>
   /** Stops the server: closes the listener and every client. */
+  close(): Promise<void>
+}
+
+/** A dedicated in-process client of the Promise facade (`kf.connect()`). */
+export interface Connection {
+  /** The client's id (CLIENT ID, CLIENT KILL ID). */
+  readonly id: number
+  run(...args: ReadonlyArray<CommandArg>): Promise<ReplyValue>
+  runBytes(...args: ReadonlyArray<CommandArg>): Promise<BytesReplyValue>
+  runReply(...args: ReadonlyArray<CommandArg>): Promise<Reply>
+  /** Frees the client; its runs still waiting reject with `ClientClosedError`. */
   close(): Promise<void>
 }
 
@@ -78,6 +95,17 @@ export const start = async (options: StartOptions = {}): Promise<RunningKeyfiber
     run: (...args) => runtime.runPromise(kf.run(...args)),
     runBytes: (...args) => runtime.runPromise(kf.runBytes(...args)),
     runReply: (...args) => runtime.runPromise(kf.runReply(...args)),
+    connect: async () => {
+      const scope = Scope.makeUnsafe()
+      const client = await runtime.runPromise(Scope.provide(kf.connect, scope))
+      return {
+        id: client.id,
+        run: (...args) => runtime.runPromise(client.run(...args)),
+        runBytes: (...args) => runtime.runPromise(client.runBytes(...args)),
+        runReply: (...args) => runtime.runPromise(client.runReply(...args)),
+        close: () => runtime.runPromise(Scope.close(scope, Exit.void))
+      }
+    },
     advance: (ms) =>
       options.testClock
         ? runtime.runPromise(TestClock.adjust(Duration.millis(ms)))

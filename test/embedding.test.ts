@@ -329,6 +329,31 @@ describe("Promise facade", () => {
     }
   })
 
+  it("connect gives a dedicated client with the same run, runBytes and runReply", async () => {
+    const kf = await start()
+    try {
+      const conn = await kf.connect()
+      assert.strictEqual(await conn.run("SELECT", 2), "OK")
+      assert.strictEqual(await conn.run("SET", "k", "€"), "OK")
+      assert.strictEqual(await conn.run("GET", "k"), "€")
+      assert.deepStrictEqual(await conn.runBytes("GET", "k"), Buffer.from("€"))
+      assert.strictEqual(await conn.runReply("GET", "k"), Buffer.from("€").toString("latin1"))
+      assert.strictEqual(await kf.run("GET", "k"), null) // another client, in db 0
+      assert.strictEqual(await conn.run("CLIENT", "ID"), conn.id)
+      await conn.run("LPUSH", "k", "x").then(
+        () => assert.fail("expected a ReplyError"),
+        (e: unknown) => assert.strictEqual((e as ReplyError).code, "WRONGTYPE")
+      )
+      await conn.close()
+      await conn.run("PING").then(
+        () => assert.fail("expected a ClientClosedError"),
+        (e: unknown) => assert.instanceOf(e, ClientClosedError)
+      )
+    } finally {
+      await kf.close()
+    }
+  })
+
   it("controls time with testClock and advance", async () => {
     const kf = await start({ testClock: true })
     const client = createClient({ url: kf.url })
