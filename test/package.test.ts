@@ -54,7 +54,8 @@ afterAll(() => {
   if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true })
 })
 
-describe("the packed package", () => {
+// Each step spawns node, npm or tsc in a scratch project: slow on a loaded machine, not a hang.
+describe("the packed package", { timeout: 120_000 }, () => {
   it("ships compiled code, declarations, the CLI and docs; no sources, tests or benches", async () => {
     const listed = await exec("tar", ["-tzf", tarball])
     const files = listed.stdout.split("\n").filter((f) => f !== "")
