@@ -173,8 +173,8 @@ export interface CommandHost extends ConfigTarget {
   readonly log: Log
   /** Runs a command for a client (EXEC's queued commands) and counts it. */
   readonly dispatcher: CommandRunner
-  /** HELLO's `modules` (MODULE LIST replies); null without a module system. */
-  readonly moduleList: (() => Array<Reply>) | null
+  /** HELLO's `modules` (MODULE LIST replies); empty without a module system. */
+  moduleList(): Array<Reply>
   /** INFO `blocked_clients`. */
   readonly blockedClients: number
   closeClient(client: CommandClient, afterReply: boolean): void
