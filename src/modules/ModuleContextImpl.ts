@@ -5,7 +5,7 @@ import type * as Fiber from "effect/Fiber"
 import type * as Result from "effect/Result"
 import * as Exit from "effect/Exit"
 import type * as Stream from "effect/Stream"
-import { type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
+import { type CommandClient, type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import {
   BigNumberReply,
@@ -16,7 +16,6 @@ import {
   SimpleString,
   VerbatimReply
 } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
 import type { LogLevel } from "../server/Server.js"
 import {
   type BlockCallback,
@@ -103,7 +102,7 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     readonly module: LoadedModule,
     readonly kind: ContextKind,
     /** The client the context runs for; null in detached, timer and free-after-disconnect contexts. */
-    readonly client: Client | null,
+    readonly client: CommandClient | null,
     builder: ReplyBuilder | null = new ReplyBuilder(),
     /** The selected database (the client's, or the blocked client's at block time). */
     readonly db = client?.db ?? 0
@@ -136,7 +135,7 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
       group: "module",
       summary: options.summary,
       module: module.name,
-      run: (client, argv) => host.runCommand(module, handler, client as Client, argv, spec)
+      run: (client, argv) => host.runCommand(module, handler, client, argv, spec)
     })
     module.commands.push(spec)
     if (!module.loading) host.server.commands.register(spec)

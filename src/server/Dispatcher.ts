@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks"
 import { BlockRequest } from "../contracts/BlockRequest.js"
-import type { Admission, CommandSpec } from "../commands/CommandSpec.js"
+import type { Admission, CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import type { CommandTable } from "../commands/CommandTable.js"
 import type { SlowLog } from "../commands/SlowLogState.js"
 import { discardTransaction } from "../commands/transactions.js"
@@ -167,7 +167,7 @@ export class Dispatcher {
    * (or the background time of a blocked module command); the client's pending `duration` from a
    * first run that blocked is added here.
    */
-  count(spec: CommandSpec, elapsedMs: number, reply: Reply, client: Client | null, argv: ReadonlyArray<string>): void {
+  count(spec: CommandSpec, elapsedMs: number, reply: Reply, client: CommandClient | null, argv: ReadonlyArray<string>): void {
     const server = this.server
     const stats = server.stats
     const stat = stats.commandStat(spec)
