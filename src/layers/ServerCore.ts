@@ -60,7 +60,8 @@ const closeIdleClients = (server: Server, now: number): void => {
 }
 
 /**
- * The server's own hooks and gates, in the order they run; returns their unregister. `ServerCore`
+ * The server's own hooks and gates, in the order they run (keyspace notifications, WATCH and
+ * Pub/Sub cleanup on disconnect, the admission gates); returns their unregister. `ServerCore`
  * registers them with the memory and protected-command gates; a bare `Server` (in-process tests,
  * the micro benchmark) with neither.
  */
@@ -68,8 +69,14 @@ export const registerServerHooks = (
   server: Server,
   gates: { readonly memory?: Admission; readonly protectedCommands?: Admission } = {}
 ): (() => void) => {
-  const { hooks } = server
+  const { hooks, keyspace } = server
+  keyspace.onExpired = (db, key) => notifyKeyspaceEvent(server, NOTIFY.x, "expired", key, db)
   const unregister = [
+    () => {
+      keyspace.onExpired = null
+    },
+    // Valkey's dbAdd: the `new` event (class `n`, not part of `A`).
+    keyspace.listen({ keyCreated: (db, key) => notifyKeyspaceEvent(server, NOTIFY.n, "new", key, db) }),
     hooks.disconnect.addHook((client) => server.watchedKeys.unwatchAll(client)),
     hooks.disconnect.addHook((client) => server.pubsub.clear(client)),
     // maxmemory (evict, or refuse denyoom commands) and the heap safety net come before the

@@ -114,7 +114,7 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     this.hooks = options.hooks ?? new ServerHooks()
     this.dispatcher = new Dispatcher(this, this.hooks.admissions)
     this.watchedKeys = new WatchedKeys(this.keyspace)
-    this.pubsub = new PubSub(this)
+    this.pubsub = new PubSub()
   }
 
   /**
