@@ -4,11 +4,13 @@
  */
 import { builtinCommands } from "../src/commands/index.js"
 import type { Connection } from "../src/server/Connection.js"
+import { registerServerHooks } from "../src/layers/ServerCore.js"
 import { Server } from "../src/server/Server.js"
 import { cmd } from "../test/support/resp.js"
 
 const server = new Server({ databases: 16, now: () => Date.now() })
 server.commands.registerAll(builtinCommands)
+registerServerHooks(server)
 let written = 0
 // A connection that counts what it is given: the kernel's part is not the hot path measured here.
 const socket: Connection = {

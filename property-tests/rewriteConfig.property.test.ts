@@ -64,7 +64,7 @@ describe("rewriteConfig (pure)", () => {
           const outcome = param.setText(param.def.multiArg ? value : value)
           expect(typeof outcome).not.toBe("object")
         }
-        config.loadmoduleProvider = () => s.modules.map((path) => ({ path, args: ["x y", ""] }))
+        config.loadmoduleProvider.fillSlot(() => s.modules.map((path) => ({ path, args: ["x y", ""] })))
         const input = { options: config.rewriteOptions(), classify: config.classify }
         const once = rewriteConfig(text, input)
         const twice = rewriteConfig(once, input)

@@ -99,11 +99,8 @@ process.on("SIGINT", () => onShutdownSignal("SIGINT"))
 
 // Runs until SHUTDOWN (or a signal): closing the scope closes the listener and every client.
 const untilShutdown = Effect.gen(function* () {
-  const server = yield* ServerCore
-  running = server
-  yield* Effect.callback<void>((resume) => {
-    server.shutdownHandler = () => resume(Effect.void)
-  })
+  running = yield* ServerCore
+  yield* ServerCore.awaitShutdown
 })
 
 const main = untilShutdown.pipe(

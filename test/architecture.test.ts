@@ -5,6 +5,8 @@
 // - blocking/ and config/ import nothing of server/;
 // - contracts/ imports no room but protocol/ and keyspace/;
 // - the modules shipped in modules/ import only `keyfiber/module`, `keyfiber`, `effect` and node builtins.
+// Hooks and gates (`contracts/Hooks.ts`: `addHook`, `fillSlot`) are registered only in src/layers/,
+// so what runs at the end of a tick, on disconnect or before a command is read in one place.
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
@@ -133,6 +135,13 @@ describe("the dependency rule of src/", () => {
 
   it("keeps contracts/ a leaf: it may use protocol/ and keyspace/ types only", () => {
     expect(importsOutside("contracts", ["protocol", "keyspace"])).toEqual([])
+  })
+
+  it("registers hooks only in src/layers", () => {
+    const registering = tsFiles(SRC).filter(
+      (file) => room(file) !== "layers" && /\.(addHook|fillSlot)\(/.test(fs.readFileSync(file, "utf8"))
+    )
+    expect(registering.map(relative)).toEqual([])
   })
 
   it("lets the shipped modules import only keyfiber/module, keyfiber, effect and node builtins", () => {

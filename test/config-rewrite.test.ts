@@ -161,7 +161,7 @@ describe("CONFIG REWRITE on a real file", () => {
       { path: "/old/b.so", args: [] }
     ])
     const r = new Redis({ port: s.port, enableReadyCheck: false })
-    s.config.loadmoduleProvider = () => [{ path: "m.ts", args: ["40", "50", "60", "70"] }]
+    s.config.loadmoduleProvider.fillSlot(() => [{ path: "m.ts", args: ["40", "50", "60", "70"] }])
     expect(await r.call("config", "rewrite")).toBe("OK")
     expect(fs.readFileSync(file, "latin1")).toBe(
       [
@@ -177,15 +177,15 @@ describe("CONFIG REWRITE on a real file", () => {
         ""
       ].join("\n")
     )
-    s.config.loadmoduleProvider = () => [
+    s.config.loadmoduleProvider.fillSlot(() => [
       { path: "m.ts", args: ["a b", "", 'q"'] },
       { path: "n.ts", args: [] }
-    ]
+    ])
     await r.call("config", "rewrite")
     const lines = fs.readFileSync(file, "latin1").split("\n")
     expect(lines[0]).toBe('loadmodule m.ts "a b" "" "q\\""')
     expect(lines.at(-2)).toBe("loadmodule n.ts")
-    s.config.loadmoduleProvider = () => []
+    s.config.loadmoduleProvider.fillSlot(() => [])
     await r.call("config", "rewrite")
     expect(fs.readFileSync(file, "latin1")).not.toContain("loadmodule")
     r.disconnect()
@@ -266,7 +266,7 @@ describe("CONFIG REWRITE on a real file", () => {
     s.config.setMany(s.server, [["requirepass", 'fo"o']], false)
     expect((s.server as unknown as { requirepass: string }).requirepass).toBe('fo"o')
     expect(s.config.isSensitive("REQUIREPASS")).toBe(true)
-    expect(s.config.rewriter!()).toBeUndefined()
+    expect(s.config.rewriter.current!()).toBeUndefined()
     const text = fs.readFileSync(file, "latin1")
     expect(text).toContain('\nrequirepass "fo\\"o"\n')
     expect(text).toContain("\nuser default on #4b89851d29cbfc7eb36b27dacdb715890299c072631c74a5b8ef1c1e19184bbd sanitize-payload ~* &* +@all\n")
@@ -331,7 +331,7 @@ describe("ConfigStore transaction", () => {
         expect(result.failure.reply).toBe(`ERR Rewriting config file: ${reason}`)
       }
       // The command path goes through the same store.
-      expect(config.rewriter!()).toBe(`ERR Rewriting config file: ${reason}`)
+      expect(config.rewriter.current!()).toBe(`ERR Rewriting config file: ${reason}`)
       expect(fs.readFileSync(file, "latin1")).toBe(original)
       expect(fs.readdirSync(sub)).toEqual(["k.conf"])
       await runtime.dispose()

@@ -149,7 +149,7 @@ describe("server commands (in process)", () => {
 
   it("SHUTDOWN closes every client and calls the shutdown handler", () => {
     let called = 0
-    s.server.shutdownHandler = () => called++
+    s.server.hooks.shutdown.addHook(() => called++)
     const other = s.client()
     s.server.dispatcher.processCommand(r.client, ["SHUTDOWN", "NOSAVE", "NOW"])
     expect(called).toBe(1)
@@ -202,9 +202,9 @@ describe("server commands over TCP", () => {
   it("SHUTDOWN over TCP closes the connection without a reply", async () => {
     const own = await startServer()
     let called = false
-    own.server.shutdownHandler = () => {
+    own.server.hooks.shutdown.addHook(() => {
       called = true
-    }
+    })
     const c = await RawClient.connect(own.port)
     const bystander = await RawClient.connect(own.port)
     c.write("SHUTDOWN\r\n")

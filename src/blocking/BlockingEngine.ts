@@ -1,5 +1,6 @@
 import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { BlockableClient, BlockedCommand, Blocker, BlockingHost } from "../contracts/Blocking.js"
+import { Hooks } from "../contracts/Hooks.js"
 import { ErrorReply } from "../protocol/Reply.js"
 import { BlockedClient, type BlockHandler, BlockOutcome, UNBLOCKED_ERROR } from "./BlockedClient.js"
 import { BlockedClients } from "./BlockedClients.js"
@@ -47,13 +48,13 @@ export class BlockingEngine implements Blocker {
    * End-of-tick work that must run after ready keys are served and before unblocked clients
    * resume their input (Valkey's `moduleHandleBlockedClients` slot in `blockedBeforeSleep`).
    */
-  readonly beforeResume: Array<() => void> = []
+  readonly beforeResume = new Hooks<() => void>()
   /**
    * Timers due at `now` that must fire before blocks time out (module timers: Valkey runs
    * `processTimeEvents` before `beforeSleep` expires blocked clients, so a timer and a block
    * deadline due at the same moment resolve in the timer's favour).
    */
-  readonly beforeTimeouts: Array<(now: number) => void> = []
+  readonly beforeTimeouts = new Hooks<(now: number) => void>()
   /** Blocked clients (INFO `blocked_clients`). */
   blockedClients = 0
   private readonly nativeHandler: BlockHandler
@@ -268,7 +269,7 @@ export class BlockingEngine implements Blocker {
 
   /** Times out every block whose deadline is at or before `now` (never early). */
   handleTimeouts(now = this.host.now()): number {
-    for (const fireDue of this.beforeTimeouts) fireDue(now)
+    for (const fireDue of this.beforeTimeouts.list) fireDue(now)
     let n = 0
     for (let record = this.deadlines.popDue(now); record !== undefined; record = this.deadlines.popDue(now)) {
       if (this.complete(record, BlockOutcome.TimedOut)) n++
@@ -297,7 +298,8 @@ export class BlockingEngine implements Blocker {
    */
   endOfTick(): void {
     this.serveReadyKeys()
-    for (const hook of this.beforeResume) hook()
+    const hooks = this.beforeResume.list
+    for (let i = 0; i < hooks.length; i++) hooks[i]()
     this.processUnblockedClients()
   }
 

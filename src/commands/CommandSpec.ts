@@ -1,7 +1,8 @@
+import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { Config } from "../config/Config.js"
 import type { ConfigTarget } from "../config/ConfigParam.js"
 import type { BlockRequest } from "../contracts/BlockRequest.js"
-import type { Blocker } from "../contracts/Blocking.js"
+import type { BlockableClient, Blocker } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
 import type { Reply } from "../protocol/Reply.js"
@@ -115,8 +116,11 @@ export interface MultiState {
   aborted: boolean
 }
 
-/** The client as a command sees it. */
-export interface CommandClient {
+/**
+ * The client as a command sees it; the blocking engine can park it (a module command or MODULE
+ * LOAD waits in the engine's record, like a blocking command).
+ */
+export interface CommandClient extends BlockableClient<BlockedClient> {
   readonly server: CommandHost
   readonly id: number
   db: number
@@ -173,8 +177,8 @@ export interface CommandHost extends ConfigTarget {
   readonly log: Log
   /** Runs a command for a client (EXEC's queued commands) and counts it. */
   readonly dispatcher: CommandRunner
-  /** HELLO's `modules` (MODULE LIST replies); null without a module system. */
-  readonly moduleList: (() => Array<Reply>) | null
+  /** HELLO's `modules` (MODULE LIST replies); empty without a module system. */
+  moduleList(): Array<Reply>
   /** INFO `blocked_clients`. */
   readonly blockedClients: number
   closeClient(client: CommandClient, afterReply: boolean): void

@@ -1,6 +1,5 @@
 import { KEYSPACE_EVENT_FLAGS } from "../config/ConfigSchemas.js"
 import { globMatch } from "../keyspace/glob.js"
-import type { Keyspace } from "../keyspace/Keyspace.js"
 import { PushReply, RawReply, type Reply } from "../protocol/Reply.js"
 import { encodeReply, type RespVersion } from "../protocol/RespWriter.js"
 
@@ -69,12 +68,6 @@ const push = (client: Subscriber, items: Array<Reply>): void => {
 /** Inside EXEC, a (un)subscribe command's pushes become its reply (see `PubSub.collect`). */
 let collecting: { readonly client: Subscriber; bytes: string } | null = null
 
-/** What the Pub/Sub state hooks into: keyspace events become notifications. */
-interface PubSubHost {
-  readonly keyspace: Keyspace
-  readonly pubsub: PubSub
-}
-
 /**
  * The server's Pub/Sub state (Valkey's `server.pubsub_channels`, `pubsub_patterns`,
  * `pubsubshard_channels`): who listens to what, and keyspace notifications (`notify-keyspace-events`).
@@ -87,12 +80,6 @@ export class PubSub {
   clientCount = 0
   /** `notify-keyspace-events` as flags (the config keeps it current). */
   notifyFlags = 0
-
-  constructor(server: PubSubHost) {
-    server.keyspace.onExpired = (db, key) => notifyKeyspaceEvent(server, NOTIFY.x, "expired", key, db)
-    // Valkey's dbAdd: the `new` event (class `n`, not part of `A`).
-    server.keyspace.listen({ keyCreated: (db, key) => notifyKeyspaceEvent(server, NOTIFY.n, "new", key, db) })
-  }
 
   subscribe(client: Subscriber, kind: Kind, name: string): void {
     let subs = client.subscriptions

@@ -3,7 +3,7 @@
  * `protected` (`enable-debug-command`, `enable-module-command`; server.c `processCommand`).
  *
  * For the modules system: MODULE LOAD/LOADEX/UNLOAD only need the `protected` flag; the gate
- * (installed by `ServerCore` on `server.dispatcher.admissions`) rejects them with Valkey's text.
+ * (registered by `ServerCore` on `server.hooks.admissions`) rejects them with Valkey's text.
  */
 import { allowProtected, type ProtectedMode } from "../config/Config.js"
 import { NoConfigFileError } from "../config/rewriteConfigFile.js"
@@ -75,7 +75,6 @@ export const configCommands = [
         run: (client): Reply => {
           const server = client.server
           server.resetStats()
-          for (const hook of server.config.resetStatHooks) hook()
           return OK
         }
       },
@@ -88,7 +87,7 @@ export const configCommands = [
         since: "2.8.0",
         run: (client): Reply => {
           // The `ConfigStore` layer is the config file's only writer: without it there is no file to write.
-          const rewriter = client.server.config.rewriter
+          const rewriter = client.server.config.rewriter.current
           const error = rewriter === null ? new NoConfigFileError().reply : rewriter()
           return error === undefined ? OK : new ErrorReply(error)
         }

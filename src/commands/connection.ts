@@ -61,7 +61,7 @@ const helloReply = (client: CommandClient): Reply =>
     "role",
     "master",
     "modules",
-    client.server.moduleList?.() ?? []
+    client.server.moduleList()
   ])
 
 /** Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET. */

@@ -21,10 +21,10 @@
  *   Or use `defineExternalConfig({ name, module, defaultText, parse, format, get, set, apply,
  *   applyKey, flags, multiArg, rewriteAs })` when the module parses and formats values itself.
  * - `config.unregisterModuleConfigs(module)`: on MODULE UNLOAD.
- * - `config.loadmoduleProvider`: set it to a function returning the loaded modules as `{ path, args }`
- *   in load order; CONFIG REWRITE writes one `loadmodule` line each.
+ * - `config.loadmoduleProvider`: the modules layer fills it with a function returning the loaded
+ *   modules as `{ path, args }` in load order; CONFIG REWRITE writes one `loadmodule` line each.
  * - `config.changeListeners`: called with the canonical names after each successful CONFIG SET
- *   (the module `CONFIG` server event).
+ *   (the module `CONFIG` server event); the modules layer registers it.
  */
 import { globMatch } from "../keyspace/glob.js"
 import { quoteArg } from "../protocol/splitArgs.js"
@@ -35,6 +35,7 @@ import { type ConfigApply, type ConfigDefinition, type ConfigFlag, ConfigParam, 
 import { type ConfigApplyStep, type ConfigJournal, ConfigSetError, configTransaction, runSyncForReply } from "./ConfigTransaction.js"
 import { ConfigFailure, formatMemory, fromString, splitOnSpaces } from "./ConfigSchemas.js"
 import type { RewriteLine, RewriteOption } from "./rewriteConfig.js"
+import { Hooks, HookSlot } from "../contracts/Hooks.js"
 
 export interface ModuleLoadRequest {
   readonly path: string
@@ -59,17 +60,15 @@ export class Config implements ConfigValues {
   /** `rename-command` lines read at startup, replayed on the server's command table. */
   readonly renamedCommands: Array<[from: string, to: string]> = []
   readonly pendingModuleConfigs = new Map<string, string>()
-  loadmoduleProvider: () => ReadonlyArray<ModuleLoadRequest> = () => []
-  readonly changeListeners: Array<(names: ReadonlyArray<string>) => void> = []
+  readonly loadmoduleProvider = new HookSlot<() => ReadonlyArray<ModuleLoadRequest>>()
+  readonly changeListeners = new Hooks<(names: ReadonlyArray<string>) => void>()
   /**
-   * CONFIG REWRITE, installed by the `ConfigStore` layer, the config file's only writer: the error
+   * CONFIG REWRITE, registered by the `ConfigStore` layer, the config file's only writer: the error
    * reply text, or undefined.
    */
-  rewriter: (() => string | undefined) | null = null
+  readonly rewriter = new HookSlot<() => string | undefined>()
   /** `dir` changes the process's working directory (only the standalone server sets this). */
   changeDirectory = false
-  /** CONFIG RESETSTAT: other parts reset their counters here (slowlog, latency, ...). */
-  readonly resetStatHooks: Array<() => void> = []
   /** Set while the server loads data: deny-loading configs are refused. */
   loading = false
   /**
@@ -187,7 +186,7 @@ export class Config implements ConfigValues {
       )
       // The change event goes out once the transaction is committed.
       return Effect.map(transaction, (changed) => {
-        if (changed.length > 0) for (const listener of this.changeListeners) listener(changed)
+        if (changed.length > 0) for (const listener of this.changeListeners.list) listener(changed)
       })
     })
   }
@@ -317,7 +316,7 @@ export class Config implements ConfigValues {
     out.push({ name: "user", lines: this.userLines().map((text) => ({ text, force: true })) })
     out.push({
       name: "loadmodule",
-      lines: this.loadmoduleProvider().map((m) => ({ text: loadmoduleLine(m), force: true }))
+      lines: (this.loadmoduleProvider.current?.() ?? []).map((m) => ({ text: loadmoduleLine(m), force: true }))
     })
     return out
   }

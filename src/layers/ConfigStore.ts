@@ -6,7 +6,7 @@
  *
  * The I/O is synchronous, like Valkey's (CONFIG REWRITE blocks the server while it writes), and
  * commands run one at a time in the executor, so two rewrites never overlap: the command runs the
- * Effect to completion with `runSync` through `server.config.rewriter`, which this layer installs.
+ * Effect to completion with `runSync` through `server.config.rewriter`, which this layer fills.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -21,6 +21,7 @@ import {
   rewriteConfigFile,
   type TempCleanupFs
 } from "../config/rewriteConfigFile.js"
+import { registered } from "./registered.js"
 import { ServerCore } from "./ServerCore.js"
 
 export { ConfigRewriteError, NoConfigFileError }
@@ -47,8 +48,7 @@ const make = (fs: ConfigFs, cleanupFs: TempCleanupFs) =>
         })
       )
     )
-    server.config.rewriter = () => runSyncForReply(rewrite)
-    yield* Effect.addFinalizer(() => Effect.sync(() => (server.config.rewriter = null)))
+    yield* registered(server.config.rewriter.fillSlot(() => runSyncForReply(rewrite)))
     return { rewrite } satisfies ConfigStoreService
   })
 

@@ -17,6 +17,7 @@ import { ClientClosedError, type CommandArg, InProcessClient } from "../server/I
 import type { ListenError } from "../server/Listener.js"
 import type { Server } from "../server/Server.js"
 import { ConfigStore } from "./ConfigStore.js"
+import { registered } from "./registered.js"
 import { ServerCore, type ServerCoreOptions } from "./ServerCore.js"
 import { defaultConfig, listenOptions } from "./StartupConfig.js"
 import { TcpListener } from "./TcpListener.js"
@@ -107,11 +108,13 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
     client.close()
   }
   const shutdown = yield* Deferred.make<void>()
-  server.shutdownHandler = () => Deferred.doneUnsafe(shutdown, Exit.void)
+  yield* registered(server.hooks.shutdown.addHook(() => Deferred.doneUnsafe(shutdown, Exit.void)))
   // A client freed by the server (CLIENT KILL, QUIT, stopping) fails the runs still waiting on it.
-  server.disconnectHooks.push((client) => {
-    if (client.socket === null) client.onReplies?.()
-  })
+  yield* registered(
+    server.hooks.disconnect.addHook((client) => {
+      if (client.socket === null) client.onReplies?.()
+    })
+  )
   yield* Effect.addFinalizer(() =>
     Effect.sync(() => {
       stopped = true

@@ -8,6 +8,7 @@ import type { LoadRequest } from "../modules/ModuleLoader.js"
 import { moduleCommand, moduleList } from "../modules/moduleCommand.js"
 import { ModuleLoadError, ModuleRegistry } from "../modules/Modules.js"
 import { setInfoHooks } from "../server/Info.js"
+import { registered } from "./registered.js"
 import { ServerCore } from "./ServerCore.js"
 
 export interface ModulesOptions {
@@ -17,7 +18,11 @@ export interface ModulesOptions {
   readonly onLoadTimeoutMs?: number
 }
 
-/** The module system as a service; its layer registers MODULE and wires the blocking drain. */
+/**
+ * The module system as a service; its layer registers MODULE and everything the module system
+ * hooks into (blocking drain and timers, HELLO's module list, CONFIG REWRITE's `loadmodule` lines,
+ * the CONFIG change event), unregistered when the layer is released.
+ */
 export class Modules extends Context.Service<Modules, ModuleRegistry>()("keyfiber/Modules") {
   static readonly make = (options: ModulesOptions = {}) =>
     Effect.gen(function* () {
@@ -25,17 +30,17 @@ export class Modules extends Context.Service<Modules, ModuleRegistry>()("keyfibe
       const engine = yield* Blocking
       const context = yield* Effect.context<never>()
       const registry = new ModuleRegistry(server, engine, context, options.onLoadTimeoutMs)
-      engine.beforeResume.push(() => registry.blocking.drain())
-      engine.beforeTimeouts.push((now) => registry.fireDueTimers(now))
+      yield* registered(engine.beforeResume.addHook(() => registry.blocking.drain()))
+      yield* registered(engine.beforeTimeouts.addHook((now) => registry.fireDueTimers(now)))
       server.commands.register(moduleCommand(registry))
-      server.moduleList = () => moduleList(registry)
+      yield* registered(server.hooks.moduleList.addHook(() => moduleList(registry)))
       setInfoHooks(server, {
         moduleLines: () =>
           registry.loaded.map((m) => `module:name=${m.name},ver=${m.version},api=1,filters=0,usedby=[],using=[],options=[]`)
       })
       const config = server.config
-      config.loadmoduleProvider = () => registry.loaded.map((m) => ({ path: m.path, args: m.args.raw }))
-      config.changeListeners.push((names) => registry.notifyConfigChange(names))
+      yield* registered(config.loadmoduleProvider.fillSlot(() => registry.loaded.map((m) => ({ path: m.path, args: m.args.raw }))))
+      yield* registered(config.changeListeners.addHook((names) => registry.notifyConfigChange(names)))
       yield* Effect.addFinalizer(() => registry.shutdown())
       yield* Effect.acquireRelease(
         Effect.sync(() => installFaultNet((message) => server.log("warning", message), registry.files)),

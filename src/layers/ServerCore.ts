@@ -9,12 +9,14 @@ import { timeoutTimer } from "../blocking/TimeoutTimer.js"
 import { protectedCommandGate } from "../commands/config.js"
 import { subscribedModeGate } from "../commands/pubsub.js"
 import { builtinCommands } from "../commands/index.js"
+import type { Admission } from "../commands/CommandSpec.js"
 import { builtinConfigs } from "../config/builtinConfigs.js"
 import { Config } from "../config/Config.js"
 import { setInfoHooks } from "../server/Info.js"
 import { clientsMemory, HeapGuard, oomGate } from "../server/MemoryGate.js"
 import { NOTIFY, notifyKeyspaceEvent } from "../commands/PubSubState.js"
 import { type LogLevel, Server, type ServerLimits } from "../server/Server.js"
+import { registered } from "./registered.js"
 
 export interface ServerCoreOptions {
   /** The config table, loaded from a config file and options (`src/config/ConfigFile.ts`). */
@@ -58,6 +60,37 @@ const closeIdleClients = (server: Server, now: number): void => {
 }
 
 /**
+ * The server's own hooks and gates, in the order they run (keyspace notifications, WATCH and
+ * Pub/Sub cleanup on disconnect, the admission gates); returns their unregister. `ServerCore`
+ * registers them with the memory and protected-command gates; a bare `Server` (in-process tests,
+ * the micro benchmark) with neither.
+ */
+export const registerServerHooks = (
+  server: Server,
+  gates: { readonly memory?: Admission; readonly protectedCommands?: Admission } = {}
+): (() => void) => {
+  const { hooks, keyspace } = server
+  keyspace.onExpired = (db, key) => notifyKeyspaceEvent(server, NOTIFY.x, "expired", key, db)
+  const unregister = [
+    () => {
+      keyspace.onExpired = null
+    },
+    // Valkey's dbAdd: the `new` event (class `n`, not part of `A`).
+    keyspace.listen({ keyCreated: (db, key) => notifyKeyspaceEvent(server, NOTIFY.n, "new", key, db) }),
+    hooks.disconnect.addHook((client) => server.watchedKeys.unwatchAll(client)),
+    hooks.disconnect.addHook((client) => server.pubsub.clear(client)),
+    // maxmemory (evict, or refuse denyoom commands) and the heap safety net come before the
+    // Pub/Sub-context check, as in Valkey's processCommand.
+    ...(gates.memory === undefined ? [] : [hooks.admissions.addHook(gates.memory)]),
+    hooks.admissions.addHook(subscribedModeGate),
+    ...(gates.protectedCommands === undefined ? [] : [hooks.admissions.addHook(gates.protectedCommands)])
+  ]
+  return () => {
+    for (const f of unregister) f()
+  }
+}
+
+/**
  * The server state with every built-in command registered, reading time from Effect's `Clock`
  * (so `TestClock` drives TTLs and timeouts), configured from the config table (`rename-command`s
  * replayed, applies run once), plus the active expiry cycle at `hz` times per second.
@@ -79,10 +112,8 @@ export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/
         log: options.log === undefined ? undefined : filterByLogLevel(config, options.log)
       })
       server.commands.registerAll(builtinCommands)
-      server.dispatcher.admissions.push(protectedCommandGate)
-      // maxmemory (evict, or refuse denyoom commands) and the heap safety net; Valkey checks memory
-      // before the Pub/Sub-context check.
       const heap = new HeapGuard(server)
+      yield* registered(registerServerHooks(server, { memory: oomGate(server, heap), protectedCommands: protectedCommandGate }))
       const eviction = server.keyspace.eviction
       eviction.onEvicted = (db, key) => notifyKeyspaceEvent(server, NOTIFY.e, "evicted", key, db)
       eviction.schedule = (continuation) =>
@@ -90,9 +121,6 @@ export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/
           continuation()
           server.endOfTick()
         })
-      const admissions = server.dispatcher.admissions
-      const subscribedAt = admissions.indexOf(subscribedModeGate)
-      admissions.splice(subscribedAt === -1 ? admissions.length : subscribedAt, 0, oomGate(server, heap))
       for (const [from, to] of config.renamedCommands) server.commands.rename(from, to)
       setInfoHooks(server, {
         configFile: () => config.configFile ?? "",
@@ -118,7 +146,7 @@ export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/
         keyDeleted: (db, key) => blocking.signalDeletedKeyAsReady(db, key),
         databaseReplaced: (db) => blocking.databaseReplaced(db)
       })
-      server.endOfTickHooks.push(() => blocking.endOfTick())
+      yield* registered(server.hooks.endOfTick.addHook(() => blocking.endOfTick()))
       yield* Effect.forkScoped(timeoutTimer(blocking))
       // serverCron: the expiry cycle `hz` times per second (read each time, so CONFIG SET hz
       // applies), and once a second the idle-client `timeout`.
@@ -148,6 +176,15 @@ export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/
 
   static readonly make = (options: ServerCoreOptions = {}) =>
     Effect.map(ServerCore.makeWithBlocking(options), ({ server }) => server)
+
+  /**
+   * Completes once a shutdown (SHUTDOWN, SIGTERM, SIGINT) has closed every client: the lifecycle's
+   * cue to stop the server. Its shutdown hook is removed when it completes or is interrupted.
+   */
+  static readonly awaitShutdown: Effect.Effect<void, never, ServerCore> = Effect.gen(function* () {
+    const server = yield* ServerCore
+    yield* Effect.callback<void>((resume) => Effect.sync(server.hooks.shutdown.addHook(() => resume(Effect.void))))
+  })
 
   /** Provides `ServerCore` and `Blocking`. */
   static readonly layer = (options: ServerCoreOptions = {}) =>

@@ -1,7 +1,7 @@
 import type * as Fiber from "effect/Fiber"
 import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
-import type { Client } from "../server/Client.js"
+import type { CommandClient } from "../commands/CommandSpec.js"
 import type { Reply } from "../protocol/Reply.js"
 import type * as api from "./api.js"
 import type { BlockCallback, DisconnectCallback, FreePrivdata } from "./api.js"
@@ -15,7 +15,7 @@ import { ReplyBuilder } from "./ReplyBuilder.js"
  */
 export class ModuleBlockedClient implements api.ModuleBlockedClient {
   /** The blocked client; null once it is gone (timed out, disconnected, CLIENT UNBLOCK) or refused. */
-  client: Client | null
+  client: CommandClient | null
   /** The engine's record while the client waits; null for a refused block. */
   record: BlockedClient | null = null
   disconnectCallback: DisconnectCallback | null = null
@@ -42,7 +42,7 @@ export class ModuleBlockedClient implements api.ModuleBlockedClient {
 
   constructor(
     readonly module: LoadedModule,
-    client: Client | null,
+    client: CommandClient | null,
     public reply: BlockCallback | null,
     public timeout: BlockCallback | null,
     readonly freePrivdata: FreePrivdata | null,

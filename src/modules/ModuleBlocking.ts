@@ -139,8 +139,9 @@ export class ModuleBlocking implements HostBlocking {
 
   /** A key the handle waits on is ready: the reply callback decides (ERR = stay blocked). */
   private keyReady(bc: ModuleBlockedClient, record: BlockedClient, key: string): boolean {
-    if (bc.unblocked || bc.reply === null) return false
-    const ctx = new ModuleContextImpl(this.host(), bc.module, "reply", record.client as import("../server/Client.js").Client, undefined, bc.db)
+    // The handle's client is the record's while it waits (it is cleared only once the block ends).
+    if (bc.unblocked || bc.reply === null || bc.client === null) return false
+    const ctx = new ModuleContextImpl(this.host(), bc.module, "reply", bc.client, undefined, bc.db)
     ctx.bc = bc
     ctx.readyKey = key
     const replyStart = performance.now()

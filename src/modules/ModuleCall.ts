@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks"
 import { BlockRequest } from "../blocking/BlockRequest.js"
+import type { CommandClient } from "../commands/CommandSpec.js"
 import { ErrorReply, RawReply, type Reply } from "../protocol/Reply.js"
 import { Client } from "../server/Client.js"
 import type { Server } from "../server/Server.js"
@@ -11,13 +12,13 @@ import type { HostedContext } from "./ModuleHost.js"
  * fake client of its own; errors come back as reply values.
  */
 export class ModuleCall {
-  private readonly callClients = new WeakSet<Client>()
+  private readonly callClients = new WeakSet<CommandClient>()
   private nextCallClientId = 1
 
   constructor(private readonly server: Server) {}
 
   /** The client runs a command for `call` (it never waits, whatever its flags). */
-  isCallClient(client: Client): boolean {
+  isCallClient(client: CommandClient): boolean {
     return this.callClients.has(client)
   }
 

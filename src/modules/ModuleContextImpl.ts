@@ -5,7 +5,7 @@ import type * as Fiber from "effect/Fiber"
 import type * as Result from "effect/Result"
 import * as Exit from "effect/Exit"
 import type * as Stream from "effect/Stream"
-import { type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
+import { type CommandClient, type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import {
   BigNumberReply,
@@ -16,7 +16,6 @@ import {
   SimpleString,
   VerbatimReply
 } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
 import type { LogLevel } from "../server/Server.js"
 import {
   type BlockCallback,
@@ -103,7 +102,7 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     readonly module: LoadedModule,
     readonly kind: ContextKind,
     /** The client the context runs for; null in detached, timer and free-after-disconnect contexts. */
-    readonly client: Client | null,
+    readonly client: CommandClient | null,
     builder: ReplyBuilder | null = new ReplyBuilder(),
     /** The selected database (the client's, or the blocked client's at block time). */
     readonly db = client?.db ?? 0
@@ -115,7 +114,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   // ---------------------------------------------------------------------------------------------
   // Registration (onLoad)
 
-  /** `CreateCommand`: a command named `name` (lower-cased), visible once onLoad succeeds. */
   createCommand(name: string, handler: CommandHandler, options: CreateCommandOptions = {}): ModuleStatus {
     const lower = name.toLowerCase()
     if (this.module.unloaded) return "ERR"
@@ -136,14 +134,13 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
       group: "module",
       summary: options.summary,
       module: module.name,
-      run: (client, argv) => host.runCommand(module, handler, client as Client, argv, spec)
+      run: (client, argv) => host.runCommand(module, handler, client, argv, spec)
     })
     module.commands.push(spec)
     if (!module.loading) host.server.commands.register(spec)
     return "OK"
   }
 
-  /** `CreateDataType`: a 9-character type name; a module with data types cannot be unloaded. */
   createDataType(name: string, _version = 0): ModuleValueType | undefined {
     if (this.module.unloaded || !/^[A-Za-z0-9_-]{9}$/.test(name)) return undefined
     if (this.host.findType(name) !== undefined) return undefined
@@ -160,13 +157,11 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return "OK"
   }
 
-  /** `WrongArity`: the standard arity error for the running command. */
   wrongArity(): ModuleStatus {
     const name = this.command?.fullName ?? this.argv[0]?.toLowerCase() ?? ""
     return this.add(new ErrorReply(`ERR wrong number of arguments for '${name}' command`))
   }
 
-  /** `+OK` */
   replyWithOK(): ModuleStatus {
     return this.add(new SimpleString("OK"))
   }
@@ -177,7 +172,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   replyWithSimpleString(s: string): ModuleStatus {
     return this.add(new SimpleString(s))
   }
-  /** `ReplyWithError("ERR msg")`: the text must carry its error code. */
   replyWithError(message: string): ModuleStatus {
     return this.add(new ErrorReply(message))
   }
@@ -220,11 +214,9 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   replyWithBigNumber(digits: string): ModuleStatus {
     return this.add(new BigNumberReply(digits))
   }
-  /** A reply value as returned by `call` (Valkey's `ReplyWithCallReply`). */
   replyWithCallReply(reply: Reply): ModuleStatus {
     return this.add(reply)
   }
-  /** An array of `length` elements; `POSTPONED_LEN` to give the length later. */
   replyWithArray(length: number): ModuleStatus {
     this.builder?.openAggregate("array", length)
     return "OK"
@@ -253,12 +245,10 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   replySetAttributeLength(length: number): void {
     this.builder?.setLength("attribute", length)
   }
-  /** `VALKEYMODULE_POSTPONED_LEN` for `replyWithArray/Map/Set`. */
   get POSTPONED_LEN(): number {
     return POSTPONED_LEN
   }
 
-  /** Reply values module code can build without importing server classes. */
   get replies(): ReplyValues {
     return REPLIES
   }
@@ -266,7 +256,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   // ---------------------------------------------------------------------------------------------
   // Calling server commands, keys, flags
 
-  /** `Call(ctx, cmd, "Ev", ...)`: runs a command through the dispatcher; errors come back as values. */
   call(command: string, ...args: Array<string>): Reply {
     return this.host.call(this, {}, [command, ...args])
   }
@@ -279,10 +268,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return new ModuleKey(this.host.server.keyspace, this.db, key)
   }
 
-  /**
-   * `Scan`: up to `count` key names of this context's database from `cursor` (0 starts); the
-   * returned cursor is 0 when done. A key present for the whole scan is returned at least once.
-   */
   scan(cursor: number, count = 10): { cursor: number; keys: Array<string> } {
     const db = this.host.server.keyspace.dbs[this.db]
     let i = cursor === 0 ? db.size - 1 : Math.min(cursor - 1, db.size - 1)
@@ -295,7 +280,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return this.db
   }
 
-  /** `GetContextFlags`. */
   getContextFlags(): number {
     let flags = CTX_FLAGS.MASTER
     const c = this.client
@@ -316,7 +300,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return this.client?.id ?? 0
   }
 
-  /** Milliseconds since the epoch from the server clock (Effect's Clock). */
   milliseconds(): number {
     return this.host.server.now()
   }
@@ -328,18 +311,15 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   // ---------------------------------------------------------------------------------------------
   // Timers and background work
 
-  /** `CreateTimer`: runs `callback` after `periodMs` on the server clock; returns the timer id. */
   createTimer<D>(periodMs: number, callback: (ctx: ModuleContext<A>, data: D) => void, data: D): number {
     if (this.module.unloaded) return 0
     return this.host.createTimer(this.module, periodMs, callback as any, data)
   }
 
-  /** `StopTimer`: the timer's data, or undefined when it already fired or never existed. */
   stopTimer(id: number): { data: unknown } | undefined {
     return this.host.stopTimer(this.module, id)
   }
 
-  /** Runs an Effect in the background in the module's scope (interrupted on unload). */
   fork<X, E>(effect: Effect.Effect<X, E>): Fiber.Fiber<X, E> {
     const fiber = this.module.runFork(effect)
     fiber.addObserver((exit) => {
@@ -350,16 +330,10 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return fiber
   }
 
-  /** Runs `f` in the executor: for code resumed from a timer, a promise or a worker message. */
   runInExecutor(f: (ctx: ModuleContext<A>) => void): void {
     this.host.runDetached(this.module, f as any)
   }
 
-  /**
-   * Adopts a `worker_threads` Worker: an uncaught error in it (its `error` event) is logged with
-   * this module's name instead of reaching the process, and it is terminated when the module is
-   * unloaded. Returns the worker.
-   */
   adoptWorker<W extends WorkerLike>(worker: W): W {
     const module = this.module
     worker.on("error", (e: unknown) => this.host.server.log("warning", `<${module.name}> worker failed: ${describeFault(e)}`))
@@ -369,7 +343,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return worker
   }
 
-  /** A sleep on the server clock, for background Effects (TestClock moves it in tests). */
   sleep(ms: number): Effect.Effect<void> {
     return Effect.sleep(Duration.millis(ms))
   }
@@ -377,30 +350,22 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   // ---------------------------------------------------------------------------------------------
   // Runtime arguments (Valkey's UpdateRuntimeArgs; GetRuntimeArgs is keyfiber's)
 
-  /** The current arguments, decoded by the module's `argsSchema` when it has one. */
   getRuntimeArgs(): A {
     return this.module.args.value
   }
 
-  /** The current arguments as strings (what MODULE LIST shows). */
   getRuntimeArgsRaw(): ReadonlyArray<string> {
     return this.module.args.raw
   }
 
-  /**
-   * `UpdateRuntimeArgs(ctx, argv)`: replaces the module's arguments with `argv[1..]` (argv[0], the
-   * command name, is skipped). Refused, changing nothing, when they fail the module's Schema.
-   */
   updateRuntimeArgs(argv: ReadonlyArray<string>): Result.Result<A, RuntimeArgsError> {
     return this.module.args.set(argv.slice(1))
   }
 
-  /** The arguments now, then every change. */
   runtimeArgsChanges(): Stream.Stream<ArgsState<A>> {
     return this.module.args.changes
   }
 
-  /** Calls `f` with every change of the arguments (not the current value); returns an unsubscribe. */
   onRuntimeArgsChange(f: (args: ArgsState<A>) => void): () => void {
     return this.host.subscribeArgs(this.module, f as any)
   }
@@ -449,13 +414,11 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return "OK"
   }
 
-  /** `LoadConfigs`: sets every config from the pending queue (config file, LOADEX) or its default. */
   loadConfigs(): ModuleStatus {
     if (!this.module.loading || this.kind !== "load") return "ERR"
     return this.host.loadConfigs(this.module)
   }
 
-  /** Calls `f` after a CONFIG SET changed one of this module's configs. */
   onConfigChange(f: (names: ReadonlyArray<string>) => void): () => void {
     return this.host.subscribeConfigs(this.module, f)
   }
@@ -463,7 +426,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   // ---------------------------------------------------------------------------------------------
   // Blocking clients (Valkey's callback shape and keyfiber's Effect shape)
 
-  /** `BlockClient(ctx, reply, timeout, free, timeoutMs)`: see ModuleBlocking. */
   blockClient(
     reply: BlockCallback | null,
     timeout: BlockCallback | null,
@@ -473,7 +435,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return this.host.blocking.blockClient(this, reply, timeout, freePrivdata, timeoutMs, null, null, false)
   }
 
-  /** `BlockClientOnKeys[WithFlags]`: woken when one of `keys` is signalled ready. */
   blockClientOnKeys(
     reply: BlockCallback | null,
     timeout: BlockCallback | null,
@@ -486,15 +447,10 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return this.host.blocking.blockClient(this, reply, timeout, freePrivdata, timeoutMs, keys, privdata, flags.unblockDeleted ?? false)
   }
 
-  /**
-   * Blocks the client on an Effect run in the background in the module's scope: its success is the
-   * reply, its failure an error reply. Timeout, CLIENT UNBLOCK and disconnect interrupt it.
-   */
   blockOn<E>(effect: Effect.Effect<Reply, E>, options: { timeoutMs?: number; timeoutReply?: Reply } = {}): ModuleBlockedClient {
     return this.host.blocking.blockOn(this, effect, options.timeoutMs ?? 0, options.timeoutReply)
   }
 
-  /** `UnblockClient(bc, privdata)`: from anywhere; the reply callback runs at the end of the tick. */
   unblockClient(bc: ModuleBlockedClient, privdata?: unknown): ModuleStatus {
     return this.host.blocking.unblockClient(bc, privdata)
   }
@@ -503,7 +459,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return this.host.blocking.abortBlock(bc)
   }
 
-  /** `SignalKeyAsReady`: wakes clients blocked on `key` in this context's database. */
   signalKeyAsReady(key: string): void {
     this.host.blocking.signalKeyAsReady(this.db, key)
   }
@@ -514,7 +469,6 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   blockClientGetPrivateData(bc: ModuleBlockedClient): unknown {
     return bc.privdata
   }
-  /** `SetDisconnectCallback`: runs when the blocked client goes away (not on timeout); must not reply. */
   setDisconnectCallback(bc: ModuleBlockedClient, callback: DisconnectCallback | null): void {
     bc.disconnectCallback = callback
   }
@@ -539,12 +493,10 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   isBlockedTimeoutRequest(): boolean {
     return this.kind === "timeout"
   }
-  /** True in the free callback when the client was gone at drain time. */
   blockedClientDisconnected(): boolean {
     return this.kind === "free" && this.client === null
   }
 
-  /** `GetThreadSafeContext(bc)`: replies go to the blocked client when it is unblocked. */
   getThreadSafeContext(bc: ModuleBlockedClient | null): ThreadSafeContext<A> {
     return this.host.blocking.threadSafeContext(this.module, bc) as ThreadSafeContext<A>
   }

@@ -1,9 +1,8 @@
 import type * as Effect from "effect/Effect"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
-import type { CommandSpec } from "../commands/CommandSpec.js"
+import type { CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import type { Reply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
 import type { Server } from "../server/Server.js"
 import type { BlockCallback, CallOptions, CommandHandler, ContextKind, FreePrivdata, ModuleContext, ModuleStatus, ThreadSafeContext } from "./api.js"
 import type { ArgsState } from "./RuntimeArgs.js"
@@ -16,7 +15,7 @@ export interface HostedContext {
   readonly module: LoadedModule
   readonly kind: ContextKind
   /** The client the context runs for; null in detached, timer and free-after-disconnect contexts. */
-  readonly client: Client | null
+  readonly client: CommandClient | null
   readonly db: number
   readonly resp: 2 | 3
   readonly builder: ReplyBuilder | null
@@ -52,9 +51,9 @@ export interface HostBlocking {
 export interface ModuleHost {
   readonly server: Server
   readonly blocking: HostBlocking
-  runCommand(module: LoadedModule, handler: CommandHandler, client: Client, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest
+  runCommand(module: LoadedModule, handler: CommandHandler, client: CommandClient, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest
   call(caller: HostedContext, options: CallOptions, argv: Array<string>): Reply
-  isCallClient(client: Client): boolean
+  isCallClient(client: CommandClient): boolean
   findType(name: string): ModuleValueType | undefined
   createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number
   stopTimer(module: LoadedModule, id: number): { data: unknown } | undefined

@@ -6,10 +6,9 @@ import * as Result from "effect/Result"
 import * as Scope from "effect/Scope"
 import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
-import type { CommandSpec } from "../commands/CommandSpec.js"
+import type { CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import type { Reply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
 import type { Server } from "../server/Server.js"
 import type { CallOptions, CommandHandler, ModuleContext, ModuleStatus } from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
@@ -52,7 +51,7 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
 
   constructor(
     readonly server: Server,
-    engine: BlockingEngine,
+    readonly engine: BlockingEngine,
     context: Context.Context<never>,
     onLoadTimeoutMs = DEFAULT_ONLOAD_TIMEOUT_MS
   ) {
@@ -90,11 +89,11 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
 
   // ---- commands (runModuleCommand), call (ModuleCall) and timers (ModuleTimers) ----------------
 
-  runCommand(module: LoadedModule, handler: CommandHandler, client: Client, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest {
+  runCommand(module: LoadedModule, handler: CommandHandler, client: CommandClient, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest {
     return runModuleCommand(this, module, handler, client, argv, spec)
   }
 
-  isCallClient(client: Client): boolean {
+  isCallClient(client: CommandClient): boolean {
     return this.calls.isCallClient(client)
   }
 

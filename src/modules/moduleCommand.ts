@@ -1,7 +1,7 @@
 import * as Result from "effect/Result"
-import { type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
+import { type CommandClient, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import { ErrorReply, MapReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
+import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import type { Server } from "../server/Server.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import { LOAD_ERROR, type LoadRequest } from "./ModuleLoader.js"
@@ -10,6 +10,8 @@ import { suspendClient } from "./suspendClient.js"
 /** What MODULE needs of the module system (implemented by `ModuleRegistry`). */
 export interface ModuleCommandTarget {
   readonly server: Server
+  /** The blocking engine (the `Blocking` service), where MODULE LOAD's client waits for the load. */
+  readonly engine: BlockingEngine
   readonly loaded: ReadonlyArray<LoadedModule>
   /** Module configs queued by LOADEX (cleared when its arguments are refused). */
   readonly pendingConfigs: Map<string, string>
@@ -58,9 +60,10 @@ export const moduleList = (registry: Pick<ModuleCommandTarget, "loaded">): Array
 /** The MODULE command (module.c `moduleCommand`), bound to the module registry. */
 export const moduleCommand = (registry: ModuleCommandTarget): CommandSpec => {
   const server = registry.server
-  const loadReply = (client: Client, spec: CommandSpec, argv: ReadonlyArray<string>, request: LoadRequest): Reply =>
+  const loadReply = (client: CommandClient, spec: CommandSpec, argv: ReadonlyArray<string>, request: LoadRequest): Reply =>
     suspendClient(
       server,
+      registry.engine,
       client,
       spec,
       argv,
@@ -90,7 +93,7 @@ export const moduleCommand = (registry: ModuleCommandTarget): CommandSpec => {
         group: "server",
         summary: "Loads a module.",
         since: "4.0.0",
-        run: (client, argv) => loadReply(client as Client, subs.load, argv, { path: argv[2], args: argv.slice(3) })
+        run: (client, argv) => loadReply(client, subs.load, argv, { path: argv[2], args: argv.slice(3) })
       },
       {
         name: "loadex",
@@ -106,7 +109,7 @@ export const moduleCommand = (registry: ModuleCommandTarget): CommandSpec => {
             registry.pendingConfigs.clear()
             return new ErrorReply(LOAD_ERROR)
           }
-          return loadReply(client as Client, subs.loadex, argv, { path: argv[2], args: parsed.args, configs: parsed.configs, loadex: true })
+          return loadReply(client, subs.loadex, argv, { path: argv[2], args: parsed.args, configs: parsed.configs, loadex: true })
         }
       },
       {

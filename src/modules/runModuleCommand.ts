@@ -1,8 +1,7 @@
 import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
-import type { CommandSpec } from "../commands/CommandSpec.js"
+import type { CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import { ErrorReply, type Reply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
 import type { CommandHandler } from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlocking } from "./ModuleBlocking.js"
@@ -18,6 +17,8 @@ const ASYNC_CANNOT_WAIT = "ERR module command cannot wait inside a transaction o
 /** What running a module command needs of the module system (implemented by `ModuleRegistry`). */
 export interface CommandHost extends ModuleHost {
   readonly blocking: ModuleBlocking
+  /** The blocking engine (the `Blocking` service), where an `async` command's client waits. */
+  readonly engine: BlockingEngine
 }
 
 /**
@@ -28,7 +29,7 @@ export const runModuleCommand = (
   host: CommandHost,
   module: LoadedModule,
   handler: CommandHandler,
-  client: Client,
+  client: CommandClient,
   argv: Array<string>,
   spec?: CommandSpec
 ): Reply | BlockRequest => {
@@ -58,7 +59,7 @@ const awaitCommand = (
   host: CommandHost,
   module: LoadedModule,
   ctx: ModuleContextImpl<any>,
-  client: Client,
+  client: CommandClient,
   argv: Array<string>,
   result: PromiseLike<unknown>
 ): Reply => {
@@ -76,9 +77,8 @@ const awaitCommand = (
     const out = ctx.builder!.take(client.resp)
     return out === undefined ? NO_REPLY : out
   }
-  const engine = server.blocker as BlockingEngine | null
   const spec = ctx.command
-  if (engine === null || spec === null || client.denyBlocking || client.multi !== null || client.blocked !== null) {
+  if (spec === null || client.denyBlocking || client.multi !== null || client.blocked !== null) {
     // Nothing can wait here (a transaction, a module call): what it replied before its first
     // `await`, else an error; a later rejection is only logged.
     result.then(undefined, (e) => void failed(e))
@@ -94,5 +94,5 @@ const awaitCommand = (
       return failed(e) as Reply
     }
   )
-  return suspendClient(server, client, spec, argv, work)
+  return suspendClient(server, host.engine, client, spec, argv, work)
 }

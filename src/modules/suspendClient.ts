@@ -1,11 +1,15 @@
 import { performance } from "node:perf_hooks"
 import { BlockOutcome } from "../blocking/BlockedClient.js"
 import type { BlockingEngine } from "../blocking/BlockingEngine.js"
-import type { CommandSpec } from "../commands/CommandSpec.js"
+import type { CommandClient, CommandHost, CommandSpec } from "../commands/CommandSpec.js"
 import type { Reply } from "../protocol/Reply.js"
-import type { Client } from "../server/Client.js"
-import type { Server } from "../server/Server.js"
 import { NO_REPLY } from "./ReplyBuilder.js"
+
+/** What suspending a client needs of the server: count the command, end the tick. */
+export interface SuspendHost {
+  readonly dispatcher: CommandHost["dispatcher"]
+  endOfTick(): void
+}
 
 /**
  * For commands that wait on an async step (MODULE LOAD, an `async` module command): park the
@@ -13,15 +17,15 @@ import { NO_REPLY } from "./ReplyBuilder.js"
  * wait and replies stay in order.
  */
 export const suspendClient = (
-  server: Server,
-  client: Client,
+  server: SuspendHost,
+  engine: BlockingEngine,
+  client: CommandClient,
   spec: CommandSpec,
   argv: ReadonlyArray<string>,
   work: Promise<Reply>
 ): Reply => {
-  const engine = server.blocker as BlockingEngine | null
-  if (engine === null || client.denyBlocking || client.multi !== null) {
-    // Nothing can wait here (no blocking engine, a transaction, a module call): reply when done.
+  if (client.denyBlocking || client.multi !== null) {
+    // Nothing can wait here (a transaction, a module call): reply when done.
     void work.then((reply) => {
       client.reply(reply)
       server.endOfTick()

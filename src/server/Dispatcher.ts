@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks"
 import { BlockRequest } from "../contracts/BlockRequest.js"
-import type { Admission, CommandSpec } from "../commands/CommandSpec.js"
+import type { Admission, CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import type { CommandTable } from "../commands/CommandTable.js"
 import type { SlowLog } from "../commands/SlowLogState.js"
 import { discardTransaction } from "../commands/transactions.js"
@@ -8,6 +8,7 @@ import { ProtocolError } from "../protocol/RespParser.js"
 import { ErrorReply, QUEUED, type Reply } from "../protocol/Reply.js"
 import type { Client } from "./Client.js"
 import type { Blocker } from "../contracts/Blocking.js"
+import type { Hooks } from "../contracts/Hooks.js"
 import type { Log } from "../contracts/Log.js"
 import type { ServerStats } from "./ServerStats.js"
 
@@ -35,14 +36,17 @@ export interface DispatcherHost {
  * to end, so each command is atomic.
  */
 export class Dispatcher {
-  readonly admissions: Array<Admission> = []
   /**
    * While a read's requests run, the end time of the previous command: the next command's start,
    * so each command reads the clock once (0 outside `processInput`).
    */
   private clockMark = 0
 
-  constructor(readonly server: DispatcherHost) {}
+  /** `admissions`: the gates after authentication, registered by the layers. */
+  constructor(
+    readonly server: DispatcherHost,
+    private readonly admissions: Hooks<Admission>
+  ) {}
 
   /** Runs every complete request in the client's input until it blocks, closes or runs dry. */
   processInput(client: Client): void {
@@ -108,7 +112,7 @@ export class Dispatcher {
     client.lastCommand = spec.fullName
     // Valkey's processCommand: unknown-command and arity errors first, then authentication.
     if (!client.authenticated && !spec.flags.includes("no_auth")) return this.reject(client, NOAUTH, spec)
-    const admissions = this.admissions
+    const admissions = this.admissions.list
     for (let i = 0; i < admissions.length; i++) {
       const denied = admissions[i](client, spec, argv)
       if (denied !== undefined) return this.reject(client, denied, spec)
@@ -163,7 +167,7 @@ export class Dispatcher {
    * (or the background time of a blocked module command); the client's pending `duration` from a
    * first run that blocked is added here.
    */
-  count(spec: CommandSpec, elapsedMs: number, reply: Reply, client: Client | null, argv: ReadonlyArray<string>): void {
+  count(spec: CommandSpec, elapsedMs: number, reply: Reply, client: CommandClient | null, argv: ReadonlyArray<string>): void {
     const server = this.server
     const stats = server.stats
     const stat = stats.commandStat(spec)

@@ -16,7 +16,7 @@ import { genInfoString, type InfoSource } from "./Info.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { OutputQueue } from "./OutputQueue.js"
 import { PubSub } from "../commands/PubSubState.js"
-import { subscribedModeGate } from "../commands/pubsub.js"
+import { ServerHooks } from "./ServerHooks.js"
 import { ServerStats } from "./ServerStats.js"
 import { SlowLog } from "../commands/SlowLogState.js"
 import { WatchedKeys } from "../commands/WatchedKeys.js"
@@ -48,13 +48,15 @@ interface ServerOptions {
   readonly log?: Log
   /** The config table (from the config file and command line); a default one when omitted. */
   readonly config?: Config
+  /** The hook lists the layers fill (`ServerCore`, `Modules`); empty ones when omitted. */
+  readonly hooks?: ServerHooks
 }
 
 export type { LogLevel } from "../contracts/Log.js"
 
 /**
  * The server's state, like Valkey's global `server`: keyspace, command table, clients, stats, and
- * the hooks other parts plug into. Everything here is synchronous and runs on the one executor.
+ * the hooks the layers register (`hooks`). Everything here is synchronous and runs on the one executor.
  */
 export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingHost<BlockedClient> {
   readonly keyspace: Keyspace
@@ -78,18 +80,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   readonly pubsub: PubSub
   /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
   blocker: Blocker | null = null
-  /** Work for the end of each tick, in order (module unblocks, resuming unblocked clients). */
-  readonly endOfTickHooks: Array<() => void> = []
-  /** Called when a client goes away (WATCH, blocking, modules clean up). */
-  readonly disconnectHooks: Array<(client: Client) => void> = []
-  /**
-   * The loaded modules as MODULE LIST replies them (module.c `addReplyLoadedModules`), set by the
-   * modules layer; HELLO's
-   * `modules` field. Null (no module system): an empty list.
-   */
-  moduleList: (() => Array<Reply>) | null = null
-  /** Set by the lifecycle layer: a shutdown (SHUTDOWN, SIGTERM, SIGINT) asks it to stop the server. */
-  shutdownHandler: (() => void) | null = null
+  /** End of tick, disconnect, shutdown, admissions, module list: registered by the layers. */
+  readonly hooks: ServerHooks
   /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
   requirepass = ""
   /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */
@@ -119,12 +111,10 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     this.log = options.log ?? (() => {})
     this.slowLog = new SlowLog(this.config)
     this.startedAt = this.now()
-    this.dispatcher = new Dispatcher(this)
+    this.hooks = options.hooks ?? new ServerHooks()
+    this.dispatcher = new Dispatcher(this, this.hooks.admissions)
     this.watchedKeys = new WatchedKeys(this.keyspace)
-    this.disconnectHooks.push((client) => this.watchedKeys.unwatchAll(client))
-    this.pubsub = new PubSub(this)
-    this.disconnectHooks.push((client) => this.pubsub.clear(client))
-    this.dispatcher.admissions.push(subscribedModeGate)
+    this.pubsub = new PubSub()
   }
 
   /**
@@ -157,7 +147,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   freeClient(client: Client): void {
     if (client.closed) return
     client.closed = true
-    for (const hook of this.disconnectHooks) hook(client)
+    const hooks = this.hooks.disconnect.list
+    for (let i = 0; i < hooks.length; i++) hooks[i](client)
     if (client.isBlocked) this.blocker?.disconnect(client)
     this.clients.delete(client.id)
   }
@@ -174,7 +165,12 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     )
     for (const client of Array.from(this.clients.values())) this.closeClient(client, false)
     this.log("warning", "Valkey is now ready to exit, bye bye...")
-    this.shutdownHandler?.()
+    for (const hook of this.hooks.shutdown.list) hook()
+  }
+
+  /** HELLO's `modules` field: the loaded modules as MODULE LIST replies them (none without a module system). */
+  moduleList(): Array<Reply> {
+    return this.hooks.moduleList.list.flatMap((list) => list())
   }
 
   /**
@@ -214,7 +210,7 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
    * clients), then write each touched client's output once.
    */
   endOfTick(): void {
-    const hooks = this.endOfTickHooks
+    const hooks = this.hooks.endOfTick.list
     for (let i = 0; i < hooks.length; i++) hooks[i]()
     // Clients marked while flushing (an in-process client's callback running commands, a nested
     // end of tick) go to a fresh list and are flushed in the next round, so no output is left

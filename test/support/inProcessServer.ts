@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { builtinCommands } from "../../src/commands/index.js"
 import { ErrorReply, NullArray, type Reply, SimpleString, VerbatimReply } from "../../src/protocol/Reply.js"
 import { InProcessClient } from "../../src/server/InProcessClient.js"
+import { registerServerHooks } from "../../src/layers/ServerCore.js"
 import { Server } from "../../src/server/Server.js"
 
 /**
@@ -15,6 +16,7 @@ export class InProcessServer {
   constructor(databases = 16) {
     this.server = new Server({ databases, now: () => this.time })
     this.server.commands.registerAll(builtinCommands)
+    registerServerHooks(this.server)
   }
 
   /** The embedding API's in-process client, with a loopback address as a network client has. */

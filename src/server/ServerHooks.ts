@@ -1,0 +1,21 @@
+import type { Admission } from "../commands/CommandSpec.js"
+import { Hooks } from "../contracts/Hooks.js"
+import type { Reply } from "../protocol/Reply.js"
+import type { Client } from "./Client.js"
+
+/**
+ * The server's hook lists, filled by the layers (`ServerCore` for the server's own parts, `Modules`
+ * for the module system, the lifecycle layers for shutdown); the server only runs them.
+ */
+export class ServerHooks {
+  /** Gates a command passes after authentication, in order (memory, Pub/Sub context, protected commands). */
+  readonly admissions = new Hooks<Admission>()
+  /** Work for the end of each tick, in order (serving ready keys and module unblocks, resuming clients). */
+  readonly endOfTick = new Hooks<() => void>()
+  /** A client goes away (WATCH, Pub/Sub and embedding clean up). */
+  readonly disconnect = new Hooks<(client: Client) => void>()
+  /** A shutdown (SHUTDOWN, SIGTERM, SIGINT) closed every client: the lifecycle layer stops the server. */
+  readonly shutdown = new Hooks<() => void>()
+  /** The loaded modules as MODULE LIST replies them (module.c `addReplyLoadedModules`), for HELLO. */
+  readonly moduleList = new Hooks<() => ReadonlyArray<Reply>>()
+}
