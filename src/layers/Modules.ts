@@ -39,7 +39,7 @@ export class Modules extends Context.Service<Modules, ModuleRegistry>()("keyfibe
           registry.loaded.map((m) => `module:name=${m.name},ver=${m.version},api=1,filters=0,usedby=[],using=[],options=[]`)
       })
       const config = server.config
-      yield* registered(config.loadmoduleProvider.fillSlot(() => registry.loaded.map((m) => ({ path: m.path, args: m.args.raw }))))
+      yield* registered(config.loadmoduleProvider.fillSlot(() => registry.loaded.map((m) => ({ path: m.path, args: m.args.bytes }))))
       yield* registered(config.changeListeners.addHook((names) => registry.notifyConfigChange(names)))
       yield* Effect.addFinalizer(() => registry.shutdown())
       yield* Effect.acquireRelease(

@@ -3,6 +3,7 @@ import type { BlockedClient } from "../blocking/BlockedClient.js"
 import type { CommandSpec } from "../commands/CommandSpec.js"
 import type { CommandClient } from "../commands/CommandSpec.js"
 import type { Reply } from "../protocol/Reply.js"
+import { bytesToText } from "../protocol/ReplyValue.js"
 import type * as api from "./api.js"
 import type { BlockCallback, DisconnectCallback, FreePrivdata } from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
@@ -51,10 +52,17 @@ export class ModuleBlockedClient implements api.ModuleBlockedClient {
     readonly db: number,
     readonly resp: 2 | 3,
     readonly spec: CommandSpec | null,
-    readonly argv: ReadonlyArray<string>,
+    /** The blocked command's arguments as the server's byte strings. */
+    readonly rawArgv: ReadonlyArray<string>,
     now: number
   ) {
     this.client = client
     this.blockedAt = now
+  }
+
+  private textArgv: ReadonlyArray<string> | null = null
+  /** The blocked command's arguments as text (UTF-8 decoded), as module callbacks get them. */
+  get argv(): ReadonlyArray<string> {
+    return (this.textArgv ??= this.rawArgv.map(bytesToText))
   }
 }

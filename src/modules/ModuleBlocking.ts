@@ -344,7 +344,7 @@ export class ModuleBlocking implements HostBlocking {
   private count(bc: ModuleBlockedClient, reply: Reply | null | undefined, replyMs: number): void {
     if (bc.spec === null || bc.counted) return
     bc.counted = true
-    this.server.dispatcher.count(bc.spec, bc.backgroundMs + replyMs, reply === undefined ? null : reply, bc.client, bc.argv)
+    this.server.dispatcher.count(bc.spec, bc.backgroundMs + replyMs, reply === undefined ? null : reply, bc.client, bc.rawArgv)
   }
 
   private guard(bc: ModuleBlockedClient, what: string, f: () => unknown): void {

@@ -1,8 +1,11 @@
 /**
  * A module config (`<module>.<name>`), Valkey's module configurations API: string, bool, numeric
  * and enum (optionally bitflags) values with the module's getter, setter and apply callbacks.
- * Values cross this boundary in their string form, exactly as CONFIG GET prints them.
+ * Values cross this boundary in their string form, exactly as CONFIG GET prints them: the server's
+ * byte strings outside, text (UTF-8 decoded) for the module.
  */
+import { textToBytes } from "../protocol/CommandArg.js"
+import { bytesToText } from "../protocol/ReplyValue.js"
 
 export type ModuleConfigFlag =
   | "default"
@@ -70,6 +73,13 @@ const parseLongLong = (s: string): number | undefined => (/^-?\d+$/.test(s) && s
 export class ModuleConfig {
   /** The value kept by the server when the module gives no getter. */
   private stored: unknown
+  /**
+   * A string value's bytes as last given (CONFIG SET, LOADEX, the config file) and their text:
+   * `format` prints these bytes while the value is that text, so bytes that are not UTF-8 still
+   * round-trip through CONFIG GET and CONFIG REWRITE exactly.
+   */
+  private parsed: { readonly bytes: string; readonly text: string } | null = null
+  private exact: { readonly bytes: string; readonly text: string } | null = null
 
   constructor(
     readonly module: string,
@@ -99,6 +109,7 @@ export class ModuleConfig {
 
   /** Stores a typed value through the setter (skipped when the getter already returns it). */
   setValue(value: unknown): string | undefined {
+    this.exact = this.parsed !== null && this.parsed.text === value ? this.parsed : null
     if (equal(this.getValue(), value)) return undefined
     if (this.callbacks.set) {
       const e = this.callbacks.set(this.name, value)
@@ -113,10 +124,12 @@ export class ModuleConfig {
     return typeof e === "string" ? e : undefined
   }
 
-  /** Parses the string form, with Valkey's error texts. */
-  parse(text: string): { value: unknown } | { error: string } {
+  /** Parses the string form (a byte string), with Valkey's error texts; the module sees text. */
+  parse(bytes: string): { value: unknown } | { error: string } {
+    const text = bytesToText(bytes)
     switch (this.kind.type) {
       case "string":
+        this.parsed = { bytes, text }
         return { value: text }
       case "bool": {
         const t = text.toLowerCase()
@@ -155,11 +168,20 @@ export class ModuleConfig {
     }
   }
 
-  /** The string form CONFIG GET and CONFIG REWRITE print. */
+  /** The string form CONFIG GET and CONFIG REWRITE print (a byte string: text as UTF-8). */
   format(value: unknown = this.getValue()): string {
+    if (this.kind.type === "string") {
+      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("latin1")
+      if (this.exact !== null && this.exact.text === value) return this.exact.bytes
+    }
+    return textToBytes(this.formatText(value))
+  }
+
+  private formatText(value: unknown): string {
     switch (this.kind.type) {
       case "string":
-        return value === null || value === undefined ? "" : String(value)
+        if (value === null || value === undefined) return ""
+        return String(value)
       case "bool":
         return value ? "yes" : "no"
       case "numeric": {

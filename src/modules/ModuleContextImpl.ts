@@ -6,6 +6,8 @@ import type * as Result from "effect/Result"
 import * as Exit from "effect/Exit"
 import type * as Stream from "effect/Stream"
 import { type CommandClient, type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
+import { type CommandArg, commandArgBytes } from "../protocol/CommandArg.js"
+import { bytesToBuffer, bytesToText, type BytesReplyValue, replyToBytes, replyToText, type ReplyValue } from "../protocol/ReplyValue.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import {
   BigNumberReply,
@@ -28,6 +30,7 @@ import {
   type FreePrivdata,
   type ModuleContext,
   type ModuleStatus,
+  type ModuleString,
   type ReplyValues,
   type ThreadSafeContext,
   type WorkerLike
@@ -41,16 +44,25 @@ import { ModuleKey } from "./ModuleKey.js"
 import { POSTPONED_LEN, ReplyBuilder } from "./ReplyBuilder.js"
 import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
 
+/** A command line for `call`: its arguments as the server's byte strings. */
+const callArgv = (command: string, args: ReadonlyArray<CommandArg>): Array<string> => {
+  const argv = [commandArgBytes(command)]
+  for (const arg of args) argv.push(commandArgBytes(arg))
+  return argv
+}
+
 /** Reply values and predicates for module code (shared by every context). */
 const REPLIES: ReplyValues = {
-  error: (message: string): Reply => new ErrorReply(message),
-  simple: (s: string): Reply => new SimpleString(s),
+  error: (message: ModuleString): Reply => new ErrorReply(commandArgBytes(message)),
+  simple: (s: ModuleString): Reply => new SimpleString(commandArgBytes(s)),
   double: (d: number): Reply => new DoubleReply(d),
   nullArray: (): Reply => NULL_ARRAY,
   isError: (r: Reply): boolean => r instanceof ErrorReply,
-  errorMessage: (r: Reply): string | undefined => (r instanceof ErrorReply ? r.message : undefined),
+  errorMessage: (r: Reply): string | undefined => (r instanceof ErrorReply ? bytesToText(r.message) : undefined),
   isSimple: (r: Reply): boolean => r instanceof SimpleString,
-  simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? r.value : undefined)
+  simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? bytesToText(r.value) : undefined),
+  text: (r: Reply): ReplyValue => replyToText(r),
+  bytes: (r: Reply): BytesReplyValue => replyToBytes(r)
 }
 
 const MODULE_FLAGS: Record<string, CommandFlag | null> = {
@@ -169,29 +181,29 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   replyWithLongLong(n: number | bigint): ModuleStatus {
     return this.add(n)
   }
-  replyWithSimpleString(s: string): ModuleStatus {
-    return this.add(new SimpleString(s))
+  replyWithSimpleString(s: ModuleString): ModuleStatus {
+    return this.add(new SimpleString(commandArgBytes(s)))
   }
-  replyWithError(message: string): ModuleStatus {
-    return this.add(new ErrorReply(message))
+  replyWithError(message: ModuleString): ModuleStatus {
+    return this.add(new ErrorReply(commandArgBytes(message)))
   }
-  replyWithErrorFormat(message: string): ModuleStatus {
-    return this.add(new ErrorReply(message))
+  replyWithErrorFormat(message: ModuleString): ModuleStatus {
+    return this.add(new ErrorReply(commandArgBytes(message)))
   }
-  replyWithString(s: string): ModuleStatus {
-    return this.add(s)
+  replyWithString(s: ModuleString): ModuleStatus {
+    return this.add(commandArgBytes(s))
   }
-  replyWithStringBuffer(s: string): ModuleStatus {
-    return this.add(s)
+  replyWithStringBuffer(s: ModuleString): ModuleStatus {
+    return this.add(commandArgBytes(s))
   }
-  replyWithCString(s: string): ModuleStatus {
-    return this.add(s)
+  replyWithCString(s: ModuleString): ModuleStatus {
+    return this.add(commandArgBytes(s))
   }
   replyWithEmptyString(): ModuleStatus {
     return this.add("")
   }
-  replyWithVerbatimString(text: string, format = "txt"): ModuleStatus {
-    return this.add(new VerbatimReply(text, format))
+  replyWithVerbatimString(text: ModuleString, format = "txt"): ModuleStatus {
+    return this.add(new VerbatimReply(commandArgBytes(text), commandArgBytes(format)))
   }
   replyWithNull(): ModuleStatus {
     return this.add(null)
@@ -256,23 +268,23 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   // ---------------------------------------------------------------------------------------------
   // Calling server commands, keys, flags
 
-  call(command: string, ...args: Array<string>): Reply {
-    return this.host.call(this, {}, [command, ...args])
+  call(command: string, ...args: Array<CommandArg>): Reply {
+    return this.host.call(this, {}, callArgv(command, args))
   }
 
-  callWith(options: CallOptions, command: string, ...args: Array<string>): Reply {
-    return this.host.call(this, options, [command, ...args])
+  callWith(options: CallOptions, command: string, ...args: Array<CommandArg>): Reply {
+    return this.host.call(this, options, callArgv(command, args))
   }
 
-  openKey(key: string): ModuleKey {
-    return new ModuleKey(this.host.server.keyspace, this.db, key)
+  openKey(key: ModuleString): ModuleKey {
+    return new ModuleKey(this.host.server.keyspace, this.db, commandArgBytes(key))
   }
 
   scan(cursor: number, count = 10): { cursor: number; keys: Array<string> } {
     const db = this.host.server.keyspace.dbs[this.db]
     let i = cursor === 0 ? db.size - 1 : Math.min(cursor - 1, db.size - 1)
     const keys: Array<string> = []
-    for (; i >= 0 && keys.length < count; i--) keys.push(db.slots[i].key)
+    for (; i >= 0 && keys.length < count; i--) keys.push(bytesToText(db.slots[i].key))
     return { cursor: i < 0 ? 0 : i + 1, keys }
   }
 
@@ -358,8 +370,12 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return this.module.args.raw
   }
 
-  updateRuntimeArgs(argv: ReadonlyArray<string>): Result.Result<A, RuntimeArgsError> {
-    return this.module.args.set(argv.slice(1))
+  getRuntimeArgsBytes(): ReadonlyArray<Buffer> {
+    return this.module.args.bytes.map(bytesToBuffer)
+  }
+
+  updateRuntimeArgs(argv: ReadonlyArray<ModuleString>): Result.Result<A, RuntimeArgsError> {
+    return this.module.args.set(argv.slice(1).map(commandArgBytes))
   }
 
   runtimeArgsChanges(): Stream.Stream<ArgsState<A>> {
@@ -440,11 +456,12 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     timeout: BlockCallback | null,
     freePrivdata: FreePrivdata | null,
     timeoutMs: number,
-    keys: ReadonlyArray<string>,
+    keys: ReadonlyArray<ModuleString>,
     privdata: unknown,
     flags: { unblockDeleted?: boolean } = {}
   ): ModuleBlockedClient {
-    return this.host.blocking.blockClient(this, reply, timeout, freePrivdata, timeoutMs, keys, privdata, flags.unblockDeleted ?? false)
+    const keyBytes = keys.map(commandArgBytes)
+    return this.host.blocking.blockClient(this, reply, timeout, freePrivdata, timeoutMs, keyBytes, privdata, flags.unblockDeleted ?? false)
   }
 
   blockOn<E>(effect: Effect.Effect<Reply, E>, options: { timeoutMs?: number; timeoutReply?: Reply } = {}): ModuleBlockedClient {
@@ -459,8 +476,8 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return this.host.blocking.abortBlock(bc)
   }
 
-  signalKeyAsReady(key: string): void {
-    this.host.blocking.signalKeyAsReady(this.db, key)
+  signalKeyAsReady(key: ModuleString): void {
+    this.host.blocking.signalKeyAsReady(this.db, commandArgBytes(key))
   }
 
   blockClientSetPrivateData(bc: ModuleBlockedClient, privdata: unknown): void {
@@ -485,7 +502,13 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return this.bc
   }
   getBlockedClientReadyKey(): string | null {
-    return this.readyKey
+    return this.readyKey === null ? null : bytesToText(this.readyKey)
+  }
+
+  argvBytes(): Array<Buffer> {
+    // In a blocked client's callbacks the arguments are the blocked command's.
+    const argv = this.kind === "command" || this.bc === null ? this.argv : this.bc.rawArgv
+    return argv.map(bytesToBuffer)
   }
   isBlockedReplyRequest(): boolean {
     return this.kind === "reply"

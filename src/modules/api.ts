@@ -10,7 +10,9 @@ import type * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type { ModuleValueType } from "../keyspace/Value.js"
+import type { CommandArg } from "../protocol/CommandArg.js"
 import type { Reply } from "../protocol/Reply.js"
+import type { BytesReplyValue, ReplyValue } from "../protocol/ReplyValue.js"
 import type { LogLevel } from "../server/Server.js"
 import type { ConfigCallbacks } from "./ModuleConfig.js"
 import type { ModuleKey } from "./ModuleKey.js"
@@ -19,6 +21,16 @@ import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
 export type { ConfigCallbacks, ModuleConfigFlag } from "./ModuleConfig.js"
 export type { ModuleKey, ModuleKeyType } from "./ModuleKey.js"
 export type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
+export type { CommandArg } from "../protocol/CommandArg.js"
+export type { BytesReplyValue, ReplyError, ReplyValue } from "../protocol/ReplyValue.js"
+
+/**
+ * A string a module gives the server (a reply, a key, a value, an argument): a JS `string` is text,
+ * sent and stored as its UTF-8 bytes; a `Uint8Array` (a `Buffer`) is bytes, sent and stored exactly.
+ * What the server gives a module comes as text (UTF-8 decoded: `argv`, `stringGet`, `replies.text`)
+ * or, where the module asks, as bytes (`argvBytes()`, `stringGetBytes`, `replies.bytes`).
+ */
+export type ModuleString = string | Uint8Array
 
 /** Valkey's `VALKEYMODULE_OK` / `VALKEYMODULE_ERR`. */
 export type ModuleStatus = "OK" | "ERR"
@@ -34,7 +46,7 @@ export type ModuleStatus = "OK" | "ERR"
 export interface ModuleDefinition<A = ReadonlyArray<string>> {
   readonly name: string
   readonly version: number
-  /** Decodes the module's arguments (`MODULE LOAD path args...`) from their strings. */
+  /** Decodes the module's arguments (`MODULE LOAD path args...`) from their text (UTF-8 decoded). */
   readonly argsSchema?: Schema.Codec<A, any>
   readonly onLoad: (ctx: ModuleContext<A>, args: A) => void | ModuleStatus | Promise<void | ModuleStatus>
   /** Returning "ERR" refuses MODULE UNLOAD (`operation not possible.`). */
@@ -72,7 +84,9 @@ export type ContextKind =
 
 /**
  * A module command handler (Valkey's `CmdFunc`): replies go through `ctx.replyWith*`; the status it
- * returns is ignored, as in Valkey. A thrown exception becomes an `-ERR` reply.
+ * returns is ignored, as in Valkey. A thrown exception becomes an `-ERR` reply. `argv` is the
+ * command line as text (each argument's bytes decoded as UTF-8, U+FFFD for bytes that are not);
+ * `ctx.argvBytes()` gives the exact bytes, for binary values.
  */
 export type CommandHandler = (ctx: ModuleContext<any>, argv: Array<string>) => void | ModuleStatus
 
@@ -94,7 +108,7 @@ export interface CallOptions {
 }
 
 /**
- * A reply, timeout or disconnect callback: `(ctx, argv)`. For a key-blocked client's reply callback,
+ * A reply, timeout or disconnect callback: `(ctx, argv)`, argv as text (`ctx.argvBytes()`: as bytes). For a key-blocked client's reply callback,
  * "ERR" means "not served, stay blocked" (Valkey's `VALKEYMODULE_ERR`).
  */
 export type BlockCallback = (ctx: ModuleContext<any>, argv: ReadonlyArray<string>) => void | ModuleStatus
@@ -109,7 +123,7 @@ export type DisconnectCallback = (ctx: ModuleContext<any>, bc: ModuleBlockedClie
 export interface ModuleBlockedClient {
   /** The database the client had selected when it blocked. */
   readonly db: number
-  /** The blocked command's arguments. */
+  /** The blocked command's arguments, as text. */
   readonly argv: ReadonlyArray<string>
   /** When it blocked, on the server clock. */
   readonly blockedAt: number
@@ -119,14 +133,22 @@ export interface ModuleBlockedClient {
 
 /** Reply values and predicates for module code (`ctx.replies`), shared by every context. */
 export interface ReplyValues {
-  error(message: string): Reply
-  simple(s: string): Reply
+  error(message: ModuleString): Reply
+  simple(s: ModuleString): Reply
   double(d: number): Reply
   nullArray(): Reply
   isError(r: Reply): boolean
+  /** The error line as text. */
   errorMessage(r: Reply): string | undefined
   isSimple(r: Reply): boolean
   simpleText(r: Reply): string | undefined
+  /**
+   * A reply (of `call`) as JavaScript values with its strings as text (UTF-8 decoded): bulk and
+   * simple strings are strings, integers numbers, maps `Map`s, errors `ReplyError` values, ...
+   */
+  text(r: Reply): ReplyValue
+  /** The same with every string as a `Buffer` of exactly its bytes (binary values, exact keys). */
+  bytes(r: Reply): BytesReplyValue
 }
 
 /**
@@ -152,15 +174,16 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   /** `+OK` */
   replyWithOK(): ModuleStatus
   replyWithLongLong(n: number | bigint): ModuleStatus
-  replyWithSimpleString(s: string): ModuleStatus
+  /** Every `replyWith*` taking a string: a JS string is sent as its UTF-8 bytes, a `Uint8Array` exactly. */
+  replyWithSimpleString(s: ModuleString): ModuleStatus
   /** `ReplyWithError("ERR msg")`: the text must carry its error code. */
-  replyWithError(message: string): ModuleStatus
-  replyWithErrorFormat(message: string): ModuleStatus
-  replyWithString(s: string): ModuleStatus
-  replyWithStringBuffer(s: string): ModuleStatus
-  replyWithCString(s: string): ModuleStatus
+  replyWithError(message: ModuleString): ModuleStatus
+  replyWithErrorFormat(message: ModuleString): ModuleStatus
+  replyWithString(s: ModuleString): ModuleStatus
+  replyWithStringBuffer(s: ModuleString): ModuleStatus
+  replyWithCString(s: ModuleString): ModuleStatus
   replyWithEmptyString(): ModuleStatus
-  replyWithVerbatimString(text: string, format?: string): ModuleStatus
+  replyWithVerbatimString(text: ModuleString, format?: string): ModuleStatus
   replyWithNull(): ModuleStatus
   replyWithNullArray(): ModuleStatus
   replyWithEmptyArray(): ModuleStatus
@@ -186,12 +209,17 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
 
   // Calling server commands, keys, flags
 
-  /** `Call(ctx, cmd, "Ev", ...)`: runs a command through the dispatcher; errors come back as values. */
-  call(command: string, ...args: Array<string>): Reply
-  callWith(options: CallOptions, command: string, ...args: Array<string>): Reply
-  openKey(key: string): ModuleKey
   /**
-   * `Scan`: up to `count` key names of this context's database from `cursor` (0 starts); the
+   * `Call(ctx, cmd, "Ev", ...)`: runs a command through the dispatcher; errors come back as values.
+   * Arguments: a string is sent as its UTF-8 bytes, a `Uint8Array` exactly, a number in decimal.
+   * Read the reply with `replies.text(r)` or `replies.bytes(r)`, or relay it with `replyWithCallReply`.
+   */
+  call(command: string, ...args: Array<CommandArg>): Reply
+  callWith(options: CallOptions, command: string, ...args: Array<CommandArg>): Reply
+  /** `OpenKey`: the key named by the text's UTF-8 bytes, or exactly by the bytes given. */
+  openKey(key: ModuleString): ModuleKey
+  /**
+   * `Scan`: up to `count` key names (as text) of this context's database from `cursor` (0 starts); the
    * returned cursor is 0 when done. A key present for the whole scan is returned at least once.
    */
   scan(cursor: number, count?: number): { cursor: number; keys: Array<string> }
@@ -199,6 +227,12 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   /** `GetContextFlags`. */
   getContextFlags(): number
   readonly CTX_FLAGS: typeof CTX_FLAGS
+  /**
+   * The running command's arguments as bytes (Valkey's `StringPtrLen` on each argv element): what
+   * the handler gets as text, exactly as the client sent it. In a blocked client's callbacks, the
+   * blocked command's.
+   */
+  argvBytes(): Array<Buffer>
   getClientId(): number
   /** Milliseconds since the epoch from the server clock (Effect's Clock). */
   milliseconds(): number
@@ -227,13 +261,16 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
 
   /** The current arguments, decoded by the module's `argsSchema` when it has one. */
   getRuntimeArgs(): A
-  /** The current arguments as strings (what MODULE LIST shows). */
+  /** The current arguments as text (what the Schema decodes). */
   getRuntimeArgsRaw(): ReadonlyArray<string>
+  /** The current arguments as bytes, exactly as given (what MODULE LIST and CONFIG REWRITE print). */
+  getRuntimeArgsBytes(): ReadonlyArray<Buffer>
   /**
    * `UpdateRuntimeArgs(ctx, argv)`: replaces the module's arguments with `argv[1..]` (argv[0], the
    * command name, is skipped). Refused, changing nothing, when they fail the module's Schema.
+   * Pass `ctx.argvBytes()` to keep bytes that are not UTF-8 exactly.
    */
-  updateRuntimeArgs(argv: ReadonlyArray<string>): Result.Result<A, RuntimeArgsError>
+  updateRuntimeArgs(argv: ReadonlyArray<ModuleString>): Result.Result<A, RuntimeArgsError>
   /** The arguments now, then every change. */
   runtimeArgsChanges(): Stream.Stream<ArgsState<A>>
   /** Calls `f` with every change of the arguments (not the current value); returns an unsubscribe. */
@@ -277,7 +314,7 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
     timeout: BlockCallback | null,
     freePrivdata: FreePrivdata | null,
     timeoutMs: number,
-    keys: ReadonlyArray<string>,
+    keys: ReadonlyArray<ModuleString>,
     privdata: unknown,
     flags?: { unblockDeleted?: boolean }
   ): ModuleBlockedClient
@@ -290,7 +327,7 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   unblockClient(bc: ModuleBlockedClient, privdata?: unknown): ModuleStatus
   abortBlock(bc: ModuleBlockedClient): ModuleStatus
   /** `SignalKeyAsReady`: wakes clients blocked on `key` in this context's database. */
-  signalKeyAsReady(key: string): void
+  signalKeyAsReady(key: ModuleString): void
   blockClientSetPrivateData(bc: ModuleBlockedClient, privdata: unknown): void
   blockClientGetPrivateData(bc: ModuleBlockedClient): unknown
   /** `SetDisconnectCallback`: runs when the blocked client goes away (not on timeout); must not reply. */

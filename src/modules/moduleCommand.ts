@@ -55,7 +55,7 @@ const parseLoadexArguments = (
 
 /** MODULE LIST's reply (module.c `addReplyLoadedModules`), also HELLO's `modules` field. */
 export const moduleList = (registry: Pick<ModuleCommandTarget, "loaded">): Array<Reply> =>
-  registry.loaded.map((m) => new MapReply(["name", m.name, "ver", m.version, "path", m.path, "args", [...m.args.raw]]))
+  registry.loaded.map((m) => new MapReply(["name", m.name, "ver", m.version, "path", m.path, "args", [...m.args.bytes]]))
 
 /** The MODULE command (module.c `moduleCommand`), bound to the module registry. */
 export const moduleCommand = (registry: ModuleCommandTarget): CommandSpec => {

@@ -2,6 +2,7 @@ import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import type { BlockRequest } from "../blocking/BlockRequest.js"
 import type { CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import { ErrorReply, type Reply } from "../protocol/Reply.js"
+import { bytesToText } from "../protocol/ReplyValue.js"
 import type { CommandHandler } from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlocking } from "./ModuleBlocking.js"
@@ -39,7 +40,8 @@ export const runModuleCommand = (
   ctx.argv = argv
   let result: unknown
   try {
-    result = handler(ctx, argv)
+    // The handler sees text; `ctx.argvBytes()` gives the exact bytes.
+    result = handler(ctx, argv.map(bytesToText))
   } catch (e) {
     server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
     if (ctx.blocked !== null) host.blocking.abortBlock(ctx.blocked)
