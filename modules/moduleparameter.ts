@@ -8,8 +8,9 @@
 import { defineModule } from "keyfiber/module"
 import type { ModuleContext } from "keyfiber/module"
 
-const updateParameter = (ctx: ModuleContext, argv: Array<string>) => {
-  ctx.updateRuntimeArgs(argv)
+const updateParameter = (ctx: ModuleContext) => {
+  // As Valkey's RedisModuleString argv: the exact bytes, whatever they are.
+  ctx.updateRuntimeArgs(ctx.argvBytes())
   ctx.replyWithOK()
 }
 
