@@ -26,12 +26,16 @@ export const timeoutTimer = (engine: BlockingEngine): Effect.Effect<never> =>
         if (delay > 0) yield* Effect.race(Effect.sleep(Duration.millis(delay)), Deferred.await(wakeup))
       }
       engine.armTimer(-1, () => {})
-      yield* Effect.sync(() => {
-        try {
-          if (engine.handleTimeouts() > 0) engine.host.endOfTick()
-        } catch (e) {
-          engine.host.log("warning", `blocked client timeout failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
-        }
-      })
+      // Timeouts wait while a module holds the GIL: the loop goes on once they ran.
+      yield* Effect.callback<void>((resume) =>
+        engine.host.whenExecutorFree(() => {
+          try {
+            if (engine.handleTimeouts() > 0) engine.host.endOfTick()
+          } catch (e) {
+            engine.host.log("warning", `blocked client timeout failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+          }
+          resume(Effect.void)
+        })
+      )
     }
   })

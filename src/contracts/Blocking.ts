@@ -65,4 +65,6 @@ export interface BlockingHost<Record = unknown> {
   processInput(client: BlockableClient<Record>): void
   /** Ends the tick: end-of-tick work, then each touched client's output written. */
   endOfTick(): void
+  /** Runs `f` now, or after a module's thread-safe context lets go of the GIL. */
+  whenExecutorFree(f: () => void): void
 }

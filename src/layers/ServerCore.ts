@@ -152,6 +152,8 @@ export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/
       // applies), and once a second the idle-client `timeout`.
       let lastClientsCron = 0
       yield* Effect.sync(() => {
+        // Nothing runs while a module's thread-safe context holds the GIL: this round is skipped.
+        if (server.dispatcher.executorLock.held) return
         server.keyspace.updateClock()
         heap.check()
         eviction.clientsMemory = clientsMemory(server)

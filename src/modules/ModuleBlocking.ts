@@ -37,9 +37,8 @@ export class ModuleBlocking implements HostBlocking {
   /** Handles unblocked since the last drain, in order (Valkey's `moduleUnblockedClients`). */
   private queue: Array<ModuleBlockedClient> = []
   private drainScheduled = false
-  /** The GIL as a 1-permit semaphore: held by a thread-safe context between lock and unlock. */
-  private gilHolder: object | null = null
-  private gilWaiters: Array<() => void> = []
+  /** The thread-safe contexts holding (or last holding) the GIL, with their module. */
+  private readonly gilHolders = new Map<object, LoadedModule>()
   /** Every handle not yet released, per module (freed on unload and shutdown). */
   readonly live = new Set<ModuleBlockedClient>()
 
@@ -484,29 +483,42 @@ export class ModuleBlocking implements HostBlocking {
     )
     ctx.bc = bc
     ctx.resp = bc?.resp ?? 2
+    const gil = this.server.dispatcher.executorLock
     const token = {}
+    const holders = this.gilHolders
+    // Let go when its holder ends without unlocking (a fiber that finished or was interrupted).
+    let stopWatching = (): void => {}
+    const taken = (fiber: Fiber.Fiber<unknown, unknown> | null) => {
+      holders.set(token, module)
+      if (fiber === null) return
+      stopWatching = fiber.addObserver(() => {
+        if (!gil.holds(token)) return
+        this.server.log("warning", `<${module.name}> a thread-safe context's holder ended with the GIL held: released`)
+        unlock()
+      })
+    }
     const lock = () =>
-      Effect.callback<void>((resume) => {
-        if (this.gilHolder === null) {
-          this.gilHolder = token
-          resume(Effect.void)
-        } else {
-          this.gilWaiters.push(() => {
-            this.gilHolder = token
+      Effect.withFiber((fiber) =>
+        Effect.callback<void>((resume) => {
+          // FIFO behind the other contexts and the executor's deferred work; interrupting the
+          // wait withdraws the request, so the lock stays usable.
+          const cancel = gil.acquire(token, () => {
+            taken(fiber as Fiber.Fiber<unknown, unknown>)
             resume(Effect.void)
           })
-        }
-      })
+          return Effect.sync(cancel)
+        })
+      )
     const tryLock = (): ModuleStatus => {
-      if (this.gilHolder !== null) return "ERR"
-      this.gilHolder = token
+      if (!gil.tryAcquire(token)) return "ERR"
+      taken(null)
       return "OK"
     }
     const unlock = () => {
-      if (this.gilHolder !== token) return
-      this.gilHolder = null
-      const next = this.gilWaiters.shift()
-      if (next !== undefined) next()
+      stopWatching()
+      stopWatching = () => {}
+      holders.delete(token)
+      if (!gil.release(token)) return
       // Writes made under the lock may have readied keys.
       this.scheduleTick()
     }
@@ -529,6 +541,12 @@ export class ModuleBlocking implements HostBlocking {
 
   /** Unload and shutdown: release what the module never released. */
   releaseAll(module: LoadedModule): void {
+    const gil = this.server.dispatcher.executorLock
+    for (const [token, holder] of this.gilHolders) {
+      if (holder !== module) continue
+      this.gilHolders.delete(token)
+      if (gil.release(token)) this.server.log("warning", `<${module.name}> unloaded with the GIL held by a thread-safe context: released`)
+    }
     for (const bc of Array.from(this.live)) {
       if (bc.module !== module) continue
       if (bc.record !== null && !bc.record.isDone) this.engine.complete(bc.record, BlockOutcome.Aborted)

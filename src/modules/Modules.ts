@@ -119,6 +119,8 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
 
   /** Runs module code outside any command (a timer, a fiber) as one executor step, then ends the tick. */
   runInExecutor(module: LoadedModule, what: string, f: () => unknown): void {
+    // While a thread-safe context holds the GIL, timers and detached work wait for it.
+    if (this.server.dispatcher.executorLock.held) return this.server.whenExecutorFree(() => this.runInExecutor(module, what, f))
     try {
       const result = f()
       if (isThenable(result)) result.then(undefined, (e) => this.moduleFault(module, what, e))

@@ -7,6 +7,7 @@ import { discardTransaction } from "../commands/transactions.js"
 import { ProtocolError } from "../protocol/RespParser.js"
 import { ErrorReply, QUEUED, type Reply } from "../protocol/Reply.js"
 import type { Client } from "./Client.js"
+import { ExecutorLock } from "./ExecutorLock.js"
 import type { Blocker } from "../contracts/Blocking.js"
 import type { Hooks } from "../contracts/Hooks.js"
 import type { Log } from "../contracts/Log.js"
@@ -41,6 +42,13 @@ export class Dispatcher {
    * so each command reads the clock once (0 outside `processInput`).
    */
   private clockMark = 0
+  /**
+   * The GIL: while a module's thread-safe context holds it, client input waits here and runs
+   * when it is let go (Valkey's main thread waits on the GIL before it processes events).
+   */
+  readonly executorLock = new ExecutorLock()
+  /** Clients whose input arrived while the lock was held, in arrival order. */
+  private waitingInput: Set<Client> | null = null
 
   /** `admissions`: the gates after authentication, registered by the layers. */
   constructor(
@@ -50,6 +58,7 @@ export class Dispatcher {
 
   /** Runs every complete request in the client's input until it blocks, closes or runs dry. */
   processInput(client: Client): void {
+    if (this.executorLock.held) return this.deferInput(client)
     // Valkey sets last_interaction once per read, from its cached clock.
     client.lastInteraction = this.server.now()
     this.clockMark = performance.now()
@@ -59,6 +68,20 @@ export class Dispatcher {
       this.clockMark = 0
     }
     this.queryBufferTooBig(client, client.parser.pendingBytes)
+  }
+
+  private deferInput(client: Client): void {
+    if (this.waitingInput === null) {
+      this.waitingInput = new Set()
+      this.executorLock.whenFree(this.resumeInput)
+    }
+    this.waitingInput.add(client)
+  }
+
+  private readonly resumeInput = (): void => {
+    const clients = this.waitingInput
+    this.waitingInput = null
+    if (clients !== null) for (const client of clients) if (!client.closed) this.processInput(client)
   }
 
   /**

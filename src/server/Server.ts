@@ -188,6 +188,15 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   }
 
   private endOfTickScheduled = false
+  private endOfTickDeferred = false
+  private readonly runDeferredEndOfTick = (): void => {
+    this.endOfTickDeferred = false
+    this.endOfTick()
+  }
+  /** Runs `f` now, or after the module holding the GIL lets it go (timers, cron). */
+  whenExecutorFree(f: () => void): void {
+    this.dispatcher.executorLock.whenFree(f)
+  }
   private readonly runScheduledEndOfTick = (): void => {
     this.endOfTickScheduled = false
     this.endOfTick()
@@ -210,6 +219,14 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
    * clients), then write each touched client's output once.
    */
   endOfTick(): void {
+    // Nothing runs while a module's thread-safe context holds the GIL: the tick ends after it.
+    if (this.dispatcher.executorLock.held) {
+      if (!this.endOfTickDeferred) {
+        this.endOfTickDeferred = true
+        this.dispatcher.executorLock.whenFree(this.runDeferredEndOfTick)
+      }
+      return
+    }
     const hooks = this.hooks.endOfTick.list
     for (let i = 0; i < hooks.length; i++) hooks[i]()
     // Clients marked while flushing (an in-process client's callback running commands, a nested
