@@ -7,12 +7,12 @@ import { type BlockedClient, type BlockHandler, BlockOutcome } from "../blocking
 import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { ErrorReply, type Reply } from "../protocol/Reply.js"
 import type { Server } from "../server/Server.js"
-import type { BlockCallback, FreePrivdata, ModuleStatus, ThreadSafeContext } from "./api.js"
+import type { BlockCallback, FreePrivdata, ModuleStatus } from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import { ModuleBlockedClient } from "./ModuleBlockedClient.js"
 import { ModuleContextImpl } from "./ModuleContextImpl.js"
 import { describeFault, faultReply, isThenable } from "./ModuleFault.js"
-import type { HostBlocking, HostedContext, ModuleHost } from "./ModuleHost.js"
+import type { HostBlocking, HostedContext, HostThreadSafeContext, ModuleHost } from "./ModuleHost.js"
 import { ReplyBuilder } from "./ReplyBuilder.js"
 
 const INT64_MAX = 9223372036854775807
@@ -472,7 +472,7 @@ export class ModuleBlocking implements HostBlocking {
 
   // ---- thread-safe contexts and the GIL ------------------------------------------------------
 
-  threadSafeContext(module: LoadedModule, bc: ModuleBlockedClient | null): ThreadSafeContext<any> {
+  threadSafeContext(module: LoadedModule, bc: ModuleBlockedClient | null): HostThreadSafeContext {
     const ctx = new ModuleContextImpl(
       this.host(),
       module,
@@ -522,7 +522,18 @@ export class ModuleBlocking implements HostBlocking {
       // Writes made under the lock may have readied keys.
       this.scheduleTick()
     }
-    return Object.assign(ctx, { lock, tryLock, unlock, free: () => {} })
+    /**
+     * The lock for a holder that is not a fiber (a worker thread, through its port): `grant` runs
+     * when it is taken; the returned cancel withdraws a request not yet granted. Its holder's end
+     * is the caller's to watch (a closed port).
+     */
+    const lockWith = (grant: () => void): (() => void) =>
+      gil.acquire(token, () => {
+        taken(null)
+        grant()
+      })
+    const holdsLock = () => gil.holds(token)
+    return Object.assign(ctx, { lock, tryLock, unlock, lockWith, holdsLock, free: () => {} })
   }
 
   // ---- background time -----------------------------------------------------------------------

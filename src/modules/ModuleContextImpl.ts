@@ -42,6 +42,8 @@ import { describeFault } from "./ModuleFault.js"
 import type { HostedContext, ModuleHost } from "./ModuleHost.js"
 import { ModuleKey } from "./ModuleKey.js"
 import { POSTPONED_LEN, ReplyBuilder } from "./ReplyBuilder.js"
+import { openWorkerHandle } from "./WorkerBridge.js"
+import type { WorkerHandle } from "./workerProtocol.js"
 import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
 
 /** A command line for `call`: its arguments as the server's byte strings. */
@@ -526,5 +528,9 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   getDetachedThreadSafeContext(): ThreadSafeContext<A> {
     return this.host.blocking.threadSafeContext(this.module, null) as ThreadSafeContext<A>
+  }
+
+  workerHandle(bc: ModuleBlockedClient | null): WorkerHandle {
+    return openWorkerHandle(this.host.blocking, this.module, bc, (message) => this.log("warning", message))
   }
 }

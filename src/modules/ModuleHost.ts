@@ -44,7 +44,14 @@ export interface HostBlocking {
   signalKeyAsReady(db: number, key: string): void
   measureTimeStart(bc: ModuleBlockedClient): ModuleStatus
   measureTimeEnd(bc: ModuleBlockedClient): ModuleStatus
-  threadSafeContext(module: LoadedModule, bc: ModuleBlockedClient | null): ThreadSafeContext<any>
+  threadSafeContext(module: LoadedModule, bc: ModuleBlockedClient | null): HostThreadSafeContext
+}
+
+/** A thread-safe context as the module system sees it: also lockable by a holder that is not a fiber. */
+export interface HostThreadSafeContext extends ThreadSafeContext<any> {
+  /** Queues for the GIL; `grant` runs when taken. Returns a cancel for a request not yet granted. */
+  lockWith(grant: () => void): () => void
+  holdsLock(): boolean
 }
 
 /** What a module context needs from the module system (implemented by `ModuleRegistry`). */

@@ -17,10 +17,12 @@ import type { LogLevel } from "../server/Server.js"
 import type { ConfigCallbacks } from "./ModuleConfig.js"
 import type { ModuleKey } from "./ModuleKey.js"
 import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
+import type { WorkerHandle } from "./workerProtocol.js"
 
 export type { ConfigCallbacks, ModuleConfigFlag } from "./ModuleConfig.js"
 export type { ModuleKey, ModuleKeyType } from "./ModuleKey.js"
 export type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
+export type { WorkerHandle } from "./workerProtocol.js"
 export type { CommandArg } from "../protocol/CommandArg.js"
 export type { BytesReplyValue, ReplyError, ReplyValue } from "../protocol/ReplyValue.js"
 
@@ -344,6 +346,15 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   /** `GetThreadSafeContext(bc)`: replies go to the blocked client when it is unblocked. */
   getThreadSafeContext(bc: ModuleBlockedClient | null): ThreadSafeContext<A>
   getDetachedThreadSafeContext(): ThreadSafeContext<A>
+  /**
+   * A handle for a `worker_threads` Worker (Valkey's blocked-client handle and thread-safe context
+   * used from another thread): `worker.postMessage({ handle }, [handle.port])`, then in the worker
+   * `unblockClient(handle, privdata)`, `abortBlock(handle)` or `threadSafeContext(handle)` from
+   * `keyfiber/module/worker`. `bc` null gives a detached thread-safe context only. Requests from
+   * the worker run in the executor in order, exactly once; a worker that exits holding the GIL
+   * releases it (with a warning).
+   */
+  workerHandle(bc: ModuleBlockedClient | null): WorkerHandle
 }
 
 /**
