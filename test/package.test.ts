@@ -103,7 +103,15 @@ await kf.close()
       `import { Effect } from "effect"
 import { Keyfiber, type KeyfiberService, Reply, type RunningKeyfiber, start } from "keyfiber"
 import { defineModule, type ModuleContext, type ModuleDefinition } from "keyfiber/module"
+import { threadSafeContext, unblockClient, type WorkerHandle } from "keyfiber/module/worker"
 
+export const fromWorker = async (handle: WorkerHandle) => {
+  const ts = threadSafeContext(handle)
+  await ts.lock()
+  const value = await ts.call("INCR", "n")
+  await ts.unlock()
+  return unblockClient(handle, value)
+}
 export const greet = (ctx: ModuleContext) => ctx.replyWithSimpleString("hi")
 export const mod: ModuleDefinition = defineModule({
   name: "typed",
@@ -125,6 +133,14 @@ export const running: Promise<RunningKeyfiber> = start({ testClock: true })
     const options = ["--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node"]
     const result = await node([tsc, ...flags, ...options, "typed.ts"]).catch((e: { stdout: string }) => e)
     expect(result.stdout).toBe("")
+  })
+
+  it("a worker thread imports keyfiber/module/worker", async () => {
+    fs.writeFileSync(path.join(dir, "worker-import.mjs"), `import { threadSafeContext, unblockClient, abortBlock } from "keyfiber/module/worker"
+console.log([threadSafeContext, unblockClient, abortBlock].map((f) => typeof f).join(" "))
+`)
+    const { stdout } = await node(["worker-import.mjs"])
+    expect(stdout.trim()).toBe("function function function")
   })
 
   it("keyfiber --version names keyfiber's version", async () => {
