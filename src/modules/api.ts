@@ -358,13 +358,18 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
 }
 
 /**
- * A thread-safe context: usable from fibers, timers and worker messages. `lock`/`tryLock`/
- * `unlock` model Valkey's GIL as a 1-permit semaphore that the executor holds while it runs.
+ * A thread-safe context: usable from fibers, timers and worker messages (from a Worker itself:
+ * `workerHandle`). `lock`/`tryLock`/`unlock` are Valkey's GIL: while a context holds it, the
+ * server runs no client command, no timer and no end-of-tick work; what arrives meanwhile runs
+ * after `unlock()`.
  */
 export interface ThreadSafeContext<A = ReadonlyArray<string>> extends ModuleContext<A> {
-  /** Waits for the GIL (an Effect: a background fiber suspends until the executor is free). */
+  /**
+   * Waits for the GIL, first come first served (an Effect: the fiber suspends until its turn).
+   * Interrupting the wait withdraws it; a fiber that ends holding the GIL releases it (logged).
+   */
   lock(): Effect.Effect<void>
-  /** Takes the GIL if it is free: "ERR" (errno EBUSY) when another holder has it. */
+  /** Takes the GIL if it is free and nobody waits: "ERR" (errno EBUSY) otherwise. */
   tryLock(): ModuleStatus
   unlock(): void
   free(): void
