@@ -5,7 +5,7 @@ import type { ModuleValueType } from "../keyspace/Value.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { Client } from "../server/Client.js"
 import type { Server } from "../server/Server.js"
-import type { BlockCallback, CallOptions, CommandHandler, ContextKind, FreePrivdata, ModuleContext, ModuleStatus, ThreadSafeContext } from "./api.js"
+import type { BlockCallback, CallOptions, CallResult, CommandHandler, ContextKind, FreePrivdata, ModuleContext, ModuleStatus, ThreadSafeContext } from "./api.js"
 import type { ArgsState } from "./RuntimeArgs.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
@@ -53,7 +53,7 @@ export interface ModuleHost {
   readonly server: Server
   readonly blocking: HostBlocking
   runCommand(module: LoadedModule, handler: CommandHandler, client: Client, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest
-  call(caller: HostedContext, options: CallOptions, argv: Array<string>): Reply
+  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>): CallResult
   isCallClient(client: Client): boolean
   findType(name: string): ModuleValueType | undefined
   createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number

@@ -6,6 +6,7 @@ import type { SlowLog } from "../commands/SlowLogState.js"
 import { discardTransaction } from "../commands/transactions.js"
 import { ProtocolError } from "../protocol/RespParser.js"
 import { ErrorReply, QUEUED, type Reply } from "../protocol/Reply.js"
+import { BusyModule } from "./BusyModule.js"
 import type { Client } from "./Client.js"
 import type { Blocker } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
@@ -25,6 +26,10 @@ export interface DispatcherHost {
   readonly limits: { readonly clientQueryBufferLimit: number }
   readonly now: () => number
   readonly log: Log
+  /** `busy-reply-threshold` in ms. */
+  readonly busyReplyThreshold: () => number
+  /** Ends the tick (after postponed clients ran their input). */
+  endOfTick(): void
   /** Nesting depth of command execution (EXEC bodies and module calls run at depth > 1). */
   nesting: number
   closeClient(client: Client, afterReply: boolean): void
@@ -41,8 +46,15 @@ export class Dispatcher {
    * so each command reads the clock once (0 outside `processInput`).
    */
   private clockMark = 0
+  /** A module command that runs long and yields: other clients wait or get `-BUSY`. */
+  readonly busy: BusyModule
 
-  constructor(readonly server: DispatcherHost) {}
+  constructor(readonly server: DispatcherHost) {
+    this.busy = new BusyModule(server.busyReplyThreshold, (clients) => {
+      for (const client of clients) if (!client.closed && client.blocked === null) this.processInput(client)
+      server.endOfTick()
+    })
+  }
 
   /** Runs every complete request in the client's input until it blocks, closes or runs dry. */
   processInput(client: Client): void {
@@ -74,6 +86,8 @@ export class Dispatcher {
 
   private runRequests(client: Client): void {
     while (!client.closed && !client.closeAfterReply && !client.closeAsap && !client.isBlocked) {
+      // A module command is running long: this client's commands wait in its query buffer.
+      if (this.busy.active && this.busy.postpones(client)) break
       let argv: Array<string> | undefined
       // Valkey checks the query buffer right after the read, before running what it holds: a
       // request that made the buffer pass the limit is not run (parse errors still come first).
@@ -108,6 +122,10 @@ export class Dispatcher {
     client.lastCommand = spec.fullName
     // Valkey's processCommand: unknown-command and arity errors first, then authentication.
     if (!client.authenticated && !spec.flags.includes("no_auth")) return this.reject(client, NOAUTH, spec)
+    if (this.busy.active) {
+      const busy = this.busy.rejection(spec.flags.includes("allow_busy"))
+      if (busy !== undefined) return this.reject(client, busy, spec)
+    }
     const admissions = this.admissions
     for (let i = 0; i < admissions.length; i++) {
       const denied = admissions[i](client, spec, argv)
