@@ -50,10 +50,14 @@ export class Dispatcher {
   readonly busy: BusyModule
 
   constructor(readonly server: DispatcherHost) {
-    this.busy = new BusyModule(server.busyReplyThreshold, (clients) => {
-      for (const client of clients) if (!client.closed && client.blocked === null) this.processInput(client)
-      server.endOfTick()
-    })
+    // Postponed clients run in the next turn of the event loop, after the busy command's own reply
+    // went out (Valkey serves them once the command returned to its event loop).
+    this.busy = new BusyModule(server.busyReplyThreshold, (clients) =>
+      setImmediate(() => {
+        for (const client of clients) if (!client.closed && client.blocked === null) this.processInput(client)
+        server.endOfTick()
+      })
+    )
   }
 
   /** Runs every complete request in the client's input until it blocks, closes or runs dry. */
