@@ -5,7 +5,8 @@
  *
  * acquire_gil                  blocks; a fiber takes the lock, checks that a second "thread" cannot
  *                              (TryLock fails), releases it, replies OK thread-safe and unblocks.
- * do_rm_call cmd args          RM_Call "Ev": relays the reply ("NULL reply returned" on NULL).
+ * do_rm_call cmd args          RM_Call "Ev": relays the reply ("NULL reply returned" on NULL,
+ *                              which is `undefined` here: `null` is the null-bulk reply).
  * do_rm_call_async cmd args    RM_Call "K" (when blocking is allowed) "Ev!": a reply is relayed; a
  *                              promise blocks the client until the unblock handler relays the reply.
  *                              `_script_mode` adds "S", `_no_replicate` drops "!".
@@ -88,7 +89,7 @@ const acquireGil: Handler = (ctx) => {
 }
 
 const relay = (ctx: ModuleContext, reply: CallResult): void => {
-  if (reply === null) ctx.replyWithError("NULL reply returned")
+  if (reply === undefined) ctx.replyWithError("NULL reply returned")
   else ctx.replyWithCallReply(reply as Reply)
 }
 
@@ -208,7 +209,7 @@ const doBgRmCall: Handler = (ctx, argv) => {
         cmdPos = 2
         format += (args[1] ?? "") + "E"
       }
-      const rep = args.length > cmdPos ? ts.callWith(format, args[cmdPos], ...args.slice(cmdPos + 1)) : null
+      const rep = args.length > cmdPos ? ts.callWith(format, args[cmdPos], ...args.slice(cmdPos + 1)) : undefined
       ts.unlock()
       relay(ts, rep)
       ts.free()

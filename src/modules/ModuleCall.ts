@@ -66,7 +66,8 @@ export const parseCallFormat = (format: string): CallOptions | undefined => {
 /**
  * `RM_Call` (module.c `VM_Call`): runs a command from module code through the dispatcher, on a
  * fake client of its own. The command's error replies are values; errors found before it runs are
- * null unless `E` asks for them as replies. With `K` a command that blocks leaves its client
+ * `undefined` (Valkey's NULL call reply; `null` is a reply, the null bulk) unless `E` asks for them
+ * as replies. With `K` a command that blocks leaves its client
  * blocked and the call returns a `CallReplyPromise`.
  */
 export class ModuleCall {
@@ -86,9 +87,9 @@ export class ModuleCall {
 
   call(caller: HostedContext, format: CallOptions | string, argv: Array<string>): CallResult {
     const options = typeof format === "string" ? parseCallFormat(format) : format
-    if (options === undefined) return null
+    if (options === undefined) return undefined
     const server = this.server
-    const refused = (message: string): CallResult => (options.errorsAsReplies === true ? new ErrorReply(message) : null)
+    const refused = (message: string): CallResult => (options.errorsAsReplies === true ? new ErrorReply(message) : undefined)
     // Errors are not counted in errorstats here: only when the module relays them to a client
     // (Valkey's module clients skip `afterErrorReply`); the command's calls/failed_calls are.
     const found = server.dispatcher.lookup(argv)
@@ -99,7 +100,7 @@ export class ModuleCall {
     if (options.noWrites === true && found.flags.includes("write")) {
       return refused(`ERR Write command '${found.fullName}' was called while write is not allowed.`)
     }
-    if (options.dryRun === true) return null
+    if (options.dryRun === true) return undefined
     const client = new Client(server, -this.nextCallClientId++, null, "", "")
     this.callClients.add(client)
     client.db = caller.db

@@ -276,9 +276,9 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   // ---------------------------------------------------------------------------------------------
   // Calling server commands, keys, flags
 
-  /** `Call(ctx, cmd, "v", ...)`: an error before the command runs is null (see `ModuleCall`). */
-  call(command: string, ...args: Array<string>): Reply | null {
-    return this.host.call(this, NO_OPTIONS, [command, ...args]) as Reply | null
+  /** `Call(ctx, cmd, "v", ...)`: an error before the command runs is undefined (see `ModuleCall`). */
+  call(command: string, ...args: Array<string>): Reply | undefined {
+    return this.host.call(this, NO_OPTIONS, [command, ...args]) as Reply | undefined
   }
 
   callWith(options: CallOptions | string, command: string, ...args: Array<string>): CallResult {

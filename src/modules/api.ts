@@ -89,7 +89,7 @@ export interface CreateCommandOptions {
  * Options of `ctx.callWith` (Valkey's `RM_Call` format modifiers; the argument specifiers `c s b l v`
  * have no counterpart: arguments are given as they are). `callWith` also takes Valkey's format string
  * itself ("KEv", "!EKcc", "S", ...): its modifier letters are read, argument letters ignored, any
- * other letter makes the call return null (Valkey's EBADF).
+ * other letter makes the call return undefined (Valkey's EBADF).
  */
 export interface CallOptions {
   /**
@@ -97,7 +97,7 @@ export interface CallOptions {
    * (set its unblock handler at once); without `K` a blocking command never waits (its timeout reply).
    */
   readonly allowBlocking?: boolean
-  /** `E`: errors found before the command runs (unknown command, arity, `S`/`W`/`M` refusals) come back as error replies instead of null. */
+  /** `E`: errors found before the command runs (unknown command, arity, `S`/`W` refusals) come back as error replies instead of undefined. */
   readonly errorsAsReplies?: boolean
   /** `3` / `2` / `0` (the caller's): the protocol the reply is produced in. */
   readonly resp?: 2 | 3 | "auto"
@@ -105,9 +105,9 @@ export interface CallOptions {
   readonly scriptMode?: boolean
   /** `W`: write commands are refused. */
   readonly noWrites?: boolean
-  /** `M`: `deny-oom` commands are refused while over `maxmemory`. */
+  /** `M`: `deny-oom` commands refused while over `maxmemory` (accepted; not checked yet). */
   readonly respectDenyOom?: boolean
-  /** `D`: dry run: the checks only; null when the command would run, else the error reply. */
+  /** `D`: dry run: the checks only; undefined when the command would run, else the error reply. */
   readonly dryRun?: boolean
   /** `!`, `A`, `R`: propagation to replicas and AOF (keyfiber has neither; accepted for Valkey modules). */
   readonly replicate?: boolean
@@ -135,8 +135,11 @@ export interface CallReplyPromise {
 
 export type CallUnblockHandler<P = unknown> = (ctx: ModuleContext<any>, reply: Reply, privdata: P) => void
 
-/** What `ctx.callWith` returns: a reply; a promise when `K` let the command block; null on an error before it ran (without `E`). */
-export type CallResult = Reply | CallReplyPromise | null
+/**
+ * What `ctx.callWith` returns: a reply; a promise when `K` let the command block; `undefined` (Valkey's
+ * NULL call reply) on an error before the command ran, without `E`. (`null` is a reply: the null bulk.)
+ */
+export type CallResult = Reply | CallReplyPromise | undefined
 
 /** `ctx.yield` flags (Valkey's `VALKEYMODULE_YIELD_FLAG_*`). */
 export const YIELD_FLAGS = {
@@ -244,9 +247,9 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   /**
    * `Call(ctx, cmd, "v", ...)`: runs a command through the dispatcher. The command's own error
    * replies come back as values; an error before it runs (unknown command, wrong arity) returns
-   * null, as Valkey's without the `E` flag (use `callWith({ errorsAsReplies: true }, ...)` or "E").
+   * undefined, Valkey's NULL without the `E` flag (use `callWith({ errorsAsReplies: true }, ...)` or "E").
    */
-  call(command: string, ...args: Array<string>): Reply | null
+  call(command: string, ...args: Array<string>): Reply | undefined
   /** `Call` with format modifiers, as options or Valkey's format string ("KEv", "E", "S3", ...). */
   callWith(options: CallOptions | string, command: string, ...args: Array<string>): CallResult
   openKey(key: string): ModuleKey
