@@ -487,7 +487,7 @@ export class ModuleBlocking implements HostBlocking {
     )
     ctx.bc = bc
     ctx.resp = bc?.resp ?? 2
-    const token = {}
+    const token = { module }
     const lock = () =>
       Effect.callback<void>((resume) => {
         if (this.gilHolder === null) {
@@ -535,6 +535,9 @@ export class ModuleBlocking implements HostBlocking {
 
   /** Unload and shutdown: release what the module never released. */
   releaseAll(module: LoadedModule): void {
+    // A context of this module yielding while it held the lock must not leave the server busy.
+    const holder = this.gilHolder as { module?: LoadedModule } | null
+    if (holder !== null && holder.module === module) this.server.dispatcher.busy.release(holder)
     for (const bc of Array.from(this.live)) {
       if (bc.module !== module) continue
       if (bc.record !== null && !bc.record.isDone) this.engine.complete(bc.record, BlockOutcome.Aborted)
