@@ -3,6 +3,7 @@ import { BlockRequest } from "../blocking/BlockRequest.js"
 import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { ErrorReply, RawReply, type Reply } from "../protocol/Reply.js"
 import { Client } from "../server/Client.js"
+import { OOM } from "../server/MemoryGate.js"
 import type { Server } from "../server/Server.js"
 import type { CallOptions, CallResult, ModuleContext } from "./api.js"
 import { CallReplyPromise } from "./CallReplyPromise.js"
@@ -99,6 +100,11 @@ export class ModuleCall {
     }
     if (options.noWrites === true && found.flags.includes("write")) {
       return refused(`ERR Write command '${found.fullName}' was called while write is not allowed.`)
+    }
+    if (options.respectDenyOom === true && found.flags.includes("denyoom")) {
+      // Valkey checks the memory state (`getMaxmemoryState`) without evicting for the call.
+      const eviction = server.keyspace.eviction
+      if (eviction.maxmemory !== 0 && eviction.usedMemory > eviction.maxmemory) return refused(OOM)
     }
     if (options.dryRun === true) return undefined
     const client = new Client(server, -this.nextCallClientId++, null, "", "")

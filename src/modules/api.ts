@@ -97,7 +97,7 @@ export interface CallOptions {
    * (set its unblock handler at once); without `K` a blocking command never waits (its timeout reply).
    */
   readonly allowBlocking?: boolean
-  /** `E`: errors found before the command runs (unknown command, arity, `S`/`W` refusals) come back as error replies instead of undefined. */
+  /** `E`: errors found before the command runs (unknown command, arity, `S`/`W`/`M` refusals) come back as error replies instead of undefined. */
   readonly errorsAsReplies?: boolean
   /** `3` / `2` / `0` (the caller's): the protocol the reply is produced in. */
   readonly resp?: 2 | 3 | "auto"
@@ -105,7 +105,7 @@ export interface CallOptions {
   readonly scriptMode?: boolean
   /** `W`: write commands are refused. */
   readonly noWrites?: boolean
-  /** `M`: `deny-oom` commands refused while over `maxmemory` (accepted; not checked yet). */
+  /** `M`: `deny-oom` commands are refused while used memory is over `maxmemory`. */
   readonly respectDenyOom?: boolean
   /** `D`: dry run: the checks only; undefined when the command would run, else the error reply. */
   readonly dryRun?: boolean
