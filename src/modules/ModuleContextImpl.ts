@@ -334,7 +334,11 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   /** Who yields: this command, or this thread-safe context while it holds the lock (null: neither). */
   yieldOwner(): object | null {
-    return this.kind === "command" && this.client !== null && !this.host.isCallClient(this.client) ? this : null
+    // Inside EXEC or RM_Call an `async` command cannot hold its caller: its yields do nothing.
+    const client = this.client
+    return this.kind === "command" && client !== null && !client.denyBlocking && client.multi === null && !this.host.isCallClient(client)
+      ? this
+      : null
   }
 
   get YIELD_FLAGS(): typeof YIELD_FLAGS {
