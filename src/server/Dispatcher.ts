@@ -126,14 +126,15 @@ export class Dispatcher {
     client.lastCommand = spec.fullName
     // Valkey's processCommand: unknown-command and arity errors first, then authentication.
     if (!client.authenticated && !spec.flags.includes("no_auth")) return this.reject(client, NOAUTH, spec)
-    if (this.busy.active) {
-      const busy = this.busy.rejection(spec.flags.includes("allow_busy"))
-      if (busy !== undefined) return this.reject(client, busy, spec)
-    }
     const admissions = this.admissions
     for (let i = 0; i < admissions.length; i++) {
       const denied = admissions[i](client, spec, argv)
       if (denied !== undefined) return this.reject(client, denied, spec)
+    }
+    // After the Pub/Sub subset check, as in Valkey's processCommand.
+    if (this.busy.active) {
+      const busy = this.busy.rejection(spec.flags.includes("allow_busy"))
+      if (busy !== undefined) return this.reject(client, busy, spec)
     }
     if (client.multi !== null) {
       // Valkey 8 flags MULTI and WATCH no_multi too, so nesting them aborts the transaction.
