@@ -113,11 +113,13 @@ describe("RM_Call flags: K promises, NULL on error, busy module commands (async_
     await expect(r.call("do_bg_rm_call_format", "W", "set", "k2", "v")).rejects.toThrow(
       "ERR Write command 'set' was called while write is not allowed."
     )
+    // A letter that is no format modifier: NULL (Valkey's EBADF), even with E.
+    await expect(r.call("do_bg_rm_call_format", "x", "ping")).rejects.toThrow(/^NULL reply returned$/)
     await r.config("SET", "maxmemory", "1")
     await expect(r.call("do_bg_rm_call_format", "M", "hset", "k1", "foo", "bar")).rejects.toThrow(/^OOM command not allowed/)
     await r.config("SET", "maxmemory", "0")
     expect(await r.call("do_bg_rm_call_format", "M", "hset", "k1", "foo", "bar")).toBe(1)
-    expect(await r.info("errorstats")).toContain("errorstat_NULL:count=1")
+    expect(await r.info("errorstats")).toContain("errorstat_NULL:count=2")
   })
 
   it("a yielding command with CLIENTS: other clients get -BUSY after busy-reply-threshold; allow-busy commands run", async () => {
