@@ -25,7 +25,7 @@ describe("RM_Call flags: K promises, NULL on error, busy module commands (async_
   const blocked = () => s.server.blockedClients
   beforeAll(async () => {
     s = await startModuleServer({
-      modules: { load: ["blockedclient.ts", "block.ts"].map((m) => ({ path: modulePath(m), args: [] })) }
+      modules: { load: ["blockedclient.ts", "block.ts", "blockonkeys.ts"].map((m) => ({ path: modulePath(m), args: [] })) }
     })
     r = connect(s.port)
   })
@@ -71,6 +71,17 @@ describe("RM_Call flags: K promises, NULL on error, busy module commands (async_
     expect(await c.until((t) => t.endsWith("10\r\n"))).toBe("*3\r\n$2\r\nzs\r\n$3\r\nfoo\r\n$2\r\n10\r\n")
     c.close()
     await waitFor("no blocked clients", () => blocked() === 0)
+  })
+
+  it("a module command that blocks on keys, called with K: its reply reaches the unblock handler (async_rm_call.tcl)", async () => {
+    const c = await RawClient.connect(s.port)
+    expect(await r.call("fsl.push", "fl", "1")).toBe("OK")
+    c.write(cmd("do_rm_call_async", "FSL.BPOPGT", "fl", 3, 0))
+    await waitFor("one blocked client", () => blocked() === 1)
+    for (const v of ["2", "3", "4"]) await r.call("fsl.push", "fl", v)
+    expect(await c.until((t) => t.endsWith("\r\n"))).toBe(":4\r\n")
+    await waitFor("no blocked clients", () => blocked() === 0)
+    c.close()
   })
 
   it("fire and forget: the blocked call still consumes the element, its reply is dropped", async () => {
