@@ -110,8 +110,8 @@ export class ModuleBlocking implements HostBlocking {
     const client = ctx.client
     if (ctx.kind === "reply") return "ERR Blocking module command called from a Reply callback context"
     if (client === null || ctx.kind !== "command") return "ERR Blocking module command called from a context without a client"
-    // A command run by ctx.call never waits (keyfiber has no RM_Call promises), `K` or not.
-    if (this.host().isCallClient(client)) return DENY_BLOCKING_ERROR
+    // A command run by RM_Call may block only with `K` (the call then returns a promise).
+    if (client.denyBlocking && this.host().isCallClient(client)) return DENY_BLOCKING_ERROR
     if (client.denyBlocking || client.multi !== null) return "ERR Blocking module command called from transaction"
     if (ctx.blocked !== null || client.blocked !== null) return "ERR Blocking module command called from a blocked client"
     if (timeoutMs > 0 && now + timeoutMs > INT64_MAX) return "ERR timeout is out of range"
@@ -193,7 +193,11 @@ export class ModuleBlocking implements HostBlocking {
       }
       case BlockOutcome.UnblockedError:
         this.runDisconnect(bc)
-        if (bc.spec !== null) this.server.stats.command(bc.spec.fullName).rejectedCalls++
+        // Counted as native blocks are (blocked.c `unblockClientOnError`: a rejected call).
+        if (bc.spec !== null && client !== null && !bc.counted) {
+          bc.counted = true
+          this.server.dispatcher.countRejected(bc.spec, client)
+        }
         bc.client = null
         if (bc.fiber !== null) this.interrupt(bc)
         if (bc.onKeys) this.queueByServer(bc)
@@ -484,7 +488,7 @@ export class ModuleBlocking implements HostBlocking {
     )
     ctx.bc = bc
     ctx.resp = bc?.resp ?? 2
-    const token = {}
+    const token = { module }
     const lock = () =>
       Effect.callback<void>((resume) => {
         if (this.gilHolder === null) {
@@ -505,12 +509,15 @@ export class ModuleBlocking implements HostBlocking {
     const unlock = () => {
       if (this.gilHolder !== token) return
       this.gilHolder = null
+      this.server.dispatcher.busy.release(token)
       const next = this.gilWaiters.shift()
       if (next !== undefined) next()
       // Writes made under the lock may have readied keys.
       this.scheduleTick()
     }
-    return Object.assign(ctx, { lock, tryLock, unlock, free: () => {} })
+    // `yield` acts while this context holds the lock (Valkey's thread that yields with the GIL).
+    const yieldOwner = () => (this.gilHolder === token ? token : null)
+    return Object.assign(ctx, { lock, tryLock, unlock, free: () => {}, yieldOwner })
   }
 
   // ---- background time -----------------------------------------------------------------------
@@ -529,6 +536,9 @@ export class ModuleBlocking implements HostBlocking {
 
   /** Unload and shutdown: release what the module never released. */
   releaseAll(module: LoadedModule): void {
+    // A context of this module yielding while it held the lock must not leave the server busy.
+    const holder = this.gilHolder as { module?: LoadedModule } | null
+    if (holder !== null && holder.module === module) this.server.dispatcher.busy.release(holder)
     for (const bc of Array.from(this.live)) {
       if (bc.module !== module) continue
       if (bc.record !== null && !bc.record.isDone) this.engine.complete(bc.record, BlockOutcome.Aborted)

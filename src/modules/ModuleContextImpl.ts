@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -20,6 +21,8 @@ import type { LogLevel } from "../server/Server.js"
 import {
   type BlockCallback,
   type CallOptions,
+  type CallReplyPromise as CallReplyPromiseApi,
+  type CallResult,
   type CommandHandler,
   type ContextKind,
   type CreateCommandOptions,
@@ -30,8 +33,10 @@ import {
   type ModuleStatus,
   type ReplyValues,
   type ThreadSafeContext,
-  type WorkerLike
+  type WorkerLike,
+  YIELD_FLAGS
 } from "./api.js"
+import { CallReplyPromise } from "./CallReplyPromise.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
 import { type ConfigCallbacks, CONFIG_NAME, type ConfigKind, ModuleConfig, parseConfigFlags } from "./ModuleConfig.js"
@@ -40,6 +45,8 @@ import type { HostedContext, ModuleHost } from "./ModuleHost.js"
 import { ModuleKey } from "./ModuleKey.js"
 import { POSTPONED_LEN, ReplyBuilder } from "./ReplyBuilder.js"
 import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
+
+const NO_OPTIONS: CallOptions = {}
 
 /** Reply values and predicates for module code (shared by every context). */
 const REPLIES: ReplyValues = {
@@ -50,7 +57,8 @@ const REPLIES: ReplyValues = {
   isError: (r: Reply): boolean => r instanceof ErrorReply,
   errorMessage: (r: Reply): string | undefined => (r instanceof ErrorReply ? r.message : undefined),
   isSimple: (r: Reply): boolean => r instanceof SimpleString,
-  simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? r.value : undefined)
+  simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? r.value : undefined),
+  isPromise: (r: CallResult): r is CallReplyPromiseApi => r instanceof CallReplyPromise
 }
 
 const MODULE_FLAGS: Record<string, CommandFlag | null> = {
@@ -96,6 +104,8 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   /** The module command being run (for blocked-command stats) and its argv. */
   command: CommandSpec | null = null
   argv: ReadonlyArray<string> = []
+  /** When the context was made (`performance.now()`): `yield` counts `busy-reply-threshold` from here. */
+  readonly startedAt = performance.now()
 
   constructor(
     readonly host: ModuleHost,
@@ -256,11 +266,12 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   // ---------------------------------------------------------------------------------------------
   // Calling server commands, keys, flags
 
-  call(command: string, ...args: Array<string>): Reply {
-    return this.host.call(this, {}, [command, ...args])
+  /** `Call(ctx, cmd, "v", ...)`: an error before the command runs is undefined (see `ModuleCall`). */
+  call(command: string, ...args: Array<string>): Reply | undefined {
+    return this.host.call(this, NO_OPTIONS, [command, ...args]) as Reply | undefined
   }
 
-  callWith(options: CallOptions, command: string, ...args: Array<string>): Reply {
+  callWith(options: CallOptions | string, command: string, ...args: Array<string>): CallResult {
     return this.host.call(this, options, [command, ...args])
   }
 
@@ -294,6 +305,29 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   get CTX_FLAGS(): typeof CTX_FLAGS {
     return CTX_FLAGS
+  }
+
+  /**
+   * `Yield`: a command context (an `async` handler between its steps) or a thread-safe context
+   * holding the lock makes the server busy (see `BusyModule`); anywhere else it does nothing.
+   */
+  yield(flags: number, busyReply?: string): void {
+    const owner = this.yieldOwner()
+    if (owner === null) return
+    this.host.server.dispatcher.busy.yield(owner, this.startedAt, (flags & YIELD_FLAGS.CLIENTS) !== 0, busyReply ?? null)
+  }
+
+  /** Who yields: this command, or this thread-safe context while it holds the lock (null: neither). */
+  yieldOwner(): object | null {
+    // Inside EXEC or RM_Call an `async` command cannot hold its caller: its yields do nothing.
+    const client = this.client
+    return this.kind === "command" && client !== null && !client.denyBlocking && client.multi === null && !this.host.isCallClient(client)
+      ? this
+      : null
+  }
+
+  get YIELD_FLAGS(): typeof YIELD_FLAGS {
+    return YIELD_FLAGS
   }
 
   getClientId(): number {

@@ -85,13 +85,69 @@ export interface CreateCommandOptions {
   readonly summary?: string
 }
 
-/** Options of `ctx.callWith` (Valkey's RM_Call format flags). */
+/**
+ * Options of `ctx.callWith` (Valkey's `RM_Call` format modifiers; the argument specifiers `c s b l v`
+ * have no counterpart: arguments are given as they are). `callWith` also takes Valkey's format string
+ * itself ("KEv", "!EKcc", "S", ...): its modifier letters are read, argument letters ignored, any
+ * other letter makes the call return undefined (Valkey's EBADF).
+ */
 export interface CallOptions {
-  /** `K`: the command may block (it still never waits: it gets its timeout reply). */
+  /**
+   * `K`: the command may block. If it does, the call returns a `CallReplyPromise` instead of a reply
+   * (set its unblock handler at once); without `K` a blocking command never waits (its timeout reply).
+   */
   readonly allowBlocking?: boolean
+  /** `E`: errors found before the command runs (unknown command, arity, `S`/`W`/`M` refusals) come back as error replies instead of undefined. */
+  readonly errorsAsReplies?: boolean
   /** `3` / `2` / `0` (the caller's): the protocol the reply is produced in. */
   readonly resp?: 2 | 3 | "auto"
+  /** `S`: script mode: commands flagged `noscript` are refused. */
+  readonly scriptMode?: boolean
+  /** `W`: write commands are refused. */
+  readonly noWrites?: boolean
+  /** `M`: `deny-oom` commands are refused while used memory is over `maxmemory`. */
+  readonly respectDenyOom?: boolean
+  /** `D`: dry run: the checks only; undefined when the command would run, else the error reply. */
+  readonly dryRun?: boolean
+  /** `!`, `A`, `R`: propagation to replicas and AOF (keyfiber has neither; accepted for Valkey modules). */
+  readonly replicate?: boolean
 }
+
+/**
+ * What `RM_Call` with `K` returns when the command blocked (Valkey's `VALKEYMODULE_REPLY_PROMISE`):
+ * the reply comes later, to the unblock handler, which runs in the executor when the command is
+ * served, times out or is unblocked. `ctx.replies.isPromise(r)` tells it apart from a reply.
+ */
+export interface CallReplyPromise {
+  readonly _tag: "CallReplyPromise"
+  /**
+   * `CallReplyPromiseSetUnblockHandler`: `handler(ctx, reply, privdata)` runs once with the command's
+   * reply. Its context may call commands and open keys, not reply to a client. Without a handler
+   * the command still runs to its end and its reply is dropped (fire and forget).
+   */
+  setUnblockHandler<P>(handler: CallUnblockHandler<P>, privdata: P): void
+  /**
+   * `CallReplyPromiseAbort`: ends the blocked command without a reply; the unblock handler will not
+   * run. "ERR" when it already finished or was aborted; `privdata` is the handler's private data.
+   */
+  abort(): { readonly status: ModuleStatus; readonly privdata: unknown }
+}
+
+export type CallUnblockHandler<P = unknown> = (ctx: ModuleContext<any>, reply: Reply, privdata: P) => void
+
+/**
+ * What `ctx.callWith` returns: a reply; a promise when `K` let the command block; `undefined` (Valkey's
+ * NULL call reply) on an error before the command ran, without `E`. (`null` is a reply: the null bulk.)
+ */
+export type CallResult = Reply | CallReplyPromise | undefined
+
+/** `ctx.yield` flags (Valkey's `VALKEYMODULE_YIELD_FLAG_*`). */
+export const YIELD_FLAGS = {
+  /** Only events: other clients' commands wait until the module command ends. */
+  NONE: 1 << 0,
+  /** Also clients: other clients' commands get `-BUSY <reply>` (unless flagged `allow-busy`). */
+  CLIENTS: 1 << 1
+} as const
 
 /**
  * A reply, timeout or disconnect callback: `(ctx, argv)`. For a key-blocked client's reply callback,
@@ -127,6 +183,8 @@ export interface ReplyValues {
   errorMessage(r: Reply): string | undefined
   isSimple(r: Reply): boolean
   simpleText(r: Reply): string | undefined
+  /** The result of `callWith` with `allowBlocking` is a promise (the command blocked), not a reply. */
+  isPromise(r: CallResult): r is CallReplyPromise
 }
 
 /**
@@ -186,9 +244,14 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
 
   // Calling server commands, keys, flags
 
-  /** `Call(ctx, cmd, "Ev", ...)`: runs a command through the dispatcher; errors come back as values. */
-  call(command: string, ...args: Array<string>): Reply
-  callWith(options: CallOptions, command: string, ...args: Array<string>): Reply
+  /**
+   * `Call(ctx, cmd, "v", ...)`: runs a command through the dispatcher. The command's own error
+   * replies come back as values; an error before it runs (unknown command, wrong arity) returns
+   * undefined, Valkey's NULL without the `E` flag (use `callWith({ errorsAsReplies: true }, ...)` or "E").
+   */
+  call(command: string, ...args: Array<string>): Reply | undefined
+  /** `Call` with format modifiers, as options or Valkey's format string ("KEv", "E", "S3", ...). */
+  callWith(options: CallOptions | string, command: string, ...args: Array<string>): CallResult
   openKey(key: string): ModuleKey
   /**
    * `Scan`: up to `count` key names of this context's database from `cursor` (0 starts); the
@@ -199,6 +262,15 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   /** `GetContextFlags`. */
   getContextFlags(): number
   readonly CTX_FLAGS: typeof CTX_FLAGS
+  /**
+   * `Yield(ctx, flags, busyReply)`, for a module command that runs long (an `async` handler that
+   * awaits between steps, or a thread-safe context holding the lock): from the first call until the
+   * command ends (or the lock is released) no other client's command runs. Once `busy-reply-threshold`
+   * ms have passed since the command started, with `YIELD_FLAGS.CLIENTS` other clients get
+   * `-BUSY <busyReply>` instead of waiting (commands flagged `allow-busy` run).
+   */
+  yield(flags: number, busyReply?: string): void
+  readonly YIELD_FLAGS: typeof YIELD_FLAGS
   getClientId(): number
   /** Milliseconds since the epoch from the server clock (Effect's Clock). */
   milliseconds(): number

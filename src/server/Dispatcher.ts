@@ -6,6 +6,7 @@ import type { SlowLog } from "../commands/SlowLogState.js"
 import { discardTransaction } from "../commands/transactions.js"
 import { ProtocolError } from "../protocol/RespParser.js"
 import { ErrorReply, QUEUED, type Reply } from "../protocol/Reply.js"
+import { BusyModule } from "./BusyModule.js"
 import type { Client } from "./Client.js"
 import type { Blocker } from "../contracts/Blocking.js"
 import type { Hooks } from "../contracts/Hooks.js"
@@ -26,6 +27,10 @@ export interface DispatcherHost {
   readonly limits: { readonly clientQueryBufferLimit: number }
   readonly now: () => number
   readonly log: Log
+  /** `busy-reply-threshold` in ms. */
+  readonly busyReplyThreshold: () => number
+  /** Ends the tick (after postponed clients ran their input). */
+  endOfTick(): void
   /** Nesting depth of command execution (EXEC bodies and module calls run at depth > 1). */
   nesting: number
   closeClient(client: Client, afterReply: boolean): void
@@ -41,12 +46,23 @@ export class Dispatcher {
    * so each command reads the clock once (0 outside `processInput`).
    */
   private clockMark = 0
+  /** A module command that runs long and yields: other clients wait or get `-BUSY`. */
+  readonly busy: BusyModule
 
   /** `admissions`: the gates after authentication, registered by the layers. */
   constructor(
     readonly server: DispatcherHost,
     private readonly admissions: Hooks<Admission>
-  ) {}
+  ) {
+    // Postponed clients run in the next turn of the event loop, after the busy command's own reply
+    // went out (Valkey serves them once the command returned to its event loop).
+    this.busy = new BusyModule(server.busyReplyThreshold, (clients) =>
+      setImmediate(() => {
+        for (const client of clients) if (!client.closed && client.blocked === null) this.processInput(client)
+        server.endOfTick()
+      })
+    )
+  }
 
   /** Runs every complete request in the client's input until it blocks, closes or runs dry. */
   processInput(client: Client): void {
@@ -78,6 +94,8 @@ export class Dispatcher {
 
   private runRequests(client: Client): void {
     while (!client.closed && !client.closeAfterReply && !client.closeAsap && !client.isBlocked) {
+      // A module command is running long: this client's commands wait in its query buffer.
+      if (this.busy.active && this.busy.postpones(client)) break
       let argv: Array<string> | undefined
       // Valkey checks the query buffer right after the read, before running what it holds: a
       // request that made the buffer pass the limit is not run (parse errors still come first).
@@ -116,6 +134,11 @@ export class Dispatcher {
     for (let i = 0; i < admissions.length; i++) {
       const denied = admissions[i](client, spec, argv)
       if (denied !== undefined) return this.reject(client, denied, spec)
+    }
+    // After the Pub/Sub subset check, as in Valkey's processCommand.
+    if (this.busy.active) {
+      const busy = this.busy.rejection(spec.flags.includes("allow_busy"))
+      if (busy !== undefined) return this.reject(client, busy, spec)
     }
     if (client.multi !== null) {
       // Valkey 8 flags MULTI and WATCH no_multi too, so nesting them aborts the transaction.
@@ -191,7 +214,7 @@ export class Dispatcher {
   }
 
   /** A call rejected by `CLIENT UNBLOCK ... ERROR` (Valkey's `updateStatsOnUnblock(c, 0, 0, ERROR_COMMAND_REJECTED)`). */
-  countRejected(spec: CommandSpec, client: Client): void {
+  countRejected(spec: CommandSpec, client: CommandClient): void {
     const stats = this.server.stats
     const stat = stats.command(spec.fullName)
     const ms = client.duration

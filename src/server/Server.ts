@@ -98,6 +98,9 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   /** `client-output-buffer-limit pubsub ...`: for clients with subscriptions (Valkey's pubsub class). */
   pubsubOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 }
 
+  /** `busy-reply-threshold` (alias `lua-time-limit`) in ms, read live: when a yielding module command starts answering `-BUSY`. */
+  readonly busyReplyThreshold: () => number
+
   constructor(options: ServerOptions) {
     this.now = options.now
     this.keyspace = new Keyspace(options.databases, options.now)
@@ -110,6 +113,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     this.config = options.config ?? new Config(builtinConfigs())
     this.log = options.log ?? (() => {})
     this.slowLog = new SlowLog(this.config)
+    const busyThreshold = this.config.lookup("busy-reply-threshold")
+    this.busyReplyThreshold = () => (busyThreshold?.value as number | undefined) ?? 5000
     this.startedAt = this.now()
     this.hooks = options.hooks ?? new ServerHooks()
     this.dispatcher = new Dispatcher(this, this.hooks.admissions)
