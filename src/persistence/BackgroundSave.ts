@@ -6,7 +6,7 @@ import type { Value } from "../keyspace/Value.js"
 import type { PersistenceHost } from "./PersistenceHost.js"
 import { dumpPayload, restorePayload } from "./rdb/Dump.js"
 import { RdbWriter, type RdbWriteOptions } from "./rdb/RdbWriter.js"
-import { fsyncDirSync, openTemp, SaveFailure, strerror, writeChunksSync } from "./RdbFile.js"
+import { fsyncDirSync, openTemp, removeQuietly, SaveFailure, strerror, writeChunksSync } from "./RdbFile.js"
 
 /** A module value taken at the snapshot's start in its DUMP form (modules change their data freely). */
 class CapturedModuleValue {
@@ -153,7 +153,7 @@ export class BackgroundSave {
       }
       this.fd = -1
     }
-    if (result._tag !== "Done") fs.rmSync(this.tmpfile, { force: true })
+    if (result._tag !== "Done") removeQuietly(this.tmpfile)
     this.done(result)
   }
 }

@@ -33,7 +33,7 @@ export const installSync = (tmpfile: string, target: string): void => {
   try {
     fs.renameSync(tmpfile, target)
   } catch (e) {
-    fs.rmSync(tmpfile, { force: true })
+    removeQuietly(tmpfile)
     throw new SaveFailure(
       `Error moving temp DB file ${path.basename(tmpfile)} on the final destination ${path.basename(target)} (in server root dir ${path.dirname(target)}): ${strerror(e)}`
     )
@@ -42,6 +42,15 @@ export const installSync = (tmpfile: string, target: string): void => {
     fsyncDirSync(path.dirname(target))
   } catch (e) {
     throw new SaveFailure(`Failed to fsync directory while saving DB: ${strerror(e)}`)
+  }
+}
+
+/** Removes a temp file if it is there (Valkey's `unlink`, whose failure it ignores). */
+export const removeQuietly = (file: string): void => {
+  try {
+    fs.unlinkSync(file)
+  } catch {
+    // Not there, or its folder is gone: nothing to clean up.
   }
 }
 

@@ -16,7 +16,7 @@ import type { PersistenceHost } from "./PersistenceHost.js"
 import { RdbError, SHORT_READ_MESSAGE } from "./rdb/RdbError.js"
 import { readRdb } from "./rdb/RdbReader.js"
 import { RdbWriter } from "./rdb/RdbWriter.js"
-import { installSync, openTemp, SaveFailure, strerror, writeChunksSync } from "./RdbFile.js"
+import { installSync, openTemp, removeQuietly, SaveFailure, strerror, writeChunksSync } from "./RdbFile.js"
 
 /** server.h `CONFIG_BGSAVE_RETRY_DELAY`: seconds before a failed background save is tried again. */
 const CONFIG_BGSAVE_RETRY_DELAY = 5
@@ -102,7 +102,7 @@ export class RdbPersistence implements PersistenceControl {
         fs.fsyncSync(fd)
       } catch (e) {
         fs.closeSync(fd)
-        fs.rmSync(tmpfile, { force: true })
+        removeQuietly(tmpfile)
         throw e instanceof SaveFailure ? e : new SaveFailure(`Write error while saving DB to the disk(rdbSaveRio): ${strerror(e)}`)
       }
       fs.closeSync(fd)
