@@ -22,6 +22,7 @@ const hostOf = (server: Server): PersistenceHost => {
     keyspace: server.keyspace,
     log: server.log,
     now: server.now,
+    startedAt: server.startedAt,
     settings: (): PersistenceSettings => ({
       dir: config.get<string>("dir"),
       dbfilename: config.get<string>("dbfilename"),

@@ -26,6 +26,8 @@ export interface PersistenceHost {
   readonly log: Log
   /** Unix ms (the server's clock). */
   readonly now: () => number
+  /** When the server started: the "last save" until one happens (Valkey's `initServer`). */
+  readonly startedAt: number
   settings(): PersistenceSettings
   /** The module data types that can be saved and loaded, when modules are loaded. */
   moduleTypes(): ModuleTypeCodecs | undefined

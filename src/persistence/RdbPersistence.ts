@@ -58,7 +58,7 @@ export class RdbPersistence implements PersistenceControl {
   private lastLoadExpired = 0
 
   constructor(private readonly host: PersistenceHost) {
-    this.lastSaveMs = host.now()
+    this.lastSaveMs = host.startedAt
     this.dirtyMark = host.keyspace.dirty
   }
 
