@@ -440,4 +440,46 @@ describe("RDB persistence", () => {
     expect(await infoField(client, "rdb_changes_since_last_save")).toBe("0")
     expect(await infoField(client, "rdb_saves")).toBe("1")
   })
+
+  // Valkey's tests/integration/rdb.tcl and tests/unit/other.tcl cases that need a server of their
+  // own (external:skip there), on one.
+  it("Valkey's rdb.tcl: FLUSHALL aborts a BGSAVE, a BGSAVE resets the change counter, BGSAVE CANCEL removes the temp file", async () => {
+    const dir = freshDir()
+    const { client } = await start(dir, ["--save", ""])
+    await client.config("SET", "rdb-key-save-delay", "1000")
+    const pipeline = client.pipeline()
+    for (let i = 0; i < 5000; i++) pipeline.set(`key:${i}`, `value:${i}`)
+    await pipeline.exec()
+    expect(Number(await infoField(client, "rdb_changes_since_last_save"))).toBeGreaterThan(999)
+    await client.bgsave()
+    expect(await infoField(client, "rdb_bgsave_in_progress")).toBe("1")
+    await client.flushall()
+    await waitFor("the BGSAVE to be aborted", async () => (await infoField(client, "rdb_bgsave_in_progress")) === "0", 1000)
+    expect(Number(await infoField(client, "rdb_changes_since_last_save"))).toBeGreaterThan(999)
+    expect(await client.set("x", "xx")).toBe("OK")
+
+    await client.config("SET", "rdb-key-save-delay", "0")
+    await client.bgsave()
+    await waitFor("the BGSAVE", async () => (await infoField(client, "rdb_bgsave_in_progress")) === "0")
+    expect(await infoField(client, "rdb_changes_since_last_save")).toBe("0")
+
+    await client.config("SET", "rdb-key-save-delay", "1000000")
+    for (let i = 0; i < 100; i++) await client.set(`k${i}`, "x".repeat(16))
+    await client.bgsave()
+    await waitFor("the temp file", () => fs.readdirSync(dir).some((f) => /^temp-\d+-\d+\.rdb$/.test(f)))
+    expect(await client.call("BGSAVE", "CANCEL")).toBe("Background saving cancelled")
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith("temp-"))).toEqual([])
+    await expect(client.call("BGSAVE", "CANCEL")).rejects.toThrow("ERR Background saving is currently not in progress or scheduled")
+  })
+
+  it("Valkey's other.tcl: FLUSHALL keeps the change counter without save points and zeroes it with them", async () => {
+    const { client } = await start(freshDir(), ["--save", ""])
+    await client.set("key", "value")
+    await client.flushall()
+    expect(Number(await infoField(client, "rdb_changes_since_last_save"))).toBeGreaterThan(0)
+    await client.config("SET", "save", "3600 1 300 100 60 10000")
+    await client.set("key", "value")
+    await client.flushall()
+    expect(await infoField(client, "rdb_changes_since_last_save")).toBe("0")
+  })
 })
