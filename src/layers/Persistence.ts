@@ -34,8 +34,8 @@ const hostOf = (server: Server): PersistenceHost => {
       redisName: config.get<boolean>("extended-redis-compatibility"),
       usedMemory: server.keyspace.eviction.usedMemory
     }),
-    // Module data types have no save/load hooks yet: a module value fails a save with Valkey's error.
-    moduleTypes: () => undefined
+    // Module data types' rdb_save/rdb_load (set by the modules layer, which is built first).
+    moduleTypes: () => server.moduleTypes ?? undefined
   }
 }
 

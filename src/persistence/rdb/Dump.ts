@@ -26,7 +26,12 @@ export const dumpPayload = (value: Value, options: RdbWriteOptions, key = "", db
 /** The serialized length of a value (rdb.c `rdbSavedObjectLen`, DEBUG OBJECT's serializedlength). */
 export const serializedLength = (value: Value, options: RdbWriteOptions): number => {
   const sink = new ByteSink(options.compression, false)
-  writeValue(sink, value, options, "", 0, false)
+  try {
+    writeValue(sink, value, options, "", 0, false)
+  } catch {
+    // A module value with no rdb_save: nothing to measure.
+    return 0
+  }
   // rdbSavedObjectLen counts the object without its type byte.
   return sink.length - 1
 }
@@ -40,8 +45,16 @@ export interface RestoreOptions {
   readonly db?: number
 }
 
-export const DUMP_PAYLOAD_ERROR = "ERR DUMP payload version or checksum are wrong"
-export const BAD_DATA_FORMAT = "ERR Bad data format"
+/**
+ * Why a payload was refused, in Valkey's words. (A class, not a bare string: a restored string
+ * value is a string too.)
+ */
+export class RestoreFailure {
+  constructor(readonly message: string) {}
+}
+
+export const DUMP_PAYLOAD_ERROR = new RestoreFailure("ERR DUMP payload version or checksum are wrong")
+export const BAD_DATA_FORMAT = new RestoreFailure("ERR Bad data format")
 
 /** cluster.c `verifyDumpPayload`: at least 10 bytes, a version this server writes, a matching CRC64. */
 const verifyDumpPayload = (bytes: Uint8Array): boolean => {
@@ -58,11 +71,11 @@ const verifyDumpPayload = (bytes: Uint8Array): boolean => {
 
 /**
  * RESTORE's decoding (cluster.c `verifyDumpPayload` + `rdbLoadObjectType`/`rdbLoadObject`): the
- * value, or Valkey's error text ("ERR DUMP payload version or checksum are wrong",
- * "ERR Bad data format"). Every structure inside is validated (as `sanitize-dump-payload yes`),
+ * value, or a `RestoreFailure` with Valkey's error text ("ERR DUMP payload version or checksum are
+ * wrong", "ERR Bad data format"). Every structure inside is validated (as `sanitize-dump-payload yes`),
  * so a bad payload is refused here rather than breaking a later command.
  */
-export const restorePayload = (payload: string, options: RestoreOptions = {}): Value | string => {
+export const restorePayload = (payload: string, options: RestoreOptions = {}): Value | RestoreFailure => {
   const bytes = Buffer.from(payload, "latin1")
   if (!verifyDumpPayload(bytes)) return DUMP_PAYLOAD_ERROR
   // Valkey reads from the whole argument (footer included), so a value may not run into the footer

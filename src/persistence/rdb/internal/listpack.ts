@@ -73,10 +73,10 @@ export class ListpackBuilder {
 
   appendInteger(value: number | bigint): void {
     this.count++
-    const b = this.buf
     if (typeof value === "number" && value >= -2147483648 && value <= 2147483647) {
       const v = value
       this.ensure(6)
+      const b = this.buf
       let p = this.pos
       if (v >= 0 && v <= 127) {
         b[p++] = v
