@@ -89,14 +89,18 @@ export const writeValue = (
   /** RDB entries carry the key between the type and the value; DUMP payloads do not. */
   withKey: boolean
 ): void => {
+  if (typeof value === "string") {
+    // The common case, without the closure below.
+    sink.byte(T.TYPE_STRING)
+    if (withKey) sink.string(key)
+    sink.string(value)
+    return
+  }
   const head = (type: number): void => {
     sink.byte(type)
     if (withKey) sink.string(key)
   }
-  if (typeof value === "string") {
-    head(T.TYPE_STRING)
-    sink.string(value)
-  } else if (value instanceof ListValue) {
+  if (value instanceof ListValue) {
     head(T.TYPE_LIST_QUICKLIST_2)
     writeList(sink, value, options.listMaxListpackSize ?? -2)
   } else if (value instanceof SetValue) {
