@@ -25,9 +25,10 @@ const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536]
 const SIZE_SAFETY_LIMIT = 8192
 const SIZE_ESTIMATE_OVERHEAD = 8
 
-/** The 64-bit integer a double is exactly, if any (util.c `double2ll`). */
+/** util.c `double2ll`: the integer a double is exactly, within ±LLONG_MAX/2 (as a double). */
+const LLONG_HALF = 4611686018427387904
 const double2ll = (d: number): number | bigint | undefined => {
-  if (!Number.isInteger(d) || d < -9223372036854775808 || d >= 9223372036854775808) return undefined
+  if (!Number.isInteger(d) || d < -LLONG_HALF || d > LLONG_HALF) return undefined
   if (Object.is(d, -0)) return 0
   return Number.isSafeInteger(d) ? d : BigInt(d)
 }
