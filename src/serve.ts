@@ -18,6 +18,7 @@ import { ServerCore } from "./layers/ServerCore.js"
 import { configFromCommandLine, listenOptions } from "./layers/StartupConfig.js"
 import { TcpListener } from "./layers/TcpListener.js"
 import { Modules } from "./layers/Modules.js"
+import { persistenceLayer } from "./layers/Persistence.js"
 import { formatLogLine, makeLogger } from "./server/Log.js"
 import type { Server } from "./server/Server.js"
 import { KEYFIBER_VERSION, VALKEY_VERSION } from "./server/Version.js"
@@ -64,8 +65,10 @@ if (pidfile !== "") {
 }
 
 const Core = ServerCore.layer({ config, log })
-// Modules load (in `loadmodule` order) before the listener accepts connections, as in Valkey.
+// Modules load (in `loadmodule` order) before the listener accepts connections, as in Valkey, and
+// the RDB file after them (it may hold their data types), still before listening.
 const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(
+  Layer.provideMerge(persistenceLayer()),
   Layer.provideMerge(Modules.layer()),
   Layer.provideMerge(Core)
 )
@@ -92,7 +95,10 @@ const onShutdownSignal = (signal: "SIGTERM" | "SIGINT") => {
   signalLog(`Received ${signal} scheduling shutdown...`)
   if (shutdownBySignal) return
   shutdownBySignal = true
-  running?.prepareForShutdown(null)
+  // server.c serverCron: the signal's shutdown takes the `shutdown-on-sigterm`/`-sigint` flags; a
+  // failed save keeps the server running, and a later signal tries again.
+  const flags = config.get<number>(signal === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint")
+  if (running !== null && !running.prepareForShutdown(null, flags)) shutdownBySignal = false
 }
 process.on("SIGTERM", () => onShutdownSignal("SIGTERM"))
 process.on("SIGINT", () => onShutdownSignal("SIGINT"))
@@ -111,7 +117,9 @@ const main = untilShutdown.pipe(
       startupLog("warning", `Failed listening on port ${config.get<number>("port")} (tcp), aborting.`)
       process.exit(1)
     })
-  )
+  ),
+  // A bad RDB file: its lines are logged; Valkey's `loadDataFromDisk` exits with status 1.
+  Effect.catchTag("PersistenceLoadError", () => Effect.sync(() => process.exit(1)))
 )
 
 NodeRuntime.runMain(main, {

@@ -6,7 +6,9 @@ import { Config } from "../config/Config.js"
 import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { Blocker, BlockingHost } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
+import { type PersistenceControl, SHUTDOWN_NOFLAGS } from "../contracts/Persistence.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
+import type { ModuleTypeCodecs } from "../persistence/rdb/ModuleTypeCodecs.js"
 import type { Reply } from "../protocol/Reply.js"
 import { clientInfoString } from "../commands/client.js"
 import { Client, type ClientHost } from "./Client.js"
@@ -82,6 +84,14 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   blocker: Blocker | null = null
   /** End of tick, disconnect, shutdown, admissions, module list: registered by the layers. */
   readonly hooks: ServerHooks
+  /** How module data types are saved and loaded (null: no module system). */
+  get moduleTypes(): ModuleTypeCodecs | null {
+    return this.hooks.moduleTypes.current
+  }
+  /** RDB persistence (SAVE, BGSAVE, the shutdown save), installed by the persistence layer. */
+  get persistence(): PersistenceControl | null {
+    return this.hooks.persistence.current
+  }
   /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
   requirepass = ""
   /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */
@@ -160,17 +170,20 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
 
   /**
    * The shutdown sequence shared by SHUTDOWN and the SIGTERM/SIGINT handler (server.c
-   * `prepareForShutdown`, `finishShutdown`): there is nothing to save or wait for, so it logs,
-   * closes every client (blocked ones included), says goodbye and asks the lifecycle layer to stop.
+   * `prepareForShutdown`, `finishShutdown`): it logs, saves as `flags` and the save points say
+   * (a failed save refuses the shutdown: false), closes every client (blocked ones included), says
+   * goodbye and asks the lifecycle layer to stop.
    */
-  prepareForShutdown(requestedBy: Client | null): void {
+  prepareForShutdown(requestedBy: Client | null, flags: number = SHUTDOWN_NOFLAGS): boolean {
     this.log(
       "notice",
       requestedBy === null ? "User requested shutdown..." : `User requested shutdown... (user request from '${clientInfoString(requestedBy)}')`
     )
+    if (this.persistence !== null && !this.persistence.beforeShutdown(flags)) return false
     for (const client of Array.from(this.clients.values())) this.closeClient(client, false)
     this.log("warning", "Valkey is now ready to exit, bye bye...")
     for (const hook of this.hooks.shutdown.list) hook()
+    return true
   }
 
   /** HELLO's `modules` field: the loaded modules as MODULE LIST replies them (none without a module system). */
