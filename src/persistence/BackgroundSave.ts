@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks"
 import { Snapshot } from "../keyspace/Snapshot.js"
 import type { Value } from "../keyspace/Value.js"
 import type { PersistenceHost } from "./PersistenceHost.js"
-import { dumpPayload, restorePayload } from "./rdb/Dump.js"
+import { dumpPayload, RestoreFailure, restorePayload } from "./rdb/Dump.js"
 import { RdbWriter, type RdbWriteOptions } from "./rdb/RdbWriter.js"
 import { fsyncDirSync, openTemp, removeQuietly, SaveFailure, strerror, writeChunksSync } from "./RdbFile.js"
 
@@ -77,7 +77,7 @@ export class BackgroundSave {
     let saved = value as Value
     if (value instanceof CapturedModuleValue) {
       const restored = restorePayload(value.payload, { moduleTypes: this.host.moduleTypes() })
-      if (typeof restored === "string") throw new SaveFailure(`Error saving a module value: ${restored}`)
+      if (restored instanceof RestoreFailure) throw new SaveFailure(`Error saving a module value: ${restored.message}`)
       saved = restored
     }
     this.writer.entry(key, saved, expireAt)
