@@ -52,6 +52,12 @@ export class RdbPersistence implements PersistenceControl {
   private job: { readonly save: BackgroundSave; readonly startedAt: number; readonly dirtyAtStart: number } | null = null
   private scheduled = false
   private jobs = 0
+  /**
+   * Another background job (an AOF rewrite) holds the one background slot, as Valkey's other child
+   * kinds do: BGSAVE waits for it (SCHEDULE) or is refused, and the save points wait. Set by whoever
+   * runs that job.
+   */
+  otherJobActive: () => boolean = () => false
   /** Loading a file (INFO `loading`). */
   loading = false
   private lastLoadLoaded = 0
@@ -149,14 +155,22 @@ export class RdbPersistence implements PersistenceControl {
 
   bgsave(schedule: boolean, inExec: boolean): PersistenceOutcome {
     if (this.job !== null) return { error: "ERR Background save already in progress" }
+    if (this.otherJobActive() && !inExec) {
+      if (!schedule)
+        return {
+          error:
+            "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+        }
+      this.scheduled = true
+      this.host.log("notice", "Background saving scheduled due to user request")
+      return { status: "Background saving scheduled" }
+    }
     if (inExec) {
       // Valkey cannot fork inside EXEC; it schedules the save for after the transaction.
       this.scheduled = true
       this.host.log("notice", "Background saving scheduled to run after transaction execution")
       return { status: "Background saving scheduled" }
     }
-    // SCHEDULE matters only while another background job (an AOF rewrite) runs; none does here.
-    void schedule
     return this.startBackgroundSave() ? { status: "Background saving started" } : { error: "ERR" }
   }
 
@@ -176,7 +190,7 @@ export class RdbPersistence implements PersistenceControl {
 
   /** rdb.c `rdbSaveBackground`. */
   startBackgroundSave(): boolean {
-    if (this.job !== null) return false
+    if (this.job !== null || this.otherJobActive()) return false
     this.saves++
     const dirtyAtStart = this.host.keyspace.dirty
     this.lastBgsaveTry = Math.floor(this.host.now() / 1000)
@@ -204,22 +218,32 @@ export class RdbPersistence implements PersistenceControl {
     this.lastBgsaveSeconds = Math.floor((now - job.startedAt) / 1000)
     if (result._tag === "Done") {
       this.host.log("notice", "Background saving terminated with success")
-      this.dirtyMark += job.dirtyAtStart - this.dirtyMark
+      // Changes made while it ran are still unsaved (a DEBUG RELOAD's save meanwhile may have
+      // moved the mark further already).
+      this.dirtyMark = Math.max(this.dirtyMark, job.dirtyAtStart)
       this.lastSaveMs = now
       this.lastBgsaveOk = true
     } else if (result._tag === "Failed") {
       this.host.log("warning", result.message)
       this.host.log("warning", "Background saving error")
       this.lastBgsaveOk = false
-    } else {
+    } else if (!this.killedQuietly) {
       // killRDBChild sends SIGUSR1, which does not count as an error.
       this.host.log("warning", "Background saving terminated by signal 10")
     }
   }
 
+  /** Set while stopping a save at shutdown, when Valkey exits before its done handler runs. */
+  private killedQuietly = false
+
   /** rdb.c `killRDBChild`. */
-  private killBackgroundSave(): void {
-    this.job?.save.cancel()
+  private killBackgroundSave(quiet = false): void {
+    this.killedQuietly = quiet
+    try {
+      this.job?.save.cancel()
+    } finally {
+      this.killedQuietly = false
+    }
   }
 
   /**
@@ -228,7 +252,7 @@ export class RdbPersistence implements PersistenceControl {
    * went well or was tried more than CONFIG_BGSAVE_RETRY_DELAY seconds ago.
    */
   cron(): void {
-    if (this.job !== null) return
+    if (this.job !== null || this.otherJobActive()) return
     const now = this.host.now()
     const unixtime = Math.floor(now / 1000)
     const lastsave = Math.floor(this.lastSaveMs / 1000)
@@ -261,7 +285,7 @@ export class RdbPersistence implements PersistenceControl {
   beforeShutdown(flags: number): boolean {
     if (this.job !== null) {
       this.host.log("warning", "There is a child saving an .rdb. Killing it!")
-      this.killBackgroundSave()
+      this.killBackgroundSave(true)
     }
     const save = (flags & SHUTDOWN_SAVE) !== 0
     const nosave = (flags & SHUTDOWN_NOSAVE) !== 0
@@ -447,7 +471,7 @@ export class RdbPersistence implements PersistenceControl {
 
   /** Stops a running background save (the server is stopping). */
   close(): void {
-    this.killBackgroundSave()
+    this.killBackgroundSave(true)
   }
 }
 
