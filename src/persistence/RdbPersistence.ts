@@ -13,7 +13,7 @@ import { LFU_INIT_VAL } from "../keyspace/Keyspace.js"
 import type { Value } from "../keyspace/Value.js"
 import { BackgroundSave, type BackgroundSaveResult } from "./BackgroundSave.js"
 import type { PersistenceHost } from "./PersistenceHost.js"
-import { RdbError, SHORT_READ_MESSAGE } from "./rdb/RdbError.js"
+import { RdbError } from "./rdb/RdbError.js"
 import { readRdb } from "./rdb/RdbReader.js"
 import { RdbWriter } from "./rdb/RdbWriter.js"
 import { installSync, openTemp, removeQuietly, SaveFailure, strerror, writeChunksSync } from "./RdbFile.js"
@@ -23,8 +23,17 @@ const CONFIG_BGSAVE_RETRY_DELAY = 5
 /** Keys written between two drains of the writer in a synchronous save. */
 const KEYS_PER_DRAIN = 1024
 
-/** A load that failed: what was logged, and whether the file was missing (not an error at start-up). */
-export class LoadFailure extends Error {}
+/** A load that failed, with the lines Valkey logs for it (in order). */
+export class LoadFailure extends Error {
+  constructor(readonly lines: ReadonlyArray<string>) {
+    super(lines.join("; "))
+  }
+}
+
+const logFailure = (log: PersistenceHost["log"], e: unknown): void => {
+  if (e instanceof LoadFailure) for (const line of e.lines) log("warning", line)
+  else log("warning", e instanceof Error ? e.message : String(e))
+}
 
 /** What a load reports (rdb.c `rdbLoad`'s counters). */
 export interface LoadResult {
@@ -321,14 +330,14 @@ export class RdbPersistence implements PersistenceControl {
     try {
       entries = this.readFile(this.rdbPath()) ?? []
     } catch (e) {
-      this.host.log("warning", e instanceof Error ? e.message : String(e))
+      logFailure(this.host.log, e)
       return "ERR Error trying to load the RDB dump, check server logs."
     }
     if (options.flush) keyspace.flushAll()
     try {
       this.install(entries, options.merge)
     } catch (e) {
-      this.host.log("warning", e instanceof Error ? e.message : String(e))
+      logFailure(this.host.log, e)
       return "ERR Error trying to load the RDB dump, check server logs."
     } finally {
       // Neither the flush nor the load is a change to save (Valkey's emptyData and rdbLoad leave
@@ -354,9 +363,9 @@ export class RdbPersistence implements PersistenceControl {
       if (entries === undefined) return undefined
       this.install(entries, false)
     } catch (e) {
-      this.host.log("warning", e instanceof Error ? e.message : String(e))
+      logFailure(this.host.log, e)
       this.host.log("warning", "Fatal error loading the DB, check server logs. Exiting.")
-      throw new LoadFailure("Fatal error loading the DB")
+      throw new LoadFailure(["Fatal error loading the DB, check server logs. Exiting."])
     }
     this.host.log("notice", `DB loaded from disk: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
     this.dirtyMark = this.host.keyspace.dirty
@@ -370,7 +379,7 @@ export class RdbPersistence implements PersistenceControl {
       bytes = fs.readFileSync(file)
     } catch (e) {
       if ((e as { code?: string }).code === "ENOENT") return undefined
-      throw new LoadFailure(`Fatal error: can't open the RDB file ${path.basename(file)} for reading: ${strerror(e)}`)
+      throw new LoadFailure([`Fatal error: can't open the RDB file ${path.basename(file)} for reading: ${strerror(e)}`])
     }
     this.loading = true
     const entries: Array<LoadedEntry> = []
@@ -384,7 +393,7 @@ export class RdbPersistence implements PersistenceControl {
         { moduleTypes: this.host.moduleTypes() }
       )
     } catch (e) {
-      if (e instanceof RdbError) throw new LoadFailure(e.kind === "short-read" ? SHORT_READ_MESSAGE : e.message)
+      if (e instanceof RdbError) throw new LoadFailure(e.log.length > 0 ? e.log : [e.message])
       throw e
     } finally {
       this.loading = false
@@ -419,7 +428,7 @@ export class RdbPersistence implements PersistenceControl {
     let expired = 0
     for (const { db, key, value, expireAt } of entries) {
       if (db >= keyspace.dbs.length)
-        throw new LoadFailure(`FATAL: Data file was created with a Valkey server configured to handle more than ${keyspace.dbs.length} databases. Exiting`)
+        throw new LoadFailure([`FATAL: Data file was created with a Valkey server configured to handle more than ${keyspace.dbs.length} databases. Exiting`])
       if (expireAt !== 0 && expireAt < now) {
         expired++
         continue
@@ -427,7 +436,7 @@ export class RdbPersistence implements PersistenceControl {
       const database = keyspace.dbs[db]
       const existing = database.raw(key)
       if (existing !== undefined) {
-        if (!merge) throw new LoadFailure(`RDB has duplicated key '${key}' in DB ${db}`)
+        if (!merge) throw new LoadFailure([`RDB has duplicated key '${key}' in DB ${db}`])
         database.remove(existing)
       }
       database.insert(key, value, expireAt, lru)
