@@ -326,16 +326,19 @@ export class RdbPersistence implements PersistenceControl {
     const dirtyBefore = keyspace.dirty
     if (options.save && !this.saveSync()) return "ERR"
     const marked = this.dirtyMark
-    let entries: Array<LoadedEntry>
+    // Read the whole file before touching the data set, so a bad file leaves it as it was.
+    const entries = new LoadedEntries()
     try {
-      entries = this.readFile(this.rdbPath()) ?? []
+      this.readFile(this.rdbPath(), (db, key, value, expireAt) => entries.push(db, key, value, expireAt))
     } catch (e) {
       logFailure(this.host.log, e)
       return "ERR Error trying to load the RDB dump, check server logs."
     }
     if (options.flush) keyspace.flushAll()
     try {
-      this.install(entries, options.merge)
+      const install = this.installer(options.merge)
+      for (let i = 0; i < entries.length; i++) install(entries.dbs[i], entries.keys[i], entries.values[i], entries.expireAts[i])
+      this.installed()
     } catch (e) {
       logFailure(this.host.log, e)
       return "ERR Error trying to load the RDB dump, check server logs."
@@ -357,11 +360,10 @@ export class RdbPersistence implements PersistenceControl {
   loadAtStartup(): LoadResult | undefined {
     const start = performance.now()
     const file = this.rdbPath()
-    let entries: Array<LoadedEntry> | undefined
     try {
-      entries = this.readFile(file)
-      if (entries === undefined) return undefined
-      this.install(entries, false)
+      // Keys go in as they are read: a bad file stops the server, so nothing half-loaded survives.
+      if (!this.readFile(file, this.installer(false))) return undefined
+      this.installed()
     } catch (e) {
       logFailure(this.host.log, e)
       this.host.log("warning", "Fatal error loading the DB, check server logs. Exiting.")
@@ -372,23 +374,22 @@ export class RdbPersistence implements PersistenceControl {
     return { loaded: this.lastLoadLoaded, expired: this.lastLoadExpired }
   }
 
-  /** Reads and checks the whole file; undefined when it does not exist. Throws with Valkey's log text. */
-  private readFile(file: string): Array<LoadedEntry> | undefined {
+  /** Reads and checks the whole file, handing each key to `entry`; false when it does not exist. Throws with Valkey's log text. */
+  private readFile(file: string, entry: (db: number, key: string, value: Value, expireAt: number) => void): boolean {
     let bytes: Uint8Array
     try {
       bytes = fs.readFileSync(file)
     } catch (e) {
-      if ((e as { code?: string }).code === "ENOENT") return undefined
+      if ((e as { code?: string }).code === "ENOENT") return false
       throw new LoadFailure([`Fatal error: can't open the RDB file ${path.basename(file)} for reading: ${strerror(e)}`])
     }
     this.loading = true
-    const entries: Array<LoadedEntry> = []
     try {
       readRdb(
         bytes,
         {
           aux: (name, value) => this.logAux(name, value),
-          entry: (db, key, value, expireAt) => entries.push({ db, key, value, expireAt })
+          entry
         },
         { moduleTypes: this.host.moduleTypes() }
       )
@@ -398,7 +399,7 @@ export class RdbPersistence implements PersistenceControl {
     } finally {
       this.loading = false
     }
-    return entries
+    return true
   }
 
   /** rdb.c's AUX handling: the lines Valkey logs for the fields it knows. */
@@ -415,23 +416,23 @@ export class RdbPersistence implements PersistenceControl {
   }
 
   /**
-   * Adds what a file held (rdb.c `rdbLoadRioWithLoadingCtx`): keys already past their TTL are
-   * skipped on a primary; `merge` (DEBUG RELOAD MERGE) replaces a key that exists, otherwise a
-   * duplicate is an error. Keys go straight into the databases: loading is no command, so no
-   * notifications, no wake-ups and no change counted.
+   * What adds the keys a file holds (rdb.c `rdbLoadRioWithLoadingCtx`): keys already past their
+   * TTL are skipped on a primary; `merge` (DEBUG RELOAD MERGE) replaces a key that exists, otherwise
+   * a duplicate is an error. Keys go straight into the databases: loading is no command, so no
+   * notifications, no wake-ups and no change counted. `installed` logs the counts.
    */
-  private install(entries: ReadonlyArray<LoadedEntry>, merge: boolean): void {
+  private installer(merge: boolean): (db: number, key: string, value: Value, expireAt: number) => void {
     const keyspace = this.host.keyspace
     const now = this.host.now()
     const lru = keyspace.lfu ? (keyspace.lfuMinutes() << 8) | LFU_INIT_VAL : keyspace.lruClock
-    let loaded = 0
-    let expired = 0
-    for (const { db, key, value, expireAt } of entries) {
+    this.lastLoadLoaded = 0
+    this.lastLoadExpired = 0
+    return (db, key, value, expireAt) => {
       if (db >= keyspace.dbs.length)
         throw new LoadFailure([`FATAL: Data file was created with a Valkey server configured to handle more than ${keyspace.dbs.length} databases. Exiting`])
       if (expireAt !== 0 && expireAt < now) {
-        expired++
-        continue
+        this.lastLoadExpired++
+        return
       }
       const database = keyspace.dbs[db]
       const existing = database.raw(key)
@@ -440,11 +441,12 @@ export class RdbPersistence implements PersistenceControl {
         database.remove(existing)
       }
       database.insert(key, value, expireAt, lru)
-      loaded++
+      this.lastLoadLoaded++
     }
-    this.lastLoadLoaded = loaded
-    this.lastLoadExpired = expired
-    this.host.log("notice", `Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`)
+  }
+
+  private installed(): void {
+    this.host.log("notice", `Done loading RDB, keys loaded: ${this.lastLoadLoaded}, keys expired: ${this.lastLoadExpired}.`)
   }
 
   // ---- INFO -----------------------------------------------------------------------------------
@@ -484,9 +486,21 @@ export class RdbPersistence implements PersistenceControl {
   }
 }
 
-interface LoadedEntry {
-  readonly db: number
-  readonly key: string
-  readonly value: Value
-  readonly expireAt: number
+/** A file's keys held before they are installed (DEBUG RELOAD), as parallel arrays. */
+class LoadedEntries {
+  readonly dbs: Array<number> = []
+  readonly keys: Array<string> = []
+  readonly values: Array<Value> = []
+  readonly expireAts: Array<number> = []
+
+  get length(): number {
+    return this.keys.length
+  }
+
+  push(db: number, key: string, value: Value, expireAt: number): void {
+    this.dbs.push(db)
+    this.keys.push(key)
+    this.values.push(value)
+    this.expireAts.push(expireAt)
+  }
 }
