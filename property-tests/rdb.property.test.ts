@@ -7,6 +7,10 @@ import { SetValue } from "../src/keyspace/SetValue.js"
 import type { Value } from "../src/keyspace/Value.js"
 import { DEFAULT_ZSET_LIMITS, ZSetValue } from "../src/keyspace/ZSetValue.js"
 import { Crc64 } from "../src/persistence/rdb/internal/crc64.js"
+import { readIntset } from "../src/persistence/rdb/internal/intset.js"
+import { readListpack } from "../src/persistence/rdb/internal/listpack.js"
+import { readZiplist } from "../src/persistence/rdb/internal/ziplist.js"
+import { readZipmap } from "../src/persistence/rdb/internal/zipmap.js"
 import { dumpPayload, RestoreFailure, restorePayload } from "../src/persistence/rdb/Dump.js"
 import { RdbError } from "../src/persistence/rdb/RdbError.js"
 import { readRdb } from "../src/persistence/rdb/RdbReader.js"
@@ -167,6 +171,30 @@ describe("RDB value encoding", () => {
         else expect(() => dumpPayload(restored, OPTIONS)).not.toThrow()
       }),
       { numRuns: 2000 }
+    )
+  })
+
+  it("random bytes as any value type (old encodings included) give an error or a valid value", () => {
+    const types = [0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]
+    // Blob headers that pass the first checks, so the entry parsers see the random rest.
+    const blob = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.uint8Array({ minLength: 4, maxLength: 64 }).map((b) => {
+        const out = Buffer.from(b)
+        out.writeUInt32LE(out.length, 0)
+        out[out.length - 1] = 0xff
+        return out
+      })
+    )
+    fc.assert(
+      fc.property(fc.constantFrom(...types), blob, fc.boolean(), (type, body, asBlob) => {
+        // As a length-prefixed blob (what the encoded types read) or as raw bytes.
+        const prefix = asBlob && body.length < 64 ? Buffer.from([type, body.length]) : Buffer.from([type])
+        const restored = restorePayload(withValidFooter(Buffer.concat([prefix, Buffer.from(body)])))
+        if (!(restored instanceof RestoreFailure)) expect(() => dumpPayload(restored, OPTIONS)).not.toThrow()
+        for (const read of [readListpack, readZiplist, readZipmap, readIntset]) expect(() => read(body)).not.toThrow()
+      }),
+      { numRuns: 5000 }
     )
   })
 

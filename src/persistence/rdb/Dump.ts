@@ -78,8 +78,8 @@ const verifyDumpPayload = (bytes: Uint8Array): boolean => {
 export const restorePayload = (payload: string, options: RestoreOptions = {}): Value | RestoreFailure => {
   const bytes = Buffer.from(payload, "latin1")
   if (!verifyDumpPayload(bytes)) return DUMP_PAYLOAD_ERROR
-  // Valkey reads from the whole argument (footer included), so a value may not run into the footer
-  // only by the CRC's luck; reading past it is a short read.
+  // Like Valkey, the value is read from the whole argument, footer included: a value that ends
+  // early leaves bytes unread (ignored), one that runs past the end is a short read.
   const r = new ByteReader(bytes)
   try {
     const type = r.byte()

@@ -24,6 +24,9 @@ export class LoadFailed extends Error {
   }
 }
 
+/** Node's latin1 decoder, called on any Uint8Array without making a Buffer view per string. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice
+
 /** V8 strings stop a little below 2^29 characters; longer strings cannot be values here. */
 const MAX_STRING = (1 << 29) - 24
 
@@ -136,12 +139,7 @@ export class ByteReader {
       if (n > MAX_STRING) throw new LoadFailed("string too long")
       const start = this.pos
       this.pos += n
-      if (n <= 16) {
-        let s = ""
-        for (let i = start; i < start + n; i++) s += String.fromCharCode(this.bytes[i])
-        return s
-      }
-      return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + start, n).toString("latin1")
+      return latin1Slice.call(this.bytes, start, start + n)
     }
     const enc = Number(value)
     if (enc <= 2) return String(this.integer(enc))

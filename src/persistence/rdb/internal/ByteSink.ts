@@ -11,7 +11,7 @@ const ENC_INT32 = 0xc2
 const ENC_LZF = 0xc3
 
 /** Reused scratch space for LZF (input bytes and output). */
-let lzfIn = new Uint8Array(4096)
+let lzfIn = Buffer.alloc(4096)
 let lzfOut = new Uint8Array(4096)
 
 /**
@@ -229,8 +229,9 @@ export class ByteSink {
       }
     }
     if (this.compression && n > 20) {
-      if (lzfIn.length < n) lzfIn = new Uint8Array(Math.max(n, lzfIn.length * 2))
-      Buffer.from(lzfIn.buffer, lzfIn.byteOffset, lzfIn.length).write(s, 0, n, "latin1")
+      if (lzfIn.length < n) lzfIn = Buffer.alloc(Math.max(n, lzfIn.length * 2))
+      if (n > 32) lzfIn.write(s, 0, n, "latin1")
+      else for (let i = 0; i < n; i++) lzfIn[i] = s.charCodeAt(i)
       if (this.lzf(lzfIn.subarray(0, n))) return
     }
     this.len(n)

@@ -9,8 +9,13 @@ const MAX_LIT = 1 << 5
 const MAX_OFF = 1 << 13
 const MAX_REF = (1 << 8) + (1 << 3)
 
-/** Reused between calls (Valkey's table lives on the stack); cleared per call for determinism. */
+/**
+ * Reused between calls (Valkey's table lives on the stack, uninitialized). A slot holds
+ * `base + position + 1`; slots at or below this call's `base` are from earlier calls and read as
+ * empty, so the output depends on the input only, without clearing 256 KB per string.
+ */
 const htab = new Int32Array(HSIZE)
+let base = 0
 
 const idx = (h: number): number => ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & (HSIZE - 1)
 
@@ -21,7 +26,12 @@ const idx = (h: number): number => ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & 
 export const lzfCompress = (input: Uint8Array, output: Uint8Array, outLength: number): number => {
   const inLen = input.length
   if (inLen === 0 || outLength === 0) return 0
-  htab.fill(0)
+  if (base + inLen + 2 >= 0x7fffffff) {
+    htab.fill(0)
+    base = 0
+  }
+  const b = base
+  base += inLen + 1
   const inEnd = inLen
   const outEnd = outLength
   let ip = 0
@@ -33,12 +43,12 @@ export const lzfCompress = (input: Uint8Array, output: Uint8Array, outLength: nu
     hval = ((hval << 8) | input[ip + 2]) >>> 0
     const slot = idx(hval)
     const stored = htab[slot]
-    // Slots hold position + 1; 0 is empty (Valkey's NULL, which fails the offset test).
-    const ref = stored - 1
-    htab[slot] = ip + 1
+    // An empty slot is Valkey's NULL, which fails the offset test.
+    const ref = stored - b - 1
+    htab[slot] = b + ip + 1
     let off: number
     if (
-      stored !== 0 &&
+      stored > b &&
       (off = ip - ref - 1) < MAX_OFF &&
       off >= 0 &&
       ref > 0 &&
@@ -79,10 +89,10 @@ export const lzfCompress = (input: Uint8Array, output: Uint8Array, outLength: nu
       ip -= 2
       hval = ((input[ip] << 8) | input[ip + 1]) >>> 0
       hval = ((hval << 8) | input[ip + 2]) >>> 0
-      htab[idx(hval)] = ip + 1
+      htab[idx(hval)] = b + ip + 1
       ip++
       hval = ((hval << 8) | input[ip + 2]) >>> 0
-      htab[idx(hval)] = ip + 1
+      htab[idx(hval)] = b + ip + 1
       ip++
     } else {
       // one more literal byte we must copy

@@ -112,13 +112,22 @@ export const readValue = (
   key: string,
   db: number
 ): Value | typeof EMPTY => {
+  if (type === T.TYPE_STRING) return r.string()
+  return readCollection(r, type, options, key, db)
+}
+
+const readCollection = (
+  r: ByteReader,
+  type: number,
+  options: ValueReadOptions,
+  key: string,
+  db: number
+): Value | typeof EMPTY => {
   const limits = options.limits ?? DEFAULT_ENCODING_LIMITS
   const corrupt = (reason: string): never => {
     throw new Corrupt(reason, r.pos)
   }
   switch (type) {
-    case T.TYPE_STRING:
-      return r.string()
     case T.TYPE_LIST: {
       const len = r.len()
       if (len === 0) return EMPTY

@@ -25,9 +25,10 @@ const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536]
 const SIZE_SAFETY_LIMIT = 8192
 const SIZE_ESTIMATE_OVERHEAD = 8
 
-/** The 64-bit integer a double is exactly, if any (util.c `double2ll`). */
+/** util.c `double2ll`: the integer a double is exactly, within ±LLONG_MAX/2 (as a double). */
+const LLONG_HALF = 4611686018427387904
 const double2ll = (d: number): number | bigint | undefined => {
-  if (!Number.isInteger(d) || d < -9223372036854775808 || d >= 9223372036854775808) return undefined
+  if (!Number.isInteger(d) || d < -LLONG_HALF || d > LLONG_HALF) return undefined
   if (Object.is(d, -0)) return 0
   return Number.isSafeInteger(d) ? d : BigInt(d)
 }
@@ -89,14 +90,18 @@ export const writeValue = (
   /** RDB entries carry the key between the type and the value; DUMP payloads do not. */
   withKey: boolean
 ): void => {
+  if (typeof value === "string") {
+    // The common case, without the closure below.
+    sink.byte(T.TYPE_STRING)
+    if (withKey) sink.string(key)
+    sink.string(value)
+    return
+  }
   const head = (type: number): void => {
     sink.byte(type)
     if (withKey) sink.string(key)
   }
-  if (typeof value === "string") {
-    head(T.TYPE_STRING)
-    sink.string(value)
-  } else if (value instanceof ListValue) {
+  if (value instanceof ListValue) {
     head(T.TYPE_LIST_QUICKLIST_2)
     writeList(sink, value, options.listMaxListpackSize ?? -2)
   } else if (value instanceof SetValue) {
