@@ -49,6 +49,15 @@ const runToExit = (args: ReadonlyArray<string>): Promise<{ code: number | null; 
     })
   })
 
+/** Waits for a log line (the server's stdout can arrive after a reply sent over TCP). */
+const expectLog = async (server: ServerProcess, text: string | RegExp): Promise<void> => {
+  await waitFor(`the log line ${String(text)}`, () => (typeof text === "string" ? server.output().includes(text) : text.test(server.output()))).catch(
+    (e) => {
+      throw new Error(`${e}\n${server.output()}`)
+    }
+  )
+}
+
 const infoField = async (client: Redis, name: string): Promise<string> => {
   const info = await client.info("persistence")
   const m = new RegExp(`^${name}:(.*)\\r?$`, "m").exec(info)
@@ -103,12 +112,12 @@ describe("RDB persistence", () => {
     expect(await client.save()).toBe("OK")
     expect(fs.existsSync(path.join(dir, "dump.rdb"))).toBe(true)
     expect(Number(await client.lastsave())).toBeGreaterThan(0)
-    expect(server.output()).toContain("DB saved on disk")
+    await expectLog(server, "DB saved on disk")
     await server.kill()
     const again = await start(dir, ["--save", ""])
     expect(await dataSet(again.client)).toEqual(before)
-    expect(again.server.output()).toMatch(/DB loaded from disk: \d+\.\d{3} seconds/)
-    expect(again.server.output()).toContain("Done loading RDB, keys loaded: 10, keys expired: 0.")
+    await expectLog(again.server, /DB loaded from disk: \d+\.\d{3} seconds/)
+    await expectLog(again.server, "Done loading RDB, keys loaded: 10, keys expired: 0.")
     expect(await infoField(again.client, "rdb_last_load_keys_loaded")).toBe("10")
   })
 
@@ -121,7 +130,7 @@ describe("RDB persistence", () => {
     await waitFor("the background save to end", async () => (await infoField(client, "rdb_bgsave_in_progress")) === "0")
     expect(await infoField(client, "rdb_last_bgsave_status")).toBe("ok")
     expect(await infoField(client, "rdb_saves")).toBe("1")
-    expect(server.output()).toContain("Background saving terminated with success")
+    await expectLog(server, "Background saving terminated with success")
     await server.kill()
     const again = await start(dir, ["--save", ""])
     expect(await dataSet(again.client)).toEqual(before)
@@ -133,7 +142,7 @@ describe("RDB persistence", () => {
     await fill(client)
     const before = await dataSet(client)
     await waitFor("the save point", () => server.output().includes("Background saving terminated with success"), 10_000)
-    expect(server.output()).toContain("3 changes in 1 seconds. Saving...")
+    await expectLog(server, "3 changes in 1 seconds. Saving...")
     expect(await infoField(client, "rdb_changes_since_last_save")).toBe("0")
     await server.kill()
     const again = await start(dir, ["--save", ""])
@@ -147,7 +156,7 @@ describe("RDB persistence", () => {
     const before = await dataSet(first.client)
     await first.client.call("SHUTDOWN").catch(() => undefined)
     await first.server.exited()
-    expect(first.server.output()).toContain("Saving the final RDB snapshot before exiting.")
+    await expectLog(first.server, "Saving the final RDB snapshot before exiting.")
     const second = await start(dir)
     expect(await dataSet(second.client)).toEqual(before)
     await second.client.set("later", "1")
@@ -170,7 +179,7 @@ describe("RDB persistence", () => {
     server.child.kill("SIGTERM")
     await server.exited()
     expect(server.child.exitCode).toBe(0)
-    expect(server.output()).toContain("Saving the final RDB snapshot before exiting.")
+    await expectLog(server, "Saving the final RDB snapshot before exiting.")
     const again = await start(dir, ["--save", ""])
     expect(await dataSet(again.client)).toEqual(before)
   })
@@ -241,7 +250,7 @@ describe("RDB persistence", () => {
       r.disconnect()
       await redis.stop()
       const { client, server } = await start(dir, ["--save", ""])
-      expect(server.output()).toContain("Loading RDB produced by Redis version 7.0.15")
+      await expectLog(server, "Loading RDB produced by Redis version 7.0.15")
       expect(await dataSet(client)).toEqual(expected)
     } finally {
       r.disconnect()
@@ -259,7 +268,7 @@ describe("RDB persistence", () => {
     await server.kill()
     await waitFor("the TTL to pass while the server is down", () => Date.now() > expireAt + 50)
     const again = await start(dir, ["--save", ""])
-    expect(again.server.output()).toContain("Done loading RDB, keys loaded: 1, keys expired: 1.")
+    await expectLog(again.server, "Done loading RDB, keys loaded: 1, keys expired: 1.")
     expect(await again.client.keys("*")).toEqual(["kept"])
     expect(await infoField(again.client, "rdb_last_load_keys_expired")).toBe("1")
   })
@@ -332,7 +341,7 @@ describe("RDB persistence", () => {
     await waitFor("the background save to fail", async () => (await infoField(client, "rdb_last_bgsave_status")) === "err").catch((e) => {
       throw new Error(`${e}\n${server.output()}`)
     })
-    expect(server.output()).toContain("Background saving error")
+    await expectLog(server, "Background saving error")
     const misconf =
       "MISCONF Valkey is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Valkey logs for details about the RDB error."
     await expect(client.set("k", "w")).rejects.toThrow(misconf)
@@ -356,12 +365,12 @@ describe("RDB persistence", () => {
     fs.rmdirSync(gone)
     fs.writeFileSync(gone, "not a folder")
     await expect(client.call("SHUTDOWN")).rejects.toThrow("ERR Errors trying to SHUTDOWN. Check logs.")
-    expect(server.output()).toContain("Error trying to save the DB, can't exit.")
-    expect(server.output()).toContain("Errors trying to shut down the server. Check the logs for more information.")
+    await expectLog(server, "Error trying to save the DB, can't exit.")
+    await expectLog(server, "Errors trying to shut down the server. Check the logs for more information.")
     expect(await client.ping()).toBe("PONG")
     await client.call("SHUTDOWN", "FORCE").catch(() => undefined)
     await server.exited()
-    expect(server.output()).toContain("Error trying to save the DB. Exit anyway.")
+    await expectLog(server, "Error trying to save the DB. Exit anyway.")
   })
 
   it("SAVE and BGSAVE while a BGSAVE runs, BGSAVE CANCEL, and BGSAVE inside MULTI", async () => {
@@ -481,5 +490,26 @@ describe("RDB persistence", () => {
     await client.set("key", "value")
     await client.flushall()
     expect(await infoField(client, "rdb_changes_since_last_save")).toBe("0")
+  })
+
+  it("module values are saved through their type's rdbSave by SAVE and BGSAVE, and loaded back", async () => {
+    const fixture = path.join(import.meta.dirname, "modules", "fixtures", "datatype.ts")
+    const dir = freshDir()
+    const args = ["--save", "", "--loadmodule", fixture]
+    const { server, client } = await start(dir, args)
+    expect(await client.call("datatype.set", "m1", "text é", "bytes", "123456789012")).toBe("OK")
+    await client.set("plain", "v")
+    const before = await client.call("datatype.get", "m1")
+    expect(await client.bgsave()).toBe("Background saving started")
+    await waitFor("the BGSAVE", async () => (await infoField(client, "rdb_bgsave_in_progress")) === "0")
+    expect(await infoField(client, "rdb_last_bgsave_status")).toBe("ok")
+    await server.kill()
+    const again = await start(dir, args)
+    expect(await again.client.call("datatype.get", "m1")).toEqual(before)
+    expect(await again.client.get("plain")).toBe("v")
+    expect(await again.client.save()).toBe("OK")
+    await again.server.kill()
+    const third = await start(dir, args)
+    expect(await third.client.call("datatype.get", "m1")).toEqual(before)
   })
 })

@@ -9,6 +9,8 @@ import { freePort, keyfiberNodeFlags, median, type ResultRow, ROOT, type Scenari
 const KEYS = Number(process.env.BENCH_PERSIST_KEYS ?? 1_000_000)
 const SAVES = Number(process.env.BENCH_PERSIST_SAVES ?? 3)
 const BATCH = 10_000
+/** Where the files go (BENCH_PERSIST_DIR=/dev/shm: no disk, so fsync costs nothing and the CPU work shows). */
+const BASE_DIR = process.env.BENCH_PERSIST_DIR ?? os.tmpdir()
 
 interface Server {
   readonly name: "keyfiber" | "redis"
@@ -19,7 +21,7 @@ interface Server {
 
 const launch = async (name: "keyfiber" | "redis"): Promise<Server> => {
   const port = await freePort()
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-persist-${name}-`))
+  const dir = fs.mkdtempSync(path.join(BASE_DIR, `bench-persist-${name}-`))
   const common = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir]
   const child =
     name === "keyfiber"

@@ -72,7 +72,7 @@ export const persistenceLayer = (options: PersistenceOptions = {}) =>
       if (options.load !== false) {
         yield* Effect.try({
           try: () => persistence.loadAtStartup(),
-          catch: (e) => new PersistenceLoadError({ message: e instanceof LoadFailure ? e.message : String(e) })
+          catch: (e) => new PersistenceLoadError({ message: e instanceof LoadFailure ? e.lines.join("\n") : String(e) })
         })
       }
       yield* registered(server.hooks.persistence.fillSlot(persistence))

@@ -13,7 +13,7 @@ import { LFU_INIT_VAL } from "../keyspace/Keyspace.js"
 import type { Value } from "../keyspace/Value.js"
 import { BackgroundSave, type BackgroundSaveResult } from "./BackgroundSave.js"
 import type { PersistenceHost } from "./PersistenceHost.js"
-import { RdbError, SHORT_READ_MESSAGE } from "./rdb/RdbError.js"
+import { RdbError } from "./rdb/RdbError.js"
 import { readRdb } from "./rdb/RdbReader.js"
 import { RdbWriter } from "./rdb/RdbWriter.js"
 import { installSync, openTemp, removeQuietly, SaveFailure, strerror, writeChunksSync } from "./RdbFile.js"
@@ -23,8 +23,17 @@ const CONFIG_BGSAVE_RETRY_DELAY = 5
 /** Keys written between two drains of the writer in a synchronous save. */
 const KEYS_PER_DRAIN = 1024
 
-/** A load that failed: what was logged, and whether the file was missing (not an error at start-up). */
-export class LoadFailure extends Error {}
+/** A load that failed, with the lines Valkey logs for it (in order). */
+export class LoadFailure extends Error {
+  constructor(readonly lines: ReadonlyArray<string>) {
+    super(lines.join("; "))
+  }
+}
+
+const logFailure = (log: PersistenceHost["log"], e: unknown): void => {
+  if (e instanceof LoadFailure) for (const line of e.lines) log("warning", line)
+  else log("warning", e instanceof Error ? e.message : String(e))
+}
 
 /** What a load reports (rdb.c `rdbLoad`'s counters). */
 export interface LoadResult {
@@ -52,6 +61,12 @@ export class RdbPersistence implements PersistenceControl {
   private job: { readonly save: BackgroundSave; readonly startedAt: number; readonly dirtyAtStart: number } | null = null
   private scheduled = false
   private jobs = 0
+  /**
+   * Another background job (an AOF rewrite) holds the one background slot, as Valkey's other child
+   * kinds do: BGSAVE waits for it (SCHEDULE) or is refused, and the save points wait. Set by whoever
+   * runs that job.
+   */
+  otherJobActive: () => boolean = () => false
   /** Loading a file (INFO `loading`). */
   loading = false
   private lastLoadLoaded = 0
@@ -149,14 +164,22 @@ export class RdbPersistence implements PersistenceControl {
 
   bgsave(schedule: boolean, inExec: boolean): PersistenceOutcome {
     if (this.job !== null) return { error: "ERR Background save already in progress" }
+    if (this.otherJobActive() && !inExec) {
+      if (!schedule)
+        return {
+          error:
+            "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+        }
+      this.scheduled = true
+      this.host.log("notice", "Background saving scheduled due to user request")
+      return { status: "Background saving scheduled" }
+    }
     if (inExec) {
       // Valkey cannot fork inside EXEC; it schedules the save for after the transaction.
       this.scheduled = true
       this.host.log("notice", "Background saving scheduled to run after transaction execution")
       return { status: "Background saving scheduled" }
     }
-    // SCHEDULE matters only while another background job (an AOF rewrite) runs; none does here.
-    void schedule
     return this.startBackgroundSave() ? { status: "Background saving started" } : { error: "ERR" }
   }
 
@@ -176,7 +199,7 @@ export class RdbPersistence implements PersistenceControl {
 
   /** rdb.c `rdbSaveBackground`. */
   startBackgroundSave(): boolean {
-    if (this.job !== null) return false
+    if (this.job !== null || this.otherJobActive()) return false
     this.saves++
     const dirtyAtStart = this.host.keyspace.dirty
     this.lastBgsaveTry = Math.floor(this.host.now() / 1000)
@@ -204,22 +227,32 @@ export class RdbPersistence implements PersistenceControl {
     this.lastBgsaveSeconds = Math.floor((now - job.startedAt) / 1000)
     if (result._tag === "Done") {
       this.host.log("notice", "Background saving terminated with success")
-      this.dirtyMark += job.dirtyAtStart - this.dirtyMark
+      // Changes made while it ran are still unsaved (a DEBUG RELOAD's save meanwhile may have
+      // moved the mark further already).
+      this.dirtyMark = Math.max(this.dirtyMark, job.dirtyAtStart)
       this.lastSaveMs = now
       this.lastBgsaveOk = true
     } else if (result._tag === "Failed") {
       this.host.log("warning", result.message)
       this.host.log("warning", "Background saving error")
       this.lastBgsaveOk = false
-    } else {
+    } else if (!this.killedQuietly) {
       // killRDBChild sends SIGUSR1, which does not count as an error.
       this.host.log("warning", "Background saving terminated by signal 10")
     }
   }
 
+  /** Set while stopping a save at shutdown, when Valkey exits before its done handler runs. */
+  private killedQuietly = false
+
   /** rdb.c `killRDBChild`. */
-  private killBackgroundSave(): void {
-    this.job?.save.cancel()
+  private killBackgroundSave(quiet = false): void {
+    this.killedQuietly = quiet
+    try {
+      this.job?.save.cancel()
+    } finally {
+      this.killedQuietly = false
+    }
   }
 
   /**
@@ -228,7 +261,7 @@ export class RdbPersistence implements PersistenceControl {
    * went well or was tried more than CONFIG_BGSAVE_RETRY_DELAY seconds ago.
    */
   cron(): void {
-    if (this.job !== null) return
+    if (this.job !== null || this.otherJobActive()) return
     const now = this.host.now()
     const unixtime = Math.floor(now / 1000)
     const lastsave = Math.floor(this.lastSaveMs / 1000)
@@ -261,7 +294,7 @@ export class RdbPersistence implements PersistenceControl {
   beforeShutdown(flags: number): boolean {
     if (this.job !== null) {
       this.host.log("warning", "There is a child saving an .rdb. Killing it!")
-      this.killBackgroundSave()
+      this.killBackgroundSave(true)
     }
     const save = (flags & SHUTDOWN_SAVE) !== 0
     const nosave = (flags & SHUTDOWN_NOSAVE) !== 0
@@ -293,18 +326,21 @@ export class RdbPersistence implements PersistenceControl {
     const dirtyBefore = keyspace.dirty
     if (options.save && !this.saveSync()) return "ERR"
     const marked = this.dirtyMark
-    let entries: Array<LoadedEntry>
+    // Read the whole file before touching the data set, so a bad file leaves it as it was.
+    const entries = new LoadedEntries()
     try {
-      entries = this.readFile(this.rdbPath()) ?? []
+      this.readFile(this.rdbPath(), (db, key, value, expireAt) => entries.push(db, key, value, expireAt))
     } catch (e) {
-      this.host.log("warning", e instanceof Error ? e.message : String(e))
+      logFailure(this.host.log, e)
       return "ERR Error trying to load the RDB dump, check server logs."
     }
     if (options.flush) keyspace.flushAll()
     try {
-      this.install(entries, options.merge)
+      const install = this.installer(options.merge)
+      for (let i = 0; i < entries.length; i++) install(entries.dbs[i], entries.keys[i], entries.values[i], entries.expireAts[i])
+      this.installed()
     } catch (e) {
-      this.host.log("warning", e instanceof Error ? e.message : String(e))
+      logFailure(this.host.log, e)
       return "ERR Error trying to load the RDB dump, check server logs."
     } finally {
       // Neither the flush nor the load is a change to save (Valkey's emptyData and rdbLoad leave
@@ -324,48 +360,46 @@ export class RdbPersistence implements PersistenceControl {
   loadAtStartup(): LoadResult | undefined {
     const start = performance.now()
     const file = this.rdbPath()
-    let entries: Array<LoadedEntry> | undefined
     try {
-      entries = this.readFile(file)
-      if (entries === undefined) return undefined
-      this.install(entries, false)
+      // Keys go in as they are read: a bad file stops the server, so nothing half-loaded survives.
+      if (!this.readFile(file, this.installer(false))) return undefined
+      this.installed()
     } catch (e) {
-      this.host.log("warning", e instanceof Error ? e.message : String(e))
+      logFailure(this.host.log, e)
       this.host.log("warning", "Fatal error loading the DB, check server logs. Exiting.")
-      throw new LoadFailure("Fatal error loading the DB")
+      throw new LoadFailure(["Fatal error loading the DB, check server logs. Exiting."])
     }
     this.host.log("notice", `DB loaded from disk: ${((performance.now() - start) / 1000).toFixed(3)} seconds`)
     this.dirtyMark = this.host.keyspace.dirty
     return { loaded: this.lastLoadLoaded, expired: this.lastLoadExpired }
   }
 
-  /** Reads and checks the whole file; undefined when it does not exist. Throws with Valkey's log text. */
-  private readFile(file: string): Array<LoadedEntry> | undefined {
+  /** Reads and checks the whole file, handing each key to `entry`; false when it does not exist. Throws with Valkey's log text. */
+  private readFile(file: string, entry: (db: number, key: string, value: Value, expireAt: number) => void): boolean {
     let bytes: Uint8Array
     try {
       bytes = fs.readFileSync(file)
     } catch (e) {
-      if ((e as { code?: string }).code === "ENOENT") return undefined
-      throw new LoadFailure(`Fatal error: can't open the RDB file ${path.basename(file)} for reading: ${strerror(e)}`)
+      if ((e as { code?: string }).code === "ENOENT") return false
+      throw new LoadFailure([`Fatal error: can't open the RDB file ${path.basename(file)} for reading: ${strerror(e)}`])
     }
     this.loading = true
-    const entries: Array<LoadedEntry> = []
     try {
       readRdb(
         bytes,
         {
           aux: (name, value) => this.logAux(name, value),
-          entry: (db, key, value, expireAt) => entries.push({ db, key, value, expireAt })
+          entry
         },
         { moduleTypes: this.host.moduleTypes() }
       )
     } catch (e) {
-      if (e instanceof RdbError) throw new LoadFailure(e.kind === "short-read" ? SHORT_READ_MESSAGE : e.message)
+      if (e instanceof RdbError) throw new LoadFailure(e.log.length > 0 ? e.log : [e.message])
       throw e
     } finally {
       this.loading = false
     }
-    return entries
+    return true
   }
 
   /** rdb.c's AUX handling: the lines Valkey logs for the fields it knows. */
@@ -382,36 +416,37 @@ export class RdbPersistence implements PersistenceControl {
   }
 
   /**
-   * Adds what a file held (rdb.c `rdbLoadRioWithLoadingCtx`): keys already past their TTL are
-   * skipped on a primary; `merge` (DEBUG RELOAD MERGE) replaces a key that exists, otherwise a
-   * duplicate is an error. Keys go straight into the databases: loading is no command, so no
-   * notifications, no wake-ups and no change counted.
+   * What adds the keys a file holds (rdb.c `rdbLoadRioWithLoadingCtx`): keys already past their
+   * TTL are skipped on a primary; `merge` (DEBUG RELOAD MERGE) replaces a key that exists, otherwise
+   * a duplicate is an error. Keys go straight into the databases: loading is no command, so no
+   * notifications, no wake-ups and no change counted. `installed` logs the counts.
    */
-  private install(entries: ReadonlyArray<LoadedEntry>, merge: boolean): void {
+  private installer(merge: boolean): (db: number, key: string, value: Value, expireAt: number) => void {
     const keyspace = this.host.keyspace
     const now = this.host.now()
     const lru = keyspace.lfu ? (keyspace.lfuMinutes() << 8) | LFU_INIT_VAL : keyspace.lruClock
-    let loaded = 0
-    let expired = 0
-    for (const { db, key, value, expireAt } of entries) {
+    this.lastLoadLoaded = 0
+    this.lastLoadExpired = 0
+    return (db, key, value, expireAt) => {
       if (db >= keyspace.dbs.length)
-        throw new LoadFailure(`FATAL: Data file was created with a Valkey server configured to handle more than ${keyspace.dbs.length} databases. Exiting`)
+        throw new LoadFailure([`FATAL: Data file was created with a Valkey server configured to handle more than ${keyspace.dbs.length} databases. Exiting`])
       if (expireAt !== 0 && expireAt < now) {
-        expired++
-        continue
+        this.lastLoadExpired++
+        return
       }
       const database = keyspace.dbs[db]
       const existing = database.raw(key)
       if (existing !== undefined) {
-        if (!merge) throw new LoadFailure(`RDB has duplicated key '${key}' in DB ${db}`)
+        if (!merge) throw new LoadFailure([`RDB has duplicated key '${key}' in DB ${db}`])
         database.remove(existing)
       }
       database.insert(key, value, expireAt, lru)
-      loaded++
+      this.lastLoadLoaded++
     }
-    this.lastLoadLoaded = loaded
-    this.lastLoadExpired = expired
-    this.host.log("notice", `Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`)
+  }
+
+  private installed(): void {
+    this.host.log("notice", `Done loading RDB, keys loaded: ${this.lastLoadLoaded}, keys expired: ${this.lastLoadExpired}.`)
   }
 
   // ---- INFO -----------------------------------------------------------------------------------
@@ -447,13 +482,25 @@ export class RdbPersistence implements PersistenceControl {
 
   /** Stops a running background save (the server is stopping). */
   close(): void {
-    this.killBackgroundSave()
+    this.killBackgroundSave(true)
   }
 }
 
-interface LoadedEntry {
-  readonly db: number
-  readonly key: string
-  readonly value: Value
-  readonly expireAt: number
+/** A file's keys held before they are installed (DEBUG RELOAD), as parallel arrays. */
+class LoadedEntries {
+  readonly dbs: Array<number> = []
+  readonly keys: Array<string> = []
+  readonly values: Array<Value> = []
+  readonly expireAts: Array<number> = []
+
+  get length(): number {
+    return this.keys.length
+  }
+
+  push(db: number, key: string, value: Value, expireAt: number): void {
+    this.dbs.push(db)
+    this.keys.push(key)
+    this.values.push(value)
+    this.expireAts.push(expireAt)
+  }
 }
