@@ -3,6 +3,7 @@ import type { ConfigTarget } from "../config/ConfigParam.js"
 import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { Blocker } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
+import type { Propagation } from "../contracts/Propagation.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { RespParser } from "../protocol/RespParser.js"
@@ -173,6 +174,8 @@ export interface CommandHost extends ConfigTarget {
   readonly log: Log
   /** Runs a command for a client (EXEC's queued commands) and counts it. */
   readonly dispatcher: CommandRunner
+  /** How a command's effect reaches the AOF (its rewrites, extra commands). */
+  readonly propagation: Propagation
   /** HELLO's `modules` (MODULE LIST replies); null without a module system. */
   readonly moduleList: (() => Array<Reply>) | null
   /** INFO `blocked_clients`. */

@@ -192,6 +192,8 @@ export const serverCommands = [
       const invalid = flushModeError(argv)
       if (invalid !== undefined) return invalid
       client.server.keyspace.flushDb(client.db)
+      // Logged even when the database was already empty (Valkey's forceCommandPropagation).
+      client.server.propagation.force()
       return OK
     }
   }),
@@ -207,6 +209,7 @@ export const serverCommands = [
       const invalid = flushModeError(argv)
       if (invalid !== undefined) return invalid
       client.server.keyspace.flushAll()
+      client.server.propagation.force()
       return OK
     }
   }),

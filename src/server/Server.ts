@@ -15,6 +15,7 @@ import { Dispatcher, type DispatcherHost } from "./Dispatcher.js"
 import { genInfoString, type InfoSource } from "./Info.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { OutputQueue } from "./OutputQueue.js"
+import { Propagator } from "./Propagator.js"
 import { PubSub } from "../commands/PubSubState.js"
 import { subscribedModeGate } from "../commands/pubsub.js"
 import { ServerStats } from "./ServerStats.js"
@@ -80,6 +81,17 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   blocker: Blocker | null = null
   /** Work for the end of each tick, in order (module unblocks, resuming unblocked clients). */
   readonly endOfTickHooks: Array<() => void> = []
+  /**
+   * What a command's effect is propagated to (the AOF), as Valkey's `call()` feeds it; idle until
+   * the AOF attaches.
+   */
+  readonly propagation = new Propagator()
+  /**
+   * Runs before any reply is written (Valkey's `beforeSleep` flushes the AOF before
+   * `handleClientsWithPendingWrites`): with `appendfsync always` a reply to a write means it is on
+   * disk. Set by the AOF while it is on.
+   */
+  beforeReplies: (() => void) | null = null
   /** Called when a client goes away (WATCH, blocking, modules clean up). */
   readonly disconnectHooks: Array<(client: Client) => void> = []
   /**
@@ -216,12 +228,15 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   endOfTick(): void {
     const hooks = this.endOfTickHooks
     for (let i = 0; i < hooks.length; i++) hooks[i]()
+    this.beforeReplies?.()
     // Clients marked while flushing (an in-process client's callback running commands, a nested
     // end of tick) go to a fresh list and are flushed in the next round, so no output is left
     // behind; a client's flag is cleared just before its flush, so it is never listed twice.
     while (this.pendingWrites.length > 0) {
       const batch = this.pendingWrites
       this.pendingWrites = []
+      // A round after the first holds replies to commands run while flushing.
+      this.beforeReplies?.()
       for (let i = 0; i < batch.length; i++) {
         const client = batch[i]
         client.pendingWrite = false
@@ -260,6 +275,9 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
    * in pieces as the connection drains (`Connection.backlogged`, the `drained` event).
    */
   private writeOutput(client: Client, socket: Connection): void {
+    // Also reached when a connection drains, possibly before this tick's end: its output may hold
+    // replies to writes not yet in the AOF.
+    this.beforeReplies?.()
     let queue = client.queued
     if (queue === null) {
       const output = client.output
