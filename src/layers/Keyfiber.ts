@@ -12,6 +12,7 @@ import { type ConfigFileError, type ConfigOpenError, loadStartupConfig } from ".
 import type { Reply } from "../protocol/Reply.js"
 import type { ModuleLoadError, ModuleRegistry } from "../modules/Modules.js"
 import { Modules } from "./Modules.js"
+import { AofStartupError, AppendOnlyFile } from "./AppendOnlyFile.js"
 import { ClientClosedError, type CommandArg, InProcessClient } from "../server/InProcessClient.js"
 import type { ListenError } from "../server/Listener.js"
 import type { Server } from "../server/Server.js"
@@ -165,7 +166,7 @@ const loadConfig = (options: KeyfiberOptions): Effect.Effect<Config, ConfigFileE
 export class Keyfiber extends Context.Service<Keyfiber, KeyfiberService>()("keyfiber/Keyfiber") {
   static readonly layer = (
     options: KeyfiberOptions = {}
-  ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | ModuleLoadError> =>
+  ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | ModuleLoadError | AofStartupError> =>
     Layer.unwrap(
       Effect.map(loadConfig(options), (config) => {
         const core = ServerCore.layer({ config, databases: options.databases, limits: options.limits, log: options.log })
@@ -182,6 +183,7 @@ export class Keyfiber extends Context.Service<Keyfiber, KeyfiberService>()("keyf
         // Built in this order: server, modules (the config's `loadmodule` queue), listener, service.
         return Layer.mergeAll(service, ConfigStore.layer).pipe(
           Layer.provide(listener),
+          Layer.provide(AppendOnlyFile.layer),
           Layer.provide(Modules.layer()),
           Layer.provide(core)
         )

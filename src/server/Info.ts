@@ -47,6 +47,10 @@ interface InfoHooks {
   readonly maxmemoryPolicy?: () => string
   /** The lines of `# Modules` (`module:name=...,ver=...`), without CRLF. */
   readonly moduleLines?: () => ReadonlyArray<string>
+  /** The `aof_*` fields of `# Persistence` (from `aof_enabled` to `aof_last_cow_size`). */
+  readonly aofInfo?: () => ReadonlyArray<[string, string | number]>
+  /** The `aof_*` fields shown after `module_fork_last_cow_size` while `appendonly` is yes. */
+  readonly aofInfoEnabled?: () => ReadonlyArray<[string, string | number]>
 }
 
 interface InfoState {
@@ -299,18 +303,21 @@ const persistenceSection = (server: InfoSource): string =>
     ["rdb_last_cow_size", 0],
     ["rdb_last_load_keys_expired", 0],
     ["rdb_last_load_keys_loaded", 0],
-    ["aof_enabled", 0],
-    ["aof_rewrite_in_progress", 0],
-    ["aof_rewrite_scheduled", 0],
-    ["aof_last_rewrite_time_sec", -1],
-    ["aof_current_rewrite_time_sec", -1],
-    ["aof_last_bgrewrite_status", "ok"],
-    ["aof_rewrites", 0],
-    ["aof_rewrites_consecutive_failures", 0],
-    ["aof_last_write_status", "ok"],
-    ["aof_last_cow_size", 0],
+    ...(stateOf(server).hooks.aofInfo?.() ?? [
+      ["aof_enabled", 0],
+      ["aof_rewrite_in_progress", 0],
+      ["aof_rewrite_scheduled", 0],
+      ["aof_last_rewrite_time_sec", -1],
+      ["aof_current_rewrite_time_sec", -1],
+      ["aof_last_bgrewrite_status", "ok"],
+      ["aof_rewrites", 0],
+      ["aof_rewrites_consecutive_failures", 0],
+      ["aof_last_write_status", "ok"],
+      ["aof_last_cow_size", 0]
+    ]),
     ["module_fork_in_progress", 0],
-    ["module_fork_last_cow_size", 0]
+    ["module_fork_last_cow_size", 0],
+    ...(stateOf(server).hooks.aofInfoEnabled?.() ?? [])
   ])
 
 const statsSection = (server: InfoSource): string => {

@@ -92,6 +92,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
    * disk. Set by the AOF while it is on.
    */
   beforeReplies: (() => void) | null = null
+  /** CONFIG SET appendonly (see `ConfigTarget`), installed by the AOF layer. */
+  appendonlyApply: (() => string | undefined) | null = null
   /** Called when a client goes away (WATCH, blocking, modules clean up). */
   readonly disconnectHooks: Array<(client: Client) => void> = []
   /**
