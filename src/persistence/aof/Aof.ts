@@ -60,6 +60,8 @@ export class Aof {
   private buffer = ""
   private selectedDb = -1
   private curTimestamp = 0
+  /** `aof-timestamp-enabled`, refreshed by the cron (not read from the config per command). */
+  private timestamps = false
   /** INFO sizes (`aof_current_size`, `aof_base_size`) and the offsets of the incremental file. */
   currentSize = 0
   baseSize = 0
@@ -128,7 +130,7 @@ export class Aof {
   /** Appends a propagated command (aof.c `feedAppendOnlyFile`); `db` -1 emits no SELECT. */
   readonly feed = (db: number, argv: ReadonlyArray<string>): void => {
     if (!(this.state === "on" || (this.state === "wait-rewrite" && this.job !== null))) return
-    if (this.host.config.get<boolean>("aof-timestamp-enabled")) {
+    if (this.timestamps) {
       const now = this.unixtime()
       if (this.curTimestamp < now) {
         this.curTimestamp = now
@@ -423,6 +425,7 @@ export class Aof {
    * opened for appending, the manifest written. False when start-up must stop.
    */
   openOnServerStart(): boolean {
+    this.timestamps = this.host.config.get<boolean>("aof-timestamp-enabled")
     this.state = this.host.config.get<boolean>("appendonly") ? "on" : "off"
     if (this.state !== "on") return true
     if (!this.ensureDir()) return false
@@ -810,6 +813,7 @@ export class Aof {
    * (`auto-aof-rewrite-percentage`/`-min-size`), and a retry of a postponed or failed write.
    */
   cron(): void {
+    this.timestamps = this.host.config.get<boolean>("aof-timestamp-enabled")
     const busy = this.job !== null || this.host.otherJobRunning()
     if (!busy && this.rewriteScheduled && !this.rewriteLimited()) this.rewriteBackground()
     const percentage = this.host.config.get<number>("auto-aof-rewrite-percentage")
