@@ -5,6 +5,7 @@ import type { Blocker } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
 import type { Propagation } from "../contracts/Propagation.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
+import type { ModuleTypeCodecs } from "../persistence/rdb/ModuleTypeCodecs.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { RespParser } from "../protocol/RespParser.js"
 import type { RespVersion } from "../protocol/RespWriter.js"
@@ -178,6 +179,8 @@ export interface CommandHost extends ConfigTarget {
   readonly propagation: Propagation
   /** HELLO's `modules` (MODULE LIST replies); null without a module system. */
   readonly moduleList: (() => Array<Reply>) | null
+  /** How module data types are saved and loaded (DUMP/RESTORE, RDB); null without a module system. */
+  readonly moduleTypes: ModuleTypeCodecs | null
   /** INFO `blocked_clients`. */
   readonly blockedClients: number
   closeClient(client: CommandClient, afterReply: boolean): void

@@ -14,7 +14,9 @@ import {
 import type { CommandClient } from "./CommandSpec.js"
 import { isKeyword, NO_SUCH_KEY, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
+import { serializedLength } from "../persistence/rdb/Dump.js"
 import { objectEncoding } from "./ObjectEncoding.js"
+import { rdbWriteOptions } from "./dump.js"
 
 /** FLUSHDB/FLUSHALL's optional ASYNC|SYNC (`getFlushCommandFlags`); both flush at once here. */
 const flushModeError = (argv: Array<string>): Reply | undefined => {
@@ -135,8 +137,7 @@ const debug = (client: CommandClient, argv: Array<string>): Reply => {
     const keyspace = client.server.keyspace
     const entry = keyspace.peek(client.db, argv[2])
     if (entry === undefined) return error(NO_SUCH_KEY)
-    // No RDB here: serializedlength is the string's length.
-    const length = typeof entry.value === "string" ? entry.value.length : 0
+    const length = serializedLength(entry.value, rdbWriteOptions(client.server))
     const idle = Math.floor(keyspace.idleTime(entry) / 1000)
     return new SimpleString(
       `Value at:0x0 refcount:1 encoding:${objectEncoding(entry, client.server.config.get<number>("list-max-listpack-size"))} serializedlength:${length} lru:${entry.lru & 0xffffff} lru_seconds_idle:${idle}`

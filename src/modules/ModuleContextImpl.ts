@@ -7,6 +7,8 @@ import * as Exit from "effect/Exit"
 import type * as Stream from "effect/Stream"
 import { type CommandFlag, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
+import type { DataTypeMethods } from "./api.js"
+import type { ModuleDataType } from "./ModuleDataType.js"
 import {
   BigNumberReply,
   DoubleReply,
@@ -144,10 +146,11 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   }
 
   /** `CreateDataType`: a 9-character type name; a module with data types cannot be unloaded. */
-  createDataType(name: string, _version = 0): ModuleValueType | undefined {
+  createDataType(name: string, encver = 0, methods: DataTypeMethods = {}): ModuleValueType | undefined {
     if (this.module.unloaded || !/^[A-Za-z0-9_-]{9}$/.test(name)) return undefined
+    if (!Number.isInteger(encver) || encver < 0 || encver > 1023) return undefined
     if (this.host.findType(name) !== undefined) return undefined
-    const type: ModuleValueType = { name, module: this.module.name }
+    const type: ModuleDataType = { name, module: this.module.name, encver, methods }
     this.module.types.push(type)
     return type
   }

@@ -10,6 +10,7 @@ import type * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type { ModuleValueType } from "../keyspace/Value.js"
+import type { ModuleIO } from "../persistence/rdb/ModuleIO.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { LogLevel } from "../server/Server.js"
 import type { ConfigCallbacks } from "./ModuleConfig.js"
@@ -19,6 +20,23 @@ import type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
 export type { ConfigCallbacks, ModuleConfigFlag } from "./ModuleConfig.js"
 export type { ModuleKey, ModuleKeyType } from "./ModuleKey.js"
 export type { ArgsState, RuntimeArgsError } from "./RuntimeArgs.js"
+export type { ModuleIO } from "../persistence/rdb/ModuleIO.js"
+
+/**
+ * A data type's methods (Valkey's `ValkeyModuleTypeMethods`): how its values are written to and
+ * read from RDB files and DUMP payloads, and the type's aux data. `rdbLoad` returns the value, or
+ * `undefined`/`null` to fail the load. `auxSaveTriggers` is a mask of `AUX_BEFORE_RDB` (1) and
+ * `AUX_AFTER_RDB` (2); `auxLoad` returns false to fail the load.
+ */
+export interface DataTypeMethods {
+  rdbSave?(io: ModuleIO, value: unknown): void
+  rdbLoad?(io: ModuleIO, encver: number): unknown
+  auxSave?(io: ModuleIO, when: number): void
+  auxLoad?(io: ModuleIO, encver: number, when: number): boolean | void
+  readonly auxSaveTriggers?: number
+  /** Called when a value of the type is deleted or overwritten. */
+  free?(value: unknown): void
+}
 
 /** Valkey's `VALKEYMODULE_OK` / `VALKEYMODULE_ERR`. */
 export type ModuleStatus = "OK" | "ERR"
@@ -142,8 +160,12 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
 
   /** `CreateCommand`: a command named `name` (lower-cased), visible once onLoad succeeds. */
   createCommand(name: string, handler: CommandHandler, options?: CreateCommandOptions): ModuleStatus
-  /** `CreateDataType`: a 9-character type name; a module with data types cannot be unloaded. */
-  createDataType(name: string, version?: number): ModuleValueType | undefined
+  /**
+   * `CreateDataType`: a 9-character type name (A-Z a-z 0-9 - _), an encoding version 0..1023 handed
+   * back to `rdbLoad`, and the methods that save and load its values. A module with data types
+   * cannot be unloaded.
+   */
+  createDataType(name: string, encver?: number, methods?: DataTypeMethods): ModuleValueType | undefined
 
   // Replies
 

@@ -7,6 +7,7 @@ import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { Blocker, BlockingHost } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
+import type { ModuleTypeCodecs } from "../persistence/rdb/ModuleTypeCodecs.js"
 import type { Reply } from "../protocol/Reply.js"
 import { clientInfoString } from "../commands/client.js"
 import { Client, type ClientHost } from "./Client.js"
@@ -102,6 +103,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
    * `modules` field. Null (no module system): an empty list.
    */
   moduleList: (() => Array<Reply>) | null = null
+  /** The module data types' rdb_save/rdb_load, set by the modules layer (null: no module system). */
+  moduleTypes: ModuleTypeCodecs | null = null
   /** Set by the lifecycle layer: a shutdown (SHUTDOWN, SIGTERM, SIGINT) asks it to stop the server. */
   shutdownHandler: (() => void) | null = null
   /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
