@@ -45,8 +45,8 @@ const intSet = fc.uniqueArray(fc.integer({ min: -100000, max: 100000 }).map(Stri
 const hash = fc.uniqueArray(fc.tuple(bytes, bytes), { minLength: 1, maxLength: 200, selector: ([f]) => f }).map((pairs) => {
   const h = new HashValue()
   for (const [f, v] of pairs) {
-    h.fields.set(f, v)
-    if (h.encoding === "listpack" && (f.length > 64 || v.length > 64 || h.fields.size > 128)) h.encoding = "hashtable"
+    h.set(f, v)
+    if (h.encoding === "listpack" && (f.length > 64 || v.length > 64 || h.fields.size > 128)) h.toHashtable()
   }
   return h
 })

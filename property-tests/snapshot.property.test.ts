@@ -264,4 +264,20 @@ describe("Snapshot", () => {
     expect(snapshot.finished).toBe(true)
     Snapshot.start(keyspace).cancel()
   })
+
+  it("a module value that cannot be captured fails the start and leaves nothing marked", () => {
+    const keyspace = new Keyspace(1, () => 0)
+    const list = ListValue.of(["a"])
+    keyspace.set(0, "a", list)
+    keyspace.set(0, "m", new ModuleValue(moduleType, { text: "x" }))
+    expect(() =>
+      Snapshot.start(keyspace, {
+        captureModule: () => {
+          throw new Error("no codec")
+        }
+      })
+    ).toThrow("no codec")
+    expect(list.cow).toBeNull()
+    expect(Snapshot.running(keyspace)).toBeUndefined()
+  })
 })

@@ -86,7 +86,7 @@ describe("server commands (in process)", () => {
     expect(run("TIME")).toEqual(["1700000123", "456000"])
   })
 
-  it("LASTSAVE is the start time (nothing is saved)", () => {
+  it("LASTSAVE is the start time until something is saved", () => {
     expect(run("LASTSAVE")).toBe(Math.floor(s.server.startedAt / 1000))
   })
 

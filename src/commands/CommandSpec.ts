@@ -4,6 +4,7 @@ import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { Blocker } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
 import type { Propagation } from "../contracts/Propagation.js"
+import type { PersistenceControl } from "../contracts/Persistence.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
 import type { ModuleTypeCodecs } from "../persistence/rdb/ModuleTypeCodecs.js"
 import type { Reply } from "../protocol/Reply.js"
@@ -185,7 +186,10 @@ export interface CommandHost extends ConfigTarget {
   readonly blockedClients: number
   closeClient(client: CommandClient, afterReply: boolean): void
   closeOnOutputBufferLimit(client: CommandClient, building?: number): boolean
-  prepareForShutdown(requestedBy: CommandClient | null): void
+  /** RDB persistence; null when the server runs without it (then nothing is ever saved). */
+  readonly persistence: PersistenceControl | null
+  /** SHUTDOWN: false when a failed save refused it. `flags` are the SHUTDOWN_* bits. */
+  prepareForShutdown(requestedBy: CommandClient | null, flags?: number): boolean
   resetStats(): void
   /** INFO [section ...]: the text of the sections asked for. */
   info(sections: ReadonlyArray<string>, client: CommandClient): string

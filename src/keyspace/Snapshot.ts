@@ -74,34 +74,40 @@ export class Snapshot implements CopyOnWrite {
     const dbs: Array<SnapshotDb> = []
     const captureModule = options.captureModule
     let n = 0
-    for (const database of keyspace.dbs) {
-      const start = n
-      let expires = 0
-      const slots = database.slots
-      for (let i = 0; i < slots.length; i++) {
-        const entry = slots[i]
-        const expireAt = entry.expireAt
-        // A key already past its TTL is not part of the data set (nothing can read it any more).
-        if (expireAt !== 0) {
-          if (expireAt <= now) continue
-          expires++
-        }
-        let value: unknown = entry.value
-        if (typeof value !== "string") {
-          if (value instanceof ModuleValue) {
-            if (captureModule !== undefined) value = captureModule(value)
-          } else {
-            const collection = value as Collection
-            collection.cow = this
-            collection.cowSlot = n
+    try {
+      for (const database of keyspace.dbs) {
+        const start = n
+        let expires = 0
+        const slots = database.slots
+        for (let i = 0; i < slots.length; i++) {
+          const entry = slots[i]
+          const expireAt = entry.expireAt
+          // A key already past its TTL is not part of the data set (nothing can read it any more).
+          if (expireAt !== 0) {
+            if (expireAt <= now) continue
+            expires++
           }
+          let value: unknown = entry.value
+          if (typeof value !== "string") {
+            if (value instanceof ModuleValue) {
+              if (captureModule !== undefined) value = captureModule(value)
+            } else {
+              const collection = value as Collection
+              collection.cow = this
+              collection.cowSlot = n
+            }
+          }
+          this.keys[n] = entry.key
+          this.values[n] = value
+          this.expireAts[n] = expireAt
+          n++
         }
-        this.keys[n] = entry.key
-        this.values[n] = value
-        this.expireAts[n] = expireAt
-        n++
+        if (n > start) dbs.push({ db: database.id, start, end: n, expires })
       }
-      if (n > start) dbs.push({ db: database.id, start, end: n, expires })
+    } catch (e) {
+      // A module value that could not be captured: leave nothing marked behind.
+      this.release(0, n)
+      throw e
     }
     this.keys.length = n
     this.values.length = n
@@ -158,12 +164,17 @@ export class Snapshot implements CopyOnWrite {
   /** Stops early (a failed or killed save): the collections not read yet stop copying on write. */
   cancel(): void {
     if (this.done) return
+    this.release(this.processed, this.total)
+    this.finish()
+  }
+
+  /** Clears the copy-on-write mark of the collections in `from..to-1` that still carry it. */
+  private release(from: number, to: number): void {
     const values = this.values
-    for (let i = this.processed; i < this.total; i++) {
+    for (let i = from; i < to; i++) {
       const value = values[i]
       if (typeof value === "object" && value !== null && (value as Collection).cow === this) (value as Collection).cow = null
     }
-    this.finish()
   }
 
   /** A collection at `slot` is about to change: keep a copy of it as it is now. */

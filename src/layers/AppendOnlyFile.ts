@@ -90,6 +90,7 @@ export class AppendOnlyFile extends Context.Service<AppendOnlyFile, Aof>()("keyf
         server.beforeReplies = null
         keyspace.propagateDeletion = null
       },
+      moduleTypes: () => server.moduleTypes ?? undefined,
       otherJobRunning: () => Snapshot.running(keyspace) !== undefined && !aof!.rewriteInProgress,
       rdbAux: () => [
         ["valkey-ver", VALKEY_VERSION],

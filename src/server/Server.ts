@@ -6,6 +6,7 @@ import { Config } from "../config/Config.js"
 import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { Blocker, BlockingHost } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
+import { type PersistenceControl, SHUTDOWN_NOFLAGS } from "../contracts/Persistence.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
 import type { ModuleTypeCodecs } from "../persistence/rdb/ModuleTypeCodecs.js"
 import type { Reply } from "../protocol/Reply.js"
@@ -105,6 +106,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   moduleList: (() => Array<Reply>) | null = null
   /** The module data types' rdb_save/rdb_load, set by the modules layer (null: no module system). */
   moduleTypes: ModuleTypeCodecs | null = null
+  /** RDB persistence (SAVE, BGSAVE, the shutdown save), installed by the persistence layer. */
+  persistence: PersistenceControl | null = null
   /** Set by the lifecycle layer: a shutdown (SHUTDOWN, SIGTERM, SIGINT) asks it to stop the server. */
   shutdownHandler: (() => void) | null = null
   /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
@@ -181,17 +184,20 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
 
   /**
    * The shutdown sequence shared by SHUTDOWN and the SIGTERM/SIGINT handler (server.c
-   * `prepareForShutdown`, `finishShutdown`): there is nothing to save or wait for, so it logs,
-   * closes every client (blocked ones included), says goodbye and asks the lifecycle layer to stop.
+   * `prepareForShutdown`, `finishShutdown`): it logs, saves as `flags` and the save points say
+   * (a failed save refuses the shutdown: false), closes every client (blocked ones included), says
+   * goodbye and asks the lifecycle layer to stop.
    */
-  prepareForShutdown(requestedBy: Client | null): void {
+  prepareForShutdown(requestedBy: Client | null, flags: number = SHUTDOWN_NOFLAGS): boolean {
     this.log(
       "notice",
       requestedBy === null ? "User requested shutdown..." : `User requested shutdown... (user request from '${clientInfoString(requestedBy)}')`
     )
+    if (this.persistence !== null && !this.persistence.beforeShutdown(flags)) return false
     for (const client of Array.from(this.clients.values())) this.closeClient(client, false)
     this.log("warning", "Valkey is now ready to exit, bye bye...")
     this.shutdownHandler?.()
+    return true
   }
 
   /**

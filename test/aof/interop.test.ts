@@ -141,4 +141,52 @@ describe("AOF interoperability with redis-server 7.0.15", () => {
       await kf.close()
     }
   }, 60_000)
+
+  it("keyfiber reloads its own AOF with an RDB preamble base (appendonly.aof.N.base.rdb, RDB 11)", async () => {
+    const dir = tempDir("aof-preamble")
+    const config = `appendonly yes\naof-use-rdb-preamble yes\ndir ${dir}\n`
+    let expected: Dump
+    const kf = await start({ config })
+    try {
+      await populate(kf.port, "p")
+      await rewritten(kf.port)
+      await modify(kf.port, "p")
+      expected = await dump(kf.port)
+    } finally {
+      await kf.close()
+    }
+    const manifest = readManifest(path.join(dir, "appendonlydir"))
+    expect(manifest.map((e) => [e.file, e.type])).toEqual([
+      ["appendonly.aof.2.base.rdb", "b"],
+      ["appendonly.aof.2.incr.aof", "i"]
+    ])
+    expect(fs.readFileSync(path.join(dir, "appendonlydir", "appendonly.aof.2.base.rdb")).toString("latin1", 0, 9)).toBe("REDIS0011")
+    const again = await start({ config })
+    try {
+      expect(await dump(again.port)).toEqual(expected)
+    } finally {
+      await again.close()
+    }
+  }, 60_000)
+
+  it("keyfiber loads redis-server's AOF with an RDB preamble base (RDB 10)", async () => {
+    const dir = tempDir("aof-redis-preamble")
+    const redis = await startRedisServer(["--appendonly", "yes", "--aof-use-rdb-preamble", "yes", "--dir", dir])
+    let expected: Dump
+    try {
+      await populate(redis.port, "q")
+      await rewritten(redis.port)
+      await modify(redis.port, "q")
+      expected = await dump(redis.port)
+    } finally {
+      await redis.stop()
+    }
+    expect(readManifest(path.join(dir, "appendonlydir"))[0].file).toBe("appendonly.aof.2.base.rdb")
+    const kf = await start({ config: `appendonly yes\ndir ${dir}\n` })
+    try {
+      expect(await dump(kf.port)).toEqual(expected)
+    } finally {
+      await kf.close()
+    }
+  }, 60_000)
 })

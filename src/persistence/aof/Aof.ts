@@ -4,7 +4,8 @@ import type { Log } from "../../contracts/Log.js"
 import type { Keyspace } from "../../keyspace/Keyspace.js"
 import { Snapshot } from "../../keyspace/Snapshot.js"
 import type { ModuleTypeCodecs } from "../rdb/ModuleTypeCodecs.js"
-import { AofCommandsWriter, type AofBaseWriter, AofRdbWriter } from "./AofBaseWriter.js"
+import { dumpPayload } from "../rdb/Dump.js"
+import { AofCommandsWriter, type AofBaseWriter, AofRdbWriter, CapturedModuleValue } from "./AofBaseWriter.js"
 import { type AofLoadResult, type AofReplayer, loadAppendOnlyFiles, strerror } from "./AofLoader.js"
 import { AofManifest } from "./AofManifest.js"
 import { encodeCommand } from "./encodeCommand.js"
@@ -23,8 +24,8 @@ export interface AofHost {
   detach(): void
   /** Another background job (BGSAVE) holds the keyspace snapshot. */
   readonly otherJobRunning: () => boolean
-  /** Module types, for module values in an RDB preamble. */
-  readonly moduleTypes?: ModuleTypeCodecs
+  /** Module types, for module values in an RDB preamble (known once the modules are loaded). */
+  readonly moduleTypes: () => ModuleTypeCodecs | undefined
   /** The RDB AUX fields of a base file (valkey-ver, redis-bits, ctime, used-mem); `aof-base` is added. */
   readonly rdbAux?: () => ReadonlyArray<readonly [string, string]>
 }
@@ -602,10 +603,21 @@ export class Aof {
       {
         compression: this.host.config.get<boolean>("rdbcompression"),
         checksum: this.host.config.get<boolean>("rdbchecksum"),
-        moduleTypes: this.host.moduleTypes
+        moduleTypes: this.host.moduleTypes()
       },
       aux
     )
+  }
+
+  /** A snapshot of the keyspace; module values are taken in their DUMP form at its start. */
+  private startSnapshot(): Snapshot {
+    const moduleTypes = this.host.moduleTypes()
+    const options = {
+      compression: this.host.config.get<boolean>("rdbcompression"),
+      checksum: this.host.config.get<boolean>("rdbchecksum"),
+      moduleTypes
+    }
+    return Snapshot.start(this.host.keyspace, { captureModule: (value) => new CapturedModuleValue(dumpPayload(value, options)) })
   }
 
   /** Writes a whole base file at once (aof.c `rewriteAppendOnlyFile`, used at start-up on an empty data set). */
@@ -613,7 +625,7 @@ export class Aof {
     const tmp = path.join(this.host.config.get<string>("dir"), `temp-rewriteaof-${process.pid}.aof`)
     try {
       const writer = this.baseWriter(this.host.config.get<boolean>("aof-use-rdb-preamble"))
-      const snapshot = Snapshot.start(this.host.keyspace)
+      const snapshot = this.startSnapshot()
       while (!snapshot.finished) {
         const db = snapshot.currentDb
         snapshot.next(REWRITE_SLICE_KEYS, (_db, key, value, expireAt) => writer.key(snapshot.currentDb ?? db!, key, value, expireAt))
@@ -665,7 +677,16 @@ export class Aof {
       this.log("warning", `Can't rewrite append only file in background: ${strerror(e)}`)
       return false
     }
-    const snapshot = Snapshot.start(this.host.keyspace)
+    let snapshot: Snapshot
+    try {
+      snapshot = this.startSnapshot()
+    } catch (e) {
+      fs.closeSync(fd)
+      fs.rmSync(tmpFile, { force: true })
+      this.lastBgrewriteOk = false
+      this.log("warning", `Can't rewrite append only file in background: ${e instanceof Error ? e.message : String(e)}`)
+      return false
+    }
     const job: RewriteJob = { snapshot, writer, tmpFile, fd, rdbPreamble, cancelled: false }
     this.job = job
     this.log("notice", `Background append only file rewriting started by pid ${process.pid}`)

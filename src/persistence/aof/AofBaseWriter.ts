@@ -5,6 +5,7 @@ import type { SnapshotDb } from "../../keyspace/Snapshot.js"
 import { ModuleValue, type Value } from "../../keyspace/Value.js"
 import { ZSetValue } from "../../keyspace/ZSetValue.js"
 import { formatDouble } from "../../protocol/RespWriter.js"
+import { RestoreFailure, restorePayload } from "../rdb/Dump.js"
 import { RdbWriter, type RdbWriteOptions } from "../rdb/RdbWriter.js"
 import { encodeCommand } from "./encodeCommand.js"
 
@@ -50,9 +51,10 @@ export class AofCommandsWriter implements AofBaseWriter {
       const items: Array<string> = []
       for (const [field, v] of value.fields) items.push(field, v)
       this.batches("HMSET", key, items, 2)
-    } else if (value instanceof ModuleValue) {
-      // Valkey asks the module type's aof_rewrite callback; keyfiber's module API has none.
-      throw new Error(`The module type ${value.type.name} has no AOF rewrite callback`)
+    } else if (value instanceof ModuleValue || value instanceof CapturedModuleValue) {
+      // Valkey asks the module type's aof_rewrite callback; keyfiber's module API has none, so a
+      // module value needs the RDB preamble (`aof-use-rdb-preamble yes`).
+      throw new Error("A module value can only be rewritten with aof-use-rdb-preamble yes (no aof_rewrite callback)")
     } else {
       throw new Error("Unknown object type")
     }
@@ -86,12 +88,20 @@ export class AofCommandsWriter implements AofBaseWriter {
   }
 }
 
+/** A module value taken at the snapshot's start in its DUMP form (modules change their data freely). */
+export class CapturedModuleValue {
+  constructor(readonly payload: string) {}
+}
+
 /** The RDB preamble form: a whole RDB file with the `aof-base` AUX field set. */
 export class AofRdbWriter implements AofBaseWriter {
   private readonly writer: RdbWriter
   private db = -1
 
-  constructor(options: RdbWriteOptions, aux: ReadonlyArray<readonly [string, string]>) {
+  constructor(
+    private readonly options: RdbWriteOptions,
+    aux: ReadonlyArray<readonly [string, string]>
+  ) {
     this.writer = new RdbWriter(options)
     this.writer.header(aux)
   }
@@ -101,7 +111,13 @@ export class AofRdbWriter implements AofBaseWriter {
       this.db = db.db
       this.writer.selectDb(db.db, db.end - db.start, db.expires)
     }
-    this.writer.entry(key, value as Value, expireAt)
+    let saved = value as Value
+    if (value instanceof CapturedModuleValue) {
+      const restored = restorePayload(value.payload, { moduleTypes: this.options.moduleTypes })
+      if (restored instanceof RestoreFailure) throw new Error(`Error saving a module value: ${restored.message}`)
+      saved = restored
+    }
+    this.writer.entry(key, saved, expireAt)
   }
 
   end(): void {

@@ -83,11 +83,11 @@ const pairsToHash = (items: Array<string>, limits: EncodingLimits, checkValues: 
   for (let i = 0; i < items.length; i += 2) {
     const f = items[i]
     if (hash.fields.has(f)) return undefined
-    hash.fields.set(f, items[i + 1])
+    hash.set(f, items[i + 1])
     if (f.length > maxLength) maxLength = f.length
     if (items[i + 1].length > maxLength) maxLength = items[i + 1].length
   }
-  if (hash.size > limits.hashMaxListpackEntries || (checkValues && maxLength > limits.hashMaxListpackValue)) hash.encoding = "hashtable"
+  if (hash.size > limits.hashMaxListpackEntries || (checkValues && maxLength > limits.hashMaxListpackValue)) hash.toHashtable()
   return hash
 }
 
@@ -177,13 +177,13 @@ export const readValue = (
       const len = r.len()
       if (len === 0) return EMPTY
       const hash = new HashValue()
-      if (len > limits.hashMaxListpackEntries) hash.encoding = "hashtable"
+      if (len > limits.hashMaxListpackEntries) hash.toHashtable()
       for (let i = 0; i < len; i++) {
         const field = r.string()
         const value = r.string()
         if (hash.fields.has(field)) corrupt(hash.encoding === "listpack" ? "Hash with dup elements" : "Duplicate hash fields detected")
-        if (field.length > limits.hashMaxListpackValue || value.length > limits.hashMaxListpackValue) hash.encoding = "hashtable"
-        hash.fields.set(field, value)
+        if (field.length > limits.hashMaxListpackValue || value.length > limits.hashMaxListpackValue) hash.toHashtable()
+        hash.set(field, value)
       }
       return hash
     }
