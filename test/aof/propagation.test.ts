@@ -130,6 +130,31 @@ describe("AOF propagation", () => {
     }
   })
 
+  it("logs RESTORE with a relative TTL as its absolute time plus ABSTTL, and a past one over a key as DEL", async () => {
+    const dir = path.join(kfDir, "appendonlydir")
+    const client = new Redis({ port: keyfiber.port, host: "127.0.0.1" })
+    try {
+      await client.set("foo16", "bar")
+      const payload = await client.dumpBuffer("foo16")
+      const before = lastIncrCommands(dir).length
+      await client.restore("foo17", 100000, payload)
+      const at = Date.now() + 100000
+      await client.call("restore", "foo18", String(at), payload, "absttl")
+      await client.call("restore", "foo18", String(Date.now() - 1000), payload, "absttl", "replace")
+      const logged = lastIncrCommands(dir).slice(before)
+      expect(logged.map((c) => c.length)).toEqual([5, 5, 2])
+      expect(normalize(logged.map((c) => (c.length === 5 ? [c[0], c[1], c[2], "<payload>", c[4]] : c)))).toEqual([
+        "RESTORE foo17 * <payload> ABSTTL",
+        "RESTORE foo18 * <payload> absttl",
+        "DEL foo18"
+      ])
+      expect(logged[1][2]).toBe(String(at))
+      expect(Buffer.from(logged[0][3], "latin1")).toEqual(payload)
+    } finally {
+      client.disconnect()
+    }
+  })
+
   it("logs string and hash rewrites (SET GET, GETSET, GETDEL, INCRBYFLOAT, HINCRBYFLOAT) as redis-server does", async () => {
     const [kf, rs] = await both([
       ["set", "s1", "a"],
