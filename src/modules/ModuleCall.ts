@@ -34,6 +34,11 @@ export class ModuleCall {
     if (typeof found === "string") return new ErrorReply(found)
     const start = performance.now()
     let result: Reply | BlockRequest
+    // With `!` the command propagates like a client's (module.c `VM_Call`, CMD_CALL_PROPAGATE).
+    const propagation = server.propagation
+    const propagating = options.replicate === true && propagation.enabled
+    const dirty = server.keyspace.dirty
+    if (propagating) propagation.enter()
     server.nesting++
     try {
       result = found.run(client, argv)
@@ -43,6 +48,10 @@ export class ModuleCall {
       result = new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
     } finally {
       server.nesting--
+    }
+    if (propagating) {
+      propagation.exit(client.db, found.name, argv, found.module === undefined && server.keyspace.dirty !== dirty)
+      if (server.nesting === 0) propagation.flush(null)
     }
     // A blocking command through call never waits: it gets its timeout reply at once.
     if (result instanceof BlockRequest) result = result.timeoutReply

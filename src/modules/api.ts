@@ -107,6 +107,8 @@ export interface CreateCommandOptions {
 export interface CallOptions {
   /** `K`: the command may block (it still never waits: it gets its timeout reply). */
   readonly allowBlocking?: boolean
+  /** `!`: the command is propagated to the AOF like a client's (by default a call is not). */
+  readonly replicate?: boolean
   /** `3` / `2` / `0` (the caller's): the protocol the reply is produced in. */
   readonly resp?: 2 | 3 | "auto"
 }
@@ -211,6 +213,14 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   /** `Call(ctx, cmd, "Ev", ...)`: runs a command through the dispatcher; errors come back as values. */
   call(command: string, ...args: Array<string>): Reply
   callWith(options: CallOptions, command: string, ...args: Array<string>): Reply
+  /**
+   * `Replicate`: propagates `command args...` to the AOF in this context's database, after what the
+   * running command propagated so far. A module command is never propagated itself: it replicates
+   * what it did with this or `replicateVerbatim`. "ERR" for an unknown command.
+   */
+  replicate(command: string, ...args: Array<string>): ModuleStatus
+  /** `ReplicateVerbatim`: propagates the running command as the client sent it. */
+  replicateVerbatim(): ModuleStatus
   openKey(key: string): ModuleKey
   /**
    * `Scan`: up to `count` key names of this context's database from `cursor` (0 starts); the

@@ -156,7 +156,8 @@ export class Dispatcher {
       server.nesting--
     }
     if (propagating) {
-      propagation.exit(client.db, spec.name, argv, server.keyspace.dirty !== dirty)
+      // A module command propagates only what it replicates (server.c `call`: CMD_MODULE).
+      propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty)
       if (server.nesting === 0) propagation.flush(spec.name)
     }
     const end = performance.now()
