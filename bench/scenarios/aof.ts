@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { median, parseBenchmarkCsv, type ResultRow, run, type Scenario, startKeyfiber, startRedis } from "../support.js"
+import { median, parseBenchmarkCsv, printTable, type ResultRow, run, type Scenario, startKeyfiber, startRedis } from "../support.js"
 
 const env = (name: string, fallback: number): number => {
   const v = process.env[name]
@@ -31,6 +31,7 @@ export const aof: Scenario = {
     const keyfiber = await startKeyfiber(undefined, [...aofArgs, "--dir", kfDir])
     const redis = await startRedis(undefined, [...aofArgs, "--dir", redisDir])
     const samples = { keyfiber: [] as Array<number>, redis: [] as Array<number> }
+    const cpu = { keyfiber: [] as Array<number>, redis: [] as Array<number> }
     const benchmark = (port: number, n: number) =>
       run("redis-benchmark", ["-h", "127.0.0.1", "-p", String(port), "-t", "set", "-n", String(n), "-c", String(clients), "-P", "16", "--csv"])
     try {
@@ -39,8 +40,10 @@ export const aof: Scenario = {
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? [keyfiber, redis] : [redis, keyfiber]
         for (const server of order) {
+          const cpuBefore = server.cpuSeconds()
           const rps = parseBenchmarkCsv(await benchmark(server.port, requests)).get("SET") ?? NaN
           samples[server.name as "keyfiber" | "redis"].push(rps)
+          cpu[server.name as "keyfiber" | "redis"].push(((server.cpuSeconds() - cpuBefore) * 1e6) / requests)
         }
       }
     } finally {
@@ -50,6 +53,12 @@ export const aof: Scenario = {
       fs.rmSync(redisDir, { recursive: true, force: true })
     }
     console.log(`SET -P 16 (AOF everysec): keyfiber ${samples.keyfiber.map(Math.round).join("/")} redis ${samples.redis.map(Math.round).join("/")}`)
+    printTable(
+      "server CPU µs per request with AOF everysec (ratio = keyfiber/redis, lower is better)",
+      [{ label: "SET -P 16, AOF everysec", keyfiber: median(cpu.keyfiber), redis: median(cpu.redis) }],
+      "µs",
+      2
+    )
     const row: ResultRow = { label: "SET -P 16, AOF everysec", keyfiber: median(samples.keyfiber), redis: median(samples.redis), bar: BAR }
     return [row]
   }

@@ -184,12 +184,14 @@ export class Aof {
       )
     }
     this.flushPostponedStart = 0
-    const bytes = Buffer.from(this.buffer, "latin1")
+    // One latin1 char is one byte: the string is written without an intermediate Buffer.
+    const text = this.buffer
+    const length = text.length
     let written = 0
     let error: unknown = null
-    while (written < bytes.length) {
+    while (written < length) {
       try {
-        const n = fs.writeSync(this.fd, bytes, written, bytes.length - written)
+        const n = fs.writeSync(this.fd, written === 0 ? text : text.slice(written), null, "latin1")
         if (n <= 0) break
         written += n
       } catch (e) {
@@ -198,14 +200,14 @@ export class Aof {
         break
       }
     }
-    if (written !== bytes.length) {
+    if (written !== length) {
       const canLog = this.unixtime() - this.lastWriteErrorLog > 30
       if (canLog) this.lastWriteErrorLog = this.unixtime()
       if (written === 0) {
         if (canLog) this.log("warning", `Error writing to the AOF file: ${strerror(error)}`)
         this.lastWriteError = strerror(error)
       } else {
-        if (canLog) this.log("warning", `Short write while writing to the AOF file: (nwritten=${written}, expected=${bytes.length})`)
+        if (canLog) this.log("warning", `Short write while writing to the AOF file: (nwritten=${written}, expected=${length})`)
         try {
           fs.ftruncateSync(this.fd, this.lastIncrSize)
           written = 0
