@@ -115,10 +115,11 @@ export const keyfiberMode = (): "dist" | "bundle" => (process.env.BENCH_KEYFIBER
 export const startKeyfiber = async (port?: number, extraArgs: ReadonlyArray<string> = []): Promise<BenchServer> => {
   const p = port ?? (await freePort())
   if (keyfiberMode() === "dist") {
-    return start("keyfiber", process.execPath, [...keyfiberNodeFlags(), "bin/keyfiber.js", "--port", String(p), ...extraArgs], p)
+    // No save points (as redis-server here): a save at shutdown would leave dump.rdb in the repo.
+    return start("keyfiber", process.execPath, [...keyfiberNodeFlags(), "bin/keyfiber.js", "--port", String(p), "--save", "", ...extraArgs], p)
   }
   const bundle = await bundleKeyfiber()
-  const server = await start("keyfiber", process.execPath, [...keyfiberNodeFlags(), bundle, "--port", String(p), ...extraArgs], p)
+  const server = await start("keyfiber", process.execPath, [...keyfiberNodeFlags(), bundle, "--port", String(p), "--save", "", ...extraArgs], p)
   return {
     ...server,
     stop: async () => {

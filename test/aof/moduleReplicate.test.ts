@@ -16,7 +16,8 @@ describe("module propagation", () => {
 
   beforeAll(async () => {
     dir = tempDir("aof-module")
-    kf = await start({ config: `appendonly yes\naof-use-rdb-preamble no\ndir ${dir}\n`, modules: [{ path: FIXTURE }] })
+    // `always`: each reply waits for its write (everysec may postpone a write behind a background fsync).
+    kf = await start({ config: `appendonly yes\nappendfsync always\naof-use-rdb-preamble no\ndir ${dir}\n`, modules: [{ path: FIXTURE }] })
     client = new Redis({ port: kf.port, host: "127.0.0.1" })
   }, 30_000)
 

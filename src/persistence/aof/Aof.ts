@@ -562,12 +562,9 @@ export class Aof {
     this.log("notice", `Creating AOF incr file ${name} on background rewrite`)
     if (this.fd !== -1) {
       // The old file is synced and closed in the background (`aof_background_fsync_and_close`).
+      // Not a pending fsync of the current file: writes to the new one need not wait for it.
       const old = this.fd
-      this.fsyncsInFlight++
-      fs.fdatasync(old, () => {
-        this.fsyncsInFlight--
-        fs.close(old, () => {})
-      })
+      fs.fdatasync(old, () => fs.close(old, () => {}))
       this.lastFsync = this.host.now()
     }
     this.fd = fd
