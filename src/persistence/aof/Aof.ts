@@ -158,7 +158,8 @@ export class Aof {
    * while a background fsync runs.
    */
   flush(force: boolean): void {
-    if (this.fd === -1) return
+    // Nothing to write or sync: the common case, reached before every client's write.
+    if (this.fd === -1 || (this.buffer.length === 0 && this.lastIncrFsyncOffset === this.lastIncrSize)) return
     const policy = this.fsyncPolicy
     const now = this.host.now()
     if (this.buffer.length === 0) {
