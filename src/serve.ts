@@ -18,6 +18,7 @@ import { ServerCore } from "./layers/ServerCore.js"
 import { configFromCommandLine, listenOptions } from "./layers/StartupConfig.js"
 import { TcpListener } from "./layers/TcpListener.js"
 import { Modules } from "./layers/Modules.js"
+import { AppendOnlyFile } from "./layers/AppendOnlyFile.js"
 import { persistenceLayer } from "./layers/Persistence.js"
 import { formatLogLine, makeLogger } from "./server/Log.js"
 import type { Server } from "./server/Server.js"
@@ -66,8 +67,10 @@ if (pidfile !== "") {
 
 const Core = ServerCore.layer({ config, log })
 // Modules load (in `loadmodule` order) before the listener accepts connections, as in Valkey, and
-// the RDB file after them (it may hold their data types), still before listening.
+// the data after them (it may hold their data types), still before listening: the AOF with
+// `appendonly yes`, else the RDB file (Valkey's loadDataFromDisk).
 const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(
+  Layer.provideMerge(AppendOnlyFile.layer),
   Layer.provideMerge(persistenceLayer()),
   Layer.provideMerge(Modules.layer()),
   Layer.provideMerge(Core)
@@ -112,6 +115,8 @@ const untilShutdown = Effect.gen(function* () {
 const main = untilShutdown.pipe(
   Effect.provide(MainLive),
   // Valkey's `initListeners`: the address was logged as it failed; no stack trace.
+  // Valkey exits with status 1 after its log lines for a bad or unloadable AOF.
+  Effect.catchTag("AofStartupError", () => Effect.sync(() => process.exit(1))),
   Effect.catchTag("ListenError", () =>
     Effect.sync(() => {
       startupLog("warning", `Failed listening on port ${config.get<number>("port")} (tcp), aborting.`)

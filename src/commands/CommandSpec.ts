@@ -4,6 +4,7 @@ import type { ConfigTarget } from "../config/ConfigParam.js"
 import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { BlockableClient, Blocker } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
+import type { Propagation } from "../contracts/Propagation.js"
 import type { PersistenceControl } from "../contracts/Persistence.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
 import type { ModuleTypeCodecs } from "../persistence/rdb/ModuleTypeCodecs.js"
@@ -179,6 +180,8 @@ export interface CommandHost extends ConfigTarget {
   readonly log: Log
   /** Runs a command for a client (EXEC's queued commands) and counts it. */
   readonly dispatcher: CommandRunner
+  /** How a command's effect reaches the AOF (its rewrites, extra commands). */
+  readonly propagation: Propagation
   /** HELLO's `modules` (MODULE LIST replies); empty without a module system. */
   moduleList(): Array<Reply>
   /** How module data types are saved and loaded (DUMP/RESTORE, RDB); null without a module system. */

@@ -9,6 +9,7 @@ import { ErrorReply, OK, type Reply } from "../protocol/Reply.js"
 import { isKeyword, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import type { CommandClient, CommandHost } from "./CommandSpec.js"
 import { defineCommand } from "./CommandSpec.js"
+import { propagateDeletion } from "./propagation.js"
 import { NOTIFY, notifyKeyspaceEvent } from "./PubSubState.js"
 
 const SYNTAX_ERROR = new ErrorReply(SYNTAX)
@@ -102,12 +103,21 @@ const restore = (client: CommandClient, argv: Array<string>): Reply => {
     if (deleted) {
       notifyKeyspaceEvent(server, NOTIFY.g, "del", key, db)
       keyspace.dirty = dirty + 1
+      // Propagated as the deletion it amounts to (cluster.c `restoreCommand`).
+      propagateDeletion(client, key, "lazyfree-lazy-server-del")
     }
     return OK
   }
   const entry = keyspace.add(db, key, value, ttl)
   setLruOrLfu(keyspace, entry, freq, idle)
   notifyKeyspaceEvent(server, NOTIFY.g, "restore", key, db)
+  // A relative TTL is propagated as the absolute time, with ABSTTL added.
+  if (ttl !== 0 && !absttl && server.propagation.enabled) {
+    const rewritten = argv.slice()
+    rewritten[2] = String(ttl)
+    rewritten.push("ABSTTL")
+    server.propagation.rewrite(rewritten)
+  }
   // Valkey counts a RESTORE as one change, replacing or not.
   keyspace.dirty = dirty + 1
   return OK

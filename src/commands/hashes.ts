@@ -213,6 +213,8 @@ const hincrbyfloat = (client: CommandClient, argv: Array<string>): Reply => {
   hashSet(hash, argv[2], text, limits)
   client.server.keyspace.touch(client.db, argv[1])
   notifyKeyspaceEvent(client.server, NOTIFY.h, "hincrbyfloat", argv[1], client.db)
+  // Propagated as HSET key field result, so float formatting cannot drift on reload.
+  if (client.server.propagation.enabled) client.server.propagation.rewrite(["HSET", argv[1], argv[2], text])
   return text
 }
 

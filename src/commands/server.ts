@@ -240,6 +240,8 @@ export const serverCommands = [
       const invalid = flushModeError(argv)
       if (invalid !== undefined) return invalid
       client.server.keyspace.flushDb(client.db)
+      // Logged even when the database was already empty (Valkey's forceCommandPropagation).
+      client.server.propagation.force()
       return OK
     }
   }),
@@ -255,6 +257,7 @@ export const serverCommands = [
       const invalid = flushModeError(argv)
       if (invalid !== undefined) return invalid
       client.server.keyspace.flushAll()
+      client.server.propagation.force()
       // db.c `flushAllDataAndResetRDB`: a running BGSAVE is stopped, and with save points the
       // empty data set is saved at once.
       client.server.persistence?.flushedAll()

@@ -368,7 +368,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
     bool("jemalloc-bg-thread", true),
 
     // Append only
-    bool("appendonly", false),
+    bool("appendonly", false, { apply: (target) => target.appendonlyApply?.() }),
     str("appendfilename", "appendonly.aof", { flags: ["immutable"] }),
     str("appenddirname", "appendonlydir", { flags: ["immutable"] }),
     oneOf("appendfsync", ["everysec", "always", "no"], "everysec"),

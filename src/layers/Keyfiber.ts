@@ -13,6 +13,7 @@ import type { Reply } from "../protocol/Reply.js"
 import type { BytesReplyValue, ReplyError, ReplyValue } from "../protocol/ReplyValue.js"
 import type { ModuleLoadError, ModuleRegistry } from "../modules/Modules.js"
 import { Modules } from "./Modules.js"
+import { AofStartupError, AppendOnlyFile } from "./AppendOnlyFile.js"
 import { persistenceLayer } from "./Persistence.js"
 import type { PersistenceLoadError } from "../persistence/Persistence.js"
 import { ClientClosedError, type CommandArg, InProcessClient } from "../server/InProcessClient.js"
@@ -189,7 +190,7 @@ const loadConfig = (options: KeyfiberOptions): Effect.Effect<Config, ConfigFileE
 export class Keyfiber extends Context.Service<Keyfiber, KeyfiberService>()("keyfiber/Keyfiber") {
   static readonly layer = (
     options: KeyfiberOptions = {}
-  ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | ModuleLoadError | PersistenceLoadError> =>
+  ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | ModuleLoadError | PersistenceLoadError | AofStartupError> =>
     Layer.unwrap(
       Effect.map(loadConfig(options), (config) => {
         const core = ServerCore.layer({ config, databases: options.databases, limits: options.limits, log: options.log })
@@ -207,6 +208,7 @@ export class Keyfiber extends Context.Service<Keyfiber, KeyfiberService>()("keyf
         // listener, service.
         return Layer.mergeAll(service, ConfigStore.layer).pipe(
           Layer.provide(listener),
+          Layer.provide(AppendOnlyFile.layer),
           Layer.provide(persistenceLayer()),
           Layer.provide(Modules.layer()),
           Layer.provide(core)

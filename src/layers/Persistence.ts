@@ -69,7 +69,8 @@ export const persistenceLayer = (options: PersistenceOptions = {}) =>
     Effect.gen(function* () {
       const server = yield* ServerCore
       const persistence = new RdbPersistence(hostOf(server))
-      if (options.load !== false) {
+      // Valkey's loadDataFromDisk: with `appendonly yes` the AOF is the data (its layer loads it).
+      if (options.load !== false && !server.config.get<boolean>("appendonly")) {
         yield* Effect.try({
           try: () => persistence.loadAtStartup(),
           catch: (e) => new PersistenceLoadError({ message: e instanceof LoadFailure ? e.lines.join("\n") : String(e) })

@@ -17,6 +17,7 @@ import type { HostedContext } from "./ModuleHost.js"
  */
 export const parseCallFormat = (format: string): CallOptions | undefined => {
   const o: { -readonly [K in keyof CallOptions]: CallOptions[K] } = {}
+  let noAof = false
   for (const c of format) {
     switch (c) {
       case "c":
@@ -26,9 +27,13 @@ export const parseCallFormat = (format: string): CallOptions | undefined => {
       case "v":
         break
       case "!":
-      case "A":
-      case "R":
         o.replicate = true
+        break
+      case "A":
+        noAof = true
+        break
+      case "R":
+        // No replicas here.
         break
       case "3":
         o.resp = 3
@@ -62,6 +67,7 @@ export const parseCallFormat = (format: string): CallOptions | undefined => {
         return undefined
     }
   }
+  if (noAof) o.replicate = false
   return o
 }
 
@@ -119,6 +125,11 @@ export class ModuleCall {
     const promise = mayBlock ? new CallReplyPromise(caller.module, client, engine, this.runHandler) : null
     const start = performance.now()
     let result: Reply | BlockRequest
+    // With `!` the command propagates like a client's (module.c `VM_Call`, CMD_CALL_PROPAGATE).
+    const propagation = server.propagation
+    const propagating = options.replicate === true && propagation.enabled
+    const dirty = server.keyspace.dirty
+    if (propagating) propagation.enter()
     server.nesting++
     try {
       result = found.run(client, argv)
@@ -128,6 +139,10 @@ export class ModuleCall {
       result = new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
     } finally {
       server.nesting--
+    }
+    if (propagating) {
+      propagation.exit(client.db, found.name, argv, found.module === undefined && server.keyspace.dirty !== dirty)
+      if (server.nesting === 0) propagation.flush(null)
     }
     if (result instanceof BlockRequest) {
       // Without K a blocking command never waits: it gets its timeout reply at once.

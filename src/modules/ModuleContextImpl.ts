@@ -278,6 +278,28 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return this.host.call(this, options, [command, ...args])
   }
 
+  /** module.c `VM_Replicate`: `alsoPropagate` of the command, and one change to the dirty counter. */
+  replicate(command: string, ...args: Array<string>): ModuleStatus {
+    const server = this.host.server
+    if (server.commands.lookup(command.toLowerCase()) === undefined) return "ERR"
+    this.propagate([command, ...args])
+    return "OK"
+  }
+
+  /** module.c `VM_ReplicateVerbatim`. */
+  replicateVerbatim(): ModuleStatus {
+    this.propagate(Array.from(this.argv))
+    return "OK"
+  }
+
+  private propagate(argv: Array<string>): void {
+    const server = this.host.server
+    server.propagation.also(this.db, argv)
+    server.keyspace.dirty++
+    // Outside any command (a timer, a thread-safe context) the execution unit ends here.
+    if (server.nesting === 0) server.propagation.flush(null)
+  }
+
   openKey(key: string): ModuleKey {
     return new ModuleKey(this.host.server.keyspace, this.db, key)
   }

@@ -117,6 +117,11 @@ export interface CallOptions {
   readonly allowBlocking?: boolean
   /** `E`: errors found before the command runs (unknown command, arity, `S`/`W`/`M` refusals) come back as error replies instead of undefined. */
   readonly errorsAsReplies?: boolean
+  /**
+   * `!`: the command is propagated to the AOF like a client's (by default a call is not); `A`
+   * takes it back (no AOF), `R` (no replicas) changes nothing, as keyfiber has no replicas.
+   */
+  readonly replicate?: boolean
   /** `3` / `2` / `0` (the caller's): the protocol the reply is produced in. */
   readonly resp?: 2 | 3 | "auto"
   /** `S`: script mode: commands flagged `noscript` are refused. */
@@ -127,8 +132,6 @@ export interface CallOptions {
   readonly respectDenyOom?: boolean
   /** `D`: dry run: the checks only; undefined when the command would run, else the error reply. */
   readonly dryRun?: boolean
-  /** `!`, `A`, `R`: propagation to replicas and AOF (keyfiber has neither; accepted for Valkey modules). */
-  readonly replicate?: boolean
 }
 
 /**
@@ -274,6 +277,14 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   call(command: string, ...args: Array<string>): Reply | undefined
   /** `Call` with format modifiers, as options or Valkey's format string ("KEv", "E", "S3", ...). */
   callWith(options: CallOptions | string, command: string, ...args: Array<string>): CallResult
+  /**
+   * `Replicate`: propagates `command args...` to the AOF in this context's database, after what the
+   * running command propagated so far. A module command is never propagated itself: it replicates
+   * what it did with this or `replicateVerbatim`. "ERR" for an unknown command.
+   */
+  replicate(command: string, ...args: Array<string>): ModuleStatus
+  /** `ReplicateVerbatim`: propagates the running command as the client sent it. */
+  replicateVerbatim(): ModuleStatus
   openKey(key: string): ModuleKey
   /**
    * `Scan`: up to `count` key names of this context's database from `cursor` (0 starts); the

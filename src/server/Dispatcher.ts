@@ -11,6 +11,7 @@ import type { Client } from "./Client.js"
 import type { Blocker } from "../contracts/Blocking.js"
 import type { Hooks } from "../contracts/Hooks.js"
 import type { Log } from "../contracts/Log.js"
+import type { Propagator } from "./Propagator.js"
 import type { ServerStats } from "./ServerStats.js"
 
 /** Commands that run at once inside MULTI instead of being queued (Valkey's processCommand). */
@@ -31,6 +32,9 @@ export interface DispatcherHost {
   readonly busyReplyThreshold: () => number
   /** Ends the tick (after postponed clients ran their input). */
   endOfTick(): void
+  /** Valkey's `server.dirty`: a command that moved it changed the data set and is propagated. */
+  readonly keyspace: { readonly dirty: number }
+  readonly propagation: Propagator
   /** Nesting depth of command execution (EXEC bodies and module calls run at depth > 1). */
   nesting: number
   closeClient(client: Client, afterReply: boolean): void
@@ -162,6 +166,11 @@ export class Dispatcher {
   call(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
     const server = this.server
     const start = this.clockMark > 0 ? this.clockMark : performance.now()
+    // Propagation (AOF) costs this test alone while it is off.
+    const propagation = server.propagation
+    const propagating = propagation.enabled
+    const dirty = propagating ? server.keyspace.dirty : 0
+    if (propagating) propagation.enter()
     server.nesting++
     let result: Reply | BlockRequest
     try {
@@ -172,6 +181,11 @@ export class Dispatcher {
       result = new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
     } finally {
       server.nesting--
+    }
+    if (propagating) {
+      // A module command propagates only what it replicates (server.c `call`: CMD_MODULE).
+      propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty)
+      if (server.nesting === 0) propagation.flush(spec.name)
     }
     const end = performance.now()
     if (this.clockMark > 0) this.clockMark = end

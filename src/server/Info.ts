@@ -49,6 +49,10 @@ interface InfoHooks {
   readonly persistence?: () => ReadonlyArray<readonly [string, string | number]>
   /** The lines of `# Modules` (`module:name=...,ver=...`), without CRLF. */
   readonly moduleLines?: () => ReadonlyArray<string>
+  /** The `aof_*` fields of `# Persistence` (from `aof_enabled` to `aof_last_cow_size`). */
+  readonly aofInfo?: () => ReadonlyArray<[string, string | number]>
+  /** The `aof_*` fields shown after `module_fork_last_cow_size` while `appendonly` is yes. */
+  readonly aofInfoEnabled?: () => ReadonlyArray<[string, string | number]>
 }
 
 interface InfoState {
@@ -306,18 +310,21 @@ const noPersistence = (server: InfoSource): ReadonlyArray<readonly [string, stri
 const persistenceSection = (server: InfoSource, state: InfoState): string =>
   fields("Persistence", [
     ...(state.hooks.persistence?.() ?? noPersistence(server)),
-    ["aof_enabled", 0],
-    ["aof_rewrite_in_progress", 0],
-    ["aof_rewrite_scheduled", 0],
-    ["aof_last_rewrite_time_sec", -1],
-    ["aof_current_rewrite_time_sec", -1],
-    ["aof_last_bgrewrite_status", "ok"],
-    ["aof_rewrites", 0],
-    ["aof_rewrites_consecutive_failures", 0],
-    ["aof_last_write_status", "ok"],
-    ["aof_last_cow_size", 0],
+    ...(state.hooks.aofInfo?.() ?? [
+      ["aof_enabled", 0],
+      ["aof_rewrite_in_progress", 0],
+      ["aof_rewrite_scheduled", 0],
+      ["aof_last_rewrite_time_sec", -1],
+      ["aof_current_rewrite_time_sec", -1],
+      ["aof_last_bgrewrite_status", "ok"],
+      ["aof_rewrites", 0],
+      ["aof_rewrites_consecutive_failures", 0],
+      ["aof_last_write_status", "ok"],
+      ["aof_last_cow_size", 0]
+    ]),
     ["module_fork_in_progress", 0],
-    ["module_fork_last_cow_size", 0]
+    ["module_fork_last_cow_size", 0],
+    ...(state.hooks.aofInfoEnabled?.() ?? [])
   ])
 
 const statsSection = (server: InfoSource): string => {

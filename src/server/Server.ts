@@ -17,6 +17,7 @@ import { Dispatcher, type DispatcherHost } from "./Dispatcher.js"
 import { genInfoString, type InfoSource } from "./Info.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { OutputQueue } from "./OutputQueue.js"
+import { Propagator } from "./Propagator.js"
 import { PubSub } from "../commands/PubSubState.js"
 import { ServerHooks } from "./ServerHooks.js"
 import { ServerStats } from "./ServerStats.js"
@@ -87,6 +88,15 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   /** How module data types are saved and loaded (null: no module system). */
   get moduleTypes(): ModuleTypeCodecs | null {
     return this.hooks.moduleTypes.current
+  }
+  /**
+   * What a command's effect is propagated to (the AOF), as Valkey's `call()` feeds it; idle until
+   * the AOF attaches.
+   */
+  readonly propagation = new Propagator()
+  /** CONFIG SET appendonly (see `ConfigTarget`): the AOF layer's. */
+  get appendonlyApply(): (() => string | undefined) | null {
+    return this.hooks.appendonlyApply.current
   }
   /** RDB persistence (SAVE, BGSAVE, the shutdown save), installed by the persistence layer. */
   get persistence(): PersistenceControl | null {
@@ -230,12 +240,15 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   endOfTick(): void {
     const hooks = this.hooks.endOfTick.list
     for (let i = 0; i < hooks.length; i++) hooks[i]()
+    this.hooks.beforeReplies.current?.()
     // Clients marked while flushing (an in-process client's callback running commands, a nested
     // end of tick) go to a fresh list and are flushed in the next round, so no output is left
     // behind; a client's flag is cleared just before its flush, so it is never listed twice.
     while (this.pendingWrites.length > 0) {
       const batch = this.pendingWrites
       this.pendingWrites = []
+      // A round after the first holds replies to commands run while flushing.
+      this.hooks.beforeReplies.current?.()
       for (let i = 0; i < batch.length; i++) {
         const client = batch[i]
         client.pendingWrite = false
@@ -274,6 +287,9 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
    * in pieces as the connection drains (`Connection.backlogged`, the `drained` event).
    */
   private writeOutput(client: Client, socket: Connection): void {
+    // Also reached when a connection drains, possibly before this tick's end: its output may hold
+    // replies to writes not yet in the AOF.
+    this.hooks.beforeReplies.current?.()
     let queue = client.queued
     if (queue === null) {
       const output = client.output

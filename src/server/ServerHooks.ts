@@ -24,4 +24,12 @@ export class ServerHooks {
   readonly moduleTypes = new HookSlot<ModuleTypeCodecs>()
   /** SAVE, BGSAVE, FLUSHALL's and the shutdown's save: the persistence layer's. */
   readonly persistence = new HookSlot<PersistenceControl>()
+  /**
+   * Runs before any reply is written (Valkey's `beforeSleep` flushes the AOF before
+   * `handleClientsWithPendingWrites`): with `appendfsync always` a reply to a write means it is on
+   * disk. Filled by the AOF while it is on.
+   */
+  readonly beforeReplies = new HookSlot<() => void>()
+  /** CONFIG SET appendonly: turns the AOF on or off (the AOF layer's); an error text refuses it. */
+  readonly appendonlyApply = new HookSlot<() => string | undefined>()
 }
