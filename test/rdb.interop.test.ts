@@ -15,6 +15,7 @@ import { dumpPayload } from "../src/persistence/rdb/Dump.js"
 import { readRdb } from "../src/persistence/rdb/RdbReader.js"
 import { RdbWriter } from "../src/persistence/rdb/RdbWriter.js"
 import { type RedisServer, startRedisServer } from "./support/redisServer.js"
+import { startServerProcess } from "./support/childServer.js"
 import { type RunningServer, startServer } from "./support/server.js"
 import { waitFor } from "./support/waitFor.js"
 
@@ -264,6 +265,38 @@ describe("RDB and DUMP interoperability with redis-server 7.0.15", () => {
     } finally {
       check.disconnect()
       await loaded.stop()
+    }
+  })
+
+  it("a server run with rdb-version 10 DUMPs what redis-server RESTOREs and SAVEs a file it loads", async () => {
+    const child = await startServerProcess(["--port", "0", "--save", "", "--appendonly", "no", "--dir", dir, "--dbfilename", "v10.rdb", "--rdb-version", "10"])
+    const c = new Redis({ port: child.port, host: "127.0.0.1", enableReadyCheck: false })
+    try {
+      await populate(c)
+      await r.flushall()
+      for (const key of keysOf()) {
+        const payload = await c.dumpBuffer(key)
+        const expire = Number(await c.call("PEXPIRETIME", key))
+        expect(await r.call("RESTORE", key, String(Math.max(expire, 0)), payload!, "ABSTTL"), key).toBe("OK")
+        expect(await snapshot(r, key), key).toEqual(await snapshot(c, key))
+      }
+      expect(await c.call("SAVE")).toBe("OK")
+      const loaded = await startRedisServer(["--dir", dir, "--dbfilename", "v10.rdb"])
+      const check = new Redis({ port: loaded.port, host: "127.0.0.1", enableReadyCheck: false })
+      try {
+        await waitFor("redis-server to load the file", async () => Number(await check.dbsize()) > 0)
+        expect(await check.dbsize()).toBe(keysOf().length)
+        for (const key of keysOf()) expect(await snapshot(check, key), key).toEqual(await snapshot(c, key))
+      } finally {
+        check.disconnect()
+        await loaded.stop()
+      }
+      // Back to Valkey 8's version: redis-server 7.0 refuses it again.
+      expect(await c.call("CONFIG", "SET", "rdb-version", "11")).toBe("OK")
+      await expect(r.call("RESTORE", "again", "0", (await c.dumpBuffer("str:small"))!)).rejects.toThrow("ERR DUMP payload version or checksum are wrong")
+    } finally {
+      c.disconnect()
+      await child.kill()
     }
   })
 })

@@ -23,6 +23,7 @@ const INVALID_FREQ = new ErrorReply("ERR Invalid FREQ value, must be >= 0 and <=
 export const rdbWriteOptions = (server: Pick<CommandHost, "config" | "moduleTypes">): RdbWriteOptions => ({
   compression: server.config.get<boolean>("rdbcompression"),
   checksum: server.config.get<boolean>("rdbchecksum"),
+  rdbVersion: server.config.get<number>("rdb-version") === 10 ? 10 : 11,
   listMaxListpackSize: server.config.get<number>("list-max-listpack-size"),
   moduleTypes: server.moduleTypes ?? undefined
 })

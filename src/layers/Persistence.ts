@@ -29,6 +29,7 @@ const hostOf = (server: Server): PersistenceHost => {
       dbfilename: config.get<string>("dbfilename"),
       rdbcompression: config.get<boolean>("rdbcompression"),
       rdbchecksum: config.get<boolean>("rdbchecksum"),
+      rdbVersion: config.get<number>("rdb-version") === 10 ? 10 : 11,
       savePoints: config.get<ReadonlyArray<readonly [number, number]>>("save"),
       stopWritesOnBgsaveError: config.get<boolean>("stop-writes-on-bgsave-error"),
       rdbKeySaveDelay: config.get<number>("rdb-key-save-delay"),

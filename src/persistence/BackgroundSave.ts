@@ -47,6 +47,7 @@ export class BackgroundSave {
     const options: RdbWriteOptions = {
       compression: settings.rdbcompression,
       checksum: settings.rdbchecksum,
+      rdbVersion: settings.rdbVersion,
       moduleTypes: host.moduleTypes()
     }
     this.writer = new RdbWriter(options)

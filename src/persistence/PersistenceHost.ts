@@ -9,6 +9,8 @@ export interface PersistenceSettings {
   readonly dbfilename: string
   readonly rdbcompression: boolean
   readonly rdbchecksum: boolean
+  /** `rdb-version`: 11 (Valkey 8) or 10 (readable by Redis 7.0). */
+  readonly rdbVersion: 10 | 11
   /** `save`: (seconds, changes) pairs; empty for `save ""`. */
   readonly savePoints: ReadonlyArray<readonly [number, number]>
   readonly stopWritesOnBgsaveError: boolean

@@ -139,6 +139,7 @@ export class RdbPersistence implements PersistenceControl {
     const writer = new RdbWriter({
       compression: settings.rdbcompression,
       checksum: settings.rdbchecksum,
+      rdbVersion: settings.rdbVersion,
       moduleTypes: this.host.moduleTypes()
     })
     writer.header(this.aux())

@@ -603,6 +603,7 @@ export class Aof {
       {
         compression: this.host.config.get<boolean>("rdbcompression"),
         checksum: this.host.config.get<boolean>("rdbchecksum"),
+        rdbVersion: this.host.config.get<number>("rdb-version") === 10 ? 10 : 11,
         moduleTypes: this.host.moduleTypes()
       },
       aux
@@ -615,6 +616,7 @@ export class Aof {
     const options = {
       compression: this.host.config.get<boolean>("rdbcompression"),
       checksum: this.host.config.get<boolean>("rdbchecksum"),
+      rdbVersion: this.host.config.get<number>("rdb-version") === 10 ? (10 as const) : (11 as const),
       moduleTypes
     }
     return Snapshot.start(this.host.keyspace, { captureModule: (value) => new CapturedModuleValue(dumpPayload(value, options)) })
