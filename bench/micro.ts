@@ -35,7 +35,9 @@ const cases: Record<string, Buffer> = {
   set: enc("SET", "key:__rand_int__", "xxx"),
   get: enc("GET", "key:__rand_int__"),
   lpush: enc("LPUSH", "mylist", "xxx"),
-  lpop: enc("LPOP", "mylist")
+  lpop: enc("LPOP", "mylist"),
+  hset: enc("HSET", "myhash", "field", "xxx"),
+  zincrby: enc("ZINCRBY", "myzset", "1", "member")
 }
 
 const N = Number(process.env.N ?? 2_000_000)

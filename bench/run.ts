@@ -8,11 +8,13 @@
  */
 import { blockingInProcess, blockingTcp } from "./blocking.js"
 import { modules } from "./modules.js"
+import { aof } from "./scenarios/aof.js"
+import { persistence } from "./scenarios/persistence.js"
 import { startup } from "./scenarios/startup.js"
 import { throughput } from "./scenarios/throughput.js"
 import { keyfiberMode, printTable, type Scenario } from "./support.js"
 
-const SCENARIOS: ReadonlyArray<Scenario> = [throughput, blockingTcp, blockingInProcess, modules, startup]
+const SCENARIOS: ReadonlyArray<Scenario> = [throughput, blockingTcp, blockingInProcess, modules, startup, persistence, aof]
 
 const main = async () => {
   const wanted = process.argv.slice(2)

@@ -111,14 +111,15 @@ export const keyfiberNodeFlags = (): Array<string> => {
  */
 export const keyfiberMode = (): "dist" | "bundle" => (process.env.BENCH_KEYFIBER === "bundle" ? "bundle" : "dist")
 
-/** keyfiber in its own Node process. */
-export const startKeyfiber = async (port?: number): Promise<BenchServer> => {
+/** keyfiber in its own Node process; `extraArgs` are more `--name value` options. */
+export const startKeyfiber = async (port?: number, extraArgs: ReadonlyArray<string> = []): Promise<BenchServer> => {
   const p = port ?? (await freePort())
   if (keyfiberMode() === "dist") {
-    return start("keyfiber", process.execPath, [...keyfiberNodeFlags(), "bin/keyfiber.js", "--port", String(p)], p)
+    // No save points (as redis-server here): a save at shutdown would leave dump.rdb in the repo.
+    return start("keyfiber", process.execPath, [...keyfiberNodeFlags(), "bin/keyfiber.js", "--port", String(p), "--save", "", ...extraArgs], p)
   }
   const bundle = await bundleKeyfiber()
-  const server = await start("keyfiber", process.execPath, [...keyfiberNodeFlags(), bundle, "--port", String(p)], p)
+  const server = await start("keyfiber", process.execPath, [...keyfiberNodeFlags(), bundle, "--port", String(p), "--save", "", ...extraArgs], p)
   return {
     ...server,
     stop: async () => {
@@ -128,10 +129,10 @@ export const startKeyfiber = async (port?: number): Promise<BenchServer> => {
   }
 }
 
-/** redis-server without persistence. */
-export const startRedis = async (port?: number): Promise<BenchServer> => {
+/** redis-server without persistence (unless `extraArgs` turn some on). */
+export const startRedis = async (port?: number, extraArgs: ReadonlyArray<string> = []): Promise<BenchServer> => {
   const p = port ?? (await freePort())
-  return start("redis", "redis-server", ["--port", String(p), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"], p)
+  return start("redis", "redis-server", ["--port", String(p), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1", ...extraArgs], p)
 }
 
 /** Runs a program to completion (killed after `timeoutMs`) and returns its stdout. */

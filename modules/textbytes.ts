@@ -58,7 +58,7 @@ export default defineModule({
         "text.call",
         arity(3, (c, [, key, value]) => {
           c.call("SET", key, value)
-          c.replyWithString(c.replies.text(c.call("GET", key)) as string)
+          c.replyWithString(c.replies.text(c.call("GET", key)!) as string)
         })
       ],
       [
@@ -84,7 +84,7 @@ export default defineModule({
         arity(3, (c) => {
           const [, key, value] = c.argvBytes()
           c.call("SET", key, value)
-          c.replyWithString(c.replies.bytes(c.call("GET", key)) as Buffer)
+          c.replyWithString(c.replies.bytes(c.call("GET", key)!) as Buffer)
         })
       ],
       [

@@ -18,6 +18,8 @@ import { ServerCore } from "./layers/ServerCore.js"
 import { configFromCommandLine, listenOptions } from "./layers/StartupConfig.js"
 import { TcpListener } from "./layers/TcpListener.js"
 import { Modules } from "./layers/Modules.js"
+import { AppendOnlyFile } from "./layers/AppendOnlyFile.js"
+import { persistenceLayer } from "./layers/Persistence.js"
 import { formatLogLine, makeLogger } from "./server/Log.js"
 import type { Server } from "./server/Server.js"
 import { KEYFIBER_VERSION, VALKEY_VERSION } from "./server/Version.js"
@@ -64,8 +66,12 @@ if (pidfile !== "") {
 }
 
 const Core = ServerCore.layer({ config, log })
-// Modules load (in `loadmodule` order) before the listener accepts connections, as in Valkey.
+// Modules load (in `loadmodule` order) before the listener accepts connections, as in Valkey, and
+// the data after them (it may hold their data types), still before listening: the AOF with
+// `appendonly yes`, else the RDB file (Valkey's loadDataFromDisk).
 const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(
+  Layer.provideMerge(AppendOnlyFile.layer),
+  Layer.provideMerge(persistenceLayer()),
   Layer.provideMerge(Modules.layer()),
   Layer.provideMerge(Core)
 )
@@ -92,7 +98,10 @@ const onShutdownSignal = (signal: "SIGTERM" | "SIGINT") => {
   signalLog(`Received ${signal} scheduling shutdown...`)
   if (shutdownBySignal) return
   shutdownBySignal = true
-  running?.prepareForShutdown(null)
+  // server.c serverCron: the signal's shutdown takes the `shutdown-on-sigterm`/`-sigint` flags; a
+  // failed save keeps the server running, and a later signal tries again.
+  const flags = config.get<number>(signal === "SIGTERM" ? "shutdown-on-sigterm" : "shutdown-on-sigint")
+  if (running !== null && !running.prepareForShutdown(null, flags)) shutdownBySignal = false
 }
 process.on("SIGTERM", () => onShutdownSignal("SIGTERM"))
 process.on("SIGINT", () => onShutdownSignal("SIGINT"))
@@ -106,12 +115,16 @@ const untilShutdown = Effect.gen(function* () {
 const main = untilShutdown.pipe(
   Effect.provide(MainLive),
   // Valkey's `initListeners`: the address was logged as it failed; no stack trace.
+  // Valkey exits with status 1 after its log lines for a bad or unloadable AOF.
+  Effect.catchTag("AofStartupError", () => Effect.sync(() => process.exit(1))),
   Effect.catchTag("ListenError", () =>
     Effect.sync(() => {
       startupLog("warning", `Failed listening on port ${config.get<number>("port")} (tcp), aborting.`)
       process.exit(1)
     })
-  )
+  ),
+  // A bad RDB file: its lines are logged; Valkey's `loadDataFromDisk` exits with status 1.
+  Effect.catchTag("PersistenceLoadError", () => Effect.sync(() => process.exit(1)))
 )
 
 NodeRuntime.runMain(main, {

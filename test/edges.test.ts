@@ -149,7 +149,8 @@ describe("a port that cannot be listened on", () => {
 describe("SIGTERM and SIGINT", () => {
   /** A server with a client blocked in BLPOP, as seen by the server's INFO. */
   const withBlockedClient = async () => {
-    const server = await started(["--port", "0", "--bind", "127.0.0.1"])
+    // No save points: the shutdown would write dump.rdb into the test runner's folder.
+    const server = await started(["--port", "0", "--bind", "127.0.0.1", "--save", ""])
     const blocked = net.connect({ port: server.port, host: "127.0.0.1" })
     let received = ""
     let closed = false

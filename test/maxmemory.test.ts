@@ -349,7 +349,8 @@ describe("the heap safety net", () => {
   })
 
   it("a server with a small V8 heap refuses writes with OOM instead of dying, and still answers", async () => {
-    child = await startServerProcess(["--port", "0", "--bind", "127.0.0.1"], { nodeArgs: ["--max-old-space-size=96"], readyMs: 15_000 })
+    // No save points: FLUSHALL would save dump.rdb into the test runner's folder.
+    child = await startServerProcess(["--port", "0", "--bind", "127.0.0.1", "--save", ""], { nodeArgs: ["--max-old-space-size=96"], readyMs: 15_000 })
     const r = new Redis(child.port, "127.0.0.1", { maxRetriesPerRequest: 0 })
     try {
       // No maxmemory: only the heap limit stops the writes. 1 KB values, 2000 per round trip.

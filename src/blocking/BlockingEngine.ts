@@ -105,7 +105,7 @@ export class BlockingEngine implements Blocker {
     const client = record.client
     if (client.blocked !== null) throw new Error(`client ${client.id} is already blocked`)
     client.blocked = record
-    this.blockedClients++
+    if (client.onUnblocked == null) this.blockedClients++
     if (record.keys.length > 0) this.registry.enqueue(record)
     if (record.deadline !== 0) {
       this.deadlines.add(record)
@@ -122,7 +122,8 @@ export class BlockingEngine implements Blocker {
     const client = record.client
     this.registry.dequeue(record)
     this.deadlines.remove(record)
-    this.blockedClients--
+    const onUnblocked = client.onUnblocked
+    if (onUnblocked == null) this.blockedClients--
     if (client.blocked === record) client.blocked = null
     if (outcome === BlockOutcome.UnblockedError) {
       client.reply(new ErrorReply(UNBLOCKED_ERROR))
@@ -131,7 +132,10 @@ export class BlockingEngine implements Blocker {
     try {
       record.handler.completed(record, outcome)
     } finally {
-      if (outcome !== BlockOutcome.Disconnected) this.unblocked.push(client)
+      if (outcome !== BlockOutcome.Disconnected) {
+        if (onUnblocked == null) this.unblocked.push(client)
+        else onUnblocked()
+      }
     }
     return true
   }

@@ -4,7 +4,10 @@ import type { ConfigTarget } from "../config/ConfigParam.js"
 import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { BlockableClient, Blocker } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
+import type { Propagation } from "../contracts/Propagation.js"
+import type { PersistenceControl } from "../contracts/Persistence.js"
 import type { Keyspace } from "../keyspace/Keyspace.js"
+import type { ModuleTypeCodecs } from "../persistence/rdb/ModuleTypeCodecs.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { RespParser } from "../protocol/RespParser.js"
 import type { RespVersion } from "../protocol/RespWriter.js"
@@ -177,13 +180,20 @@ export interface CommandHost extends ConfigTarget {
   readonly log: Log
   /** Runs a command for a client (EXEC's queued commands) and counts it. */
   readonly dispatcher: CommandRunner
+  /** How a command's effect reaches the AOF (its rewrites, extra commands). */
+  readonly propagation: Propagation
   /** HELLO's `modules` (MODULE LIST replies); empty without a module system. */
   moduleList(): Array<Reply>
+  /** How module data types are saved and loaded (DUMP/RESTORE, RDB); null without a module system. */
+  readonly moduleTypes: ModuleTypeCodecs | null
   /** INFO `blocked_clients`. */
   readonly blockedClients: number
   closeClient(client: CommandClient, afterReply: boolean): void
   closeOnOutputBufferLimit(client: CommandClient, building?: number): boolean
-  prepareForShutdown(requestedBy: CommandClient | null): void
+  /** RDB persistence; null when the server runs without it (then nothing is ever saved). */
+  readonly persistence: PersistenceControl | null
+  /** SHUTDOWN: false when a failed save refused it. `flags` are the SHUTDOWN_* bits. */
+  prepareForShutdown(requestedBy: CommandClient | null, flags?: number): boolean
   resetStats(): void
   /** INFO [section ...]: the text of the sections asked for. */
   info(sections: ReadonlyArray<string>, client: CommandClient): string

@@ -1,5 +1,5 @@
 import { globMatch } from "../keyspace/glob.js"
-import type { VersionedMap, VersionedSet } from "../keyspace/VersionedCollections.js"
+import type { ReadonlyVersionedMap, ReadonlyVersionedSet } from "../keyspace/VersionedCollections.js"
 import { ErrorReply, type Reply } from "../protocol/Reply.js"
 import { isKeyword, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 
@@ -66,7 +66,7 @@ interface Snapshot {
 /** The iteration order of each scanned collection, kept while its version is unchanged. */
 const snapshots = new WeakMap<object, Snapshot>()
 
-const orderOf = (collection: VersionedMap<string, string> | VersionedSet<string>): ReadonlyArray<string> => {
+const orderOf = (collection: ReadonlyVersionedMap<string, string> | ReadonlyVersionedSet<string>): ReadonlyArray<string> => {
   const cached = snapshots.get(collection)
   if (cached !== undefined && cached.version === collection.version) return cached.items
   const items = Array.from(collection.keys())
@@ -84,7 +84,7 @@ const orderOf = (collection: VersionedMap<string, string> | VersionedSet<string>
  * SCAN guarantee); an element may come twice.
  */
 export const scanElements = (
-  collection: VersionedMap<string, string> | VersionedSet<string>,
+  collection: ReadonlyVersionedMap<string, string> | ReadonlyVersionedSet<string>,
   compact: boolean,
   cursor: bigint,
   options: ElementScanOptions,

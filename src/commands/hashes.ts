@@ -57,12 +57,12 @@ const hashForWrite = (client: CommandClient, key: string): HashValue | ErrorRepl
 const tryConversion = (hash: HashValue, argv: ReadonlyArray<string>, start: number, end: number, limits: HashLimits): void => {
   if (hash.encoding !== "listpack") return
   if ((end - start + 1) / 2 > limits.maxEntries) {
-    hash.encoding = "hashtable"
+    hash.toHashtable()
     return
   }
   for (let i = start; i <= end; i++) {
     if (argv[i].length > limits.maxValue) {
-      hash.encoding = "hashtable"
+      hash.toHashtable()
       return
     }
   }
@@ -70,10 +70,10 @@ const tryConversion = (hash: HashValue, argv: ReadonlyArray<string>, start: numb
 
 /** `hashTypeSet`: true when the field is new; converts past the listpack limits. */
 const hashSet = (hash: HashValue, field: string, value: string, limits: HashLimits): boolean => {
-  if (hash.encoding === "listpack" && (field.length > limits.maxValue || value.length > limits.maxValue)) hash.encoding = "hashtable"
+  if (hash.encoding === "listpack" && (field.length > limits.maxValue || value.length > limits.maxValue)) hash.toHashtable()
   const created = !hash.fields.has(field)
-  hash.fields.set(field, value)
-  if (hash.encoding === "listpack" && hash.fields.size > limits.maxEntries) hash.encoding = "hashtable"
+  hash.set(field, value)
+  if (hash.encoding === "listpack" && hash.fields.size > limits.maxEntries) hash.toHashtable()
   return created
 }
 
@@ -213,6 +213,8 @@ const hincrbyfloat = (client: CommandClient, argv: Array<string>): Reply => {
   hashSet(hash, argv[2], text, limits)
   client.server.keyspace.touch(client.db, argv[1])
   notifyKeyspaceEvent(client.server, NOTIFY.h, "hincrbyfloat", argv[1], client.db)
+  // Propagated as HSET key field result, so float formatting cannot drift on reload.
+  if (client.server.propagation.enabled) client.server.propagation.rewrite(["HSET", argv[1], argv[2], text])
   return text
 }
 
@@ -361,7 +363,7 @@ export const hashCommands = [
       const hash = entry.value as HashValue
       let deleted = 0
       for (let i = 2; i < argv.length; i++) {
-        if (hash.fields.delete(argv[i])) {
+        if (hash.delete(argv[i])) {
           deleted++
           if (hash.size === 0) break
         }

@@ -3,6 +3,7 @@ import { clientCommands } from "./client.js"
 import { commandCommands } from "./command.js"
 import { configCommands } from "./config.js"
 import { connectionCommands } from "./connection.js"
+import { dumpCommands } from "./dump.js"
 import { hashCommands } from "./hashes.js"
 import { infoCommands } from "./info.js"
 import { keyCommands } from "./keys.js"
@@ -20,6 +21,7 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...connectionCommands,
   ...stringCommands,
   ...keyCommands,
+  ...dumpCommands,
   ...clientCommands,
   ...commandCommands,
   ...listCommands,

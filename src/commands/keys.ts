@@ -13,6 +13,7 @@ import { defineCommand } from "./CommandSpec.js"
 import { INVALID_CURSOR, parseScanCursor } from "./ElementScan.js"
 import { expireTimeOf, setExpireTime } from "./ExpireTime.js"
 import { objectEncoding, setStringHint, stringHint } from "./ObjectEncoding.js"
+import { propagateDeletion } from "./propagation.js"
 import { NOTIFY, notifyKeyspaceEvent } from "./PubSubState.js"
 
 const SYNTAX_ERROR = new ErrorReply(SYNTAX)
@@ -142,10 +143,18 @@ const expireGeneric = (client: CommandClient, argv: Array<string>, relative: boo
     keyspace.deleteEntry(client.db, entry)
     keyspace.stats.expiredKeys++
     notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
+    propagateDeletion(client, argv[1], "lazyfree-lazy-expire")
     return 1
   }
   setExpireTime(keyspace, client.db, entry, when)
   notifyKeyspaceEvent(client.server, NOTIFY.g, "expire", argv[1], client.db)
+  // Propagated as PEXPIREAT with the absolute time in ms, its options kept.
+  if (client.server.propagation.enabled && (relative || seconds)) {
+    const rewritten = argv.slice()
+    rewritten[0] = "PEXPIREAT"
+    rewritten[2] = String(when)
+    client.server.propagation.rewrite(rewritten)
+  }
   return 1
 }
 

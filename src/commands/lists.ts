@@ -174,10 +174,17 @@ const popFirst = (client: CommandClient, keys: ReadonlyArray<string>, left: bool
     if (entry instanceof ErrorReply) return entry
     const list = entry.value as ListValue
     if (list.length === 0) continue
+    const length = list.length
     const reply: Reply =
       count === -1 ? [key, (left ? list.popLeft() : list.popRight())!] : [key, popRange(list, left, count)]
     notifyKeyspaceEvent(client.server, NOTIFY.l, left ? "lpop" : "rpop", key, client.db)
     afterRemove(client, entry)
+    // Propagated as LPOP/RPOP key [count] (t_list.c `blockingPopGenericCommand`, `mpopGenericCommand`).
+    const propagation = client.server.propagation
+    if (propagation.enabled) {
+      const pop = left ? "LPOP" : "RPOP"
+      propagation.rewrite(count === -1 ? [pop, key] : [pop, key, String(Math.min(count, length))])
+    }
     return reply
   }
   return undefined
@@ -200,7 +207,13 @@ const blockingMove = (client: CommandClient, argv: Array<string>, fromLeft: bool
     if (client.denyBlocking) return null
     return new BlockRequest([argv[1]], deadline, NULL_ARRAY, isList)
   }
-  return move(client, argv[1], argv[2], fromLeft, toLeft)
+  const reply = move(client, argv[1], argv[2], fromLeft, toLeft)
+  // Propagated as LMOVE / RPOPLPUSH (t_list.c `lmoveGenericCommand`).
+  const propagation = client.server.propagation
+  if (propagation.enabled) {
+    propagation.rewrite(argv.length === 6 ? ["LMOVE", argv[1], argv[2], argv[3], argv[4]] : ["RPOPLPUSH", argv[1], argv[2]])
+  }
+  return reply
 }
 
 const mpopKeys = (numkeysIndex: number) => (argv: ReadonlyArray<string>): Array<number> => {

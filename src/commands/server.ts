@@ -11,10 +11,20 @@ import {
   SimpleString,
   VerbatimReply
 } from "../protocol/Reply.js"
+import {
+  type PersistenceOutcome,
+  SHUTDOWN_FORCE,
+  SHUTDOWN_NOFLAGS,
+  SHUTDOWN_NOSAVE,
+  SHUTDOWN_NOW,
+  SHUTDOWN_SAVE
+} from "../contracts/Persistence.js"
 import type { CommandClient } from "./CommandSpec.js"
 import { isKeyword, NO_SUCH_KEY, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
+import { serializedLength } from "../persistence/rdb/Dump.js"
 import { objectEncoding } from "./ObjectEncoding.js"
+import { rdbWriteOptions } from "./dump.js"
 
 /** FLUSHDB/FLUSHALL's optional ASYNC|SYNC (`getFlushCommandFlags`); both flush at once here. */
 const flushModeError = (argv: Array<string>): Reply | undefined => {
@@ -135,40 +145,78 @@ const debug = (client: CommandClient, argv: Array<string>): Reply => {
     const keyspace = client.server.keyspace
     const entry = keyspace.peek(client.db, argv[2])
     if (entry === undefined) return error(NO_SUCH_KEY)
-    // No RDB here: serializedlength is the string's length.
-    const length = typeof entry.value === "string" ? entry.value.length : 0
+    const length = serializedLength(entry.value, rdbWriteOptions(client.server))
     const idle = Math.floor(keyspace.idleTime(entry) / 1000)
     return new SimpleString(
       `Value at:0x0 refcount:1 encoding:${objectEncoding(entry, client.server.config.get<number>("list-max-listpack-size"))} serializedlength:${length} lru:${entry.lru & 0xffffff} lru_seconds_idle:${idle}`
     )
   }
-  if (sub === "reload" || (sub === "change-repl-id" && n === 2)) return OK
+  if (sub === "reload") return debugReload(client, argv)
+  if (sub === "change-repl-id" && n === 2) return OK
   return subcommandSyntaxError("DEBUG", argv[1])
 }
 
-/** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: there is nothing to save, so it always succeeds. */
+/** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (debug.c): save, empty, load the RDB file back. */
+const debugReload = (client: CommandClient, argv: Array<string>): Reply => {
+  let flush = true
+  let save = true
+  let merge = false
+  for (let i = 2; i < argv.length; i++) {
+    const opt = argv[i].toLowerCase()
+    if (opt === "merge") merge = true
+    else if (opt === "noflush") flush = false
+    else if (opt === "nosave") save = false
+    else return err("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+  }
+  const persistence = client.server.persistence
+  if (persistence === null) return err("Error trying to load the RDB dump, check server logs.")
+  const failed = persistence.debugReload({ save, flush, merge })
+  return failed === null ? OK : error(failed)
+}
+
+/**
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (db.c `shutdownCommand`): saves when save points
+ * exist or SAVE is given; a failed save refuses the shutdown unless FORCE.
+ */
 const shutdown = (client: CommandClient, argv: Array<string>): Reply => {
-  let save = false
-  let nosave = false
+  let flags = SHUTDOWN_NOFLAGS
   let abort = false
-  let others = false
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i].toLowerCase()
-    if (arg === "nosave") nosave = true
-    else if (arg === "save") save = true
-    else if (arg === "now" || arg === "force") others = true
+    if (arg === "nosave") flags |= SHUTDOWN_NOSAVE
+    else if (arg === "save") flags |= SHUTDOWN_SAVE
+    else if (arg === "now") flags |= SHUTDOWN_NOW
+    else if (arg === "force") flags |= SHUTDOWN_FORCE
     else if (arg === "abort") abort = true
     else return error(SYNTAX)
   }
-  if ((abort && (save || nosave || others)) || (save && nosave)) return error(SYNTAX)
+  if ((abort && flags !== SHUTDOWN_NOFLAGS) || ((flags & SHUTDOWN_NOSAVE) !== 0 && (flags & SHUTDOWN_SAVE) !== 0)) return error(SYNTAX)
   // No shutdown ever waits for replicas here, so none can be in progress.
   if (abort) return err("No shutdown in progress.")
-  client.server.prepareForShutdown(client)
+  // server.c `cancelShutdown` answers the client it had blocked.
+  if (!client.server.prepareForShutdown(client, flags)) return err("Errors trying to SHUTDOWN. Check logs.")
   // The client is gone: this reply is never sent.
   return OK
 }
 
-/** Server commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, DEBUG, SHUTDOWN. */
+/** BGSAVE [SCHEDULE|CANCEL] (rdb.c `bgsaveCommand`). */
+const bgsave = (client: CommandClient, argv: Array<string>): Reply => {
+  let schedule = false
+  const persistence = client.server.persistence
+  if (argv.length > 1) {
+    if (argv.length === 2 && isKeyword(argv[1], "schedule")) schedule = true
+    else if (argv.length === 2 && isKeyword(argv[1], "cancel")) {
+      if (persistence === null) return err("Background saving is currently not in progress or scheduled")
+      return outcome(persistence.bgsaveCancel())
+    } else return error(SYNTAX)
+  }
+  if (persistence === null) return error("ERR")
+  return outcome(persistence.bgsave(schedule, client.multi !== null))
+}
+
+const outcome = (result: PersistenceOutcome): Reply => ("status" in result ? new SimpleString(result.status) : error(result.error))
+
+/** Server commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, SAVE, BGSAVE, DEBUG, SHUTDOWN. */
 export const serverCommands = [
   defineCommand({
     name: "dbsize",
@@ -192,6 +240,8 @@ export const serverCommands = [
       const invalid = flushModeError(argv)
       if (invalid !== undefined) return invalid
       client.server.keyspace.flushDb(client.db)
+      // Logged even when the database was already empty (Valkey's forceCommandPropagation).
+      client.server.propagation.force()
       return OK
     }
   }),
@@ -207,6 +257,10 @@ export const serverCommands = [
       const invalid = flushModeError(argv)
       if (invalid !== undefined) return invalid
       client.server.keyspace.flushAll()
+      client.server.propagation.force()
+      // db.c `flushAllDataAndResetRDB`: a running BGSAVE is stopped, and with save points the
+      // empty data set is saved at once.
+      client.server.persistence?.flushedAll()
       return OK
     }
   }),
@@ -254,8 +308,31 @@ export const serverCommands = [
     summary: "Returns the Unix timestamp of the last successful save to disk.",
     complexity: "O(1)",
     aclCategories: ["@admin", "@fast", "@dangerous"],
-    // Nothing is ever saved: the last "save" is the start of the server, as in Valkey at boot.
-    run: (client) => Math.floor(client.server.startedAt / 1000)
+    // Without persistence nothing is saved: the start of the server, as in Valkey at boot.
+    run: (client) => client.server.persistence?.lastSave() ?? Math.floor(client.server.startedAt / 1000)
+  }),
+  defineCommand({
+    name: "save",
+    arity: 1,
+    flags: ["no_async_loading", "admin", "noscript", "no_multi"],
+    group: "server",
+    summary: "Synchronously saves the database(s) to disk.",
+    complexity: "O(N) where N is the total number of keys in all databases",
+    run: (client) => {
+      const persistence = client.server.persistence
+      if (persistence === null) return error("ERR")
+      const failed = persistence.save()
+      return failed === null ? OK : error(failed)
+    }
+  }),
+  defineCommand({
+    name: "bgsave",
+    arity: -1,
+    flags: ["no_async_loading", "admin", "noscript"],
+    group: "server",
+    summary: "Asynchronously saves the database(s) to disk.",
+    complexity: "O(1)",
+    run: bgsave
   }),
   defineCommand({
     name: "debug",

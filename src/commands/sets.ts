@@ -7,6 +7,7 @@ import { isKeyword, parseInt64, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { EMPTY_SCAN, INVALID_CURSOR, parseElementScanOptions, parseScanCursor, scanElements } from "./ElementScan.js"
 import { distinctRandomPositions, parseRandomCount, replyOverLimit } from "./hashes.js"
+import { propagateDeletion } from "./propagation.js"
 import { NOTIFY, notifyKeyspaceEvent } from "./PubSubState.js"
 
 const WRONG_TYPE = new ErrorReply(WRONGTYPE)
@@ -72,6 +73,8 @@ const spop = (client: CommandClient, argv: Array<string>): Reply => {
     if (set.size === 0) keyspace.deleteEntry(client.db, entry)
     else keyspace.touch(client.db, argv[1])
     if (set.size === 0) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
+    // Propagated as SREM, also when it emptied the set (t_set.c `spopCommand`).
+    if (client.server.propagation.enabled) client.server.propagation.rewrite(["SREM", argv[1], member])
     return member
   }
   const count = parsePositive(argv[2])
@@ -85,6 +88,8 @@ const spop = (client: CommandClient, argv: Array<string>): Reply => {
     keyspace.deleteEntry(client.db, entry)
     notifyKeyspaceEvent(client.server, NOTIFY.s, "spop", argv[1], client.db)
     notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
+    keyspace.dirty += all.length - 1
+    propagateDeletion(client, argv[1], "lazyfree-lazy-server-del")
     return new SetReply(all)
   }
   const remaining = set.size - count
@@ -109,7 +114,15 @@ const spop = (client: CommandClient, argv: Array<string>): Reply => {
     entry.value = fresh
   }
   keyspace.touch(client.db, argv[1])
+  // Valkey counts one change per popped member.
+  keyspace.dirty += count - 1
   notifyKeyspaceEvent(client.server, NOTIFY.s, "spop", argv[1], client.db)
+  const propagation = client.server.propagation
+  if (propagation.enabled) {
+    // Propagated as SREMs of at most 1024 members each, never as SPOP (t_set.c `spopWithCountCommand`).
+    for (let i = 0; i < popped.length; i += 1024) propagation.also(client.db, ["SREM", argv[1], ...popped.slice(i, i + 1024)])
+    propagation.prevent()
+  }
   return new SetReply(popped)
 }
 

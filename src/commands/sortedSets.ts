@@ -422,7 +422,14 @@ const popFirst = (client: CommandClient, keys: ReadonlyArray<string>, max: boole
     const entry = writeEntry(client, key)
     if (entry === undefined) continue
     if (entry instanceof ErrorReply) return entry
+    const length = (entry.value as ZSetValue).size
     const nodes = popNodes(client, entry, max, count === -1 ? 1 : count)
+    // Propagated as ZPOPMIN/ZPOPMAX key [count] (t_zset.c `blockingGenericZpopCommand`, `genericZpopCommand`).
+    const propagation = client.server.propagation
+    if (propagation.enabled) {
+      const pop = max ? "ZPOPMAX" : "ZPOPMIN"
+      propagation.rewrite(count === -1 ? [pop, key] : [pop, key, String(Math.min(count, length))])
+    }
     if (count === -1) return [key, nodes[0].member, score(nodes[0].score)]
     return [key, nodes.map((n) => [n.member, score(n.score)])]
   }

@@ -9,6 +9,7 @@ import { defineCommand } from "./CommandSpec.js"
 import { setExpireTime } from "./ExpireTime.js"
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "./LongDouble.js"
 import { setStringHint, type StringHint } from "./ObjectEncoding.js"
+import { propagateDeletion } from "./propagation.js"
 import { NOTIFY, notifyKeyspaceEvent } from "./PubSubState.js"
 
 const WRONG_TYPE = new ErrorReply(WRONGTYPE)
@@ -162,14 +163,31 @@ const setGeneric = (
     if (existing !== undefined) {
       keyspace.deleteEntry(client.db, existing)
       keyspace.stats.expiredKeys++
+      propagateDeletion(client, key, "lazyfree-lazy-expire")
     }
     return reply
   }
   const entry = setString(keyspace, client.db, key, value, (flags & KEEPTTL) !== 0 || expireArg !== undefined)
   if (expireArg !== undefined) setExpireTime(keyspace, client.db, entry, expireAt)
+  const propagation = client.server.propagation
+  // Valkey propagates a relative or second-based TTL as SET key value PXAT <ms> (GET dropped too).
+  if (propagation.enabled && expireArg !== undefined && !(flags & PXAT)) {
+    propagation.rewrite(["SET", key, value, "PXAT", String(expireAt)])
+  }
   notifyKeyspaceEvent(client.server, NOTIFY.$, "set", key, client.db)
   if (expireArg !== undefined) notifyKeyspaceEvent(client.server, NOTIFY.g, "expire", key, client.db)
   return reply
+}
+
+/** SET's argv without its GET options, as Valkey propagates it (every `GET` from the fourth argument on). */
+const withoutGet = (argv: ReadonlyArray<string>): Array<string> => {
+  const out: Array<string> = []
+  for (let j = 0; j < argv.length; j++) {
+    const a = argv[j]
+    if (j >= 3 && a.length === 3 && a.toLowerCase() === "get") continue
+    out.push(a)
+  }
+  return out
 }
 
 /** The live string entry for a write, null when missing, or WRONGTYPE. */
@@ -366,7 +384,12 @@ export const stringCommands = [
       }
       const args = parseExtendedArgs(argv, true)
       if (args instanceof ErrorReply) return args
-      return setGeneric(client, "set", args.flags, argv[1], argv[2], args.expire, args.comparison)
+      const reply = setGeneric(client, "set", args.flags, argv[1], argv[2], args.expire, args.comparison)
+      // Propagated without GET (a TTL's rewrite above already dropped it).
+      if (args.flags & GET && args.expire === undefined && client.server.propagation.enabled) {
+        client.server.propagation.rewrite(withoutGet(argv))
+      }
+      return reply
     }
   }),
   defineCommand({
@@ -410,6 +433,8 @@ export const stringCommands = [
       if (reply instanceof ErrorReply) return reply
       setString(client.server.keyspace, client.db, argv[1], argv[2])
       notifyKeyspaceEvent(client.server, NOTIFY.$, "set", argv[1], client.db)
+      // Propagated as SET.
+      if (client.server.propagation.enabled) client.server.propagation.rewrite(["SET", argv[1], argv[2]])
       return reply
     }
   }),
@@ -423,8 +448,11 @@ export const stringCommands = [
     since: "6.2.0",
     run: (client, argv) => {
       const reply = getReply(client, argv[1])
-      if (reply !== null && !(reply instanceof ErrorReply)) client.server.keyspace.delete(client.db, argv[1])
-      if (reply !== null && !(reply instanceof ErrorReply)) notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
+      if (reply !== null && !(reply instanceof ErrorReply)) {
+        client.server.keyspace.delete(client.db, argv[1])
+        notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
+        if (client.server.propagation.enabled) client.server.propagation.rewrite(["DEL", argv[1]])
+      }
       return reply
     }
   }),
@@ -459,12 +487,16 @@ export const stringCommands = [
         keyspace.deleteEntry(client.db, entry)
         keyspace.stats.expiredKeys++
         notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)
+        propagateDeletion(client, argv[1], "lazyfree-lazy-expire")
       } else if (args.expire !== undefined) {
         setExpireTime(keyspace, client.db, entry, expireAt)
         notifyKeyspaceEvent(client.server, NOTIFY.g, "expire", argv[1], client.db)
+        // GETEX is never propagated as is: PEXPIREAT, DEL/UNLINK or PERSIST.
+        if (client.server.propagation.enabled) client.server.propagation.rewrite(["PEXPIREAT", argv[1], String(expireAt)])
       } else if (args.flags & PERSIST && entry.expireAt !== 0) {
         keyspace.setExpire(client.db, entry, 0)
         notifyKeyspaceEvent(client.server, NOTIFY.g, "persist", argv[1], client.db)
+        if (client.server.propagation.enabled) client.server.propagation.rewrite(["PERSIST", argv[1]])
       }
       return value
     }
@@ -626,6 +658,8 @@ export const stringCommands = [
       const text = formatLongDoubleHuman(sum)
       setString(client.server.keyspace, client.db, argv[1], text, true, "noint")
       notifyKeyspaceEvent(client.server, NOTIFY.$, "incrbyfloat", argv[1], client.db)
+      // Propagated as SET key result KEEPTTL, so float formatting cannot drift on reload.
+      if (client.server.propagation.enabled) client.server.propagation.rewrite(["SET", argv[1], text, "KEEPTTL"])
       return text
     }
   }),

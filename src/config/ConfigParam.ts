@@ -46,6 +46,11 @@ export interface ConfigTarget {
   readonly stats: { latencyTracking: boolean }
   readonly pubsub: { notifyFlags: number }
   readonly log: Log
+  /**
+   * `appendonly` changed by CONFIG SET: turns the AOF on (a rewrite creates its base) or off; an
+   * error text rolls the CONFIG SET back. Null without an AOF (set by the AOF layer).
+   */
+  readonly appendonlyApply?: (() => string | undefined) | null
 }
 
 /**

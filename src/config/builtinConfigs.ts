@@ -278,6 +278,9 @@ export const builtinConfigs = (): Array<AnyDef> => {
     bool("stop-writes-on-bgsave-error", true),
     bool("rdbcompression", true),
     bool("rdbchecksum", true),
+    // keyfiber's own: the RDB version written by DUMP, SAVE/BGSAVE and the AOF's RDB preamble. 11
+    // is Valkey 8's; 10 is what Redis 7.0 (and older Valkey/Redis) can read, to move data there.
+    int("rdb-version", 11, 10, 11, { flags: ["hidden"] }),
     oneOf("sanitize-dump-payload", ["no", "yes", "clients"], "no"),
     str("dbfilename", "dump.rdb", { flags: ["protected"] }),
     bool("rdb-del-sync-files", false),
@@ -368,7 +371,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
     bool("jemalloc-bg-thread", true),
 
     // Append only
-    bool("appendonly", false),
+    bool("appendonly", false, { apply: (target) => target.appendonlyApply?.() }),
     str("appendfilename", "appendonly.aof", { flags: ["immutable"] }),
     str("appenddirname", "appendonlydir", { flags: ["immutable"] }),
     oneOf("appendfsync", ["everysec", "always", "no"], "everysec"),

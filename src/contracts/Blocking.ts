@@ -22,6 +22,12 @@ export interface BlockableClient<Record = unknown> {
   duration: number
   readonly parser: { readonly pendingBytes: number }
   reply(reply: Reply): void
+  /**
+   * Set on the client of a module's `RM_Call` with `K` (Valkey's module temp client): when its
+   * block ends this runs instead of resuming input (module.c `moduleCallCommandUnblockedHandler`),
+   * and the block is not counted in `blocked_clients` (Valkey counts only real clients).
+   */
+  readonly onUnblocked?: (() => void) | null
 }
 
 /** The blocking engine's entry points for the dispatcher, commands and INFO (see `blocking/`). */

@@ -11,8 +11,10 @@ export class Hooks<F> {
   /** The hooks in registration order. */
   list: ReadonlyArray<F> = []
 
-  addHook(hook: F): () => void {
-    this.list = [...this.list, hook]
+  /** Adds `hook` at the end, or just before `before` when that is registered. */
+  addHook(hook: F, before?: F): () => void {
+    const at = before === undefined ? -1 : this.list.indexOf(before)
+    this.list = at === -1 ? [...this.list, hook] : [...this.list.slice(0, at), hook, ...this.list.slice(at)]
     return () => {
       const at = this.list.indexOf(hook)
       if (at !== -1) this.list = [...this.list.slice(0, at), ...this.list.slice(at + 1)]

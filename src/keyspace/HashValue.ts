@@ -1,4 +1,5 @@
-import { VersionedMap } from "./VersionedCollections.js"
+import type { CopyOnWrite } from "./CopyOnWrite.js"
+import { type ReadonlyVersionedMap, VersionedMap } from "./VersionedCollections.js"
 
 /**
  * A hash: field → value, both latin1 byte strings. A `Map` keeps insertion order, and deleting
@@ -7,23 +8,56 @@ import { VersionedMap } from "./VersionedCollections.js"
  * `encoding` is what `OBJECT ENCODING` reports. Like Valkey, a hash starts as a listpack and
  * converts to a hashtable once it grows past `hash-max-listpack-entries` or stores a field or value
  * longer than `hash-max-listpack-value`; it never converts back.
+ *
+ * Every write goes through `set`, `delete` and `toHashtable`, so a snapshot waiting for this hash
+ * gets its copy first (see `CopyOnWrite.ts`).
  */
 export class HashValue {
-  readonly fields = new VersionedMap<string, string>()
-  encoding: "listpack" | "hashtable" = "listpack"
+  private readonly map = new VersionedMap<string, string>()
+  private enc: "listpack" | "hashtable" = "listpack"
   /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
   sampledElementBytes = 0
   writesUntilSample = 0
+  /** A snapshot still to read this hash, and the hash's slot in it. */
+  cow: CopyOnWrite | null = null
+  cowSlot = 0
 
-  get size(): number {
-    return this.fields.size
+  /** The fields in order (read only: write with `set` and `delete`). */
+  get fields(): ReadonlyVersionedMap<string, string> {
+    return this.map
   }
 
-  /** A deep copy with the same encoding (COPY). */
+  get encoding(): "listpack" | "hashtable" {
+    return this.enc
+  }
+
+  get size(): number {
+    return this.map.size
+  }
+
+  set(field: string, value: string): void {
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    this.map.set(field, value)
+  }
+
+  delete(field: string): boolean {
+    if (!this.map.has(field)) return false
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    return this.map.delete(field)
+  }
+
+  /** Converts a listpack hash to a hashtable (never back, as in Valkey). */
+  toHashtable(): void {
+    if (this.enc === "hashtable") return
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    this.enc = "hashtable"
+  }
+
+  /** A deep copy with the same encoding (COPY, and a snapshot's copy). */
   clone(): HashValue {
     const copy = new HashValue()
-    for (const [field, value] of this.fields) copy.fields.set(field, value)
-    copy.encoding = this.encoding
+    for (const [field, value] of this.map) copy.map.set(field, value)
+    copy.enc = this.enc
     return copy
   }
 }

@@ -86,6 +86,11 @@ export class Keyspace implements EvictableKeyspace {
   dirty = 0
   /** Called after a key expired (lazy or active): the `expired` keyspace notification. */
   onExpired: ((db: number, key: string) => void) | null = null
+  /**
+   * Called for a key removed by expiry or eviction rather than by a command, so the AOF logs it as
+   * DEL or UNLINK (Valkey's `propagateDeletion`). Null while nothing is propagated.
+   */
+  propagateDeletion: ((db: number, key: string, cause: "expired" | "evicted") => void) | null = null
   /** The bytes charged to the data of every database (see `MemoryAccounting.ts`). */
   readonly memory: MemoryCounter = { bytes: 0 }
   /**
@@ -286,6 +291,7 @@ export class Keyspace implements EvictableKeyspace {
   }
 
   swap(a: number, b: number): void {
+    this.dirty++
     const first = this.dbs[a]
     this.dbs[a] = this.dbs[b]
     this.dbs[b] = first
@@ -304,6 +310,7 @@ export class Keyspace implements EvictableKeyspace {
     this.stats.evictedKeys++
     this.events.keyDeleted(database.id, entry.key)
     this.events.keyModified(database.id, entry.key)
+    this.propagateDeletion?.(database.id, entry.key, "evicted")
   }
 
   /** Removes an expired entry (lazy or active expiry). */
@@ -313,6 +320,7 @@ export class Keyspace implements EvictableKeyspace {
     this.events.keyDeleted(database.id, entry.key)
     this.events.keyModified(database.id, entry.key)
     this.onExpired?.(database.id, entry.key)
+    this.propagateDeletion?.(database.id, entry.key, "expired")
   }
 
   /**

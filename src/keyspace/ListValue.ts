@@ -1,3 +1,5 @@
+import type { CopyOnWrite } from "./CopyOnWrite.js"
+
 /**
  * A list of byte strings: a growable ring buffer, so push and pop at both ends are O(1) and
  * LINDEX/LSET are O(1) too. Middle edits (LINSERT, LREM) shift elements, O(n) like Valkey's.
@@ -18,6 +20,9 @@ export class ListValue {
   /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
   sampledElementBytes = 0
   writesUntilSample = 0
+  /** A snapshot still to read this list, and the list's slot in it (see `CopyOnWrite.ts`). */
+  cow: CopyOnWrite | null = null
+  cowSlot = 0
 
   constructor(capacity = 8) {
     const cap = capacityFor(capacity)
@@ -36,6 +41,7 @@ export class ListValue {
   }
 
   pushLeft(value: string): void {
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     if (this.count === this.items.length) this.resize(this.items.length * 2)
     this.head = (this.head - 1) & this.mask
     this.items[this.head] = value
@@ -43,6 +49,7 @@ export class ListValue {
   }
 
   pushRight(value: string): void {
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     if (this.count === this.items.length) this.resize(this.items.length * 2)
     this.items[(this.head + this.count) & this.mask] = value
     this.count++
@@ -50,6 +57,7 @@ export class ListValue {
 
   popLeft(): string | undefined {
     if (this.count === 0) return undefined
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     const value = this.items[this.head]
     this.items[this.head] = undefined
     this.head = (this.head + 1) & this.mask
@@ -60,6 +68,7 @@ export class ListValue {
 
   popRight(): string | undefined {
     if (this.count === 0) return undefined
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     const index = (this.head + this.count - 1) & this.mask
     const value = this.items[index]
     this.items[index] = undefined
@@ -78,6 +87,7 @@ export class ListValue {
   set(index: number, value: string): boolean {
     if (index < 0) index += this.count
     if (index < 0 || index >= this.count) return false
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     this.items[(this.head + index) & this.mask] = value
     return true
   }
@@ -95,6 +105,7 @@ export class ListValue {
 
   /** Replaces the contents (LTRIM, LREM, LINSERT rebuild through this). */
   replaceAll(values: ReadonlyArray<string>): void {
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     const cap = capacityFor(values.length)
     this.items = new Array(cap)
     this.mask = cap - 1
@@ -107,6 +118,7 @@ export class ListValue {
   insertAt(index: number, value: string): void {
     if (index <= 0) return this.pushLeft(value)
     if (index >= this.count) return this.pushRight(value)
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     if (this.count === this.items.length) this.resize(this.items.length * 2)
     const mask = this.mask
     if (index < this.count / 2) {
@@ -117,6 +129,16 @@ export class ListValue {
     }
     this.items[(this.head + index) & mask] = value
     this.count++
+  }
+
+  /** A copy with the same elements (COPY, and a snapshot's copy of a list written while it runs). */
+  clone(): ListValue {
+    const copy = new ListValue(0)
+    copy.items = this.items.slice()
+    copy.mask = this.mask
+    copy.head = this.head
+    copy.count = this.count
+    return copy
   }
 
   /** A list drained to a quarter of its capacity gives half of it back (large lists only). */

@@ -1,5 +1,6 @@
+import type { CopyOnWrite } from "./CopyOnWrite.js"
 import { parseInt64 } from "./int64.js"
-import { VersionedSet } from "./VersionedCollections.js"
+import { type ReadonlyVersionedSet, VersionedSet } from "./VersionedCollections.js"
 
 type SetEncoding = "intset" | "listpack" | "hashtable"
 
@@ -31,13 +32,16 @@ export class SetValue {
   /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
   sampledElementBytes = 0
   writesUntilSample = 0
+  /** A snapshot still to read this set, and the set's slot in it (see `CopyOnWrite.ts`). */
+  cow: CopyOnWrite | null = null
+  cowSlot = 0
 
   constructor(encoding: SetEncoding = "intset") {
     this.encoding = encoding
   }
 
   /** The members in iteration order (ascending for an intset). */
-  get members(): VersionedSet<string> {
+  get members(): ReadonlyVersionedSet<string> {
     if (this.unsorted) this.sortIntset()
     return this.items
   }
@@ -66,6 +70,7 @@ export class SetValue {
 
   /** `setTypeMaybeConvert`: SADD of many members converts up front. */
   maybeConvert(sizeHint: number, limits: SetLimits): void {
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     if (this.encoding === "listpack" && sizeHint > limits.maxListpackEntries) this.encoding = "hashtable"
     else if (this.encoding === "intset" && sizeHint > limits.maxIntsetEntries) this.convertIntset("hashtable")
   }
@@ -73,6 +78,7 @@ export class SetValue {
   /** `setTypeAddAux`: adds `member`, converting the encoding where Valkey does; true when new. */
   add(member: string, limits: SetLimits): boolean {
     if (this.items.has(member)) return false
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     if (this.encoding === "hashtable") {
       this.items.add(member)
     } else if (this.encoding === "listpack") {
@@ -98,17 +104,20 @@ export class SetValue {
   }
 
   delete(member: string): boolean {
+    if (!this.items.has(member)) return false
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     return this.items.delete(member)
   }
 
   /** `maybeConvertToIntset`: SINTERSTORE makes an all-integer result an intset when it fits. */
   maybeConvertToIntset(limits: SetLimits): void {
     if (this.encoding === "intset" || this.items.size > intsetMaxEntries(limits)) return
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
     this.encoding = "intset"
     this.unsorted = true
   }
 
-  /** A deep copy with the same encoding (COPY). */
+  /** A deep copy with the same encoding (COPY, and a snapshot's copy). */
   clone(): SetValue {
     const copy = new SetValue(this.encoding)
     copy.items = new VersionedSet(this.members)

@@ -34,6 +34,18 @@ class RandomIndex<K> {
   }
 }
 
+/** A `VersionedMap` as its readers see it (values write through their own methods). */
+export interface ReadonlyVersionedMap<K, V> extends ReadonlyMap<K, V> {
+  readonly version: number
+  randomKey(): K | undefined
+}
+
+/** A `VersionedSet` as its readers see it. */
+export interface ReadonlyVersionedSet<T> extends ReadonlySet<T> {
+  readonly version: number
+  randomMember(): T | undefined
+}
+
 export class VersionedMap<K, V> extends Map<K, V> {
   version = 0
   private index: RandomIndex<K> | undefined

@@ -1,4 +1,5 @@
-import { VersionedMap } from "./VersionedCollections.js"
+import type { CopyOnWrite } from "./CopyOnWrite.js"
+import { type ReadonlyVersionedMap, VersionedMap } from "./VersionedCollections.js"
 
 type ZSetEncoding = "listpack" | "skiplist"
 
@@ -36,6 +37,9 @@ const randomLevel = (): number => {
   while (level < MAX_LEVEL && Math.random() < 0.25) level++
   return level
 }
+
+/** The skiplist's reads (its writes belong to `ZSetValue`). */
+export type ReadonlySkipList = Omit<SkipList, "insert" | "delete">
 
 /**
  * Valkey's `zskiplist` (t_zset.c): ordered by (score, member) with spans so ranks are O(log n).
@@ -188,12 +192,21 @@ class SkipList {
  * listpack only where a command rebuilds the set (`zsetConvertToListpackIfNeeded`).
  */
 export class ZSetValue {
-  readonly scores = new VersionedMap<string, number>()
-  readonly list = new SkipList()
+  private readonly map = new VersionedMap<string, number>()
+  /** The members in (score, member) order; read only outside this class. */
+  readonly list: ReadonlySkipList = new SkipList()
   encoding: ZSetEncoding
   /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
   sampledElementBytes = 0
   writesUntilSample = 0
+  /** A snapshot still to read this sorted set, and its slot in it (see `CopyOnWrite.ts`). */
+  cow: CopyOnWrite | null = null
+  cowSlot = 0
+
+  /** Member → score (read only: write with `set` and `delete`). */
+  get scores(): ReadonlyVersionedMap<string, number> {
+    return this.map
+  }
 
   constructor(encoding: ZSetEncoding = "listpack") {
     this.encoding = encoding
@@ -220,25 +233,28 @@ export class ZSetValue {
   set(member: string, score: number, limits: ZSetLimits): void {
     // A stored -0 reads back as 0 (as Valkey's replies show).
     if (score === 0) score = 0
-    const old = this.scores.get(member)
+    const old = this.map.get(member)
+    if (old !== undefined && old === score) return
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    const list = this.list as SkipList
     if (old !== undefined) {
-      if (old === score) return
-      this.list.delete(old, member)
+      list.delete(old, member)
     } else if (
       this.encoding === "listpack" &&
       (this.scores.size + 1 > limits.maxListpackEntries || member.length > limits.maxListpackValue)
     ) {
       this.encoding = "skiplist"
     }
-    this.scores.set(member, score)
-    this.list.insert(score, member)
+    this.map.set(member, score)
+    list.insert(score, member)
   }
 
   delete(member: string): boolean {
-    const old = this.scores.get(member)
+    const old = this.map.get(member)
     if (old === undefined) return false
-    this.scores.delete(member)
-    this.list.delete(old, member)
+    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    this.map.delete(member)
+    ;(this.list as SkipList).delete(old, member)
     return true
   }
 
@@ -248,12 +264,13 @@ export class ZSetValue {
     return score === undefined ? undefined : this.list.rank(score, member)
   }
 
-  /** A deep copy with the same encoding (COPY). */
+  /** A deep copy with the same encoding (COPY, and a snapshot's copy). */
   clone(): ZSetValue {
     const copy = new ZSetValue(this.encoding)
+    const list = copy.list as SkipList
     for (let n = this.list.first; n !== null; n = n.forward[0]) {
-      copy.scores.set(n.member, n.score)
-      copy.list.insert(n.score, n.member)
+      copy.map.set(n.member, n.score)
+      list.insert(n.score, n.member)
     }
     return copy
   }

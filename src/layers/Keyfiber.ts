@@ -13,6 +13,9 @@ import type { Reply } from "../protocol/Reply.js"
 import type { BytesReplyValue, ReplyError, ReplyValue } from "../protocol/ReplyValue.js"
 import type { ModuleLoadError, ModuleRegistry } from "../modules/Modules.js"
 import { Modules } from "./Modules.js"
+import { AofStartupError, AppendOnlyFile } from "./AppendOnlyFile.js"
+import { persistenceLayer } from "./Persistence.js"
+import type { PersistenceLoadError } from "../persistence/Persistence.js"
 import { ClientClosedError, type CommandArg, InProcessClient } from "../server/InProcessClient.js"
 import type { ListenError } from "../server/Listener.js"
 import type { Server } from "../server/Server.js"
@@ -156,9 +159,11 @@ const makeService = Effect.fnUntraced(function* (address: { host: string; port: 
 const loadConfig = (options: KeyfiberOptions): Effect.Effect<Config, ConfigFileError | ConfigOpenError> =>
   Effect.suspend(() => {
     const config = defaultConfig()
-    // Embedding defaults (any free port, loopback only); the file or text may say otherwise.
+    // Embedding defaults (any free port, loopback only, no save points: an app that embeds a server
+    // gets no dump.rdb in its working directory unless it asks); the file or text may say otherwise.
     config.lookup("port")!.restore(0)
     config.lookup("bind")!.restore(["127.0.0.1"])
+    config.lookup("save")!.restore([])
     const commands = new CommandTable()
     commands.registerAll(builtinCommands)
     const startup = {
@@ -185,7 +190,7 @@ const loadConfig = (options: KeyfiberOptions): Effect.Effect<Config, ConfigFileE
 export class Keyfiber extends Context.Service<Keyfiber, KeyfiberService>()("keyfiber/Keyfiber") {
   static readonly layer = (
     options: KeyfiberOptions = {}
-  ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | ModuleLoadError> =>
+  ): Layer.Layer<Keyfiber | ConfigStore, ListenError | ConfigFileError | ConfigOpenError | ModuleLoadError | PersistenceLoadError | AofStartupError> =>
     Layer.unwrap(
       Effect.map(loadConfig(options), (config) => {
         const core = ServerCore.layer({ config, databases: options.databases, limits: options.limits, log: options.log })
@@ -199,9 +204,12 @@ export class Keyfiber extends Context.Service<Keyfiber, KeyfiberService>()("keyf
             return yield* makeService(address)
           })
         )
-        // Built in this order: server, modules (the config's `loadmodule` queue), listener, service.
+        // Built in this order: server, modules (the config's `loadmodule` queue), the RDB file,
+        // listener, service.
         return Layer.mergeAll(service, ConfigStore.layer).pipe(
           Layer.provide(listener),
+          Layer.provide(AppendOnlyFile.layer),
+          Layer.provide(persistenceLayer()),
           Layer.provide(Modules.layer()),
           Layer.provide(core)
         )

@@ -6,6 +6,7 @@ import { Blocking } from "../blocking/Blocking.js"
 import { installFaultNet } from "../modules/ModuleFault.js"
 import type { LoadRequest } from "../modules/ModuleLoader.js"
 import { moduleCommand, moduleList } from "../modules/moduleCommand.js"
+import { moduleTypeCodecs } from "../modules/ModuleDataType.js"
 import { ModuleLoadError, ModuleRegistry } from "../modules/Modules.js"
 import { setInfoHooks } from "../server/Info.js"
 import { registered } from "./registered.js"
@@ -34,6 +35,7 @@ export class Modules extends Context.Service<Modules, ModuleRegistry>()("keyfibe
       yield* registered(engine.beforeTimeouts.addHook((now) => registry.fireDueTimers(now)))
       server.commands.register(moduleCommand(registry))
       yield* registered(server.hooks.moduleList.addHook(() => moduleList(registry)))
+      yield* registered(server.hooks.moduleTypes.fillSlot(moduleTypeCodecs(() => registry.loaded.flatMap((m) => m.types))))
       setInfoHooks(server, {
         moduleLines: () =>
           registry.loaded.map((m) => `module:name=${m.name},ver=${m.version},api=1,filters=0,usedby=[],using=[],options=[]`)

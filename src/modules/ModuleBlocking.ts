@@ -109,8 +109,8 @@ export class ModuleBlocking implements HostBlocking {
     const client = ctx.client
     if (ctx.kind === "reply") return "ERR Blocking module command called from a Reply callback context"
     if (client === null || ctx.kind !== "command") return "ERR Blocking module command called from a context without a client"
-    // A command run by ctx.call never waits (keyfiber has no RM_Call promises), `K` or not.
-    if (this.host().isCallClient(client)) return DENY_BLOCKING_ERROR
+    // A command run by RM_Call may block only with `K` (the call then returns a promise).
+    if (client.denyBlocking && this.host().isCallClient(client)) return DENY_BLOCKING_ERROR
     if (client.denyBlocking || client.multi !== null) return "ERR Blocking module command called from transaction"
     if (ctx.blocked !== null || client.blocked !== null) return "ERR Blocking module command called from a blocked client"
     if (timeoutMs > 0 && now + timeoutMs > INT64_MAX) return "ERR timeout is out of range"
@@ -192,7 +192,11 @@ export class ModuleBlocking implements HostBlocking {
       }
       case BlockOutcome.UnblockedError:
         this.runDisconnect(bc)
-        if (bc.spec !== null) this.server.stats.command(bc.spec.fullName).rejectedCalls++
+        // Counted as native blocks are (blocked.c `unblockClientOnError`: a rejected call).
+        if (bc.spec !== null && client !== null && !bc.counted) {
+          bc.counted = true
+          this.server.dispatcher.countRejected(bc.spec, client)
+        }
         bc.client = null
         if (bc.fiber !== null) this.interrupt(bc)
         if (bc.onKeys) this.queueByServer(bc)
@@ -484,7 +488,7 @@ export class ModuleBlocking implements HostBlocking {
     ctx.bc = bc
     ctx.resp = bc?.resp ?? 2
     const gil = this.server.dispatcher.executorLock
-    const token = {}
+    const token = { module }
     const holders = this.gilHolders
     // Let go when its holder ends without unlocking (a fiber that finished or was interrupted).
     let stopWatching = (): void => {}
@@ -519,6 +523,7 @@ export class ModuleBlocking implements HostBlocking {
       stopWatching = () => {}
       holders.delete(token)
       if (!gil.release(token)) return
+      this.server.dispatcher.busy.release(token)
       // Writes made under the lock may have readied keys.
       this.scheduleTick()
     }
@@ -533,7 +538,9 @@ export class ModuleBlocking implements HostBlocking {
         grant()
       })
     const holdsLock = () => gil.holds(token)
-    return Object.assign(ctx, { lock, tryLock, unlock, lockWith, holdsLock, free: () => {} })
+    // `yield` acts while this context holds the lock (Valkey's thread that yields with the GIL).
+    const yieldOwner = () => (gil.holds(token) ? token : null)
+    return Object.assign(ctx, { lock, tryLock, unlock, lockWith, holdsLock, free: () => {}, yieldOwner })
   }
 
   // ---- background time -----------------------------------------------------------------------
@@ -556,6 +563,8 @@ export class ModuleBlocking implements HostBlocking {
     for (const [token, holder] of this.gilHolders) {
       if (holder !== module) continue
       this.gilHolders.delete(token)
+      // A context of this module yielding while it held the lock must not leave the server busy.
+      this.server.dispatcher.busy.release(token)
       if (gil.release(token)) this.server.log("warning", `<${module.name}> unloaded with the GIL held by a thread-safe context: released`)
     }
     for (const bc of Array.from(this.live)) {

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -9,6 +10,8 @@ import { type CommandClient, type CommandFlag, type CommandSpec, defineCommand }
 import { type CommandArg, commandArgBytes } from "../protocol/CommandArg.js"
 import { bytesToBuffer, bytesToText, type BytesReplyValue, replyToBytes, replyToText, type ReplyValue } from "../protocol/ReplyValue.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
+import type { DataTypeMethods } from "./api.js"
+import type { ModuleDataType } from "./ModuleDataType.js"
 import {
   BigNumberReply,
   DoubleReply,
@@ -22,6 +25,8 @@ import type { LogLevel } from "../server/Server.js"
 import {
   type BlockCallback,
   type CallOptions,
+  type CallReplyPromise as CallReplyPromiseApi,
+  type CallResult,
   type CommandHandler,
   type ContextKind,
   type CreateCommandOptions,
@@ -33,8 +38,10 @@ import {
   type ModuleString,
   type ReplyValues,
   type ThreadSafeContext,
-  type WorkerLike
+  type WorkerLike,
+  YIELD_FLAGS
 } from "./api.js"
+import { CallReplyPromise } from "./CallReplyPromise.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
 import { type ConfigCallbacks, CONFIG_NAME, type ConfigKind, ModuleConfig, parseConfigFlags } from "./ModuleConfig.js"
@@ -53,6 +60,8 @@ const callArgv = (command: string, args: ReadonlyArray<CommandArg>): Array<strin
   return argv
 }
 
+const NO_OPTIONS: CallOptions = {}
+
 /** Reply values and predicates for module code (shared by every context). */
 const REPLIES: ReplyValues = {
   error: (message: ModuleString): Reply => new ErrorReply(commandArgBytes(message)),
@@ -64,7 +73,8 @@ const REPLIES: ReplyValues = {
   isSimple: (r: Reply): boolean => r instanceof SimpleString,
   simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? bytesToText(r.value) : undefined),
   text: (r: Reply): ReplyValue => replyToText(r),
-  bytes: (r: Reply): BytesReplyValue => replyToBytes(r)
+  bytes: (r: Reply): BytesReplyValue => replyToBytes(r),
+  isPromise: (r: CallResult): r is CallReplyPromiseApi => r instanceof CallReplyPromise
 }
 
 const MODULE_FLAGS: Record<string, CommandFlag | null> = {
@@ -110,6 +120,8 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   /** The module command being run (for blocked-command stats) and its argv. */
   command: CommandSpec | null = null
   argv: ReadonlyArray<string> = []
+  /** When the context was made (`performance.now()`): `yield` counts `busy-reply-threshold` from here. */
+  readonly startedAt = performance.now()
 
   constructor(
     readonly host: ModuleHost,
@@ -155,10 +167,11 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return "OK"
   }
 
-  createDataType(name: string, _version = 0): ModuleValueType | undefined {
+  createDataType(name: string, encver = 0, methods: DataTypeMethods = {}): ModuleValueType | undefined {
     if (this.module.unloaded || !/^[A-Za-z0-9_-]{9}$/.test(name)) return undefined
+    if (!Number.isInteger(encver) || encver < 0 || encver > 1023) return undefined
     if (this.host.findType(name) !== undefined) return undefined
-    const type: ModuleValueType = { name, module: this.module.name }
+    const type: ModuleDataType = { name, module: this.module.name, encver, methods }
     this.module.types.push(type)
     return type
   }
@@ -270,12 +283,35 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   // ---------------------------------------------------------------------------------------------
   // Calling server commands, keys, flags
 
-  call(command: string, ...args: Array<CommandArg>): Reply {
-    return this.host.call(this, {}, callArgv(command, args))
+  /** `Call(ctx, cmd, "v", ...)`: an error before the command runs is undefined (see `ModuleCall`). */
+  call(command: string, ...args: Array<CommandArg>): Reply | undefined {
+    return this.host.call(this, NO_OPTIONS, callArgv(command, args)) as Reply | undefined
   }
 
-  callWith(options: CallOptions, command: string, ...args: Array<CommandArg>): Reply {
+  callWith(options: CallOptions | string, command: string, ...args: Array<CommandArg>): CallResult {
     return this.host.call(this, options, callArgv(command, args))
+  }
+
+  /** module.c `VM_Replicate`: `alsoPropagate` of the command, and one change to the dirty counter. */
+  replicate(command: string, ...args: Array<CommandArg>): ModuleStatus {
+    const server = this.host.server
+    if (server.commands.lookup(command.toLowerCase()) === undefined) return "ERR"
+    this.propagate(callArgv(command, args))
+    return "OK"
+  }
+
+  /** module.c `VM_ReplicateVerbatim`. */
+  replicateVerbatim(): ModuleStatus {
+    this.propagate(Array.from(this.argv))
+    return "OK"
+  }
+
+  private propagate(argv: Array<string>): void {
+    const server = this.host.server
+    server.propagation.also(this.db, argv)
+    server.keyspace.dirty++
+    // Outside any command (a timer, a thread-safe context) the execution unit ends here.
+    if (server.nesting === 0) server.propagation.flush(null)
   }
 
   openKey(key: ModuleString): ModuleKey {
@@ -308,6 +344,29 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   get CTX_FLAGS(): typeof CTX_FLAGS {
     return CTX_FLAGS
+  }
+
+  /**
+   * `Yield`: a command context (an `async` handler between its steps) or a thread-safe context
+   * holding the lock makes the server busy (see `BusyModule`); anywhere else it does nothing.
+   */
+  yield(flags: number, busyReply?: string): void {
+    const owner = this.yieldOwner()
+    if (owner === null) return
+    this.host.server.dispatcher.busy.yield(owner, this.startedAt, (flags & YIELD_FLAGS.CLIENTS) !== 0, busyReply ?? null)
+  }
+
+  /** Who yields: this command, or this thread-safe context while it holds the lock (null: neither). */
+  yieldOwner(): object | null {
+    // Inside EXEC or RM_Call an `async` command cannot hold its caller: its yields do nothing.
+    const client = this.client
+    return this.kind === "command" && client !== null && !client.denyBlocking && client.multi === null && !this.host.isCallClient(client)
+      ? this
+      : null
+  }
+
+  get YIELD_FLAGS(): typeof YIELD_FLAGS {
+    return YIELD_FLAGS
   }
 
   getClientId(): number {

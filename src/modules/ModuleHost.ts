@@ -4,7 +4,7 @@ import type { CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { Server } from "../server/Server.js"
-import type { BlockCallback, CallOptions, CommandHandler, ContextKind, FreePrivdata, ModuleContext, ModuleStatus, ThreadSafeContext } from "./api.js"
+import type { BlockCallback, CallOptions, CallResult, CommandHandler, ContextKind, FreePrivdata, ModuleContext, ModuleStatus, ThreadSafeContext } from "./api.js"
 import type { ArgsState } from "./RuntimeArgs.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
@@ -59,7 +59,7 @@ export interface ModuleHost {
   readonly server: Server
   readonly blocking: HostBlocking
   runCommand(module: LoadedModule, handler: CommandHandler, client: CommandClient, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest
-  call(caller: HostedContext, options: CallOptions, argv: Array<string>): Reply
+  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>): CallResult
   isCallClient(client: CommandClient): boolean
   findType(name: string): ModuleValueType | undefined
   createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number

@@ -10,7 +10,7 @@ import type { CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { Server } from "../server/Server.js"
-import type { CallOptions, CommandHandler, ModuleContext, ModuleStatus } from "./api.js"
+import type { CallOptions, CallResult, CommandHandler, ModuleContext, ModuleStatus } from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import { ModuleBlocking } from "./ModuleBlocking.js"
 import { ModuleCall } from "./ModuleCall.js"
@@ -58,7 +58,7 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
     this.blocking = new ModuleBlocking(server, engine, () => this)
     this.pendingConfigs = server.config.pendingModuleConfigs
     this.loader = new ModuleLoader(this, context, onLoadTimeoutMs)
-    this.calls = new ModuleCall(server)
+    this.calls = new ModuleCall(server, (module, db, f) => f(new ModuleContextImpl(this, module, "detached", null, null, db)))
     this.timers = new ModuleTimers(this)
   }
 
@@ -97,8 +97,8 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
     return this.calls.isCallClient(client)
   }
 
-  /** `RM_Call`: runs a command through the dispatcher on a fake client; errors are values. */
-  call(caller: HostedContext, options: CallOptions, argv: Array<string>): Reply {
+  /** `RM_Call`: runs a command through the dispatcher on a fake client (see `ModuleCall`). */
+  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>): CallResult {
     return this.calls.call(caller, options, argv)
   }
 

@@ -1,4 +1,5 @@
 import { MessageChannel } from "node:worker_threads"
+import type { Reply } from "../protocol/Reply.js"
 import { replyToBytes, replyToText } from "../protocol/ReplyValue.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
@@ -64,7 +65,8 @@ export const openWorkerHandle = (
         const ctx = context()
         if (!ctx.holdsLock()) return answer(r.seq, { error: "ERR a worker's thread-safe context must hold the GIL (lock) to call" })
         const [command, ...args] = r.argv
-        const reply = ctx.call(String(command), ...args)
+        // Errors before the run (unknown command, arity) come back as error replies too (`E`).
+        const reply = ctx.callWith({ errorsAsReplies: true }, String(command), ...args) as Reply
         return answer(r.seq, { value: r.bytes ? replyToBytes(reply) : replyToText(reply) })
       }
       case "reply": {

@@ -11,6 +11,7 @@ import type * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type { ModuleValueType } from "../keyspace/Value.js"
 import type { CommandArg } from "../protocol/CommandArg.js"
+import type { ModuleIO } from "../persistence/rdb/ModuleIO.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { BytesReplyValue, ReplyValue } from "../protocol/ReplyValue.js"
 import type { LogLevel } from "../server/Server.js"
@@ -33,6 +34,23 @@ export type { BytesReplyValue, ReplyError, ReplyValue } from "../protocol/ReplyV
  * or, where the module asks, as bytes (`argvBytes()`, `stringGetBytes`, `replies.bytes`).
  */
 export type ModuleString = string | Uint8Array
+export type { ModuleIO } from "../persistence/rdb/ModuleIO.js"
+
+/**
+ * A data type's methods (Valkey's `ValkeyModuleTypeMethods`): how its values are written to and
+ * read from RDB files and DUMP payloads, and the type's aux data. `rdbLoad` returns the value, or
+ * `undefined`/`null` to fail the load. `auxSaveTriggers` is a mask of `AUX_BEFORE_RDB` (1) and
+ * `AUX_AFTER_RDB` (2); `auxLoad` returns false to fail the load.
+ */
+export interface DataTypeMethods {
+  rdbSave?(io: ModuleIO, value: unknown): void
+  rdbLoad?(io: ModuleIO, encver: number): unknown
+  auxSave?(io: ModuleIO, when: number): void
+  auxLoad?(io: ModuleIO, encver: number, when: number): boolean | void
+  readonly auxSaveTriggers?: number
+  /** Called when a value of the type is deleted or overwritten. */
+  free?(value: unknown): void
+}
 
 /** Valkey's `VALKEYMODULE_OK` / `VALKEYMODULE_ERR`. */
 export type ModuleStatus = "OK" | "ERR"
@@ -101,13 +119,72 @@ export interface CreateCommandOptions {
   readonly summary?: string
 }
 
-/** Options of `ctx.callWith` (Valkey's RM_Call format flags). */
+/**
+ * Options of `ctx.callWith` (Valkey's `RM_Call` format modifiers; the argument specifiers `c s b l v`
+ * have no counterpart: arguments are given as they are). `callWith` also takes Valkey's format string
+ * itself ("KEv", "!EKcc", "S", ...): its modifier letters are read, argument letters ignored, any
+ * other letter makes the call return undefined (Valkey's EBADF).
+ */
 export interface CallOptions {
-  /** `K`: the command may block (it still never waits: it gets its timeout reply). */
+  /**
+   * `K`: the command may block. If it does, the call returns a `CallReplyPromise` instead of a reply
+   * (set its unblock handler at once); without `K` a blocking command never waits (its timeout reply).
+   */
   readonly allowBlocking?: boolean
+  /** `E`: errors found before the command runs (unknown command, arity, `S`/`W`/`M` refusals) come back as error replies instead of undefined. */
+  readonly errorsAsReplies?: boolean
+  /**
+   * `!`: the command is propagated to the AOF like a client's (by default a call is not); `A`
+   * takes it back (no AOF), `R` (no replicas) changes nothing, as keyfiber has no replicas.
+   */
+  readonly replicate?: boolean
   /** `3` / `2` / `0` (the caller's): the protocol the reply is produced in. */
   readonly resp?: 2 | 3 | "auto"
+  /** `S`: script mode: commands flagged `noscript` are refused. */
+  readonly scriptMode?: boolean
+  /** `W`: write commands are refused. */
+  readonly noWrites?: boolean
+  /** `M`: `deny-oom` commands are refused while used memory is over `maxmemory`. */
+  readonly respectDenyOom?: boolean
+  /** `D`: dry run: the checks only; undefined when the command would run, else the error reply. */
+  readonly dryRun?: boolean
 }
+
+/**
+ * What `RM_Call` with `K` returns when the command blocked (Valkey's `VALKEYMODULE_REPLY_PROMISE`):
+ * the reply comes later, to the unblock handler, which runs in the executor when the command is
+ * served, times out or is unblocked. `ctx.replies.isPromise(r)` tells it apart from a reply.
+ */
+export interface CallReplyPromise {
+  readonly _tag: "CallReplyPromise"
+  /**
+   * `CallReplyPromiseSetUnblockHandler`: `handler(ctx, reply, privdata)` runs once with the command's
+   * reply. Its context may call commands and open keys, not reply to a client. Without a handler
+   * the command still runs to its end and its reply is dropped (fire and forget).
+   */
+  setUnblockHandler<P>(handler: CallUnblockHandler<P>, privdata: P): void
+  /**
+   * `CallReplyPromiseAbort`: ends the blocked command without a reply; the unblock handler will not
+   * run. "ERR" when it already finished or was aborted; `privdata` is the handler's private data.
+   */
+  abort(): { readonly status: ModuleStatus; readonly privdata: unknown }
+}
+
+export type CallUnblockHandler<P = unknown> = (ctx: ModuleContext<any>, reply: Reply, privdata: P) => void
+
+/**
+ * What `ctx.callWith` returns: a reply; a promise when `K` let the command block; `undefined` (Valkey's
+ * NULL call reply) on an error before the command ran, without `E`. (`null` is a reply: the null bulk.)
+ */
+export type CallResult = Reply | CallReplyPromise | undefined
+
+/** `ctx.yield` flags (Valkey's `VALKEYMODULE_YIELD_FLAG_*`). */
+export const YIELD_FLAGS = {
+  /** Only events: other clients' commands wait until the module command ends. */
+  NONE: 1 << 0,
+  /** Also clients: other clients' commands get `-BUSY <reply>` (unless flagged `allow-busy`). */
+  CLIENTS: 1 << 1
+} as const
 
 /**
  * A reply, timeout or disconnect callback: `(ctx, argv)`, argv as text (`ctx.argvBytes()`: as bytes). For a key-blocked client's reply callback,
@@ -151,6 +228,8 @@ export interface ReplyValues {
   text(r: Reply): ReplyValue
   /** The same with every string as a `Buffer` of exactly its bytes (binary values, exact keys). */
   bytes(r: Reply): BytesReplyValue
+  /** The result of `callWith` with `allowBlocking` is a promise (the command blocked), not a reply. */
+  isPromise(r: CallResult): r is CallReplyPromise
 }
 
 /**
@@ -166,8 +245,12 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
 
   /** `CreateCommand`: a command named `name` (lower-cased), visible once onLoad succeeds. */
   createCommand(name: string, handler: CommandHandler, options?: CreateCommandOptions): ModuleStatus
-  /** `CreateDataType`: a 9-character type name; a module with data types cannot be unloaded. */
-  createDataType(name: string, version?: number): ModuleValueType | undefined
+  /**
+   * `CreateDataType`: a 9-character type name (A-Z a-z 0-9 - _), an encoding version 0..1023 handed
+   * back to `rdbLoad`, and the methods that save and load its values. A module with data types
+   * cannot be unloaded.
+   */
+  createDataType(name: string, encver?: number, methods?: DataTypeMethods): ModuleValueType | undefined
 
   // Replies
 
@@ -212,12 +295,23 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   // Calling server commands, keys, flags
 
   /**
-   * `Call(ctx, cmd, "Ev", ...)`: runs a command through the dispatcher; errors come back as values.
+   * `Call(ctx, cmd, "v", ...)`: runs a command through the dispatcher. The command's own error
+   * replies come back as values; an error before it runs (unknown command, wrong arity) returns
+   * undefined, Valkey's NULL without the `E` flag (use `callWith({ errorsAsReplies: true }, ...)` or "E").
    * Arguments: a string is sent as its UTF-8 bytes, a `Uint8Array` exactly, a number in decimal.
    * Read the reply with `replies.text(r)` or `replies.bytes(r)`, or relay it with `replyWithCallReply`.
    */
-  call(command: string, ...args: Array<CommandArg>): Reply
-  callWith(options: CallOptions, command: string, ...args: Array<CommandArg>): Reply
+  call(command: string, ...args: Array<CommandArg>): Reply | undefined
+  /** `Call` with format modifiers, as options or Valkey's format string ("KEv", "E", "S3", ...). */
+  callWith(options: CallOptions | string, command: string, ...args: Array<CommandArg>): CallResult
+  /**
+   * `Replicate`: propagates `command args...` to the AOF in this context's database, after what the
+   * running command propagated so far. A module command is never propagated itself: it replicates
+   * what it did with this or `replicateVerbatim`. "ERR" for an unknown command.
+   */
+  replicate(command: string, ...args: Array<CommandArg>): ModuleStatus
+  /** `ReplicateVerbatim`: propagates the running command as the client sent it. */
+  replicateVerbatim(): ModuleStatus
   /** `OpenKey`: the key named by the text's UTF-8 bytes, or exactly by the bytes given. */
   openKey(key: ModuleString): ModuleKey
   /**
@@ -235,6 +329,15 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
    * blocked command's.
    */
   argvBytes(): Array<Buffer>
+  /**
+   * `Yield(ctx, flags, busyReply)`, for a module command that runs long (an `async` handler that
+   * awaits between steps, or a thread-safe context holding the lock): from the first call until the
+   * command ends (or the lock is released) no other client's command runs. Once `busy-reply-threshold`
+   * ms have passed since the command started, with `YIELD_FLAGS.CLIENTS` other clients get
+   * `-BUSY <busyReply>` instead of waiting (commands flagged `allow-busy` run).
+   */
+  yield(flags: number, busyReply?: string): void
+  readonly YIELD_FLAGS: typeof YIELD_FLAGS
   getClientId(): number
   /** Milliseconds since the epoch from the server clock (Effect's Clock). */
   milliseconds(): number

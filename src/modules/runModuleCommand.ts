@@ -44,10 +44,18 @@ export const runModuleCommand = (
     result = handler(ctx, argv.map(bytesToText))
   } catch (e) {
     server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
+    server.dispatcher.busy.release(ctx)
     if (ctx.blocked !== null) host.blocking.abortBlock(ctx.blocked)
     return faultReply(e)
   }
-  if (isThenable(result)) return awaitCommand(host, module, ctx, client, argv, result)
+  // A command that yielded keeps the server busy until it ends (see `BusyModule`).
+  const busy = server.dispatcher.busy
+  if (isThenable(result)) {
+    const release = () => busy.release(ctx)
+    result.then(release, release)
+    return awaitCommand(host, module, ctx, client, argv, result)
+  }
+  if (busy.active) busy.release(ctx)
   const out = ctx.builder!.take(client.resp)
   return out === undefined ? NO_REPLY : out
 }

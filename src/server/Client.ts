@@ -64,6 +64,8 @@ export class Client implements ReplySink, CommandClient, BlockableClient<Blocked
   denyBlocking = false
   noEvict = false
   noTouch = false
+  /** The client of a module's `RM_Call` with `K`: what runs when its block ends (see `BlockableClient`). */
+  onUnblocked: (() => void) | null = null
   /** The blocking engine's record while this client is blocked (see `blocking/`). */
   blocked: BlockedClient | null = null
   /** Pub/Sub subscriptions (`commands/PubSubState.ts`); null until the first SUBSCRIBE. */

@@ -6,11 +6,13 @@ import type { SlowLog } from "../commands/SlowLogState.js"
 import { discardTransaction } from "../commands/transactions.js"
 import { ProtocolError } from "../protocol/RespParser.js"
 import { ErrorReply, QUEUED, type Reply } from "../protocol/Reply.js"
+import { BusyModule } from "./BusyModule.js"
 import type { Client } from "./Client.js"
 import { ExecutorLock } from "./ExecutorLock.js"
 import type { Blocker } from "../contracts/Blocking.js"
 import type { Hooks } from "../contracts/Hooks.js"
 import type { Log } from "../contracts/Log.js"
+import type { Propagator } from "./Propagator.js"
 import type { ServerStats } from "./ServerStats.js"
 
 /** Commands that run at once inside MULTI instead of being queued (Valkey's processCommand). */
@@ -27,6 +29,13 @@ export interface DispatcherHost {
   readonly limits: { readonly clientQueryBufferLimit: number }
   readonly now: () => number
   readonly log: Log
+  /** `busy-reply-threshold` in ms. */
+  readonly busyReplyThreshold: () => number
+  /** Ends the tick (after postponed clients ran their input). */
+  endOfTick(): void
+  /** Valkey's `server.dirty`: a command that moved it changed the data set and is propagated. */
+  readonly keyspace: { readonly dirty: number }
+  readonly propagation: Propagator
   /** Nesting depth of command execution (EXEC bodies and module calls run at depth > 1). */
   nesting: number
   closeClient(client: Client, afterReply: boolean): void
@@ -49,16 +58,28 @@ export class Dispatcher {
   readonly executorLock = new ExecutorLock()
   /** Clients whose input arrived while the lock was held, in arrival order. */
   private waitingInput: Set<Client> | null = null
+  /** A module command that runs long and yields: other clients wait or get `-BUSY`. */
+  readonly busy: BusyModule
 
   /** `admissions`: the gates after authentication, registered by the layers. */
   constructor(
     readonly server: DispatcherHost,
     private readonly admissions: Hooks<Admission>
-  ) {}
+  ) {
+    // Postponed clients run in the next turn of the event loop, after the busy command's own reply
+    // went out (Valkey serves them once the command returned to its event loop).
+    this.busy = new BusyModule(server.busyReplyThreshold, (clients) =>
+      setImmediate(() => {
+        for (const client of clients) if (!client.closed && client.blocked === null) this.processInput(client)
+        server.endOfTick()
+      })
+    )
+  }
 
   /** Runs every complete request in the client's input until it blocks, closes or runs dry. */
   processInput(client: Client): void {
-    if (this.executorLock.held) return this.deferInput(client)
+    // A context yielding while it holds the GIL hands clients to `busy` (postponed or -BUSY).
+    if (this.executorLock.held && !this.busy.active) return this.deferInput(client)
     // Valkey sets last_interaction once per read, from its cached clock.
     client.lastInteraction = this.server.now()
     this.clockMark = performance.now()
@@ -101,6 +122,8 @@ export class Dispatcher {
 
   private runRequests(client: Client): void {
     while (!client.closed && !client.closeAfterReply && !client.closeAsap && !client.isBlocked) {
+      // A module command is running long: this client's commands wait in its query buffer.
+      if (this.busy.active && this.busy.postpones(client)) break
       let argv: Array<string> | undefined
       // Valkey checks the query buffer right after the read, before running what it holds: a
       // request that made the buffer pass the limit is not run (parse errors still come first).
@@ -140,6 +163,11 @@ export class Dispatcher {
       const denied = admissions[i](client, spec, argv)
       if (denied !== undefined) return this.reject(client, denied, spec)
     }
+    // After the Pub/Sub subset check, as in Valkey's processCommand.
+    if (this.busy.active) {
+      const busy = this.busy.rejection(spec.flags.includes("allow_busy"))
+      if (busy !== undefined) return this.reject(client, busy, spec)
+    }
     if (client.multi !== null) {
       // Valkey 8 flags MULTI and WATCH no_multi too, so nesting them aborts the transaction.
       if (spec.flags.includes("no_multi")) return this.reject(client, "ERR Command not allowed inside a transaction", spec)
@@ -162,6 +190,11 @@ export class Dispatcher {
   call(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
     const server = this.server
     const start = this.clockMark > 0 ? this.clockMark : performance.now()
+    // Propagation (AOF) costs this test alone while it is off.
+    const propagation = server.propagation
+    const propagating = propagation.enabled
+    const dirty = propagating ? server.keyspace.dirty : 0
+    if (propagating) propagation.enter()
     server.nesting++
     let result: Reply | BlockRequest
     try {
@@ -172,6 +205,11 @@ export class Dispatcher {
       result = new ErrorReply(/^[A-Z]+ /.test(message) ? message : "ERR " + message)
     } finally {
       server.nesting--
+    }
+    if (propagating) {
+      // A module command propagates only what it replicates (server.c `call`: CMD_MODULE).
+      propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty)
+      if (server.nesting === 0) propagation.flush(spec.name)
     }
     const end = performance.now()
     if (this.clockMark > 0) this.clockMark = end
@@ -214,7 +252,7 @@ export class Dispatcher {
   }
 
   /** A call rejected by `CLIENT UNBLOCK ... ERROR` (Valkey's `updateStatsOnUnblock(c, 0, 0, ERROR_COMMAND_REJECTED)`). */
-  countRejected(spec: CommandSpec, client: Client): void {
+  countRejected(spec: CommandSpec, client: CommandClient): void {
     const stats = this.server.stats
     const stat = stats.command(spec.fullName)
     const ms = client.duration

@@ -45,8 +45,14 @@ interface InfoHooks {
   readonly extendedRedisCompatibility?: () => boolean
   readonly maxmemory?: () => number
   readonly maxmemoryPolicy?: () => string
+  /** INFO persistence's fields from `loading` to `rdb_last_load_keys_loaded` (the persistence layer). */
+  readonly persistence?: () => ReadonlyArray<readonly [string, string | number]>
   /** The lines of `# Modules` (`module:name=...,ver=...`), without CRLF. */
   readonly moduleLines?: () => ReadonlyArray<string>
+  /** The `aof_*` fields of `# Persistence` (from `aof_enabled` to `aof_last_cow_size`). */
+  readonly aofInfo?: () => ReadonlyArray<[string, string | number]>
+  /** The `aof_*` fields shown after `module_fork_last_cow_size` while `appendonly` is yes. */
+  readonly aofInfoEnabled?: () => ReadonlyArray<[string, string | number]>
 }
 
 interface InfoState {
@@ -279,38 +285,46 @@ const memorySection = (server: InfoSource, state: InfoState): string => {
   ])
 }
 
-const persistenceSection = (server: InfoSource): string =>
+/** Without the persistence layer: nothing loaded, nothing saved since the start. */
+const noPersistence = (server: InfoSource): ReadonlyArray<readonly [string, string | number]> => [
+  ["loading", 0],
+  ["async_loading", 0],
+  ["current_cow_peak", 0],
+  ["current_cow_size", 0],
+  ["current_cow_size_age", 0],
+  ["current_fork_perc", "0.00"],
+  ["current_save_keys_processed", 0],
+  ["current_save_keys_total", 0],
+  ["rdb_changes_since_last_save", 0],
+  ["rdb_bgsave_in_progress", 0],
+  ["rdb_last_save_time", Math.floor(server.startedAt / 1000)],
+  ["rdb_last_bgsave_status", "ok"],
+  ["rdb_last_bgsave_time_sec", -1],
+  ["rdb_current_bgsave_time_sec", -1],
+  ["rdb_saves", 0],
+  ["rdb_last_cow_size", 0],
+  ["rdb_last_load_keys_expired", 0],
+  ["rdb_last_load_keys_loaded", 0]
+]
+
+const persistenceSection = (server: InfoSource, state: InfoState): string =>
   fields("Persistence", [
-    ["loading", 0],
-    ["async_loading", 0],
-    ["current_cow_peak", 0],
-    ["current_cow_size", 0],
-    ["current_cow_size_age", 0],
-    ["current_fork_perc", "0.00"],
-    ["current_save_keys_processed", 0],
-    ["current_save_keys_total", 0],
-    ["rdb_changes_since_last_save", 0],
-    ["rdb_bgsave_in_progress", 0],
-    ["rdb_last_save_time", Math.floor(server.startedAt / 1000)],
-    ["rdb_last_bgsave_status", "ok"],
-    ["rdb_last_bgsave_time_sec", -1],
-    ["rdb_current_bgsave_time_sec", -1],
-    ["rdb_saves", 0],
-    ["rdb_last_cow_size", 0],
-    ["rdb_last_load_keys_expired", 0],
-    ["rdb_last_load_keys_loaded", 0],
-    ["aof_enabled", 0],
-    ["aof_rewrite_in_progress", 0],
-    ["aof_rewrite_scheduled", 0],
-    ["aof_last_rewrite_time_sec", -1],
-    ["aof_current_rewrite_time_sec", -1],
-    ["aof_last_bgrewrite_status", "ok"],
-    ["aof_rewrites", 0],
-    ["aof_rewrites_consecutive_failures", 0],
-    ["aof_last_write_status", "ok"],
-    ["aof_last_cow_size", 0],
+    ...(state.hooks.persistence?.() ?? noPersistence(server)),
+    ...(state.hooks.aofInfo?.() ?? [
+      ["aof_enabled", 0],
+      ["aof_rewrite_in_progress", 0],
+      ["aof_rewrite_scheduled", 0],
+      ["aof_last_rewrite_time_sec", -1],
+      ["aof_current_rewrite_time_sec", -1],
+      ["aof_last_bgrewrite_status", "ok"],
+      ["aof_rewrites", 0],
+      ["aof_rewrites_consecutive_failures", 0],
+      ["aof_last_write_status", "ok"],
+      ["aof_last_cow_size", 0]
+    ]),
     ["module_fork_in_progress", 0],
-    ["module_fork_last_cow_size", 0]
+    ["module_fork_last_cow_size", 0],
+    ...(state.hooks.aofInfoEnabled?.() ?? [])
   ])
 
 const statsSection = (server: InfoSource): string => {
@@ -476,7 +490,7 @@ export const genInfoString = (server: InfoSource, args: ReadonlyArray<string>, c
   if (want("server")) parts.push(serverSection(server, state, client))
   if (want("clients")) parts.push(clientsSection(server))
   if (want("memory")) parts.push(memorySection(server, state))
-  if (want("persistence")) parts.push(persistenceSection(server))
+  if (want("persistence")) parts.push(persistenceSection(server, state))
   if (want("stats")) parts.push(statsSection(server))
   if (want("replication")) parts.push(replicationSection(state))
   if (want("cpu")) parts.push(cpuSection())

@@ -6,7 +6,9 @@ import { Config } from "../config/Config.js"
 import type { BlockRequest } from "../contracts/BlockRequest.js"
 import type { Blocker, BlockingHost } from "../contracts/Blocking.js"
 import type { Log } from "../contracts/Log.js"
+import { type PersistenceControl, SHUTDOWN_NOFLAGS } from "../contracts/Persistence.js"
 import { Keyspace } from "../keyspace/Keyspace.js"
+import type { ModuleTypeCodecs } from "../persistence/rdb/ModuleTypeCodecs.js"
 import type { Reply } from "../protocol/Reply.js"
 import { clientInfoString } from "../commands/client.js"
 import { Client, type ClientHost } from "./Client.js"
@@ -15,6 +17,7 @@ import { Dispatcher, type DispatcherHost } from "./Dispatcher.js"
 import { genInfoString, type InfoSource } from "./Info.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
 import { OutputQueue } from "./OutputQueue.js"
+import { Propagator } from "./Propagator.js"
 import { PubSub } from "../commands/PubSubState.js"
 import { ServerHooks } from "./ServerHooks.js"
 import { ServerStats } from "./ServerStats.js"
@@ -82,6 +85,23 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   blocker: Blocker | null = null
   /** End of tick, disconnect, shutdown, admissions, module list: registered by the layers. */
   readonly hooks: ServerHooks
+  /** How module data types are saved and loaded (null: no module system). */
+  get moduleTypes(): ModuleTypeCodecs | null {
+    return this.hooks.moduleTypes.current
+  }
+  /**
+   * What a command's effect is propagated to (the AOF), as Valkey's `call()` feeds it; idle until
+   * the AOF attaches.
+   */
+  readonly propagation = new Propagator()
+  /** CONFIG SET appendonly (see `ConfigTarget`): the AOF layer's. */
+  get appendonlyApply(): (() => string | undefined) | null {
+    return this.hooks.appendonlyApply.current
+  }
+  /** RDB persistence (SAVE, BGSAVE, the shutdown save), installed by the persistence layer. */
+  get persistence(): PersistenceControl | null {
+    return this.hooks.persistence.current
+  }
   /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
   requirepass = ""
   /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */
@@ -98,6 +118,9 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   /** `client-output-buffer-limit pubsub ...`: for clients with subscriptions (Valkey's pubsub class). */
   pubsubOutputBufferLimit = { hard: 0, soft: 0, softSeconds: 0 }
 
+  /** `busy-reply-threshold` (alias `lua-time-limit`) in ms, read live: when a yielding module command starts answering `-BUSY`. */
+  readonly busyReplyThreshold: () => number
+
   constructor(options: ServerOptions) {
     this.now = options.now
     this.keyspace = new Keyspace(options.databases, options.now)
@@ -110,6 +133,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     this.config = options.config ?? new Config(builtinConfigs())
     this.log = options.log ?? (() => {})
     this.slowLog = new SlowLog(this.config)
+    const busyThreshold = this.config.lookup("busy-reply-threshold")
+    this.busyReplyThreshold = () => (busyThreshold?.value as number | undefined) ?? 5000
     this.startedAt = this.now()
     this.hooks = options.hooks ?? new ServerHooks()
     this.dispatcher = new Dispatcher(this, this.hooks.admissions)
@@ -155,17 +180,20 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
 
   /**
    * The shutdown sequence shared by SHUTDOWN and the SIGTERM/SIGINT handler (server.c
-   * `prepareForShutdown`, `finishShutdown`): there is nothing to save or wait for, so it logs,
-   * closes every client (blocked ones included), says goodbye and asks the lifecycle layer to stop.
+   * `prepareForShutdown`, `finishShutdown`): it logs, saves as `flags` and the save points say
+   * (a failed save refuses the shutdown: false), closes every client (blocked ones included), says
+   * goodbye and asks the lifecycle layer to stop.
    */
-  prepareForShutdown(requestedBy: Client | null): void {
+  prepareForShutdown(requestedBy: Client | null, flags: number = SHUTDOWN_NOFLAGS): boolean {
     this.log(
       "notice",
       requestedBy === null ? "User requested shutdown..." : `User requested shutdown... (user request from '${clientInfoString(requestedBy)}')`
     )
+    if (this.persistence !== null && !this.persistence.beforeShutdown(flags)) return false
     for (const client of Array.from(this.clients.values())) this.closeClient(client, false)
     this.log("warning", "Valkey is now ready to exit, bye bye...")
     for (const hook of this.hooks.shutdown.list) hook()
+    return true
   }
 
   /** HELLO's `modules` field: the loaded modules as MODULE LIST replies them (none without a module system). */
@@ -220,7 +248,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
    */
   endOfTick(): void {
     // Nothing runs while a module's thread-safe context holds the GIL: the tick ends after it.
-    if (this.dispatcher.executorLock.held) {
+    // (Unless it yields: then replies such as -BUSY go out, as Valkey's processEventsWhileBlocked.)
+    if (this.dispatcher.executorLock.held && !this.dispatcher.busy.active) {
       if (!this.endOfTickDeferred) {
         this.endOfTickDeferred = true
         this.dispatcher.executorLock.whenFree(this.runDeferredEndOfTick)
@@ -229,12 +258,15 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     }
     const hooks = this.hooks.endOfTick.list
     for (let i = 0; i < hooks.length; i++) hooks[i]()
+    this.hooks.beforeReplies.current?.()
     // Clients marked while flushing (an in-process client's callback running commands, a nested
     // end of tick) go to a fresh list and are flushed in the next round, so no output is left
     // behind; a client's flag is cleared just before its flush, so it is never listed twice.
     while (this.pendingWrites.length > 0) {
       const batch = this.pendingWrites
       this.pendingWrites = []
+      // A round after the first holds replies to commands run while flushing.
+      this.hooks.beforeReplies.current?.()
       for (let i = 0; i < batch.length; i++) {
         const client = batch[i]
         client.pendingWrite = false
@@ -273,6 +305,9 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
    * in pieces as the connection drains (`Connection.backlogged`, the `drained` event).
    */
   private writeOutput(client: Client, socket: Connection): void {
+    // Also reached when a connection drains, possibly before this tick's end: its output may hold
+    // replies to writes not yet in the AOF.
+    this.hooks.beforeReplies.current?.()
     let queue = client.queued
     if (queue === null) {
       const output = client.output

@@ -1,5 +1,7 @@
 import type { Admission } from "../commands/CommandSpec.js"
-import { Hooks } from "../contracts/Hooks.js"
+import { HookSlot, Hooks } from "../contracts/Hooks.js"
+import type { PersistenceControl } from "../contracts/Persistence.js"
+import type { ModuleTypeCodecs } from "../persistence/rdb/ModuleTypeCodecs.js"
 import type { Reply } from "../protocol/Reply.js"
 import type { Client } from "./Client.js"
 
@@ -18,4 +20,16 @@ export class ServerHooks {
   readonly shutdown = new Hooks<() => void>()
   /** The loaded modules as MODULE LIST replies them (module.c `addReplyLoadedModules`), for HELLO. */
   readonly moduleList = new Hooks<() => ReadonlyArray<Reply>>()
+  /** How module data types are saved and loaded (DUMP/RESTORE, RDB files): the modules layer's. */
+  readonly moduleTypes = new HookSlot<ModuleTypeCodecs>()
+  /** SAVE, BGSAVE, FLUSHALL's and the shutdown's save: the persistence layer's. */
+  readonly persistence = new HookSlot<PersistenceControl>()
+  /**
+   * Runs before any reply is written (Valkey's `beforeSleep` flushes the AOF before
+   * `handleClientsWithPendingWrites`): with `appendfsync always` a reply to a write means it is on
+   * disk. Filled by the AOF while it is on.
+   */
+  readonly beforeReplies = new HookSlot<() => void>()
+  /** CONFIG SET appendonly: turns the AOF on or off (the AOF layer's); an error text refuses it. */
+  readonly appendonlyApply = new HookSlot<() => string | undefined>()
 }

@@ -15,7 +15,7 @@ import type { GilFixture } from "./fixtures/gil.js"
 const FIXTURE = new URL("./fixtures/gil.ts", import.meta.url).pathname
 const fixture = () => (globalThis as any).__gil as GilFixture
 const tsc = (): ThreadSafeContext => fixture().ctx.getDetachedThreadSafeContext()
-const text = (ts: ThreadSafeContext, ...argv: [string, ...Array<string>]) => ts.replies.text(ts.call(...argv))
+const text = (ts: ThreadSafeContext, ...argv: [string, ...Array<string>]) => ts.replies.text(ts.call(...argv)!)
 
 /**
  * A GIL that is one (Valkey's module.c `moduleAcquireGIL`): while a thread-safe context holds it,

@@ -1,0 +1,110 @@
+import type { Propagation } from "../contracts/Propagation.js"
+
+/** Where propagated commands go (the AOF's `feed`); `db` -1 means "no SELECT for this one". */
+export type PropagationSink = (db: number, argv: ReadonlyArray<string>) => void
+
+/**
+ * Commands flagged CMD_TOUCHES_ARBITRARY_KEYS in Valkey: what they propagate when run directly (lazy
+ * expiry of the keys they visit) is not wrapped in MULTI/EXEC (server.c `propagatePendingCommands`).
+ */
+const TOUCHES_ARBITRARY_KEYS = new Set(["keys", "scan", "randomkey"])
+
+const MULTI: ReadonlyArray<string> = ["MULTI"]
+const EXEC: ReadonlyArray<string> = ["EXEC"]
+
+/**
+ * Valkey's propagation (server.c `call`, `alsoPropagate`, `propagatePendingCommands`): each command
+ * that changed the data set adds its argv (or its rewrite) to the pending list; when the execution
+ * unit ends (the outermost command, or an expiry/eviction outside any command) the list goes to the
+ * sink, wrapped in MULTI/EXEC when it holds more than one command.
+ *
+ * Idle (no sink) it costs the dispatcher one boolean test per command.
+ */
+export class Propagator implements Propagation {
+  enabled = false
+  private sink: PropagationSink | null = null
+  /** The running command's requests (see `Propagation`); saved and reset around nested commands. */
+  private rewritten: Array<string> | null = null
+  private prevented = false
+  private forced = false
+  private readonly saved: Array<Array<string> | null | boolean> = []
+  private readonly pendingDb: Array<number> = []
+  private readonly pendingArgv: Array<ReadonlyArray<string>> = []
+
+  /** Starts feeding `sink` (the AOF turned on). */
+  attach(sink: PropagationSink): void {
+    this.sink = sink
+    this.enabled = true
+  }
+
+  /** Stops propagating; what was pending is dropped. */
+  detach(): void {
+    this.sink = null
+    this.enabled = false
+    this.pendingDb.length = 0
+    this.pendingArgv.length = 0
+  }
+
+  rewrite(argv: Array<string>): void {
+    this.rewritten = argv
+  }
+
+  also(db: number, argv: Array<string>): void {
+    if (!this.enabled) return
+    this.pendingDb.push(db)
+    this.pendingArgv.push(argv)
+  }
+
+  prevent(): void {
+    this.prevented = true
+  }
+
+  force(): void {
+    this.forced = true
+  }
+
+  /** A command starts (the dispatcher's `call`): its requests start empty; the caller's are kept. */
+  enter(): void {
+    this.saved.push(this.rewritten, this.prevented, this.forced)
+    this.rewritten = null
+    this.prevented = false
+    this.forced = false
+  }
+
+  /**
+   * A command ended: `changed` says whether it moved the dirty counter. EXEC is never propagated
+   * itself: its body's commands were, one by one.
+   */
+  exit(db: number, name: string, argv: ReadonlyArray<string>, changed: boolean): void {
+    if ((changed || this.forced) && !this.prevented && name !== "exec" && this.sink !== null) {
+      this.pendingDb.push(db)
+      this.pendingArgv.push(this.rewritten ?? argv)
+    }
+    const saved = this.saved
+    this.forced = saved.pop() as boolean
+    this.prevented = saved.pop() as boolean
+    this.rewritten = saved.pop() as Array<string> | null
+  }
+
+  /**
+   * The execution unit ended (`postExecutionUnitOperations`): hands the pending commands to the
+   * sink. `command` is the outermost command's name, or null outside commands (active expiry,
+   * eviction), where each deletion goes alone.
+   */
+  flush(command: string | null): void {
+    const n = this.pendingArgv.length
+    if (n === 0) return
+    const sink = this.sink
+    if (sink === null) {
+      this.pendingDb.length = 0
+      this.pendingArgv.length = 0
+      return
+    }
+    const transaction = n > 1 && !(command !== null && TOUCHES_ARBITRARY_KEYS.has(command))
+    if (transaction) sink(-1, MULTI)
+    for (let i = 0; i < n; i++) sink(this.pendingDb[i], this.pendingArgv[i])
+    if (transaction) sink(-1, EXEC)
+    this.pendingDb.length = 0
+    this.pendingArgv.length = 0
+  }
+}
