@@ -49,6 +49,21 @@ const fill = async (r: Redis, prefix: string, count: number, size: number, ttl?:
   return results.map(([error]) => (error === null ? "" : error.message))
 }
 
+/**
+ * SETs one at a time until one is refused with OOM. A pipelined fill can reach the limit with the
+ * help of its queued replies (client memory counts, as in Valkey) and fall under it once they are
+ * written; after a lone refused SET the data itself is over the limit.
+ */
+const fillUntilRefused = async (r: Redis, prefix: string, size: number): Promise<void> => {
+  const value = "x".repeat(size)
+  for (let i = 0; i < 100_000; i++) {
+    const error = await errorOf(r.set(`${prefix}:${i}`, value))
+    if (error === OOM) return
+    expect(error).toBe("")
+  }
+  throw new Error("no SET was refused")
+}
+
 /** The keys named in `evicted` keyevent notifications, collected while the returned client lives. */
 const collectEvicted = async (port: number): Promise<{ keys: Array<string>; client: Redis }> => {
   const client = new Redis(port, "127.0.0.1")
@@ -83,6 +98,7 @@ describe("maxmemory (keyfiber over TCP)", () => {
     expect(errors[first]).toBe(OOM)
     expect(errors.slice(first).every((e) => e === OOM)).toBe(true)
     expect(await r.get("k:0")).toBe("x".repeat(100))
+    await fillUntilRefused(r, "more", 100)
     expect(await errorOf(r.lpush("list", "a"))).toBe(OOM)
     expect(await errorOf(r.hset("h", "f", "v"))).toBe(OOM)
     // Non-denyoom writes are allowed: DEL frees memory, then writes go through again.
@@ -96,6 +112,7 @@ describe("maxmemory (keyfiber over TCP)", () => {
   it("noeviction inside MULTI: a queued denyoom command is refused and EXEC aborts; EXEC is refused once memory runs out", async () => {
     await limitTo(r, 64 * 1024, "noeviction")
     await fill(r, "k", 1000, 100)
+    await fillUntilRefused(r, "more", 100)
     const raw = new Redis(s.port, "127.0.0.1")
     try {
       await raw.call("MULTI")
