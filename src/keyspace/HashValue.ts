@@ -20,7 +20,7 @@ export class HashValue {
   writesUntilSample = 0
   /** A snapshot still to read this hash, and the hash's slot in it. */
   cow: CopyOnWrite | null = null
-  cowSlot = 0
+  cowEntry: object | null = null
 
   /** The fields in order (read only: write with `set` and `delete`). */
   get fields(): ReadonlyVersionedMap<string, string> {
@@ -36,20 +36,20 @@ export class HashValue {
   }
 
   set(field: string, value: string): void {
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null) this.cow.preserve(this)
     this.map.set(field, value)
   }
 
   delete(field: string): boolean {
     if (!this.map.has(field)) return false
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null) this.cow.preserve(this)
     return this.map.delete(field)
   }
 
   /** Converts a listpack hash to a hashtable (never back, as in Valkey). */
   toHashtable(): void {
     if (this.enc === "hashtable") return
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null) this.cow.preserve(this)
     this.enc = "hashtable"
   }
 

@@ -34,7 +34,7 @@ export class SetValue {
   writesUntilSample = 0
   /** A snapshot still to read this set, and the set's slot in it (see `CopyOnWrite.ts`). */
   cow: CopyOnWrite | null = null
-  cowSlot = 0
+  cowEntry: object | null = null
 
   constructor(encoding: SetEncoding = "intset") {
     this.encoding = encoding
@@ -70,7 +70,7 @@ export class SetValue {
 
   /** `setTypeMaybeConvert`: SADD of many members converts up front. */
   maybeConvert(sizeHint: number, limits: SetLimits): void {
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null) this.cow.preserve(this)
     if (this.encoding === "listpack" && sizeHint > limits.maxListpackEntries) this.encoding = "hashtable"
     else if (this.encoding === "intset" && sizeHint > limits.maxIntsetEntries) this.convertIntset("hashtable")
   }
@@ -78,7 +78,7 @@ export class SetValue {
   /** `setTypeAddAux`: adds `member`, converting the encoding where Valkey does; true when new. */
   add(member: string, limits: SetLimits): boolean {
     if (this.items.has(member)) return false
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null) this.cow.preserve(this)
     if (this.encoding === "hashtable") {
       this.items.add(member)
     } else if (this.encoding === "listpack") {
@@ -105,14 +105,14 @@ export class SetValue {
 
   delete(member: string): boolean {
     if (!this.items.has(member)) return false
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null) this.cow.preserve(this)
     return this.items.delete(member)
   }
 
   /** `maybeConvertToIntset`: SINTERSTORE makes an all-integer result an intset when it fits. */
   maybeConvertToIntset(limits: SetLimits): void {
     if (this.encoding === "intset" || this.items.size > intsetMaxEntries(limits)) return
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null) this.cow.preserve(this)
     this.encoding = "intset"
     this.unsorted = true
   }

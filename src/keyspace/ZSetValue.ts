@@ -201,7 +201,7 @@ export class ZSetValue {
   writesUntilSample = 0
   /** A snapshot still to read this sorted set, and its slot in it (see `CopyOnWrite.ts`). */
   cow: CopyOnWrite | null = null
-  cowSlot = 0
+  cowEntry: object | null = null
 
   /** Member → score (read only: write with `set` and `delete`). */
   get scores(): ReadonlyVersionedMap<string, number> {
@@ -235,7 +235,7 @@ export class ZSetValue {
     if (score === 0) score = 0
     const old = this.map.get(member)
     if (old !== undefined && old === score) return
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null) this.cow.preserve(this)
     const list = this.list as SkipList
     if (old !== undefined) {
       list.delete(old, member)
@@ -252,7 +252,7 @@ export class ZSetValue {
   delete(member: string): boolean {
     const old = this.map.get(member)
     if (old === undefined) return false
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null) this.cow.preserve(this)
     this.map.delete(member)
     ;(this.list as SkipList).delete(old, member)
     return true
