@@ -1,5 +1,6 @@
 import { entryCost, type MemoryCounter, VOLATILE_OVERHEAD } from "./MemoryAccounting.js"
-import type { Value } from "./Value.js"
+import type { CopyOnWrite } from "./CopyOnWrite.js"
+import { ModuleValue, type Value } from "./Value.js"
 
 /**
  * One key of a database. `expireAt` is an absolute unix time in ms, 0 for no TTL. `slot` and
@@ -27,7 +28,7 @@ export interface Entry {
  * What a running snapshot (`Snapshot.ts`) hears from a database it has not finished reading: an
  * entry it has not read yet is about to get another value or TTL, or to leave the database.
  */
-export interface EntryCopyOnWrite {
+export interface EntryCopyOnWrite extends CopyOnWrite {
   changing(entry: Entry): void
   removing(entry: Entry, database: Database): void
 }
@@ -106,6 +107,8 @@ export class Database {
   /** The snapshot still reading this database, and its mark (see `Entry.snapshotMark`). */
   cow: EntryCopyOnWrite | null = null
   snapshotMark = 0
+  /** Module values held (a snapshot takes them in their saved form at its start). */
+  moduleValues = 0
 
   /** The database index; SWAPDB exchanges two databases and their ids. */
   constructor(
@@ -141,6 +144,7 @@ export class Database {
       cost,
       snapshotMark: this.snapshotMark
     }
+    if (typeof value !== "string") this.adopt(entry, value)
     this.entries.add(key, entry)
     this.bytes += cost
     this.memory.bytes += cost
@@ -153,6 +157,7 @@ export class Database {
   remove(entry: Entry): void {
     if (this.cow !== null) this.cow.removing(entry, this)
     if (entry.volatileSlot !== -1) this.unlinkVolatile(entry)
+    if (entry.value instanceof ModuleValue) this.moduleValues--
     this.bytes -= entry.cost
     this.memory.bytes -= entry.cost
     this.entries.delete(entry.key)
@@ -190,6 +195,23 @@ export class Database {
     if (this.cow !== null && entry.snapshotMark !== this.snapshotMark) this.cow.changing(entry)
   }
 
+  /** Gives a live entry another value (the TTL is the caller's business). */
+  assign(entry: Entry, value: Value): void {
+    this.changing(entry)
+    if (entry.value instanceof ModuleValue) this.moduleValues--
+    entry.value = value
+    if (typeof value !== "string") this.adopt(entry, value)
+  }
+
+  /** A collection learns where it lives, for copy-on-write (see `CopyOnWrite.ts`). */
+  private adopt(entry: Entry, value: Exclude<Value, string>): void {
+    if (value instanceof ModuleValue) this.moduleValues++
+    else {
+      value.home = this
+      value.owner = entry
+    }
+  }
+
   private unlinkVolatile(entry: Entry): void {
     if (entry.volatileSlot !== -1) {
       removeAt(this.volatile, entry.volatileSlot, (moved, slot) => (moved.volatileSlot = slot))
@@ -208,6 +230,7 @@ export class Database {
     if (this.cow !== null) for (const entry of this.slots) this.cow.removing(entry, this)
     this.memory.bytes -= this.bytes
     this.bytes = 0
+    this.moduleValues = 0
     this.entries.clear()
     this.slots.length = 0
     this.volatile.length = 0

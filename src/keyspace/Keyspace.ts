@@ -233,8 +233,7 @@ export class Keyspace implements EvictableKeyspace {
     if (entry === undefined) return this.add(db, key, value)
     this.dirty++
     const typeChanged = typeof entry.value !== typeof value || (typeof value !== "string" && entry.value.constructor !== value.constructor)
-    this.dbs[db].changing(entry)
-    entry.value = value
+    this.dbs[db].assign(entry, value)
     if (!keepTtl && entry.expireAt !== 0) this.dbs[db].clearExpire(entry)
     this.dbs[db].recharge(entry)
     if (typeChanged) this.events.keyDeleted(db, key)
@@ -247,8 +246,7 @@ export class Keyspace implements EvictableKeyspace {
    * caller signals the change (`touch`).
    */
   replaceValue(db: number, entry: Entry, value: Value): void {
-    this.dbs[db].changing(entry)
-    entry.value = value
+    this.dbs[db].assign(entry, value)
   }
 
   /** Deletes a live key; returns whether it existed. */

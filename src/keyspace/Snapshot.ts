@@ -1,4 +1,4 @@
-import type { CopyOnWrite } from "./CopyOnWrite.js"
+import type { CopyOnWrite, CopyOnWriteOwner, CopyOnWriteValue } from "./CopyOnWrite.js"
 import type { Database, Entry, EntryCopyOnWrite } from "./Database.js"
 import type { HashValue } from "./HashValue.js"
 import type { Keyspace } from "./Keyspace.js"
@@ -65,16 +65,18 @@ const SKIPS_PER_KEY = 8
  * turns while clients go on writing, and each key shows its value and TTL as they were when the
  * snapshot started.
  *
- * Starting copies nothing per key: it counts the keys (those already past their TTL are not part of
- * the data set), arms the collections (`cow`) and takes module values in their saved form. Each
- * database is then read in place, from its top slot down: a removal only moves an entry from a
- * higher slot to a lower one (see `Database`), so no entry present at the start is missed. Entries
- * carry the mark of the last snapshot that dealt with them, so one read already, or created since
- * the start, is stepped over. Before an entry not read yet changes (another value, another TTL) or
- * leaves its database (deleted, expired, evicted, renamed), the database tells the snapshot, which
- * keeps its value and TTL; before an armed collection changes in place, the collection tells the
- * snapshot, which keeps a copy. Flushing or swapping databases changes no entry: the snapshot goes
- * on reading the databases it started with.
+ * Starting costs O(databases), copying nothing per key: it counts the keys (those already past
+ * their TTL, found among the keys with a TTL, are not part of the data set) and takes module values
+ * in their saved form (modules change their data without telling; skipped when a database holds
+ * none). Each database is then read in place, from its top slot down: a removal only moves an
+ * entry from a higher slot to a lower one (see `Database`), so no entry present at the start is
+ * missed. Entries carry the mark of the last snapshot that dealt with them, so one read already,
+ * or created since the start, is stepped over. Before an entry not read yet changes (another
+ * value, another TTL) or leaves its database (deleted, expired, evicted, renamed), the database
+ * tells the snapshot, which keeps its value and TTL; before a collection changes in place while
+ * its entry is not read yet, or while the snapshot keeps it for a key since changed, the collection
+ * tells the snapshot (`CopyOnWrite.ts`), which keeps a copy. Flushing or swapping databases changes
+ * no entry: the snapshot goes on reading the databases it started with.
  *
  * One snapshot at a time per keyspace (BGSAVE and BGREWRITEAOF take turns, as Valkey's one child).
  */
@@ -94,7 +96,7 @@ export class Snapshot implements CopyOnWrite, EntryCopyOnWrite {
   private walkIndex = 0
   /** Live entries not read yet whose value or TTL changed: what the snapshot shows for them. */
   private readonly kept = new Map<Entry, Kept>()
-  /** Kept keys whose value is still an armed collection (copied if it changes in place). */
+  /** Kept keys whose value is a collection still shared with the keyspace (copied before it changes in place). */
   private readonly keptCollections = new Map<Collection, Kept>()
   private done = false
 
@@ -109,39 +111,18 @@ export class Snapshot implements CopyOnWrite, EntryCopyOnWrite {
     const captureModule = options.captureModule
     const dbs: Array<SnapshotDb> = []
     let total = 0
-    try {
-      for (const database of keyspace.dbs) {
-        const slots = database.slots
-        let expired = 0
-        for (let i = 0; i < slots.length; i++) {
-          const entry = slots[i]
-          const expireAt = entry.expireAt
-          if (expireAt !== 0 && expireAt <= now) {
-            expired++
-            continue
-          }
-          const value = entry.value
-          if (typeof value === "string") continue
-          if (value instanceof ModuleValue) {
-            if (captureModule === undefined) continue
-            entry.snapshotMark = mark
-            this.kept.set(entry, { key: entry.key, value: captureModule(value), expireAt })
-          } else {
-            value.cow = this
-            value.cowEntry = entry
-          }
-        }
-        const keys = slots.length - expired
-        if (keys === 0) continue
-        const part: SnapshotDb = { db: database.id, start: total, end: total + keys, expires: database.volatile.length - expired }
-        dbs.push(part)
-        this.walks.push(new DatabaseWalk(database, part))
-        total += keys
-      }
-    } catch (e) {
-      // A module value that could not be captured: leave nothing marked behind.
-      for (const database of keyspace.dbs) for (const entry of database.slots) this.disarm(entry.value)
-      throw e
+    for (const database of keyspace.dbs) {
+      // Keys already past their TTL are not part of the data set (nothing can read them any more).
+      let expired = 0
+      const volatile = database.volatile
+      for (let i = 0; i < volatile.length; i++) if (volatile[i].expireAt <= now) expired++
+      if (captureModule !== undefined && database.moduleValues > 0) this.captureModules(database, captureModule)
+      const keys = database.size - expired
+      if (keys === 0) continue
+      const part: SnapshotDb = { db: database.id, start: total, end: total + keys, expires: volatile.length - expired }
+      dbs.push(part)
+      this.walks.push(new DatabaseWalk(database, part))
+      total += keys
     }
     for (const walk of this.walks) {
       walk.database.cow = this
@@ -149,6 +130,20 @@ export class Snapshot implements CopyOnWrite, EntryCopyOnWrite {
     }
     this.total = total
     this.dbs = dbs
+  }
+
+  /** Module values are taken in their saved form now (a module changes its data without telling). */
+  private captureModules(database: Database, captureModule: (value: ModuleValue) => unknown): void {
+    const slots = database.slots
+    for (let i = 0; i < slots.length; i++) {
+      const entry = slots[i]
+      const value = entry.value
+      if (!(value instanceof ModuleValue)) continue
+      const expireAt = entry.expireAt
+      if (expireAt !== 0 && expireAt <= this.startedAt) continue
+      entry.snapshotMark = this.mark
+      this.kept.set(entry, { key: entry.key, value: captureModule(value), expireAt })
+    }
   }
 
   /** Starts a snapshot of `keyspace`; throws when one is already running on it. */
@@ -228,30 +223,31 @@ export class Snapshot implements CopyOnWrite, EntryCopyOnWrite {
   /** Clears `value`'s copy-on-write mark if it is this snapshot's; returns whether it was. */
   private disarm(value: unknown): boolean {
     if (typeof value !== "object" || value === null || (value as Collection).cow !== this) return false
-    const collection = value as Collection
-    collection.cow = null
-    collection.cowEntry = null
+    ;(value as Collection).cow = null
     return true
+  }
+
+  /** Keeps what an entry not read yet holds now; a collection kept this way is copied before it changes. */
+  private keep(entry: Entry): Kept {
+    entry.snapshotMark = this.mark
+    const kept: Kept = { key: entry.key, value: entry.value, expireAt: entry.expireAt }
+    const value = entry.value
+    if (typeof value !== "string" && !(value instanceof ModuleValue)) {
+      value.cow = this
+      this.keptCollections.set(value, kept)
+    }
+    return kept
   }
 
   /** Stops early (a failed or killed save): the collections not read yet stop copying on write. */
   cancel(): void {
     if (this.done) return
-    for (let w = this.walkIndex; w < this.walks.length; w++) {
-      const walk = this.walks[w]
-      const slots = walk.database.slots
-      for (let i = Math.min(walk.cursor, slots.length - 1); i >= 0; i--) this.disarm(slots[i].value)
-    }
-    for (const collection of this.keptCollections.keys()) this.disarm(collection)
     this.finish()
   }
 
   /** An entry not read yet gets another value or TTL: keep what it holds now. */
   changing(entry: Entry): void {
-    entry.snapshotMark = this.mark
-    const kept: Kept = { key: entry.key, value: entry.value, expireAt: entry.expireAt }
-    this.kept.set(entry, kept)
-    if (typeof kept.value === "object" && (kept.value as Collection).cow === this) this.keptCollections.set(kept.value as Collection, kept)
+    this.kept.set(entry, this.keep(entry))
   }
 
   /** An entry leaves `database`: if not read yet, it is read after the database's live entries. */
@@ -263,9 +259,7 @@ export class Snapshot implements CopyOnWrite, EntryCopyOnWrite {
       if (kept === undefined) return
       this.kept.delete(entry)
     } else {
-      entry.snapshotMark = this.mark
-      kept = { key: entry.key, value: entry.value, expireAt: entry.expireAt }
-      if (typeof kept.value === "object" && (kept.value as Collection).cow === this) this.keptCollections.set(kept.value as Collection, kept)
+      kept = this.keep(entry)
     }
     for (let w = this.walkIndex; w < this.walks.length; w++) {
       if (this.walks[w].database === database) {
@@ -275,22 +269,24 @@ export class Snapshot implements CopyOnWrite, EntryCopyOnWrite {
     }
   }
 
-  /** An armed collection is about to change in place: keep a copy of it as it is now. */
-  preserve(value: object): void {
+  /**
+   * A collection is about to change in place: `owner` (its entry, not read yet) or the key that
+   * held it (`owner` null: the snapshot kept it as the value of a key since changed or removed)
+   * gets a copy of it as it is now.
+   */
+  preserve(value: CopyOnWriteValue, owner: CopyOnWriteOwner | null): void {
     const collection = value as Collection
-    const kept = this.keptCollections.get(collection)
-    const entry = collection.cowEntry as Entry
-    this.disarm(collection)
     const copy = collection.clone()
     this.copies++
     this.copiedElements += collection instanceof ListValue ? collection.length : collection.size
-    if (kept !== undefined) {
+    if (owner === null) {
+      collection.cow = null
+      const kept = this.keptCollections.get(collection)
       this.keptCollections.delete(collection)
-      kept.value = copy
+      if (kept !== undefined) kept.value = copy
       return
     }
-    // Its entry still holds it and was neither read nor kept (either would have disarmed it or
-    // listed it in `keptCollections`).
+    const entry = owner as Entry
     entry.snapshotMark = this.mark
     this.kept.set(entry, { key: entry.key, value: copy, expireAt: entry.expireAt })
   }
@@ -299,6 +295,7 @@ export class Snapshot implements CopyOnWrite, EntryCopyOnWrite {
     this.done = true
     for (const walk of this.walks) if (walk.database.cow === this) walk.database.cow = null
     this.walks.length = 0
+    for (const collection of this.keptCollections.keys()) this.disarm(collection)
     this.kept.clear()
     this.keptCollections.clear()
     if (active.get(this.keyspace) === this) active.delete(this.keyspace)
