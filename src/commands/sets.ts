@@ -111,7 +111,7 @@ const spop = (client: CommandClient, argv: Array<string>): Reply => {
       if (keep.has(i)) fresh.add(members[i], limits)
       else popped.push(members[i])
     }
-    entry.value = fresh
+    keyspace.replaceValue(client.db, entry, fresh)
   }
   keyspace.touch(client.db, argv[1])
   // Valkey counts one change per popped member.

@@ -573,11 +573,11 @@ export const stringCommands = [
       }
       const current = entry.value as string
       if (exceedsMaxLength(client, current.length, argv[2].length)) return TOO_LONG
-      entry.value = current + argv[2]
+      keyspace.replaceValue(client.db, entry, current + argv[2])
       setStringHint(entry, "raw")
       keyspace.touch(client.db, argv[1])
       notifyKeyspaceEvent(client.server, NOTIFY.$, "append", argv[1], client.db)
-      return entry.value.length
+      return (entry.value as string).length
     }
   }),
   defineCommand({
@@ -717,7 +717,7 @@ export const stringCommands = [
       if (entry === null) {
         setStringHint(keyspace.add(client.db, argv[1], next), "raw")
       } else {
-        entry.value = next
+        keyspace.replaceValue(client.db, entry, next)
         setStringHint(entry, "raw")
         keyspace.touch(client.db, argv[1])
       }

@@ -1,5 +1,6 @@
 import { entryCost, type MemoryCounter, VOLATILE_OVERHEAD } from "./MemoryAccounting.js"
-import type { Value } from "./Value.js"
+import type { CopyOnWrite } from "./CopyOnWrite.js"
+import { ModuleValue, type Value } from "./Value.js"
 
 /**
  * One key of a database. `expireAt` is an absolute unix time in ms, 0 for no TTL. `slot` and
@@ -16,6 +17,20 @@ export interface Entry {
   volatileSlot: number
   lru: number
   cost: number
+  /**
+   * The last snapshot that has dealt with this entry (read it, or kept its value and TTL before a
+   * change), as `Database.snapshotMark`; a new entry gets the mark of the snapshot running.
+   */
+  snapshotMark: number
+}
+
+/**
+ * What a running snapshot (`Snapshot.ts`) hears from a database it has not finished reading: an
+ * entry it has not read yet is about to get another value or TTL, or to leave the database.
+ */
+export interface EntryCopyOnWrite extends CopyOnWrite {
+  changing(entry: Entry): void
+  removing(entry: Entry, database: Database): void
 }
 
 /** V8's `Map` holds at most 2^24 entries ("Map maximum size exceeded"). */
@@ -89,6 +104,11 @@ export class Database {
   readonly volatile: Array<Entry> = []
   /** The bytes its entries are charged; `memory` is the total over every database. */
   bytes = 0
+  /** The snapshot still reading this database, and its mark (see `Entry.snapshotMark`). */
+  cow: EntryCopyOnWrite | null = null
+  snapshotMark = 0
+  /** Module values held (a snapshot takes them in their saved form at its start). */
+  moduleValues = 0
 
   /** The database index; SWAPDB exchanges two databases and their ids. */
   constructor(
@@ -114,7 +134,17 @@ export class Database {
 
   insert(key: string, value: Value, expireAt = 0, lru = 0): Entry {
     const cost = entryCost(key, value)
-    const entry: Entry = { key, value, expireAt: 0, slot: this.slots.length, volatileSlot: -1, lru, cost }
+    const entry: Entry = {
+      key,
+      value,
+      expireAt: 0,
+      slot: this.slots.length,
+      volatileSlot: -1,
+      lru,
+      cost,
+      snapshotMark: this.snapshotMark
+    }
+    if (typeof value !== "string") this.adopt(entry, value)
     this.entries.add(key, entry)
     this.bytes += cost
     this.memory.bytes += cost
@@ -123,8 +153,11 @@ export class Database {
     return entry
   }
 
+  /** Removes an entry; its value and `expireAt` stay as they were (a snapshot may still read them). */
   remove(entry: Entry): void {
-    if (entry.volatileSlot !== -1) this.clearExpire(entry)
+    if (this.cow !== null) this.cow.removing(entry, this)
+    if (entry.volatileSlot !== -1) this.unlinkVolatile(entry)
+    if (entry.value instanceof ModuleValue) this.moduleValues--
     this.bytes -= entry.cost
     this.memory.bytes -= entry.cost
     this.entries.delete(entry.key)
@@ -150,12 +183,41 @@ export class Database {
   }
 
   clearExpire(entry: Entry): void {
+    this.unlinkVolatile(entry)
+    entry.expireAt = 0
+  }
+
+  /**
+   * `entry`'s value or TTL is about to change in place: a snapshot that has not read it yet keeps
+   * them first. Costs one comparison when no snapshot runs.
+   */
+  changing(entry: Entry): void {
+    if (this.cow !== null && entry.snapshotMark !== this.snapshotMark) this.cow.changing(entry)
+  }
+
+  /** Gives a live entry another value (the TTL is the caller's business). */
+  assign(entry: Entry, value: Value): void {
+    this.changing(entry)
+    if (entry.value instanceof ModuleValue) this.moduleValues--
+    entry.value = value
+    if (typeof value !== "string") this.adopt(entry, value)
+  }
+
+  /** A collection learns where it lives, for copy-on-write (see `CopyOnWrite.ts`). */
+  private adopt(entry: Entry, value: Exclude<Value, string>): void {
+    if (value instanceof ModuleValue) this.moduleValues++
+    else {
+      value.home = this
+      value.owner = entry
+    }
+  }
+
+  private unlinkVolatile(entry: Entry): void {
     if (entry.volatileSlot !== -1) {
       removeAt(this.volatile, entry.volatileSlot, (moved, slot) => (moved.volatileSlot = slot))
       entry.volatileSlot = -1
       this.charge(entry, -VOLATILE_OVERHEAD)
     }
-    entry.expireAt = 0
   }
 
   private charge(entry: Entry, bytes: number): void {
@@ -165,8 +227,10 @@ export class Database {
   }
 
   clear(): void {
+    if (this.cow !== null) for (const entry of this.slots) this.cow.removing(entry, this)
     this.memory.bytes -= this.bytes
     this.bytes = 0
+    this.moduleValues = 0
     this.entries.clear()
     this.slots.length = 0
     this.volatile.length = 0

@@ -1,4 +1,4 @@
-import type { CopyOnWrite } from "./CopyOnWrite.js"
+import { beforeWrite, type CopyOnWrite, type CopyOnWriteHome, type CopyOnWriteOwner } from "./CopyOnWrite.js"
 import { type ReadonlyVersionedMap, VersionedMap } from "./VersionedCollections.js"
 
 /**
@@ -18,9 +18,10 @@ export class HashValue {
   /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
   sampledElementBytes = 0
   writesUntilSample = 0
-  /** A snapshot still to read this hash, and the hash's slot in it. */
+  /** Copy-on-write for a running snapshot (see `CopyOnWrite.ts`): the snapshot keeping this value, its database and entry. */
   cow: CopyOnWrite | null = null
-  cowSlot = 0
+  home: CopyOnWriteHome | null = null
+  owner: CopyOnWriteOwner | null = null
 
   /** The fields in order (read only: write with `set` and `delete`). */
   get fields(): ReadonlyVersionedMap<string, string> {
@@ -36,20 +37,20 @@ export class HashValue {
   }
 
   set(field: string, value: string): void {
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     this.map.set(field, value)
   }
 
   delete(field: string): boolean {
     if (!this.map.has(field)) return false
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     return this.map.delete(field)
   }
 
   /** Converts a listpack hash to a hashtable (never back, as in Valkey). */
   toHashtable(): void {
     if (this.enc === "hashtable") return
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     this.enc = "hashtable"
   }
 

@@ -233,12 +233,20 @@ export class Keyspace implements EvictableKeyspace {
     if (entry === undefined) return this.add(db, key, value)
     this.dirty++
     const typeChanged = typeof entry.value !== typeof value || (typeof value !== "string" && entry.value.constructor !== value.constructor)
-    entry.value = value
+    this.dbs[db].assign(entry, value)
     if (!keepTtl && entry.expireAt !== 0) this.dbs[db].clearExpire(entry)
     this.dbs[db].recharge(entry)
     if (typeChanged) this.events.keyDeleted(db, key)
     this.events.keyModified(db, key)
     return entry
+  }
+
+  /**
+   * Gives a live entry a new value in place, keeping its TTL (APPEND, SETRANGE, SPOP's new set); the
+   * caller signals the change (`touch`).
+   */
+  replaceValue(db: number, entry: Entry, value: Value): void {
+    this.dbs[db].assign(entry, value)
   }
 
   /** Deletes a live key; returns whether it existed. */
@@ -271,6 +279,7 @@ export class Keyspace implements EvictableKeyspace {
   /** Sets or clears (0) an entry's TTL. A TTL already in the past deletes the key. */
   setExpire(db: number, entry: Entry, expireAt: number): void {
     this.dirty++
+    this.dbs[db].changing(entry)
     if (expireAt === 0) this.dbs[db].clearExpire(entry)
     else this.dbs[db].setExpire(entry, expireAt)
     this.events.keyModified(db, entry.key)

@@ -1,4 +1,4 @@
-import type { CopyOnWrite } from "./CopyOnWrite.js"
+import { beforeWrite, type CopyOnWrite, type CopyOnWriteHome, type CopyOnWriteOwner } from "./CopyOnWrite.js"
 
 /**
  * A list of byte strings: a growable ring buffer, so push and pop at both ends are O(1) and
@@ -20,9 +20,10 @@ export class ListValue {
   /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
   sampledElementBytes = 0
   writesUntilSample = 0
-  /** A snapshot still to read this list, and the list's slot in it (see `CopyOnWrite.ts`). */
+  /** Copy-on-write for a running snapshot (see `CopyOnWrite.ts`): the snapshot keeping this value, its database and entry. */
   cow: CopyOnWrite | null = null
-  cowSlot = 0
+  home: CopyOnWriteHome | null = null
+  owner: CopyOnWriteOwner | null = null
 
   constructor(capacity = 8) {
     const cap = capacityFor(capacity)
@@ -41,7 +42,7 @@ export class ListValue {
   }
 
   pushLeft(value: string): void {
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     if (this.count === this.items.length) this.resize(this.items.length * 2)
     this.head = (this.head - 1) & this.mask
     this.items[this.head] = value
@@ -49,7 +50,7 @@ export class ListValue {
   }
 
   pushRight(value: string): void {
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     if (this.count === this.items.length) this.resize(this.items.length * 2)
     this.items[(this.head + this.count) & this.mask] = value
     this.count++
@@ -57,7 +58,7 @@ export class ListValue {
 
   popLeft(): string | undefined {
     if (this.count === 0) return undefined
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     const value = this.items[this.head]
     this.items[this.head] = undefined
     this.head = (this.head + 1) & this.mask
@@ -68,7 +69,7 @@ export class ListValue {
 
   popRight(): string | undefined {
     if (this.count === 0) return undefined
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     const index = (this.head + this.count - 1) & this.mask
     const value = this.items[index]
     this.items[index] = undefined
@@ -87,7 +88,7 @@ export class ListValue {
   set(index: number, value: string): boolean {
     if (index < 0) index += this.count
     if (index < 0 || index >= this.count) return false
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     this.items[(this.head + index) & this.mask] = value
     return true
   }
@@ -105,7 +106,7 @@ export class ListValue {
 
   /** Replaces the contents (LTRIM, LREM, LINSERT rebuild through this). */
   replaceAll(values: ReadonlyArray<string>): void {
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     const cap = capacityFor(values.length)
     this.items = new Array(cap)
     this.mask = cap - 1
@@ -118,7 +119,7 @@ export class ListValue {
   insertAt(index: number, value: string): void {
     if (index <= 0) return this.pushLeft(value)
     if (index >= this.count) return this.pushRight(value)
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     if (this.count === this.items.length) this.resize(this.items.length * 2)
     const mask = this.mask
     if (index < this.count / 2) {

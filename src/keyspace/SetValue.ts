@@ -1,4 +1,4 @@
-import type { CopyOnWrite } from "./CopyOnWrite.js"
+import { beforeWrite, type CopyOnWrite, type CopyOnWriteHome, type CopyOnWriteOwner } from "./CopyOnWrite.js"
 import { parseInt64 } from "./int64.js"
 import { type ReadonlyVersionedSet, VersionedSet } from "./VersionedCollections.js"
 
@@ -32,9 +32,10 @@ export class SetValue {
   /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
   sampledElementBytes = 0
   writesUntilSample = 0
-  /** A snapshot still to read this set, and the set's slot in it (see `CopyOnWrite.ts`). */
+  /** Copy-on-write for a running snapshot (see `CopyOnWrite.ts`): the snapshot keeping this value, its database and entry. */
   cow: CopyOnWrite | null = null
-  cowSlot = 0
+  home: CopyOnWriteHome | null = null
+  owner: CopyOnWriteOwner | null = null
 
   constructor(encoding: SetEncoding = "intset") {
     this.encoding = encoding
@@ -70,7 +71,7 @@ export class SetValue {
 
   /** `setTypeMaybeConvert`: SADD of many members converts up front. */
   maybeConvert(sizeHint: number, limits: SetLimits): void {
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     if (this.encoding === "listpack" && sizeHint > limits.maxListpackEntries) this.encoding = "hashtable"
     else if (this.encoding === "intset" && sizeHint > limits.maxIntsetEntries) this.convertIntset("hashtable")
   }
@@ -78,7 +79,7 @@ export class SetValue {
   /** `setTypeAddAux`: adds `member`, converting the encoding where Valkey does; true when new. */
   add(member: string, limits: SetLimits): boolean {
     if (this.items.has(member)) return false
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     if (this.encoding === "hashtable") {
       this.items.add(member)
     } else if (this.encoding === "listpack") {
@@ -105,14 +106,14 @@ export class SetValue {
 
   delete(member: string): boolean {
     if (!this.items.has(member)) return false
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     return this.items.delete(member)
   }
 
   /** `maybeConvertToIntset`: SINTERSTORE makes an all-integer result an intset when it fits. */
   maybeConvertToIntset(limits: SetLimits): void {
     if (this.encoding === "intset" || this.items.size > intsetMaxEntries(limits)) return
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     this.encoding = "intset"
     this.unsorted = true
   }

@@ -1,4 +1,4 @@
-import type { CopyOnWrite } from "./CopyOnWrite.js"
+import { beforeWrite, type CopyOnWrite, type CopyOnWriteHome, type CopyOnWriteOwner } from "./CopyOnWrite.js"
 import { type ReadonlyVersionedMap, VersionedMap } from "./VersionedCollections.js"
 
 type ZSetEncoding = "listpack" | "skiplist"
@@ -199,9 +199,10 @@ export class ZSetValue {
   /** Memory accounting's sample of the mean element size, taken again every few writes (see `MemoryAccounting.ts`). */
   sampledElementBytes = 0
   writesUntilSample = 0
-  /** A snapshot still to read this sorted set, and its slot in it (see `CopyOnWrite.ts`). */
+  /** Copy-on-write for a running snapshot (see `CopyOnWrite.ts`): the snapshot keeping this value, its database and entry. */
   cow: CopyOnWrite | null = null
-  cowSlot = 0
+  home: CopyOnWriteHome | null = null
+  owner: CopyOnWriteOwner | null = null
 
   /** Member → score (read only: write with `set` and `delete`). */
   get scores(): ReadonlyVersionedMap<string, number> {
@@ -235,7 +236,7 @@ export class ZSetValue {
     if (score === 0) score = 0
     const old = this.map.get(member)
     if (old !== undefined && old === score) return
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     const list = this.list as SkipList
     if (old !== undefined) {
       list.delete(old, member)
@@ -252,7 +253,7 @@ export class ZSetValue {
   delete(member: string): boolean {
     const old = this.map.get(member)
     if (old === undefined) return false
-    if (this.cow !== null) this.cow.preserve(this.cowSlot)
+    if (this.cow !== null || (this.home !== null && this.home.cow !== null)) beforeWrite(this)
     this.map.delete(member)
     ;(this.list as SkipList).delete(old, member)
     return true
