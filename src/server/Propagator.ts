@@ -28,8 +28,13 @@ export class Propagator implements Propagation {
   private prevented = false
   private forced = false
   private readonly saved: Array<Array<string> | null | boolean> = []
+  /**
+   * The pending commands: the first `pending` slots. Emptied by resetting the count, not
+   * `length = 0` (which gives the arrays' storage back, to be allocated again by the next command).
+   */
   private readonly pendingDb: Array<number> = []
-  private readonly pendingArgv: Array<ReadonlyArray<string>> = []
+  private readonly pendingArgv: Array<ReadonlyArray<string> | null> = []
+  private pending = 0
 
   /** Starts feeding `sink` (the AOF turned on). */
   attach(sink: PropagationSink): void {
@@ -41,8 +46,7 @@ export class Propagator implements Propagation {
   detach(): void {
     this.sink = null
     this.enabled = false
-    this.pendingDb.length = 0
-    this.pendingArgv.length = 0
+    this.clearPending()
   }
 
   rewrite(argv: Array<string>): void {
@@ -51,8 +55,7 @@ export class Propagator implements Propagation {
 
   also(db: number, argv: Array<string>): void {
     if (!this.enabled) return
-    this.pendingDb.push(db)
-    this.pendingArgv.push(argv)
+    this.addPending(db, argv)
   }
 
   prevent(): void {
@@ -76,10 +79,7 @@ export class Propagator implements Propagation {
    * itself: its body's commands were, one by one.
    */
   exit(db: number, name: string, argv: ReadonlyArray<string>, changed: boolean): void {
-    if ((changed || this.forced) && !this.prevented && name !== "exec" && this.sink !== null) {
-      this.pendingDb.push(db)
-      this.pendingArgv.push(this.rewritten ?? argv)
-    }
+    if ((changed || this.forced) && !this.prevented && name !== "exec" && this.sink !== null) this.addPending(db, this.rewritten ?? argv)
     const saved = this.saved
     this.forced = saved.pop() as boolean
     this.prevented = saved.pop() as boolean
@@ -92,19 +92,36 @@ export class Propagator implements Propagation {
    * eviction), where each deletion goes alone.
    */
   flush(command: string | null): void {
-    const n = this.pendingArgv.length
+    const n = this.pending
     if (n === 0) return
     const sink = this.sink
-    if (sink === null) {
-      this.pendingDb.length = 0
-      this.pendingArgv.length = 0
-      return
-    }
+    if (sink === null) return this.clearPending()
+    const argvs = this.pendingArgv
     const transaction = n > 1 && !(command !== null && TOUCHES_ARBITRARY_KEYS.has(command))
     if (transaction) sink(-1, MULTI)
-    for (let i = 0; i < n; i++) sink(this.pendingDb[i], this.pendingArgv[i])
+    for (let i = 0; i < n; i++) {
+      const argv = argvs[i]!
+      argvs[i] = null
+      sink(this.pendingDb[i], argv)
+    }
     if (transaction) sink(-1, EXEC)
-    this.pendingDb.length = 0
-    this.pendingArgv.length = 0
+    this.pending = 0
+  }
+
+  private addPending(db: number, argv: ReadonlyArray<string>): void {
+    const i = this.pending++
+    if (i < this.pendingArgv.length) {
+      this.pendingDb[i] = db
+      this.pendingArgv[i] = argv
+    } else {
+      this.pendingDb.push(db)
+      this.pendingArgv.push(argv)
+    }
+  }
+
+  /** Drops the pending commands (the argvs are released; the arrays keep their storage). */
+  private clearPending(): void {
+    for (let i = 0; i < this.pending; i++) this.pendingArgv[i] = null
+    this.pending = 0
   }
 }

@@ -7,8 +7,8 @@ import type { ModuleTypeCodecs } from "../rdb/ModuleTypeCodecs.js"
 import { dumpPayload } from "../rdb/Dump.js"
 import { AofCommandsWriter, type AofBaseWriter, AofRdbWriter, CapturedModuleValue } from "./AofBaseWriter.js"
 import { type AofLoadResult, type AofReplayer, loadAppendOnlyFiles, strerror } from "./AofLoader.js"
+import { AofBuffer } from "./AofBuffer.js"
 import { AofManifest } from "./AofManifest.js"
-import { encodeCommand } from "./encodeCommand.js"
 
 /** aof.c's `aof_state`: off, on, or on but waiting for the first rewrite to create the base. */
 export type AofState = "off" | "on" | "wait-rewrite"
@@ -58,7 +58,7 @@ export class Aof {
   manifest: AofManifest
   private fd = -1
   /** `aof_buf`: RESP of the commands not yet written. */
-  private buffer = ""
+  private readonly buffer = new AofBuffer()
   private selectedDb = -1
   private curTimestamp = 0
   /** `aof-timestamp-enabled`, refreshed by the cron (not read from the config per command). */
@@ -135,15 +135,14 @@ export class Aof {
       const now = this.unixtime()
       if (this.curTimestamp < now) {
         this.curTimestamp = now
-        this.buffer += `#TS:${now}\r\n`
+        this.buffer.text(`#TS:${now}\r\n`)
       }
     }
     if (db !== -1 && db !== this.selectedDb) {
-      const id = String(db)
-      this.buffer += `*2\r\n$6\r\nSELECT\r\n$${id.length}\r\n${id}\r\n`
+      this.buffer.command(["SELECT", String(db)])
       this.selectedDb = db
     }
-    this.buffer += encodeCommand(argv)
+    this.buffer.command(argv)
   }
 
   get bufferLength(): number {
@@ -185,14 +184,13 @@ export class Aof {
       )
     }
     this.flushPostponedStart = 0
-    // One latin1 char is one byte: the string is written without an intermediate Buffer.
-    const text = this.buffer
-    const length = text.length
+    const bytes = this.buffer.view()
+    const length = bytes.length
     let written = 0
     let error: unknown = null
     while (written < length) {
       try {
-        const n = fs.writeSync(this.fd, written === 0 ? text : text.slice(written), null, "latin1")
+        const n = fs.writeSync(this.fd, bytes, written, length - written, null)
         if (n <= 0) break
         written += n
       } catch (e) {
@@ -231,7 +229,7 @@ export class Aof {
       if (written > 0) {
         this.currentSize += written
         this.lastIncrSize += written
-        this.buffer = this.buffer.slice(written)
+        this.buffer.consume(written)
       }
       return
     }
@@ -241,7 +239,7 @@ export class Aof {
     }
     this.currentSize += written
     this.lastIncrSize += written
-    this.buffer = ""
+    this.buffer.clear()
     if (this.host.config.get<boolean>("no-appendfsync-on-rewrite") && this.job !== null) return
     if (policy === "always") this.fsyncNow(now)
     else if (policy === "everysec" && now - this.lastFsync >= 1000) {
@@ -518,7 +516,7 @@ export class Aof {
     this.lastIncrSize = 0
     this.lastIncrFsyncOffset = 0
     this.killRewrite()
-    this.buffer = ""
+    this.buffer.clear()
   }
 
   /** Shutdown (server.c `prepareForShutdown`): everything written and synced. */
@@ -747,7 +745,7 @@ export class Aof {
     }
     fs.rmSync(job.tmpFile, { force: true })
     if (this.state === "wait-rewrite") {
-      this.buffer = ""
+      this.buffer.clear()
       this.log("notice", `Removing the temp incr aof file ${this.manifest.tempIncrName} in the background`)
       fs.rm(path.join(this.dir, this.manifest.tempIncrName), { force: true }, () => {})
     }
