@@ -59,6 +59,18 @@ const MEMORY_UNITS: Record<string, number> = {
   gb: 1024 * 1024 * 1024
 }
 
+/**
+ * A parsed string value: the text the module sees and the bytes it was given. Comparing and
+ * printing a new value goes by its bytes, so two byte strings that decode to the same text (bytes
+ * that are not UTF-8) are still two values.
+ */
+class ExactText {
+  constructor(
+    readonly text: string,
+    readonly bytes: string
+  ) {}
+}
+
 /** Valkey's `memtoull`: digits with an optional unit, no sign. */
 const parseMemory = (s: string): number | undefined => {
   const m = /^(\d+)([a-zA-Z]*)$/.exec(s)
@@ -78,8 +90,7 @@ export class ModuleConfig {
    * `format` prints these bytes while the value is that text, so bytes that are not UTF-8 still
    * round-trip through CONFIG GET and CONFIG REWRITE exactly.
    */
-  private parsed: { readonly bytes: string; readonly text: string } | null = null
-  private exact: { readonly bytes: string; readonly text: string } | null = null
+  private exact: ExactText | null = null
 
   constructor(
     readonly module: string,
@@ -109,7 +120,12 @@ export class ModuleConfig {
 
   /** Stores a typed value through the setter (skipped when the getter already returns it). */
   setValue(value: unknown): string | undefined {
-    this.exact = this.parsed !== null && this.parsed.text === value ? this.parsed : null
+    if (value instanceof ExactText) {
+      this.exact = value
+      value = value.text
+    } else {
+      this.exact = null
+    }
     if (equal(this.getValue(), value)) return undefined
     if (this.callbacks.set) {
       const e = this.callbacks.set(this.name, value)
@@ -129,8 +145,7 @@ export class ModuleConfig {
     const text = bytesToText(bytes)
     switch (this.kind.type) {
       case "string":
-        this.parsed = { bytes, text }
-        return { value: text }
+        return { value: new ExactText(text, bytes) }
       case "bool": {
         const t = text.toLowerCase()
         if (t === "yes") return { value: true }
@@ -172,6 +187,7 @@ export class ModuleConfig {
   format(value: unknown = this.getValue()): string {
     if (this.kind.type === "string") {
       if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("latin1")
+      if (value instanceof ExactText) return value.bytes
       if (this.exact !== null && this.exact.text === value) return this.exact.bytes
     }
     return textToBytes(this.formatText(value))

@@ -86,6 +86,15 @@ describe("module API: text and bytes", () => {
     const got = (await r.callBuffer("CONFIG", "GET", "textbytes.greeting")) as Array<Buffer>
     expect(got[1]).toEqual(bin)
   })
+
+  it("two byte strings with the same text are two values: the second CONFIG SET is kept", async () => {
+    // 0xAA and 0xAB are not UTF-8: both read as U+FFFD, yet CONFIG GET gives back the last one set.
+    for (const bytes of [Buffer.from([0xaa]), Buffer.from([0xab])]) {
+      expect(await r.call("CONFIG", "SET", "textbytes.greeting", bytes)).toBe("OK")
+      expect(await r.call("TEXT.CONFIG")).toBe("\ufffd")
+      expect(((await r.callBuffer("CONFIG", "GET", "textbytes.greeting")) as Array<Buffer>)[1]).toEqual(bytes)
+    }
+  })
 })
 
 describe("module arguments and configs as text, across CONFIG REWRITE and a restart", () => {
