@@ -4,7 +4,7 @@ import type { Keyspace } from "../keyspace/Keyspace.js"
 import { type Value } from "../keyspace/Value.js"
 import { dumpPayload, type RestoreOptions, RestoreFailure, restorePayload } from "../persistence/rdb/Dump.js"
 import type { EncodingLimits } from "../persistence/rdb/RdbReader.js"
-import type { RdbWriteOptions } from "../persistence/rdb/RdbWriter.js"
+import { type RdbWriteOptions, rdbWriteOptionsFromConfig } from "../persistence/rdb/RdbWriter.js"
 import { ErrorReply, OK, type Reply } from "../protocol/Reply.js"
 import { isKeyword, NOT_INTEGER, parseInt64, SYNTAX } from "./args.js"
 import type { CommandClient, CommandHost } from "./CommandSpec.js"
@@ -19,14 +19,9 @@ const INVALID_TTL = new ErrorReply("ERR Invalid TTL value, must be >= 0")
 const INVALID_IDLETIME = new ErrorReply("ERR Invalid IDLETIME value, must be >= 0")
 const INVALID_FREQ = new ErrorReply("ERR Invalid FREQ value, must be >= 0 and <= 255")
 
-/** How values are serialized here: `rdbcompression`, the list node size, the module types. */
-export const rdbWriteOptions = (server: Pick<CommandHost, "config" | "moduleTypes">): RdbWriteOptions => ({
-  compression: server.config.get<boolean>("rdbcompression"),
-  checksum: server.config.get<boolean>("rdbchecksum"),
-  rdbVersion: server.config.get<number>("rdb-version") === 10 ? 10 : 11,
-  listMaxListpackSize: server.config.get<number>("list-max-listpack-size"),
-  moduleTypes: server.moduleTypes ?? undefined
-})
+/** How values are serialized here (DUMP, DEBUG OBJECT): the configuration and the module types. */
+export const rdbWriteOptions = (server: Pick<CommandHost, "config" | "moduleTypes">): RdbWriteOptions =>
+  rdbWriteOptionsFromConfig(server.config, server.moduleTypes ?? undefined)
 
 /** The encoding configs a loaded value is converted by. */
 export const encodingLimits = (config: Config): EncodingLimits => ({

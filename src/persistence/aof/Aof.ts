@@ -5,6 +5,7 @@ import type { Keyspace } from "../../keyspace/Keyspace.js"
 import { Snapshot } from "../../keyspace/Snapshot.js"
 import type { ModuleTypeCodecs } from "../rdb/ModuleTypeCodecs.js"
 import { dumpPayload } from "../rdb/Dump.js"
+import { rdbWriteOptionsFromConfig } from "../rdb/RdbWriter.js"
 import { AofCommandsWriter, type AofBaseWriter, AofRdbWriter, CapturedModuleValue } from "./AofBaseWriter.js"
 import { type AofLoadResult, type AofReplayer, loadAppendOnlyFiles, strerror } from "./AofLoader.js"
 import { AofBuffer } from "./AofBuffer.js"
@@ -597,26 +598,12 @@ export class Aof {
       return new AofCommandsWriter(this.host.config.get<boolean>("aof-timestamp-enabled") ? Math.floor(Date.now() / 1000) : null)
     }
     const aux = [...(this.host.rdbAux?.() ?? []), ["aof-base", "1"] as const]
-    return new AofRdbWriter(
-      {
-        compression: this.host.config.get<boolean>("rdbcompression"),
-        checksum: this.host.config.get<boolean>("rdbchecksum"),
-        rdbVersion: this.host.config.get<number>("rdb-version") === 10 ? 10 : 11,
-        moduleTypes: this.host.moduleTypes()
-      },
-      aux
-    )
+    return new AofRdbWriter(rdbWriteOptionsFromConfig(this.host.config, this.host.moduleTypes()), aux)
   }
 
   /** A snapshot of the keyspace; module values are taken in their DUMP form at its start. */
   private startSnapshot(): Snapshot {
-    const moduleTypes = this.host.moduleTypes()
-    const options = {
-      compression: this.host.config.get<boolean>("rdbcompression"),
-      checksum: this.host.config.get<boolean>("rdbchecksum"),
-      rdbVersion: this.host.config.get<number>("rdb-version") === 10 ? (10 as const) : (11 as const),
-      moduleTypes
-    }
+    const options = rdbWriteOptionsFromConfig(this.host.config, this.host.moduleTypes())
     return Snapshot.start(this.host.keyspace, { captureModule: (value) => new CapturedModuleValue(dumpPayload(value, options)) })
   }
 

@@ -22,6 +22,21 @@ export interface RdbWriteOptions {
   readonly rdbVersion?: 10 | 11
 }
 
+/**
+ * The options as the configuration sets them: `rdbcompression`, `rdbchecksum`,
+ * `list-max-listpack-size` and `rdb-version`, read at each call so CONFIG SET applies.
+ */
+export const rdbWriteOptionsFromConfig = (
+  config: { get<T>(name: string): T },
+  moduleTypes: ModuleTypeCodecs | undefined
+): RdbWriteOptions => ({
+  compression: config.get<boolean>("rdbcompression"),
+  checksum: config.get<boolean>("rdbchecksum"),
+  listMaxListpackSize: config.get<number>("list-max-listpack-size"),
+  rdbVersion: config.get<number>("rdb-version") === 10 ? 10 : 11,
+  moduleTypes
+})
+
 /** What precedes a key besides its expire (rdb.c writes IDLE under an LRU policy, FREQ under LFU). */
 export interface EntryOptions {
   /** LRU idle time in seconds (RDB_OPCODE_IDLE). */
