@@ -23,6 +23,7 @@ import { persistenceLayer } from "./layers/Persistence.js"
 import { formatLogLine, makeLogger } from "./server/Log.js"
 import type { Server } from "./server/Server.js"
 import { KEYFIBER_VERSION, VALKEY_VERSION } from "./server/Version.js"
+import { asciiLogo } from "./server/AsciiLogo.js"
 
 const args = process.argv.slice(2)
 
@@ -65,13 +66,25 @@ if (pidfile !== "") {
   }
 }
 
+// server.c `serverAsciiArt`: the logo when logging to a terminal (or with `always-show-logo yes`),
+// else one line. Valkey's test suite finds the server's PID in the logo's `PID:` line.
+const port = config.get<number>("port")
+if (config.get<boolean>("always-show-logo") || (logfile === "" && process.stdout.isTTY === true)) {
+  if (ORDER.indexOf("notice") >= ORDER.indexOf(config.get<string>("loglevel"))) writeLine(asciiLogo(port, process.pid))
+} else {
+  startupLog("notice", `Running mode=standalone, port=${port}.`)
+}
+
 const Core = ServerCore.layer({ config, log })
 // Modules load (in `loadmodule` order) before the listener accepts connections, as in Valkey, and
 // the data after them (it may hold their data types), still before listening: the AOF with
 // `appendonly yes`, else the RDB file (Valkey's loadDataFromDisk).
+// Valkey logs "Server initialized" once modules are loaded, before it loads the data.
+const Initialized = Layer.effectDiscard(Effect.sync(() => startupLog("notice", "Server initialized")))
 const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(
   Layer.provideMerge(AppendOnlyFile.layer),
   Layer.provideMerge(persistenceLayer()),
+  Layer.provideMerge(Initialized),
   Layer.provideMerge(Modules.layer()),
   Layer.provideMerge(Core)
 )
@@ -117,9 +130,10 @@ const main = untilShutdown.pipe(
   // Valkey's `initListeners`: the address was logged as it failed; no stack trace.
   // Valkey exits with status 1 after its log lines for a bad or unloadable AOF.
   Effect.catchTag("AofStartupError", () => Effect.sync(() => process.exit(1))),
-  Effect.catchTag("ListenError", () =>
+  Effect.catchTag("ListenError", (error) =>
     Effect.sync(() => {
-      startupLog("warning", `Failed listening on port ${config.get<number>("port")} (tcp), aborting.`)
+      // unix.c exits right after its "Failed opening Unix socket" line.
+      if (error.unix !== true) startupLog("warning", `Failed listening on port ${config.get<number>("port")} (tcp), aborting.`)
       process.exit(1)
     })
   ),

@@ -146,6 +146,8 @@ export interface CommandClient extends BlockableClient<BlockedClient> {
   closeAfterReply: boolean
   readonly closed: boolean
   readonly isLocal: boolean
+  /** Connected through the `unixsocket` listener. */
+  readonly unixSocket: boolean
   readonly parser: RespParser
   readonly addr: string
   readonly laddr: string

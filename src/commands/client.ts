@@ -92,6 +92,7 @@ export const clientInfoString = (client: CommandClient, current?: ReadonlyArray<
   if (client.isBlocked) flags += "b"
   if (client.dirtyCas) flags += "d"
   if (client.closeAfterReply) flags += "c"
+  if (client.unixSocket) flags += "U"
   if (client.noEvict) flags += "e"
   if (client.noTouch) flags += "T"
   if (flags === "") flags = "N"

@@ -41,5 +41,10 @@ export const configFromText = (text: string) =>
  */
 export const listenOptions = (config: Config): ListenOptions => {
   const bind = config.get<ReadonlyArray<string>>("bind")
-  return { port: config.get<number>("port"), bind: bind.length === 0 ? ["*"] : bind }
+  const unixPath = config.get<string | null>("unixsocket")
+  return {
+    port: config.get<number>("port"),
+    bind: bind.length === 0 ? ["*"] : bind,
+    unixSocket: unixPath === null || unixPath === "" ? null : { path: unixPath, perm: config.get<number>("unixsocketperm") }
+  }
 }

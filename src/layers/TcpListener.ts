@@ -23,6 +23,7 @@ export class TcpListener extends Context.Service<TcpListener, BoundAddress>()("k
         const listeners = yield* listen(server, options)
         const address = listeners[0].address() as AddressInfo
         server.log("notice", `Ready to accept connections tcp on ${address.address}:${address.port}`)
+        if (options.unixSocket) server.log("notice", "Ready to accept connections unix")
         return { host: address.address, port: address.port }
       })
     )

@@ -118,11 +118,13 @@ export class Client implements ReplySink, CommandClient, BlockableClient<Blocked
     readonly id: number,
     readonly socket: Connection | null,
     addr: string | null = null,
-    laddr: string | null = null
+    laddr: string | null = null,
+    /** Connected through the `unixsocket` listener (CLIENT LIST flag `U`); such a client is local. */
+    readonly unixSocket = false
   ) {
     this.formattedAddr = addr
     this.formattedLaddr = laddr
-    this.isLocal = socket === null || isLoopback(socket.remote?.address)
+    this.isLocal = socket === null || unixSocket || isLoopback(socket.remote?.address)
     this.createdAt = server.now()
     this.lastInteraction = this.createdAt
     this.authenticated = server.requirepass === ""

@@ -1,6 +1,7 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as dns from "node:dns"
+import * as fs from "node:fs"
 import * as net from "node:net"
 import { getSystemErrorName } from "node:util"
 import type { Client } from "./Client.js"
@@ -14,14 +15,18 @@ import type { Server } from "./Server.js"
  * `Could not create server TCP listening socket 127.0.0.1:6379: bind: Address already in use`.
  */
 export class ListenError extends Data.TaggedError("ListenError")<{
-  /** `host:port` as configured (`*:6379` for every IPv4 address). */
+  /** `host:port` as configured (`*:6379` for every IPv4 address), or the `unixsocket` path. */
   readonly address: string
   /** Why, as anet.c words it: `bind: <strerror>`, or the resolver's error for a host name. */
   readonly reason: string
   readonly cause: unknown
+  /** The `unixsocket` listener failed (unix.c `connUnixListen`), not a TCP one. */
+  readonly unix?: boolean
 }> {
   override get message(): string {
-    return `Could not create server TCP listening socket ${this.address}: ${this.reason}`
+    return this.unix === true
+      ? `Failed opening Unix socket: ${this.reason}`
+      : `Could not create server TCP listening socket ${this.address}: ${this.reason}`
   }
 }
 
@@ -32,6 +37,8 @@ export interface ListenOptions {
    * and a leading `-` marks an address that may be unavailable.
    */
   readonly bind: ReadonlyArray<string>
+  /** `unixsocket` and `unixsocketperm` (0: the umask's permissions), or null for no Unix socket. */
+  readonly unixSocket?: { readonly path: string; readonly perm: number } | null
 }
 
 /** glibc's strerror and gai_strerror texts for the errors a bind meets (Node has only libuv's). */
@@ -121,9 +128,16 @@ const CLIENT_EVENTS: ConnectionEvents<Client> = {
  * per touched client. No fiber per connection or per command: each command runs start to end on the
  * one JavaScript thread, so it is atomic as on Valkey's main thread.
  */
-const attachConnection = (server: Server, connection: AdoptedConnection<Client>): void => {
-  connection.keepAlive(server.config.get<number>("tcp-keepalive"))
-  const client = server.createClient(connection)
+const attachConnection = (server: Server, connection: AdoptedConnection<Client>, unixPath: string | null = null): void => {
+  let client: Client
+  if (unixPath === null) {
+    connection.keepAlive(server.config.get<number>("tcp-keepalive"))
+    client = server.createClient(connection)
+  } else {
+    // networking.c `genClientAddrString`: a Unix socket client's addr and laddr are `<unixsocket>:0`.
+    client = server.createClient(connection, `${unixPath}:0`, `${unixPath}:0`, true)
+    server.log("verbose", `Accepted connection to ${unixPath}`)
+  }
   connection.start(client)
   if (server.clients.size > server.limits.maxclients) {
     server.stats.rejectedConnections++
@@ -166,6 +180,38 @@ const listenOn = (server: Server, address: string, port: number, fastPath: boole
     })
   })
 
+/**
+ * Listens on the `unixsocket` path as unix.c `connUnixListen`: a file left at the path is removed
+ * first, and `perm` (when not 0) is applied to the socket file. Its connections use `net.Socket`.
+ */
+const listenUnix = (server: Server, path: string, perm: number) =>
+  Effect.callback<net.Server, ListenError>((resume) => {
+    const listener = net.createServer({ pauseOnConnect: true }, (socket) =>
+      attachConnection(server, adoptConnection(socket, CLIENT_EVENTS, true), path)
+    )
+    const onError = (cause: unknown) => {
+      listener.close()
+      resume(Effect.fail(new ListenError({ address: path, reason: reasonOf(cause), cause, unix: true })))
+    }
+    try {
+      fs.rmSync(path, { force: true })
+    } catch {
+      // anet.c ignores a failed unlink: the bind reports what is wrong.
+    }
+    listener.once("error", onError)
+    listener.listen({ path, backlog: 511 }, () => {
+      listener.off("error", onError)
+      listener.on("error", (e) => server.log("warning", `listener error: ${String(e)}`))
+      try {
+        if (perm !== 0) fs.chmodSync(path, perm)
+      } catch (cause) {
+        onError(cause)
+        return
+      }
+      resume(Effect.succeed(listener))
+    })
+  })
+
 const closeListener = (listener: net.Server) => Effect.callback<void>((resume) => void listener.close(() => resume(Effect.void)))
 
 /**
@@ -202,6 +248,15 @@ export const listen = (server: Server, options: ListenOptions) =>
       }
       // Every address skipped: nothing to serve on.
       if (listeners.length === 0 && skipped !== null) return yield* skipped
+      if (options.unixSocket) {
+        const unix = yield* Effect.result(listenUnix(server, options.unixSocket.path, options.unixSocket.perm))
+        if (unix._tag === "Failure") {
+          server.log("warning", unix.failure.message)
+          yield* Effect.forEach(listeners, closeListener, { discard: true })
+          return yield* unix.failure
+        }
+        listeners.push(unix.success)
+      }
       return listeners
     }),
     (listeners) =>

@@ -161,8 +161,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   }
 
   /** A new client; a connection's `addr` and `laddr` are read from its socket when first needed. */
-  createClient(socket: Client["socket"], addr: string | null = null, laddr: string | null = null): Client {
-    const client = new Client(this, this.nextClientId++, socket, addr, laddr)
+  createClient(socket: Client["socket"], addr: string | null = null, laddr: string | null = null, unixSocket = false): Client {
+    const client = new Client(this, this.nextClientId++, socket, addr, laddr, unixSocket)
     this.clients.set(client.id, client)
     this.stats.totalConnections++
     return client
