@@ -74,6 +74,25 @@ describe("Keyfiber layer", () => {
       })
     ))
 
+  it.effect("replies the server encoded ahead (SUBSCRIBE inside EXEC) come back as values, not RESP", () =>
+    withKeyfiber(
+      Effect.gen(function* () {
+        const kf = yield* Keyfiber
+        const conn = yield* kf.connect
+        assert.strictEqual(yield* conn.run("MULTI"), "OK")
+        assert.strictEqual(yield* conn.run("SUBSCRIBE", "a", "é"), "QUEUED")
+        // Valkey writes both confirmations at SUBSCRIBE's place in EXEC's array; they are decoded
+        // into values there (one array of the two), with strings as text or bytes like the rest.
+        assert.deepStrictEqual(yield* conn.run("EXEC"), [
+          [
+            ["subscribe", "a", 1],
+            ["subscribe", "é", 2]
+          ]
+        ])
+        assert.strictEqual(yield* kf.run("PUBLISH", "é", "m"), 1)
+      })
+    ))
+
   it.effect("under TestClock, TTLs and active expiry move only with the clock", () =>
     withKeyfiber(
       Effect.gen(function* () {

@@ -12,6 +12,7 @@ import {
   SimpleString,
   VerbatimReply
 } from "./Reply.js"
+import { decodeReplies } from "./RespReplyDecoder.js"
 
 /**
  * An error reply as a value: the failure of an embedded run (or an element of an EXEC result).
@@ -87,8 +88,13 @@ const convert = <V>(reply: Reply, str: (bytes: string) => V): unknown => {
   if (reply instanceof VerbatimReply) return str(reply.text)
   if (reply instanceof BigNumberReply) return BigInt(reply.digits)
   if (reply instanceof PushReply) return reply.items.map((item) => convert(item, str))
-  // Replies encoded ahead by a module or EXEC: the encoded bytes as one string.
-  if (reply instanceof RawReply) return str(reply.bytes)
+  // Replies encoded ahead (a module's postponed lengths, SUBSCRIBE's pushes inside EXEC): decoded
+  // back to values; several replies to one command are given as an array of them.
+  if (reply instanceof RawReply) {
+    const replies = decodeReplies(reply.bytes)
+    if (replies.length === 0) return null
+    return replies.length === 1 ? convert(replies[0], str) : replies.map((item) => convert(item, str))
+  }
   return null
 }
 

@@ -1,7 +1,8 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { type CommandArg, commandArgBytes } from "../protocol/CommandArg.js"
-import { ErrorReply, PushReply, type Reply } from "../protocol/Reply.js"
+import { ErrorReply, PushReply, RawReply, type Reply } from "../protocol/Reply.js"
+import { decodeReplies } from "../protocol/RespReplyDecoder.js"
 import { bytesToText, type BytesReplyValue, ReplyError, replyToBytes, replyToText, type ReplyValue } from "../protocol/ReplyValue.js"
 import type { Client } from "./Client.js"
 import type { Server } from "./Server.js"
@@ -37,6 +38,15 @@ const decoded =
   <A>(decode: (reply: Reply) => A) =>
   (reply: Reply): Effect.Effect<A, ReplyError> =>
     reply instanceof ErrorReply ? Effect.fail(new ReplyError({ message: bytesToText(reply.message) })) : Effect.succeed(decode(reply))
+/**
+ * Replies the server encoded ahead (a module's postponed lengths, pushes inside EXEC) as values:
+ * one reply as itself, several as an array of them, none as null.
+ */
+const decodedRaw = (raw: RawReply): Reply => {
+  const replies = decodeReplies(raw.bytes)
+  return replies.length === 0 ? null : replies.length === 1 ? replies[0] : replies
+}
+
 const asText = decoded(replyToText)
 const asBytes = decoded(replyToBytes)
 
@@ -159,7 +169,7 @@ export class InProcessClient {
           if (!this.inFlight) continue
           const run = this.queue.shift()!
           this.inFlight = false
-          if (!run.abandoned) run.resume(Effect.succeed(reply))
+          if (!run.abandoned) run.resume(Effect.succeed(reply instanceof RawReply ? decodedRaw(reply) : reply))
           continue
         }
         if (client.closed) {
