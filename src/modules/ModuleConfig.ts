@@ -118,6 +118,16 @@ export class ModuleConfig {
     return this.callbacks.get ? this.callbacks.get(this.name) : this.stored
   }
 
+  /**
+   * The current value as the config table holds it: a string value given as bytes is those bytes
+   * (its `ExactText`), so putting it back (a rolled-back CONFIG SET) restores the bytes, not the
+   * text they decode to.
+   */
+  currentValue(): unknown {
+    const value = this.getValue()
+    return this.exact !== null && this.exact.text === value ? this.exact : value
+  }
+
   /** Stores a typed value through the setter (skipped when the getter already returns it). */
   setValue(value: unknown): string | undefined {
     if (value instanceof ExactText) {

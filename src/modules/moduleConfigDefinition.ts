@@ -17,7 +17,7 @@ export const moduleConfigDefinition = (config: ModuleConfig) => {
     defaultText: config.format(config.defaultValue),
     parse: (text) => config.parse(text),
     format: (value) => config.format(value),
-    get: () => config.getValue(),
+    get: () => config.currentValue(),
     set: (value) => config.setValue(value),
     apply: apply === undefined ? undefined : () => config.apply(),
     applyKey: apply,

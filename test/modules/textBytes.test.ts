@@ -95,6 +95,14 @@ describe("module API: text and bytes", () => {
       expect(((await r.callBuffer("CONFIG", "GET", "textbytes.greeting")) as Array<Buffer>)[1]).toEqual(bytes)
     }
   })
+
+  it("a CONFIG SET that fails puts back the bytes the string config had, not their text", async () => {
+    const before = Buffer.from([0x61, 0xfe, 0x62])
+    expect(await r.call("CONFIG", "SET", "textbytes.greeting", before)).toBe("OK")
+    // The second pair is refused after the first was set: the whole CONFIG SET is rolled back.
+    await expect(r.call("CONFIG", "SET", "textbytes.greeting", "new", "maxmemory-policy", "bogus")).rejects.toThrow(/maxmemory-policy/)
+    expect(((await r.callBuffer("CONFIG", "GET", "textbytes.greeting")) as Array<Buffer>)[1]).toEqual(before)
+  })
 })
 
 describe("module arguments and configs as text, across CONFIG REWRITE and a restart", () => {
