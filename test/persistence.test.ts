@@ -395,6 +395,26 @@ describe("RDB persistence", () => {
     expect(fs.existsSync(path.join(dir, "dump.rdb"))).toBe(true)
   })
 
+  it("Valkey's rdb.tcl: while an AOF rewrite runs, BGSAVE is refused, BGSAVE SCHEDULE waits for it and runs after", async () => {
+    const dir = freshDir()
+    const { server, client } = await start(dir, ["--save", "", "--rdb-key-save-delay", "100000"])
+    for (let i = 0; i < 20; i++) await client.set(`k${i}`, "v")
+    // rdb-key-save-delay stretches the rewrite as it stretches a BGSAVE.
+    expect(await client.bgrewriteaof()).toBe("Background append only file rewriting started")
+    expect(await infoField(client, "aof_rewrite_in_progress")).toBe("1")
+    await expect(client.bgsave()).rejects.toThrow(
+      "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+    )
+    expect(await client.call("BGSAVE", "SCHEDULE")).toBe("Background saving scheduled")
+    expect(await client.call("BGSAVE", "CANCEL")).toBe("Scheduled background saving cancelled")
+    await expect(client.call("BGSAVE", "CANCEL")).rejects.toThrow("ERR Background saving is currently not in progress or scheduled")
+    expect(await client.call("BGSAVE", "SCHEDULE")).toBe("Background saving scheduled")
+    await client.config("SET", "rdb-key-save-delay", "0")
+    await expectLog(server, "Background AOF rewrite finished successfully")
+    await expectLog(server, "Background saving terminated with success")
+    expect(fs.existsSync(path.join(dir, "dump.rdb"))).toBe(true)
+  })
+
   it("FLUSHALL with save points saves the empty data set; DEBUG RELOAD saves and loads back", async () => {
     const dir = freshDir()
     const { client } = await start(dir, ["--save", "3600 1000", "--enable-debug-command", "yes"])

@@ -479,6 +479,9 @@ export const builtinConfigs = (): Array<AnyDef> => {
     int("lfu-decay-time", 1, 0, INT_MAX, { apply: applyMaxmemory }),
     // Debug knobs, hidden from CONFIG GET patterns.
     int("key-load-delay", 0, INT_MIN, INT_MAX, { flags: ["hidden"] }),
+    // How often Valkey serves clients (-LOADING) while it loads a file; keyfiber loads before it
+    // listens, so there are no clients to serve then. Accepted for valkey.conf files that set it.
+    int("loading-process-events-interval-bytes", 2 * 1024 * 1024, 1024, INT_MAX, { flags: ["hidden"] }),
     // Valkey's test suite sets it; keyfiber has no debug-only assertions for it to enable.
     bool("enable-debug-assert", false, { flags: ["immutable", "hidden"] }),
     int("rdb-key-save-delay", 0, INT_MIN, INT_MAX, { flags: ["hidden"] })

@@ -10,6 +10,7 @@ import {
 } from "../contracts/Persistence.js"
 import { VALKEY_VERSION } from "../contracts/Version.js"
 import { LFU_INIT_VAL } from "../keyspace/Keyspace.js"
+import { Snapshot } from "../keyspace/Snapshot.js"
 import type { Value } from "../keyspace/Value.js"
 import { BackgroundSave, type BackgroundSaveResult } from "./BackgroundSave.js"
 import type { PersistenceHost } from "./PersistenceHost.js"
@@ -63,10 +64,12 @@ export class RdbPersistence implements PersistenceControl {
   private jobs = 0
   /**
    * Another background job (an AOF rewrite) holds the one background slot, as Valkey's other child
-   * kinds do: BGSAVE waits for it (SCHEDULE) or is refused, and the save points wait. Set by whoever
-   * runs that job.
+   * kinds do: BGSAVE waits for it (SCHEDULE) or is refused, and the save points wait. Every such job
+   * walks the keyspace's one snapshot, so a snapshot that is not this save's is another job.
    */
-  otherJobActive: () => boolean = () => false
+  private otherJobActive(): boolean {
+    return this.job === null && Snapshot.running(this.host.keyspace) !== undefined
+  }
   /** Loading a file (INFO `loading`). */
   loading = false
   private lastLoadLoaded = 0

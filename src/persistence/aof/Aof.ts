@@ -687,9 +687,12 @@ export class Aof {
   private rewriteStep(job: RewriteJob): void {
     if (job.cancelled) return
     let done: boolean
+    // rdb-key-save-delay stretches a rewrite as it does a BGSAVE (Valkey's rewrite child sleeps per
+    // key): one key per step, then a timer, so clients are served meanwhile.
+    const delayUs = this.host.config.get<number>("rdb-key-save-delay")
     try {
       const db = job.snapshot.currentDb
-      done = job.snapshot.next(REWRITE_SLICE_KEYS, (_db, key, value, expireAt) =>
+      done = job.snapshot.next(delayUs > 0 ? 1 : REWRITE_SLICE_KEYS, (_db, key, value, expireAt) =>
         job.writer.key(job.snapshot.currentDb ?? db!, key, value, expireAt)
       )
       if (done) job.writer.end()
@@ -704,7 +707,11 @@ export class Aof {
         this.log("warning", `Write error writing append only file on disk: ${strerror(error)}`)
         return this.rewriteDone(job, false)
       }
-      if (!done) return void setImmediate(() => this.rewriteStep(job))
+      if (!done) {
+        if (delayUs > 0) setTimeout(() => this.rewriteStep(job), Math.max(1, delayUs / 1000))
+        else setImmediate(() => this.rewriteStep(job))
+        return
+      }
       fs.fsync(job.fd, (syncError) => {
         if (job.cancelled) return
         if (syncError !== null) {
