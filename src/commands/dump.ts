@@ -94,7 +94,7 @@ const restore = (client: CommandClient, argv: Array<string>): Reply => {
   let ttl = ttlArg
   const now = server.now()
   if (ttl !== 0 && !absttl) ttl += now
-  if (ttl !== 0 && ttl <= now) {
+  if (ttl !== 0 && keyspace.alreadyExpired(ttl)) {
     // Already expired: nothing is created; a replaced key is gone (a "del" event, one change).
     if (deleted) {
       notifyKeyspaceEvent(server, NOTIFY.g, "del", key, db)

@@ -138,7 +138,7 @@ const expireGeneric = (client: CommandClient, argv: Array<string>, relative: boo
     if (flags & EXPIRE_GT && (when <= current || current === -1n)) return 0
     if (flags & EXPIRE_LT && current !== -1n && when >= current) return 0
   }
-  if (when <= BigInt(now)) {
+  if (keyspace.alreadyExpired(when)) {
     // Valkey's deleteExpiredKeyFromOverwriteAndPropagate: counts as an expired key.
     keyspace.deleteEntry(client.db, entry)
     keyspace.stats.expiredKeys++

@@ -158,7 +158,7 @@ const setGeneric = (
     if (existing.value !== comparison) return abort
   }
   if ((flags & NX && existing !== undefined) || (flags & XX && existing === undefined)) return abort
-  if (expireArg !== undefined && expireAt <= BigInt(client.server.now())) {
+  if (expireArg !== undefined && keyspace.alreadyExpired(expireAt)) {
     // Already expired: Valkey does not store it, and deletes what was there.
     if (existing !== undefined) {
       keyspace.deleteEntry(client.db, existing)
@@ -483,7 +483,7 @@ export const stringCommands = [
       keyspace.stats.hits++
       const value = entry.value
       if (typeof value !== "string") return WRONG_TYPE
-      if (args.flags & (EXAT | PXAT) && expireAt <= BigInt(client.server.now())) {
+      if (args.flags & (EXAT | PXAT) && keyspace.alreadyExpired(expireAt)) {
         keyspace.deleteEntry(client.db, entry)
         keyspace.stats.expiredKeys++
         notifyKeyspaceEvent(client.server, NOTIFY.g, "del", argv[1], client.db)

@@ -100,6 +100,13 @@ export class Keyspace implements EvictableKeyspace {
   lruClock: number
   /** An LFU `maxmemory-policy` is set: accesses bump the logarithmic counter instead. */
   lfu = false
+  /**
+   * A file is being loaded (Valkey's `server.loading`): nothing expires meanwhile, neither on
+   * lookup nor by a command given a time in the past (db.c `keyIsExpired`, expire.c
+   * `checkAlreadyExpired`), so an AOF's `PEXPIREAT k <past>` followed by `RPUSH k v` leaves one
+   * key with both elements and its TTL, to expire once loaded, as Valkey loads it.
+   */
+  loading = false
   /** `lfu-log-factor` and `lfu-decay-time` (minutes), kept current by the config. */
   lfuLogFactor = 10
   lfuDecayTime = 1
@@ -193,11 +200,19 @@ export class Keyspace implements EvictableKeyspace {
     const database = this.dbs[db]
     const entry = database.entries.get(key)
     if (entry === undefined) return undefined
-    if (entry.expireAt !== 0 && entry.expireAt <= this.now()) {
+    if (entry.expireAt !== 0 && entry.expireAt <= this.now() && !this.loading) {
       this.expire(database, entry)
       return undefined
     }
     return entry
+  }
+
+  /**
+   * Whether a command given the absolute time `when` (ms) must delete the key instead of setting
+   * the TTL (expire.c `checkAlreadyExpired`): never while loading.
+   */
+  alreadyExpired(when: number | bigint): boolean {
+    return when <= this.now() && !this.loading
   }
 
   /** A read lookup: counts keyspace hits and misses for INFO. */

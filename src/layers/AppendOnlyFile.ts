@@ -110,9 +110,11 @@ export class AppendOnlyFile extends Context.Service<AppendOnlyFile, Aof>()("keyf
     if (server.config.get<boolean>("appendonly")) {
       const { replayer, close } = aofReplayer(server)
       let loaded: boolean
+      server.keyspace.loading = true
       try {
         loaded = file.load(replayer)
       } finally {
+        server.keyspace.loading = false
         close()
       }
       if (!loaded) return yield* Effect.fail(new AofStartupError({ message: "Bad AOF" }))

@@ -388,6 +388,7 @@ export class RdbPersistence implements PersistenceControl {
       throw new LoadFailure([`Fatal error: can't open the RDB file ${path.basename(file)} for reading: ${strerror(e)}`])
     }
     this.loading = true
+    this.host.keyspace.loading = true
     try {
       readRdb(
         bytes,
@@ -402,6 +403,7 @@ export class RdbPersistence implements PersistenceControl {
       throw e
     } finally {
       this.loading = false
+      this.host.keyspace.loading = false
     }
     return true
   }

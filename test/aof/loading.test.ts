@@ -58,6 +58,30 @@ describe("AOF loading", () => {
     }
   }, 60_000)
 
+  it("expires nothing while loading: a past PEXPIREAT or SET PXAT keeps the key for the commands after it (Valkey's aof.tcl AOF+EXPIRE)", async () => {
+    const dir = aofWith(
+      encodeCommand(["SELECT", "0"]) +
+        encodeCommand(["RPUSH", "list", "foo"]) +
+        encodeCommand(["PEXPIREAT", "list", "1000"]) +
+        encodeCommand(["RPUSH", "list", "bar"]) +
+        encodeCommand(["SET", "s", "v", "PXAT", "1000"]) +
+        encodeCommand(["APPEND", "s", "x"]) +
+        encodeCommand(["SET", "live", "1"])
+    )
+    const server = await startServerProcess(args(dir))
+    const client = new Redis({ port: server.port, host: "127.0.0.1" })
+    try {
+      // One key each, with the TTL it was given, expired once the load is over: nothing left.
+      expect(await client.llen("list")).toBe(0)
+      expect(await client.get("s")).toBe(null)
+      expect(await client.get("live")).toBe("1")
+      expect(await client.dbsize()).toBe(1)
+    } finally {
+      client.disconnect()
+      await server.kill()
+    }
+  }, 60_000)
+
   it("drops a truncated last command with aof-load-truncated yes, truncating the file, with Valkey's warnings", async () => {
     const dir = aofWith(GOOD + TRUNCATED_TAIL)
     const server = await startServerProcess(args(dir, ["--aof-load-truncated", "yes"]))
