@@ -154,6 +154,12 @@ export class AppendOnlyFile extends Context.Service<AppendOnlyFile, Aof>()("keyf
       })
     )
     setInfoHooks(server, { aofInfo: () => file.info(), aofInfoEnabled: () => file.infoEnabled() })
+    // The settings the AOF caches (read per write otherwise) follow CONFIG SET at once.
+    yield* registered(
+      server.config.changeListeners.addHook((names) => {
+        if (names.includes("aof-timestamp-enabled")) file.refreshSettings()
+      })
+    )
     // serverCron's AOF work, `hz` times per second; the writes themselves happen before replies.
     yield* Effect.sync(() => {
       file.cron()

@@ -810,6 +810,11 @@ export class Aof {
     this.rewriteTimeStart = -1
   }
 
+  /** Re-reads the settings cached for the write path (`aof-timestamp-enabled`). */
+  refreshSettings(): void {
+    this.timestamps = this.host.config.get<boolean>("aof-timestamp-enabled")
+  }
+
   /** BGREWRITEAOF (aof.c `bgrewriteaofCommand`): the status or error text. */
   bgrewriteaof(inExec: boolean): { readonly ok: boolean; readonly text: string } {
     if (this.job !== null) return { ok: false, text: "ERR Background append only file rewriting already in progress" }
@@ -828,7 +833,7 @@ export class Aof {
    * (`auto-aof-rewrite-percentage`/`-min-size`), and a retry of a postponed or failed write.
    */
   cron(): void {
-    this.timestamps = this.host.config.get<boolean>("aof-timestamp-enabled")
+    this.refreshSettings()
     const busy = this.job !== null || this.host.otherJobRunning()
     if (!busy && this.rewriteScheduled && !this.rewriteLimited()) this.rewriteBackground()
     const percentage = this.host.config.get<number>("auto-aof-rewrite-percentage")
