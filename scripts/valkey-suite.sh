@@ -11,7 +11,8 @@
 #
 # The tree is copied to a scratch folder (KF_SUITE_WORK, default a new temp dir) where
 #   src/valkey-server        runs this checkout's bin/keyfiber.js with the suite's arguments;
-#   src/valkey-cli           is redis-cli, src/valkey-benchmark redis-benchmark;
+#   src/valkey-cli           is redis-cli; valkey-benchmark, valkey-check-aof and valkey-check-rdb
+#                            are redis-server's tools of the same names (Debian redis-tools/-server);
 #   tests/modules/NAME.so    is a symlink to modules/NAME.ts, for each TypeScript port of Valkey's
 #                            test modules in modules/ (blockonbackground.so -> block.ts): keyfiber's
 #                            MODULE LOAD and `loadmodule` take a .ts file whatever its name.
@@ -46,7 +47,9 @@ exec "$KF/node_modules/.bin/node" --max-semi-space-size=32 "$KF/bin/keyfiber.js"
 EOF
 chmod +x "$VT/src/valkey-server"
 ln -sf "$(command -v redis-cli)" "$VT/src/valkey-cli"
-command -v redis-benchmark >/dev/null && ln -sf "$(command -v redis-benchmark)" "$VT/src/valkey-benchmark"
+for tool in benchmark check-aof check-rdb; do
+  command -v "redis-$tool" >/dev/null && ln -sf "$(command -v "redis-$tool")" "$VT/src/valkey-$tool"
+done
 for ts in "$KF"/modules/*.ts; do
   name=$(basename "$ts" .ts)
   case "$name" in *.worker) continue ;; block) name=blockonbackground ;; esac
