@@ -62,12 +62,28 @@ const DEBUG_HELP = [
   "    Write <message> to the server log.",
   "OBJECT <key>",
   "    Show low level info about `key` and associated value.",
+  "POPULATE <count> [<prefix>] [<size>]",
+  "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+  "    it is used instead of the 'key' prefix. These are not propagated to",
+  "    replicas. Cluster slots are not respected so keys not belonging to the",
+  "    current node can be created in cluster mode.",
   "PROTOCOL <type>",
   "    Reply with a test value of the specified type. <type> can be: string,",
   "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
   "    true, false.",
   "RELOAD [option ...]",
-  "    Save the RDB on disk and reload it back to memory (no persistence here: a no-op).",
+  "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+  "    * MERGE: conflicting keys will be loaded from RDB.",
+  "    * NOFLUSH: the existing database will not be removed before load, but",
+  "      conflicting keys will generate an exception and kill the server.",
+  "    * NOSAVE: the database will be loaded from an existing RDB file.",
+  "    Examples:",
+  "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+  "      the database.",
+  "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+  "      existing RDB file.",
+  "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+  "      file to the database.",
   "SET-ACTIVE-EXPIRE <0|1>",
   "    Setting it to 0 disables expiring keys in background when they are not",
   "    accessed (otherwise the Valkey behavior). Setting it to 1 reenables back the",
@@ -152,8 +168,42 @@ const debug = (client: CommandClient, argv: Array<string>): Reply => {
     )
   }
   if (sub === "reload") return debugReload(client, argv)
+  if (sub === "populate" && n >= 3 && n <= 5) return debugPopulate(client, argv)
   if (sub === "change-repl-id" && n === 2) return OK
   return subcommandSyntaxError("DEBUG", argv[1])
+}
+
+/**
+ * DEBUG POPULATE count [prefix] [size] (debug.c): string keys `<prefix>:<n>` holding `value:<n>`
+ * (cut or zero-padded to `size` bytes), skipping names that exist. Like Valkey's `dbAdd` it is
+ * neither propagated nor counted as changes.
+ */
+const debugPopulate = (client: CommandClient, argv: Array<string>): Reply => {
+  // object.c `getPositiveLongFromObjectOrReply`: one message for a bad or a negative number.
+  const positive = (text: string): number | Reply => {
+    const n = parseInteger(text)
+    return n === undefined || n < 0 ? error("ERR value is out of range, must be positive") : n
+  }
+  const count = positive(argv[2])
+  if (typeof count !== "number") return count
+  let size = 0
+  if (argv.length === 5) {
+    const parsed = positive(argv[4])
+    if (typeof parsed !== "number") return parsed
+    size = parsed
+  }
+  const prefix = argv.length >= 4 ? argv[3] : "key"
+  const keyspace = client.server.keyspace
+  const dirty = keyspace.dirty
+  for (let j = 0; j < count; j++) {
+    const key = `${prefix}:${j}`
+    if (keyspace.lookup(client.db, key) !== undefined) continue
+    const text = `value:${j}`
+    const value = size === 0 ? text : size <= text.length ? text.slice(0, size) : text + "\0".repeat(size - text.length)
+    keyspace.add(client.db, key, value)
+  }
+  keyspace.dirty = dirty
+  return OK
 }
 
 /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (debug.c): save, empty, load the RDB file back. */
