@@ -66,7 +66,7 @@ export const commandBlockHandler = (engine: CommandBlockingEngine): BlockHandler
       record.client.reply(record.timeoutReply)
       engine.host.countCompleted(record.spec, record.timeoutReply, record.client, record.argv)
     } else if (outcome === BlockOutcome.UnblockedError) {
-      engine.host.countRejected(record.spec, record.client)
+      engine.host.countUnblockedError(record.spec, record.client)
     }
   }
 })

@@ -63,8 +63,11 @@ export interface BlockingHost<Record = unknown> {
   rerun(client: BlockableClient<Record>, command: BlockedCommand, argv: Array<string>): Reply | BlockRequest
   /** Counts a completed blocked command that replied `reply` (commandstats, errorstats, slow log). */
   countCompleted(command: BlockedCommand, reply: Reply, client: BlockableClient<Record>, argv: ReadonlyArray<string>): void
-  /** Counts a call rejected by `CLIENT UNBLOCK ... ERROR` (Valkey's `updateStatsOnUnblock` with a rejected command). */
-  countRejected(command: BlockedCommand, client: BlockableClient<Record>): void
+  /**
+   * Counts a call ended by `CLIENT UNBLOCK ... ERROR`: a failed call (blocked.c
+   * `unblockClientOnError` calls `updateStatsOnUnblock` with `had_errors`).
+   */
+  countUnblockedError(command: BlockedCommand, client: BlockableClient<Record>): void
   /** INFO errorstats: one more error reply with this code. */
   countErrorReply(code: string): void
   /** Runs the client's pipelined input (a client resumed after its block ended). */

@@ -192,10 +192,10 @@ export class ModuleBlocking implements HostBlocking {
       }
       case BlockOutcome.UnblockedError:
         this.runDisconnect(bc)
-        // Counted as native blocks are (blocked.c `unblockClientOnError`: a rejected call).
+        // Counted as native blocks are (blocked.c `unblockClientOnError`: a failed call).
         if (bc.spec !== null && client !== null && !bc.counted) {
           bc.counted = true
-          this.server.dispatcher.countRejected(bc.spec, client)
+          this.server.dispatcher.countUnblockedError(bc.spec, client)
         }
         bc.client = null
         if (bc.fiber !== null) this.interrupt(bc)

@@ -251,14 +251,17 @@ export class Dispatcher {
     }
   }
 
-  /** A call rejected by `CLIENT UNBLOCK ... ERROR` (Valkey's `updateStatsOnUnblock(c, 0, 0, ERROR_COMMAND_REJECTED)`). */
-  countRejected(spec: CommandSpec, client: CommandClient): void {
+  /**
+   * A call ended by `CLIENT UNBLOCK ... ERROR`: one call, failed (blocked.c `unblockClientOnError`
+   * calls `updateStatsOnUnblock(c, 0, 0, 1)`); its UNBLOCKED error is counted where it is replied.
+   */
+  countUnblockedError(spec: CommandSpec, client: CommandClient): void {
     const stats = this.server.stats
     const stat = stats.command(spec.fullName)
     const ms = client.duration
     client.duration = 0
     stat.calls++
-    stat.rejectedCalls++
+    stat.failedCalls++
     stat.usec += Math.round(ms * 1000)
     stats.recordLatency(stat, ms)
     stats.totalCommands++

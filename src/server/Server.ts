@@ -415,8 +415,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     this.dispatcher.count(spec, 0, reply, client, argv)
   }
 
-  countRejected(spec: CommandSpec, client: Client): void {
-    this.dispatcher.countRejected(spec, client)
+  countUnblockedError(spec: CommandSpec, client: Client): void {
+    this.dispatcher.countUnblockedError(spec, client)
   }
 
   countErrorReply(code: string): void {

@@ -115,7 +115,7 @@ describe("conformance: info", () => {
     await r("client", "unblock", id, "error")
     expect(((await rd.read()) as ServerError).message).toMatch(/^UNBLOCKED/)
     expect(await errorstat("UNBLOCKED")).toMatch(/count=1/)
-    expect(await cmdstat("blpop")).toMatch(/calls=1,.*,rejected_calls=1,failed_calls=0/)
+    expect(await cmdstat("blpop")).toMatch(/calls=1,.*,rejected_calls=0,failed_calls=1/)
     expect(await field("total_error_replies")).toBe("1")
   })
 
