@@ -194,6 +194,8 @@ export interface CommandHost extends ConfigTarget {
   closeOnOutputBufferLimit(client: CommandClient, building?: number): boolean
   /** RDB persistence; null when the server runs without it (then nothing is ever saved). */
   readonly persistence: PersistenceControl | null
+  /** DEBUG LOADAOF (the AOF layer's); null without it. An error text, or null when loaded. */
+  readonly debugLoadAof: (() => string | null) | null
   /** SHUTDOWN: false when a failed save refused it. `flags` are the SHUTDOWN_* bits. */
   prepareForShutdown(requestedBy: CommandClient | null, flags?: number): boolean
   resetStats(): void

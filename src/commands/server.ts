@@ -58,6 +58,8 @@ const DEBUG_HELP = [
   "ERROR <string>",
   "    Return a Valkey protocol error with <string> as message. Useful for clients",
   "    unit tests to simulate Valkey errors.",
+  "LOADAOF",
+  "    Flush the AOF buffers on disk and reload the AOF in memory.",
   "LOG <message>",
   "    Write <message> to the server log.",
   "OBJECT <key>",
@@ -169,6 +171,12 @@ const debug = (client: CommandClient, argv: Array<string>): Reply => {
   }
   if (sub === "reload") return debugReload(client, argv)
   if (sub === "populate" && n >= 3 && n <= 5) return debugPopulate(client, argv)
+  if (sub === "loadaof" && n === 2) {
+    const load = client.server.debugLoadAof
+    if (load === null) return err("Error loading the AOF, check server logs.")
+    const failed = load()
+    return failed === null ? OK : error(failed)
+  }
   if (sub === "change-repl-id" && n === 2) return OK
   return subcommandSyntaxError("DEBUG", argv[1])
 }

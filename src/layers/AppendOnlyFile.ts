@@ -154,6 +154,30 @@ export class AppendOnlyFile extends Context.Service<AppendOnlyFile, Aof>()("keyf
       })
     )
     setInfoHooks(server, { aofInfo: () => file.info(), aofInfoEnabled: () => file.infoEnabled() })
+    // debug.c DEBUG LOADAOF: the AOF flushed, the data set emptied, the files loaded back; no change
+    // to save or propagate. Valkey exits when the files cannot be loaded; here the command fails and
+    // the server stays up, with what was loaded.
+    yield* registered(
+      server.hooks.debugLoadAof.fillSlot(() => {
+        if (file.state === "on") file.flush(true)
+        server.keyspace.flushAll()
+        if (!file.loadManifestFromDisk()) return "ERR Error loading the AOF manifest, check server logs."
+        file.delHistoryFiles()
+        const { replayer, close } = aofReplayer(server)
+        server.keyspace.loading = true
+        let loaded: boolean
+        try {
+          loaded = file.load(replayer)
+        } finally {
+          server.keyspace.loading = false
+          close()
+        }
+        server.keyspace.dirty = 0
+        if (!loaded) return "ERR Error loading the AOF, check server logs."
+        server.log("notice", "Append Only File loaded by DEBUG LOADAOF")
+        return null
+      })
+    )
     // The settings the AOF caches (read per write otherwise) follow CONFIG SET at once.
     yield* registered(
       server.config.changeListeners.addHook((names) => {

@@ -102,6 +102,9 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   get persistence(): PersistenceControl | null {
     return this.hooks.persistence.current
   }
+  get debugLoadAof(): (() => string | null) | null {
+    return this.hooks.debugLoadAof.current
+  }
   /** `requirepass`: when set, new clients must AUTH (the config system keeps it current). */
   requirepass = ""
   /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */

@@ -32,4 +32,6 @@ export class ServerHooks {
   readonly beforeReplies = new HookSlot<() => void>()
   /** CONFIG SET appendonly: turns the AOF on or off (the AOF layer's); an error text refuses it. */
   readonly appendonlyApply = new HookSlot<() => string | undefined>()
+  /** DEBUG LOADAOF: empties the data set and loads the AOF back (the AOF layer's); an error text. */
+  readonly debugLoadAof = new HookSlot<() => string | null>()
 }

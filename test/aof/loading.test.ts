@@ -82,6 +82,37 @@ describe("AOF loading", () => {
     }
   }, 60_000)
 
+  it("DEBUG LOADAOF empties the data set and loads the AOF back (Valkey's expire.tcl KEEPTTL / PERSIST after loadaof)", async () => {
+    const dir = aofWith(encodeCommand(["SELECT", "0"]) + encodeCommand(["SET", "from-file", "1"]))
+    const server = await startServerProcess(args(dir, ["--enable-debug-command", "yes"]))
+    const client = new Redis({ port: server.port, host: "127.0.0.1" })
+    try {
+      await client.set("foo", "bar", "EX", 100)
+      await client.set("foo", "bar2", "KEEPTTL")
+      await client.set("g", "v", "EX", 100)
+      await client.getex("g", "PERSIST")
+      await client.rpush("l", "a", "b")
+      // Keys made by DEBUG POPULATE are not in the AOF: the reload drops them.
+      expect(await client.call("DEBUG", "POPULATE", "3")).toBe("OK")
+      expect(await client.dbsize()).toBe(7)
+      expect(await client.call("DEBUG", "LOADAOF")).toBe("OK")
+      expect(await client.get("foo")).toBe("bar2")
+      const ttl = await client.ttl("foo")
+      expect(ttl).toBeGreaterThan(90)
+      expect(ttl).toBeLessThanOrEqual(100)
+      expect(await client.ttl("g")).toBe(-1)
+      expect(await client.lrange("l", 0, -1)).toEqual(["a", "b"])
+      expect(await client.get("from-file")).toBe("1")
+      expect(await client.dbsize()).toBe(4)
+      expect(server.output()).toContain("Append Only File loaded by DEBUG LOADAOF")
+      // The load is no change to save.
+      expect(/rdb_changes_since_last_save:(\d+)/.exec(await client.info("persistence"))![1]).toBe("0")
+    } finally {
+      client.disconnect()
+      await server.kill()
+    }
+  }, 60_000)
+
   it("drops a truncated last command with aof-load-truncated yes, truncating the file, with Valkey's warnings", async () => {
     const dir = aofWith(GOOD + TRUNCATED_TAIL)
     const server = await startServerProcess(args(dir, ["--aof-load-truncated", "yes"]))
