@@ -24,9 +24,8 @@ const pubsub: ReadonlyArray<Sequence> = [
       ["PUNSUBSCRIBE", "a*"],
       ["SUNSUBSCRIBE", "s"],
       ["PING"],
-      ["UNSUBSCRIBE"],
-      ["PUNSUBSCRIBE"],
-      ["SUNSUBSCRIBE"],
+      // (UN)SUBSCRIBE while subscribed to nothing: Valkey 8 replies -NOSUB where Redis 7.0 replies
+      // with an empty unsubscribe; pubsub.test.ts checks Valkey's bytes.
       ["SUBSCRIBE", "z"],
       ["RESET"],
       ["PING"]

@@ -18,13 +18,22 @@ const ALLOWED_WHILE_SUBSCRIBED = new Set([
   "reset"
 ])
 
+const UNSUBSCRIBES = new Set(["unsubscribe", "punsubscribe", "sunsubscribe"])
+
 /**
- * The dispatcher gate: in RESP2 a subscribed client may only (un)subscribe, PING, QUIT and RESET.
- * RESP3 has no such limit.
+ * The dispatcher gate (server.c `processCommand`): in RESP2 a subscribed client may only
+ * (un)subscribe, PING, QUIT and RESET (RESP3 has no such limit); and a client subscribed to
+ * nothing may not unsubscribe (Valkey 8 replies `-NOSUB`, where Redis 7.0 answered with a reply per
+ * channel).
  */
 export const subscribedModeGate = (client: CommandClient, spec: { readonly fullName: string }): string | undefined => {
   const subs = client.subscriptions
-  if (subs === null || client.resp !== 2 || subs.total === 0 || ALLOWED_WHILE_SUBSCRIBED.has(spec.fullName)) return undefined
+  const subscribed = subs !== null && subs.total > 0
+  if (!subscribed) {
+    // The length test keeps the set lookup off the path of almost every command.
+    return spec.fullName.length >= 11 && UNSUBSCRIBES.has(spec.fullName) ? `NOSUB '${spec.fullName}' command executed not in subscribed mode` : undefined
+  }
+  if (client.resp !== 2 || ALLOWED_WHILE_SUBSCRIBED.has(spec.fullName)) return undefined
   return `ERR Can't execute '${spec.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`
 }
 
