@@ -20,6 +20,7 @@ import { TcpListener } from "./layers/TcpListener.js"
 import { Modules } from "./layers/Modules.js"
 import { AppendOnlyFile } from "./layers/AppendOnlyFile.js"
 import { persistenceLayer } from "./layers/Persistence.js"
+import { Replicating } from "./layers/Replication.js"
 import { formatLogLine, makeLogger } from "./server/Log.js"
 import type { Server } from "./server/Server.js"
 import { KEYFIBER_VERSION, VALKEY_VERSION } from "./server/Version.js"
@@ -70,6 +71,7 @@ const Core = ServerCore.layer({ config, log })
 // the data after them (it may hold their data types), still before listening: the AOF with
 // `appendonly yes`, else the RDB file (Valkey's loadDataFromDisk).
 const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(
+  Layer.provideMerge(Replicating.layer),
   Layer.provideMerge(AppendOnlyFile.layer),
   Layer.provideMerge(persistenceLayer()),
   Layer.provideMerge(Modules.layer()),

@@ -1,6 +1,6 @@
 import type { Propagation } from "../contracts/Propagation.js"
 
-/** Where propagated commands go (the AOF's `feed`); `db` -1 means "no SELECT for this one". */
+/** Where propagated commands go (the AOF's `feed`, the replication stream); `db` -1 means "no SELECT for this one". */
 export type PropagationSink = (db: number, argv: ReadonlyArray<string>) => void
 
 /**
@@ -22,7 +22,8 @@ const EXEC: ReadonlyArray<string> = ["EXEC"]
  */
 export class Propagator implements Propagation {
   enabled = false
-  private sink: PropagationSink | null = null
+  /** The AOF and the replication stream, each while it is on. */
+  private sinks: Array<PropagationSink> = []
   /** The running command's requests (see `Propagation`); saved and reset around nested commands. */
   private rewritten: Array<string> | null = null
   private prevented = false
@@ -36,15 +37,16 @@ export class Propagator implements Propagation {
   private readonly pendingArgv: Array<ReadonlyArray<string> | null> = []
   private pending = 0
 
-  /** Starts feeding `sink` (the AOF turned on). */
+  /** Starts feeding `sink` (the AOF turned on, a replication backlog was created). */
   attach(sink: PropagationSink): void {
-    this.sink = sink
+    if (!this.sinks.includes(sink)) this.sinks = [...this.sinks, sink]
     this.enabled = true
   }
 
-  /** Stops propagating; what was pending is dropped. */
-  detach(): void {
-    this.sink = null
+  /** Stops feeding `sink`; with no sink left nothing is propagated and what was pending is dropped. */
+  detach(sink: PropagationSink): void {
+    this.sinks = this.sinks.filter((s) => s !== sink)
+    if (this.sinks.length > 0) return
     this.enabled = false
     this.clearPending()
   }
@@ -79,7 +81,7 @@ export class Propagator implements Propagation {
    * itself: its body's commands were, one by one.
    */
   exit(db: number, name: string, argv: ReadonlyArray<string>, changed: boolean): void {
-    if ((changed || this.forced) && !this.prevented && name !== "exec" && this.sink !== null) this.addPending(db, this.rewritten ?? argv)
+    if ((changed || this.forced) && !this.prevented && name !== "exec" && this.sinks.length > 0) this.addPending(db, this.rewritten ?? argv)
     const saved = this.saved
     this.forced = saved.pop() as boolean
     this.prevented = saved.pop() as boolean
@@ -94,17 +96,17 @@ export class Propagator implements Propagation {
   flush(command: string | null): void {
     const n = this.pending
     if (n === 0) return
-    const sink = this.sink
-    if (sink === null) return this.clearPending()
+    const sinks = this.sinks
+    if (sinks.length === 0) return this.clearPending()
     const argvs = this.pendingArgv
     const transaction = n > 1 && !(command !== null && TOUCHES_ARBITRARY_KEYS.has(command))
-    if (transaction) sink(-1, MULTI)
-    for (let i = 0; i < n; i++) {
-      const argv = argvs[i]!
-      argvs[i] = null
-      sink(this.pendingDb[i], argv)
+    for (let s = 0; s < sinks.length; s++) {
+      const sink = sinks[s]
+      if (transaction) sink(-1, MULTI)
+      for (let i = 0; i < n; i++) sink(this.pendingDb[i], argvs[i]!)
+      if (transaction) sink(-1, EXEC)
     }
-    if (transaction) sink(-1, EXEC)
+    for (let i = 0; i < n; i++) argvs[i] = null
     this.pending = 0
   }
 
