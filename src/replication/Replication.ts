@@ -523,10 +523,10 @@ export class Replication {
         if (this.cached !== null) this.host.log("notice", `Trying a partial resynchronization (request ${psync[0]}:${psync[1]}).`)
         else this.host.log("notice", "Partial resynchronization not possible (no cached primary)")
         return {
-          masteruser: config.get<string | null>("masteruser") ?? null,
-          masterauth: config.get<string | null>("masterauth") ?? null,
+          masteruser: config.get<string>("masteruser") || null,
+          masterauth: config.get<string>("masterauth") || null,
           listeningPort: config.get<number>("replica-announce-port") || config.get<number>("port"),
-          announceIp: config.get<string | null>("replica-announce-ip") ?? null,
+          announceIp: config.get<string>("replica-announce-ip") || null,
           psync
         }
       },
