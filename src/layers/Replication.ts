@@ -66,6 +66,11 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
     let primary: Client | null = null
     /** True while the primary client runs a command of the stream. */
     let applying = false
+    /** The database of the last primary client, for a stream that continues (+CONTINUE). */
+    let cachedDb = 0
+    /** The client whose command runs now, for its WAIT offset (Valkey's `c->woff`). */
+    let current: object | null = null
+    const writeOffsets = new WeakMap<object, number>()
     const waiting = new Set<BlockedClient>()
     let replication: Replication
 
@@ -87,28 +92,32 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
       ],
       setFeeding: (on) => {
         if (on) {
-          propagation.attach(replication.feed)
+          propagation.attach(sink)
           propagateDeletions(server)
         } else {
-          propagation.detach(replication.feed)
+          propagation.detach(sink)
           if (!propagation.enabled) keyspace.propagateDeletion = null
         }
       },
       disconnectAllBlockedClients: () => {
         for (const client of engine.disconnectAllBlockedClients()) (client as Client).closeAfterReply = true
       },
-      createPrimaryClient: (db) => {
+      createPrimaryClient: (fullSync) => {
         const client = server.createClient(null)
         client.authenticated = true
         client.denyBlocking = true
-        client.db = db
-        client.name = ""
+        // A continued stream goes on in the database the lost link was in (Valkey keeps the
+        // primary client itself as `cached_primary`); after a full sync it starts with a SELECT.
+        client.db = fullSync ? 0 : cachedDb
         primary = client
       },
       freePrimaryClient: () => {
         const client = primary
         primary = null
-        if (client !== null) server.freeClient(client)
+        if (client !== null) {
+          cachedDb = client.db
+          server.freeClient(client)
+        }
       },
       applyStream: (chunk) => {
         const client = primary
@@ -124,6 +133,10 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
       }
     }
     replication = new Replication(host)
+    const sink = (db: number, argv: ReadonlyArray<string>): void => {
+      replication.feed(db, argv)
+      if (current !== null) writeOffsets.set(current, replication.offset)
+    }
 
     /** Runs the complete commands the primary sent (Valkey's primary client: no replies, no blocking). */
     const applyPending = (client: Client): void => {
@@ -278,7 +291,7 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
           if (typeof numreplicas !== "number") return new ErrorReply(NOT_INTEGER)
           const timeout = parseWaitTimeout(argv[2])
           if (timeout instanceof ErrorReply) return timeout
-          const offset = replication.offset
+          const offset = writeOffsets.get(client) ?? 0
           const acked = replication.countAcks(offset)
           if (acked >= numreplicas || client.denyBlocking || client.multi !== null) return acked
           const record = engine.blockClient(client, {
@@ -316,6 +329,7 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
     // A read-only replica refuses writes from its clients (server.c `processCommand`), before the
     // Pub/Sub-context check; the primary's stream is not gated.
     const readOnlyGate: Admission = (c, spec) => {
+      if (replication.backlog !== null) current = c
       if (!replication.isReplica || c === primary || !config.get<boolean>("replica-read-only")) return undefined
       if (spec.flags.includes("write")) return READONLY
       if (spec.name === "exec" && c.multi !== null) for (const queued of c.multi.queue) if (queued.spec.flags.includes("write")) return READONLY

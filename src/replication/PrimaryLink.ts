@@ -222,6 +222,12 @@ export class PrimaryLink {
         this.buffer = all.subarray(at + EOF_MARK_SIZE)
         return this.bulkDone(all.subarray(0, at))
       }
+      if (phase === "stream" && this.buffer.length > 0) {
+        // What came right after `+CONTINUE` in the same read.
+        const rest = this.buffer
+        this.buffer = Buffer.alloc(0)
+        this.events.stream(rest)
+      }
       return
     }
   }

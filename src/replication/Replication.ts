@@ -34,7 +34,7 @@ export interface ReplicationHost {
   /** Valkey's `disconnectAllBlockedClients`: this instance turns into a replica. */
   disconnectAllBlockedClients(): void
   /** The link to the primary is up: a fresh primary client runs what `applyStream` gets. */
-  createPrimaryClient(db: number): void
+  createPrimaryClient(fullSync: boolean): void
   /** The primary client goes away (link lost, REPLICAOF NO ONE, a new primary). */
   freePrimaryClient(): void
   /** Bytes of the primary's stream for the primary client to run; it calls `applied` per command. */
@@ -631,7 +631,7 @@ export class Replication {
     this.cached = null
     if (this.backlog !== null) this.freeBacklog()
     this.createBacklog()
-    this.linkUp(0)
+    this.linkUp(true)
     this.host.log("notice", "PRIMARY <-> REPLICA sync: Finished with success")
     // The primary starts a diskless replica's stream on its first ACK: send it now.
     if (link === this.link) this.sendAck()
@@ -652,14 +652,14 @@ export class Replication {
     this.offset = cached.offset
     this.cached = null
     if (this.backlog === null) this.createBacklog()
-    this.linkUp(-1)
+    this.linkUp(false)
   }
 
-  private linkUp(db: number): void {
+  private linkUp(fullSync: boolean): void {
     this.linkState = "connected"
     this.lastIoFromPrimary = this.host.now()
     this.linkDownSince = 0
-    this.host.createPrimaryClient(db === -1 ? 0 : db)
+    this.host.createPrimaryClient(fullSync)
     this.host.log("notice", "MASTER <-> REPLICA sync: Primary accepted a Partial Resynchronization or finished a full one.")
   }
 
