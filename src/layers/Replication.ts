@@ -71,6 +71,8 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
     /** The client whose command runs now, for its WAIT offset (Valkey's `c->woff`). */
     let current: object | null = null
     const writeOffsets = new WeakMap<object, number>()
+    /** Adds or removes the READONLY gate as the role and backlog change. */
+    let syncGate = (): void => {}
     const waiting = new Set<BlockedClient>()
     let replication: Replication
 
@@ -98,6 +100,7 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
           propagation.detach(sink)
           if (!propagation.enabled) keyspace.propagateDeletion = null
         }
+        syncGate()
       },
       disconnectAllBlockedClients: () => {
         for (const client of engine.disconnectAllBlockedClients()) (client as Client).closeAfterReply = true
@@ -179,6 +182,7 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
 
     const becameReplica = () => {
       keyspace.replicaExpiry = () => applying
+      syncGate()
     }
 
     // A blocked WAIT: replies how many replicas acknowledged, when enough did or at its timeout.
@@ -213,6 +217,7 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
             if (replication.isReplica) {
               replication.unsetPrimary()
               keyspace.replicaExpiry = null
+              syncGate()
               server.log("notice", `PRIMARY MODE enabled (user request from '${clientInfoString(client, argv)}')`)
             }
             return OK
@@ -335,7 +340,20 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
       if (spec.name === "exec" && c.multi !== null) for (const queued of c.multi.queue) if (queued.spec.flags.includes("write")) return READONLY
       return undefined
     }
-    yield* registered(server.hooks.admissions.addHook(readOnlyGate, subscribedModeGate))
+    // Registered only while this server is a replica or feeds a backlog: otherwise commands do not
+    // pay for it.
+    let unregisterGate: (() => void) | null = null
+    syncGate = () => {
+      const needed = replication.isReplica || replication.backlog !== null
+      if (needed && unregisterGate === null) unregisterGate = server.hooks.admissions.addHook(readOnlyGate, subscribedModeGate)
+      else if (!needed && unregisterGate !== null) {
+        unregisterGate()
+        unregisterGate = null
+        current = null
+      }
+    }
+    syncGate()
+    yield* registered(() => unregisterGate?.())
     yield* registered(server.hooks.disconnect.addHook((client) => {
       if (client === primary) {
         // CLIENT KILL of the primary client: the link is lost and comes back with PSYNC.

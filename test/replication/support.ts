@@ -36,16 +36,34 @@ export const waitForSync = async (primary: Redis, replica: Redis, ms = 10_000): 
   )
 }
 
-/** Every key of every non-empty database with its DUMP payload and whether it has a TTL. */
+/** What a key holds, compared by content (DUMP payloads differ between implementations and versions). */
+const contentOf = async (client: Redis, key: string): Promise<string> => {
+  const type = await client.type(key)
+  switch (type) {
+    case "string":
+      return `string:${(await client.getBuffer(key))?.toString("hex")}`
+    case "list":
+      return `list:${JSON.stringify(await client.lrange(key, 0, -1))}`
+    case "hash":
+      return `hash:${JSON.stringify(Object.entries(await client.hgetall(key)).sort())}`
+    case "set":
+      return `set:${JSON.stringify((await client.smembers(key)).sort())}`
+    case "zset":
+      return `zset:${JSON.stringify(await client.zrange(key, 0, -1, "WITHSCORES"))}`
+    default:
+      return type
+  }
+}
+
+/** Every key of every non-empty database with its content and whether it has a TTL. */
 export const dataset = async (client: Redis, dbs = 16): Promise<Record<string, string>> => {
   const out: Record<string, string> = {}
   for (let db = 0; db < dbs; db++) {
     await client.select(db)
     const keys = (await client.keys("*")).sort()
     for (const key of keys) {
-      const dump = await client.dumpBuffer(key)
       const ttl = await client.pttl(key)
-      out[`${db}:${key}`] = `${dump?.toString("hex")}:${ttl === -1 ? "persist" : "volatile"}`
+      out[`${db}:${key}`] = `${await contentOf(client, key)}:${ttl === -1 ? "persist" : "volatile"}`
     }
   }
   await client.select(0)
