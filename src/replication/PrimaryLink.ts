@@ -209,18 +209,23 @@ export class PrimaryLink {
         return this.bulkDone(Buffer.concat(this.bulkChunks))
       }
       if (phase === "eof-bulk") {
-        if (this.buffer.length > 0) {
-          this.bulkChunks.push(this.buffer)
-          this.bulkRead += this.buffer.length
-          this.buffer = Buffer.alloc(0)
-          this.events.transferProgress(this.bulkRead, -1)
-        }
-        const all = Buffer.concat(this.bulkChunks)
-        this.bulkChunks = [all]
-        const at = all.indexOf(this.eofMark, 0, "latin1")
+        if (this.buffer.length === 0) return
+        const chunk = this.buffer
+        this.buffer = Buffer.alloc(0)
+        this.bulkRead += chunk.length
+        this.events.transferProgress(this.bulkRead, -1)
+        // The mark may straddle two reads: look in the last chunk plus the tail before it.
+        const previous = this.bulkChunks.length > 0 ? this.bulkChunks[this.bulkChunks.length - 1] : null
+        const tailLength = previous === null ? 0 : Math.min(previous.length, EOF_MARK_SIZE - 1)
+        const window = tailLength === 0 ? chunk : Buffer.concat([previous!.subarray(previous!.length - tailLength), chunk])
+        const at = window.indexOf(this.eofMark, 0, "latin1")
+        this.bulkChunks.push(chunk)
         if (at === -1) return
-        this.buffer = all.subarray(at + EOF_MARK_SIZE)
-        return this.bulkDone(all.subarray(0, at))
+        // Where the mark starts, counted from the start of the whole payload.
+        const markAt = this.bulkRead - chunk.length - tailLength + at
+        const all = Buffer.concat(this.bulkChunks)
+        this.buffer = all.subarray(markAt + EOF_MARK_SIZE)
+        return this.bulkDone(all.subarray(0, markAt))
       }
       if (phase === "stream" && this.buffer.length > 0) {
         // What came right after `+CONTINUE` in the same read.

@@ -53,6 +53,8 @@ export class Replica {
   announcedIp: string | null = null
   capaEof = false
   capaPsync2 = false
+  /** Came with SYNC, not PSYNC (Valkey's `pre_psync`). */
+  prePsync = false
   /** The last offset it acknowledged (`repl_ack_off`) and when (`repl_ack_time`, unix ms). */
   ackOffset = 0
   ackTime = 0
@@ -239,8 +241,9 @@ export class Replication {
     const psync = argv[0].toLowerCase() === "psync"
     if (psync && this.tryPartialResync(replica, argv[1], argv[2])) return null
     if (!psync) {
-      // Old SYNC: the replica cannot take anything but a full RDB and then the stream.
+      // Old SYNC: the replica takes the RDB and then the stream, without a +FULLRESYNC line.
       replica.capaEof = false
+      replica.prePsync = true
     }
     this.host.log("notice", `Replica ${this.replicaName(replica)} asks for synchronization`)
     if (this.backlog === null) {
@@ -319,7 +322,7 @@ export class Replication {
     for (const replica of waiting) {
       replica.state = "wait_bgsave_end"
       replica.pending = []
-      replica.connection.write(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`)
+      if (!replica.prePsync) replica.connection.write(`+FULLRESYNC ${this.replid} ${this.offset}\r\n`)
     }
     this.host.log(
       "notice",
@@ -398,6 +401,8 @@ export class Replication {
   cron(): void {
     this.cronLoops++
     const config = this.host.config
+    // CONFIG SET repl-backlog-size takes effect here.
+    if (this.backlog !== null && this.backlog.size !== config.get<number>("repl-backlog-size")) this.resizeBacklog()
     const now = this.host.now()
     if (this.primaryHost === null) {
       const period = config.get<number>("repl-ping-replica-period")

@@ -1,6 +1,7 @@
 // Replication between keyfiber servers (replication.c): full sync, the command stream with SELECT
 // and MULTI/EXEC, module RM_Replicate, expiry on a replica, WAIT, a lost link resumed with
 // +CONTINUE, REPLICAOF NO ONE, and what becoming a replica does to blocked clients.
+import * as net from "node:net"
 import * as path from "node:path"
 import { Redis } from "ioredis"
 import { afterEach, describe, expect, it } from "vitest"
@@ -168,7 +169,8 @@ describe("keyfiber primary -> keyfiber replica", () => {
   })
 
   it("REPLICAOF NO ONE keeps the data and starts a new history (the old one as replid2)", async () => {
-    const primary = await node()
+    // Disk-style transfer: the RDB as one `$<len>` bulk.
+    const primary = await node("repl-diskless-sync no\n")
     const replica = await node()
     await primary.client.set("k", "v")
     await replica.client.replicaof("127.0.0.1", String(primary.kf.port))
@@ -216,5 +218,35 @@ describe("becoming a replica", () => {
     expect(await client.replicaof("NO", "ONE")).toBe("OK")
     expect(await client.lpush("l", "1")).toBe(1)
     expect(await client.llen("l")).toBe(1)
+  })
+})
+
+describe("the primary side of the protocol", () => {
+  it("answers SYNC with the RDB as a bulk and then the stream, and PSYNC with +FULLRESYNC", async () => {
+    const { kf, client } = await node("repl-diskless-sync no\n")
+    await client.set("k", "v")
+    const read = (request: string, until: (text: string) => boolean): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect({ port: kf.port, host: "127.0.0.1" }, () => socket.write(request))
+        let text = ""
+        socket.on("data", (d) => {
+          text += d.toString("latin1")
+          if (until(text)) {
+            socket.destroy()
+            resolve(text)
+          }
+        })
+        socket.on("error", reject)
+      })
+    /** The whole `$<len>` bulk arrived (after an optional +FULLRESYNC line and keepalive newlines). */
+    const bulkDone = (t: string): boolean => {
+      const m = /^(\+FULLRESYNC [^\r]*\r\n)?\n*\$(\d+)\r\n/.exec(t)
+      return m !== null && t.length >= m[0].length + Number(m[2])
+    }
+    const sync = await read("SYNC\r\n", bulkDone)
+    expect(sync).toMatch(/^\n*\$\d+\r\nREDIS0011/)
+    const psync = await read("PSYNC ? -1\r\n", bulkDone)
+    expect(psync).toMatch(/^\+FULLRESYNC [0-9a-f]{40} \d+\r\n\n*\$\d+\r\nREDIS0011/)
+    await expect(client.call("replconf", "bogus", "1")).rejects.toThrow("ERR Unrecognized REPLCONF option: bogus")
   })
 })
