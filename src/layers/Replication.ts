@@ -1,6 +1,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Duration from "effect/Duration"
 import { BlockOutcome, type BlockedClient, type BlockHandler } from "../blocking/BlockedClient.js"
 import { Blocking } from "../blocking/Blocking.js"
@@ -9,6 +10,7 @@ import { clientInfoString } from "../commands/client.js"
 import { type Admission, type CommandClient, type CommandSpec, defineCommand } from "../commands/CommandSpec.js"
 import { subscribedModeGate } from "../commands/pubsub.js"
 import { encodeCommand } from "../persistence/aof/encodeCommand.js"
+import { Persistence } from "../persistence/Persistence.js"
 import { rdbWriteOptionsFromConfig } from "../persistence/rdb/RdbWriter.js"
 import { ProtocolError } from "../protocol/RespParser.js"
 import { ErrorReply, OK, RawReply, type Reply, SimpleString } from "../protocol/Reply.js"
@@ -340,13 +342,26 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
       if (spec.name === "exec" && c.multi !== null) for (const queued of c.multi.queue) if (queued.spec.flags.includes("write")) return READONLY
       return undefined
     }
+    // `replica-serve-stale-data no`: while the link is down only commands flagged `stale` run (after
+    // the Pub/Sub-context check in processCommand).
+    const staleGate: Admission = (c, spec) => {
+      if (!replication.isReplica || replication.linkState === "connected" || config.get<boolean>("replica-serve-stale-data")) return undefined
+      const stale = spec.flags.includes("stale") && !(spec.name === "exec" && c.multi !== null && c.multi.queue.some((q) => !q.spec.flags.includes("stale")))
+      return stale ? undefined : "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+    }
     // Registered only while this server is a replica or feeds a backlog: otherwise commands do not
-    // pay for it.
+    // pay for them.
     let unregisterGate: (() => void) | null = null
     syncGate = () => {
       const needed = replication.isReplica || replication.backlog !== null
-      if (needed && unregisterGate === null) unregisterGate = server.hooks.admissions.addHook(readOnlyGate, subscribedModeGate)
-      else if (!needed && unregisterGate !== null) {
+      if (needed && unregisterGate === null) {
+        const a = server.hooks.admissions.addHook(readOnlyGate, subscribedModeGate)
+        const b = server.hooks.admissions.addHook(staleGate)
+        unregisterGate = () => {
+          a()
+          b()
+        }
+      } else if (!needed && unregisterGate !== null) {
         unregisterGate()
         unregisterGate = null
         current = null
@@ -357,7 +372,9 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
     yield* registered(server.hooks.disconnect.addHook((client) => {
       if (client === primary) {
         // CLIENT KILL of the primary client: the link is lost and comes back with PSYNC.
+        cachedDb = client.db
         primary = null
+        replication.primaryClientKilled()
       }
       replication.connectionClosed(client.id)
     }))
@@ -371,6 +388,20 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
         replication.setPrimary(h, Number(p))
         becameReplica()
       }
+    }
+
+    // One snapshot at a time: BGSAVE waits for a full sync's RDB as for any other child
+    // ("Another child process is active").
+    const persistence = yield* Effect.serviceOption(Persistence)
+    if (Option.isSome(persistence)) {
+      const rdb = persistence.value
+      const previous = rdb.otherJobActive
+      rdb.otherJobActive = () => previous() || replication.syncJobRunning
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          rdb.otherJobActive = previous
+        })
+      )
     }
 
     yield* Effect.addFinalizer(() => Effect.sync(() => replication.close()))

@@ -122,6 +122,11 @@ export class Replication {
 
   constructor(private readonly host: ReplicationHost) {}
 
+  /** The RDB of a full sync is being made (a snapshot of the keyspace is running). */
+  get syncJobRunning(): boolean {
+    return this.job !== null
+  }
+
   get isReplica(): boolean {
     return this.primaryHost !== null
   }
@@ -326,9 +331,7 @@ export class Replication {
     }
     this.host.log(
       "notice",
-      eofForm
-        ? `Starting BGSAVE for SYNC with target: replicas sockets`
-        : `Starting BGSAVE for SYNC with target: disk`
+      `Starting BGSAVE for SYNC with target: ${eofForm ? "replicas sockets" : "disk"} using: normal sync`
     )
     let job: SyncSnapshot
     try {
@@ -665,7 +668,12 @@ export class Replication {
     this.lastIoFromPrimary = this.host.now()
     this.linkDownSince = 0
     this.host.createPrimaryClient(fullSync)
-    this.host.log("notice", "MASTER <-> REPLICA sync: Primary accepted a Partial Resynchronization or finished a full one.")
+    if (!fullSync) this.host.log("notice", "PRIMARY <-> REPLICA sync: Primary accepted a Partial Resynchronization.")
+  }
+
+  /** The primary client was killed (CLIENT KILL): the link is lost, and resumed with PSYNC. */
+  primaryClientKilled(): void {
+    if (this.linkState === "connected") this.linkLost()
   }
 
   /**

@@ -215,6 +215,12 @@ describe("becoming a replica", () => {
     await waitFor("no blocked clients", async () => /blocked_clients:0/.test(await client.info("clients")))
     const info = await replicationInfo(client)
     expect(info.master_link_status).toBe("down")
+    expect(await client.call("role")).toEqual(["slave", "127.0.0.1", 1, expect.stringMatching(/^(connect|connecting)$/), -1])
+    // replica-serve-stale-data no: only `stale` commands while the link is down.
+    await client.config("SET", "replica-serve-stale-data", "no")
+    await expect(client.get("l")).rejects.toThrow("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+    expect(await client.info("replication")).toContain("role:slave")
+    await client.config("SET", "replica-serve-stale-data", "yes")
     expect(await client.replicaof("NO", "ONE")).toBe("OK")
     expect(await client.lpush("l", "1")).toBe(1)
     expect(await client.llen("l")).toBe(1)
