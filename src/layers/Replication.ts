@@ -244,7 +244,7 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
         arity,
         flags: ["admin", "noscript", "no_async_loading", "no_multi"],
         group: "server",
-        summary: name === "sync" ? "An internal command used in replication." : "An internal command used in replication.",
+        summary: "An internal command used in replication.",
         since: name === "sync" ? "1.0.0" : "2.8.0",
         aclCategories: ["@admin", "@slow", "@dangerous"],
         run: (c, argv): Reply => {
@@ -319,17 +319,13 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
         summary: "Returns the replication role.",
         since: "2.8.12",
         aclCategories: ["@admin", "@fast", "@dangerous"],
-        run: (): Reply => {
-          const role = replication.role()
-          if (role[0] === "master") return role as Reply
-          return role as Reply
-        }
+        run: (): Reply => replication.role() as Reply
       })
     ])
     waitSpec = server.commands.lookup("wait")
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
-        for (const name of ["replicaof", "slaveof", "sync", "psync", "replconf", "wait", "role"]) server.commands.unregister?.(name)
+        for (const name of ["replicaof", "slaveof", "sync", "psync", "replconf", "wait", "role"]) server.commands.unregister(name)
       })
     )
 
@@ -349,17 +345,29 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
       const stale = spec.flags.includes("stale") && !(spec.name === "exec" && c.multi !== null && c.multi.queue.some((q) => !q.spec.flags.includes("stale")))
       return stale ? undefined : "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
     }
-    // Registered only while this server is a replica or feeds a backlog: otherwise commands do not
-    // pay for them.
+    // `min-replicas-to-write`: a primary without enough replicas that acknowledged within
+    // `min-replicas-max-lag` seconds refuses writes (server.c `checkGoodReplicasStatus`), after the
+    // disk-error check and before READONLY.
+    const goodReplicasGate: Admission = (c, spec) => {
+      if (replication.isReplica) return undefined
+      const toWrite = config.get<number>("min-replicas-to-write")
+      if (toWrite === 0 || config.get<number>("min-replicas-max-lag") === 0 || replication.goodReplicas() >= toWrite) return undefined
+      const write = spec.flags.includes("write") || (spec.name === "exec" && c.multi !== null && c.multi.queue.some((q) => q.spec.flags.includes("write")))
+      return write ? "NOREPLICAS Not enough good replicas to write." : undefined
+    }
+    // Registered only while this server is a replica, feeds a backlog or wants replicas to write:
+    // otherwise commands do not pay for them.
     let unregisterGate: (() => void) | null = null
     syncGate = () => {
-      const needed = replication.isReplica || replication.backlog !== null
+      const needed = replication.isReplica || replication.backlog !== null || config.get<number>("min-replicas-to-write") > 0
       if (needed && unregisterGate === null) {
         const a = server.hooks.admissions.addHook(readOnlyGate, subscribedModeGate)
-        const b = server.hooks.admissions.addHook(staleGate)
+        const b = server.hooks.admissions.addHook(goodReplicasGate, readOnlyGate)
+        const d = server.hooks.admissions.addHook(staleGate)
         unregisterGate = () => {
           a()
           b()
+          d()
         }
       } else if (!needed && unregisterGate !== null) {
         unregisterGate()
@@ -369,6 +377,12 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
     }
     syncGate()
     yield* registered(() => unregisterGate?.())
+    yield* registered(
+      config.changeListeners.addHook((names) => {
+        if (names.includes("min-replicas-to-write")) syncGate()
+        if (names.includes("repl-backlog-size")) replication.resizeBacklog()
+      })
+    )
     yield* registered(server.hooks.disconnect.addHook((client) => {
       if (client === primary) {
         // CLIENT KILL of the primary client: the link is lost and comes back with PSYNC.

@@ -770,10 +770,10 @@ export class Replication {
 
   /** Online replicas that acknowledged within `min-replicas-max-lag` seconds. */
   goodReplicas(): number {
-    const maxLag = this.host.config.get<number>("min-replicas-max-lag") * 1000
+    const maxLag = this.host.config.get<number>("min-replicas-max-lag")
     const now = this.host.now()
     let n = 0
-    for (const replica of this.replicas.values()) if (replica.state === "online" && now - replica.ackTime <= maxLag) n++
+    for (const replica of this.replicas.values()) if (replica.state === "online" && Math.floor((now - replica.ackTime) / 1000) <= maxLag) n++
     return n
   }
 

@@ -145,6 +145,20 @@ describe("keyfiber primary -> keyfiber replica", () => {
     await expect(primary.client.wait(1, -1)).rejects.toThrow("ERR timeout is negative")
   })
 
+  it("min-replicas-to-write refuses writes without enough acknowledging replicas", async () => {
+    const primary = await node()
+    await primary.client.config("SET", "min-replicas-to-write", "1")
+    await expect(primary.client.set("k", "v")).rejects.toThrow("NOREPLICAS Not enough good replicas to write.")
+    const tx = await primary.client.multi().set("k", "v").exec().catch((e: Error) => e)
+    expect(String(tx)).toContain("EXECABORT")
+    expect(await primary.client.get("k")).toBeNull()
+    const replica = await node()
+    await replica.client.replicaof("127.0.0.1", String(primary.kf.port))
+    await waitFor("a good replica", async () => (await replicationInfo(primary.client)).min_slaves_good_slaves === "1")
+    expect(await primary.client.set("k", "v")).toBe("OK")
+    await primary.client.config("SET", "min-replicas-to-write", "0")
+  })
+
   it("resumes a lost link with +CONTINUE and loses nothing", async () => {
     const primary = await node()
     const replica = await node()
