@@ -96,7 +96,7 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
       ],
       setFeeding: (on) => {
         if (on) {
-          propagation.attach(sink)
+          propagation.attach(sink, "replicas")
           propagateDeletions(server)
         } else {
           propagation.detach(sink)

@@ -145,6 +145,18 @@ describe("keyfiber primary -> keyfiber replica", () => {
     await expect(primary.client.wait(1, -1)).rejects.toThrow("ERR timeout is negative")
   })
 
+  it("PUBLISH reaches the replica's subscribers (propagated to replicas only)", async () => {
+    const primary = await node()
+    const replica = await node()
+    await replica.client.replicaof("127.0.0.1", String(primary.kf.port))
+    await waitForSync(primary.client, replica.client)
+    const subscriber = extraClient(replica.kf)
+    const got = new Promise<[string, string]>((resolve) => subscriber.on("message", (channel, message) => resolve([channel, message])))
+    await subscriber.subscribe("news")
+    await primary.client.multi().publish("news", "hello").exec()
+    expect(await got).toEqual(["news", "hello"])
+  })
+
   it("min-replicas-to-write refuses writes without enough acknowledging replicas", async () => {
     const primary = await node()
     await primary.client.config("SET", "min-replicas-to-write", "1")
