@@ -111,6 +111,7 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
         const client = server.createClient(null)
         client.authenticated = true
         client.denyBlocking = true
+        client.replicationRole = "primary"
         // A continued stream goes on in the database the lost link was in (Valkey keeps the
         // primary client itself as `cached_primary`); after a full sync it starts with a SELECT.
         client.db = fullSync ? 0 : cachedDb
@@ -252,7 +253,9 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
           if (client.socket === null) return new ErrorReply("ERR Replica can't be an in-process client")
           if (primary === client) return NO_REPLY
           const error = replication.sync(replicaConnection(server, client), argv)
-          return error === null ? NO_REPLY : new ErrorReply(error)
+          if (error !== null) return new ErrorReply(error)
+          client.replicationRole = "replica"
+          return NO_REPLY
         }
       })
 

@@ -180,9 +180,10 @@ describe("keyfiber primary -> keyfiber replica", () => {
     await waitForSync(primary.client, replica.client)
     const replid = (await replicationInfo(replica.client)).master_replid
     // Kill the replica's connection on the primary, and write while it is down.
-    const list = (await primary.client.client("LIST")) as string
-    const line = list.split("\n").find((l) => / cmd=(psync|replconf)/.test(l))!
-    const id = /id=(\d+)/.exec(line)![1]
+    const list = (await primary.client.client("LIST", "TYPE", "replica")) as string
+    expect(list.trim().split("\n")).toHaveLength(1)
+    expect(list).toContain(" flags=S ")
+    const id = /id=(\d+)/.exec(list)![1]
     await primary.client.client("KILL", "ID", id)
     for (let i = 0; i < 50; i++) await primary.client.rpush("during", String(i))
     await waitForSync(primary.client, replica.client)
@@ -191,6 +192,13 @@ describe("keyfiber primary -> keyfiber replica", () => {
     // The same history continued: no new full sync.
     expect((await replicationInfo(replica.client)).master_replid).toBe(replid)
     expect(primary.logs.filter((l) => l.startsWith("Partial resynchronization request from"))).toHaveLength(1)
+    // Now from the replica's side: CLIENT KILL TYPE master drops the link, PSYNC resumes it.
+    expect(await replica.client.client("LIST", "TYPE", "master")).toContain(" flags=M ")
+    expect(await replica.client.client("KILL", "TYPE", "master")).toBe(1)
+    await primary.client.set("after-kill", "1")
+    await waitForSync(primary.client, replica.client)
+    expect(await replica.client.get("after-kill")).toBe("1")
+    expect(primary.logs.filter((l) => l.startsWith("Partial resynchronization request from"))).toHaveLength(2)
     expect(primary.logs.filter((l) => l.startsWith("Starting BGSAVE for SYNC"))).toHaveLength(1)
   })
 
