@@ -86,6 +86,22 @@ describe("keyfiber primary -> keyfiber replica", () => {
     expect(await replica.client.call("role")).toEqual(["slave", "127.0.0.1", primary.kf.port, "connected", Number(r.slave_repl_offset)])
   })
 
+  it("authenticates to a primary with masterauth (and masteruser)", async () => {
+    const primary = await node("requirepass secret\n")
+    const p = new Redis({ port: primary.kf.port, host: "127.0.0.1", password: "secret" })
+    open.find((o) => o.kf === primary.kf)!.clients.push(p)
+    await p.set("k", "v")
+    const replica = await node()
+    await replica.client.config("SET", "masterauth", "wrong")
+    await replica.client.replicaof("127.0.0.1", String(primary.kf.port))
+    await waitFor("the AUTH failure", () => replica.logs.some((l) => l.startsWith("Unable to AUTH to PRIMARY: -WRONGPASS")))
+    expect((await replicationInfo(replica.client)).master_link_status).toBe("down")
+    await replica.client.config("SET", "masteruser", "default")
+    await replica.client.config("SET", "masterauth", "secret")
+    await waitForSync(p, replica.client)
+    expect(await replica.client.get("k")).toBe("v")
+  })
+
   it("refuses writes on a read-only replica, and WAIT on a replica", async () => {
     const primary = await node()
     const replica = await node()

@@ -17,7 +17,7 @@ export const replicationInfo = async (client: Redis): Promise<Record<string, str
 export const startKeyfiber = async (config = ""): Promise<{ kf: RunningKeyfiber; client: Redis; logs: Array<string> }> => {
   const logs: Array<string> = []
   const kf = await start({ config: `repl-diskless-sync-delay 0\n${config}`, log: (_level, message) => logs.push(message) })
-  const client = new Redis({ port: kf.port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null })
+  const client = new Redis({ port: kf.port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null, enableReadyCheck: false })
   client.on("error", () => {})
   await client.connect()
   return { kf, client, logs }
