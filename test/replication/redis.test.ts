@@ -14,10 +14,10 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f()
 })
 
-const keyfiber = async (config = ""): Promise<{ kf: RunningKeyfiber; client: Redis }> => {
-  const { kf, client } = await startKeyfiber(config)
+const keyfiber = async (config = ""): Promise<{ kf: RunningKeyfiber; client: Redis; logs: Array<string> }> => {
+  const { kf, client, logs } = await startKeyfiber(config)
   cleanup.push(() => kf.close(), () => client.disconnect())
-  return { kf, client }
+  return { kf, client, logs }
 }
 
 const redis = async (args: ReadonlyArray<string>): Promise<{ server: RedisServer; client: Redis }> => {
@@ -61,6 +61,17 @@ describe("replication with redis-server 7.0", () => {
     expect(await primary.client.wait(1, 5000)).toBe(1)
     const info = await replicationInfo(primary.client)
     expect(info.slave0).toContain("state=online")
+    // A lost link (in database 4, where the stream goes on without a new SELECT) resumes with
+    // PSYNC: redis counts a partial resync.
+    const db4 = new Redis({ port: primary.server.port, host: "127.0.0.1", db: 4 })
+    cleanup.push(() => db4.disconnect())
+    await db4.set("x", "1")
+    await waitForSync(primary.client, replica.client, 15_000)
+    expect(await replica.client.client("KILL", "TYPE", "master")).toBe(1)
+    await db4.set("y", "2")
+    await waitForSync(primary.client, replica.client, 15_000)
+    expect(await dataset(replica.client)).toEqual(await dataset(primary.client))
+    expect(/sync_partial_ok:(\d+)/.exec(await primary.client.info("stats"))![1]).toBe("1")
   })
 
   it("a redis-server replica of a keyfiber primary (RDB version 10) gets its data and stream", async () => {
@@ -73,5 +84,11 @@ describe("replication with redis-server 7.0", () => {
     await waitForSync(primary.client, replica.client, 15_000)
     expect(await dataset(replica.client)).toEqual(await dataset(primary.client))
     expect(await primary.client.wait(1, 5000)).toBe(1)
+    // The redis replica's lost link resumes with PSYNC and +CONTINUE.
+    expect(await primary.client.client("KILL", "TYPE", "replica")).toBe(1)
+    await primary.client.set("during", "1")
+    await waitForSync(primary.client, replica.client, 15_000)
+    expect(await replica.client.get("during")).toBe("1")
+    expect(primary.logs.filter((l) => l.startsWith("Partial resynchronization request from"))).toHaveLength(1)
   })
 })
