@@ -782,7 +782,7 @@ export class Replication {
     if (this.primaryHost === null) {
       const replicas: Array<ReadonlyArray<string>> = []
       for (const replica of this.replicas.values()) {
-        if (replica.state !== "online") continue
+        if (replica.state === null) continue
         replicas.push([replica.announcedIp ?? replica.connection.peerIp, String(replica.listeningPort), String(replica.ackOffset)])
       }
       return ["master", this.offset, replicas]

@@ -196,7 +196,7 @@ describe("keyfiber primary -> keyfiber replica", () => {
     await waitForSync(primary.client, replica.client)
     const replid = (await replicationInfo(replica.client)).master_replid
     // Kill the replica's connection on the primary, and write while it is down.
-    const list = (await primary.client.client("LIST", "TYPE", "replica")) as string
+    const list = (await primary.client.call("client", "LIST", "TYPE", "replica")) as string
     expect(list.trim().split("\n")).toHaveLength(1)
     expect(list).toContain(" flags=S ")
     const id = /id=(\d+)/.exec(list)![1]
@@ -209,7 +209,7 @@ describe("keyfiber primary -> keyfiber replica", () => {
     expect((await replicationInfo(replica.client)).master_replid).toBe(replid)
     expect(primary.logs.filter((l) => l.startsWith("Partial resynchronization request from"))).toHaveLength(1)
     // Now from the replica's side: CLIENT KILL TYPE master drops the link, PSYNC resumes it.
-    expect(await replica.client.client("LIST", "TYPE", "master")).toContain(" flags=M ")
+    expect(await replica.client.call("client", "LIST", "TYPE", "master")).toContain(" flags=M ")
     expect(await replica.client.client("KILL", "TYPE", "master")).toBe(1)
     await primary.client.set("after-kill", "1")
     await waitForSync(primary.client, replica.client)
