@@ -35,6 +35,7 @@ const measure = async (aofOn: boolean, fsync = "everysec"): Promise<number> => {
   }
   if (aofOn) {
     let unregister: (() => void) | null = null
+    let sink: ((db: number, argv: ReadonlyArray<string>) => void) | null = null
     const aof: Aof = new Aof({
       keyspace: server.keyspace,
       log: () => {},
@@ -42,11 +43,12 @@ const measure = async (aofOn: boolean, fsync = "everysec"): Promise<number> => {
       config: { get: <T>(name: string) => settings[name] as T },
       attach: (feed) => {
         // MODE=propagate: commands propagated but not fed to the AOF (the propagation's own cost).
-        server.propagation.attach(process.env.MODE === "propagate" ? () => {} : feed)
+        sink = process.env.MODE === "propagate" ? () => {} : feed
+        server.propagation.attach(sink)
         unregister = server.hooks.beforeReplies.fillSlot(() => aof.flush(false))
       },
       detach: () => {
-        server.propagation.detach()
+        if (sink !== null) server.propagation.detach(sink)
         unregister?.()
       },
       otherJobRunning: () => false,

@@ -20,6 +20,7 @@ import { TcpListener } from "./layers/TcpListener.js"
 import { Modules } from "./layers/Modules.js"
 import { AppendOnlyFile } from "./layers/AppendOnlyFile.js"
 import { persistenceLayer } from "./layers/Persistence.js"
+import { Replicating } from "./layers/Replication.js"
 import { formatLogLine, makeLogger } from "./server/Log.js"
 import type { Server } from "./server/Server.js"
 import { KEYFIBER_VERSION, VALKEY_VERSION } from "./server/Version.js"
@@ -82,6 +83,7 @@ const Core = ServerCore.layer({ config, log })
 // Valkey logs "Server initialized" once modules are loaded, before it loads the data.
 const Initialized = Layer.effectDiscard(Effect.sync(() => startupLog("notice", "Server initialized")))
 const MainLive = Layer.mergeAll(TcpListener.layer(listenOptions(config)), ConfigStore.layer).pipe(
+  Layer.provideMerge(Replicating.layer),
   Layer.provideMerge(AppendOnlyFile.layer),
   Layer.provideMerge(persistenceLayer()),
   Layer.provideMerge(Initialized),

@@ -117,7 +117,7 @@ export class BlockingEngine implements Blocker {
    * Ends a block with `outcome` if it has not ended yet; returns whether this call won. Safe to call
    * from any callback in the executor; never re-entrant on the same record.
    */
-  complete(record: BlockedClient, outcome: BlockOutcome): boolean {
+  complete(record: BlockedClient, outcome: BlockOutcome, unblockedError: string = UNBLOCKED_ERROR): boolean {
     if (!record.settle(outcome)) return false
     const client = record.client
     this.registry.dequeue(record)
@@ -126,7 +126,7 @@ export class BlockingEngine implements Blocker {
     if (onUnblocked == null) this.blockedClients--
     if (client.blocked === record) client.blocked = null
     if (outcome === BlockOutcome.UnblockedError) {
-      client.reply(new ErrorReply(UNBLOCKED_ERROR))
+      client.reply(new ErrorReply(unblockedError))
       this.host.countErrorReply("UNBLOCKED")
     }
     try {
@@ -194,6 +194,22 @@ export class BlockingEngine implements Blocker {
     if (record === null || record === undefined || !record.handler.mayTimeout) return false
     this.complete(record, error ? BlockOutcome.UnblockedError : BlockOutcome.UnblockedTimeout)
     return true
+  }
+
+  /**
+   * The server turns into a replica (blocked.c `disconnectAllBlockedClients`): every blocked client
+   * gets `-UNBLOCKED ... (master -> replica?)`; the caller closes the returned clients after that
+   * reply. A module's blocked client runs its disconnect callback (which aborts an async RM_Call it
+   * waits on); the client of such a call is left to its owner, as it is no connection.
+   */
+  disconnectAllBlockedClients(): Array<Client> {
+    const unblocked: Array<Client> = []
+    for (const client of Array.from(this.host.clients.values())) {
+      const record = client.blocked
+      if (record === null || client.onUnblocked != null) continue
+      if (this.complete(record, BlockOutcome.UnblockedError, FORCE_UNBLOCKED_ERROR)) unblocked.push(client)
+    }
+    return unblocked
   }
 
   // ---- ready keys ---------------------------------------------------------------------------
@@ -318,6 +334,8 @@ export class BlockingEngine implements Blocker {
     this.unblocked = []
   }
 }
+
+const FORCE_UNBLOCKED_ERROR = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
 
 const dedupe = (keys: ReadonlyArray<string>): ReadonlyArray<string> => {
   if (keys.length <= 1) return keys

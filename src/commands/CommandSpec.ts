@@ -142,6 +142,8 @@ export interface CommandClient extends BlockableClient<BlockedClient> {
   noEvict: boolean
   noTouch: boolean
   readonly isBlocked: boolean
+  /** A replica's connection (`S`) or a replica's primary client (`M`); absent or "" otherwise. */
+  readonly replicationRole?: "" | "replica" | "primary"
   subscriptions: ClientSubscriptions | null
   closeAfterReply: boolean
   readonly closed: boolean

@@ -65,12 +65,25 @@ const HELP = [
   "    Will not touch LRU/LFU stats when this mode is on."
 ]
 
-/** `getClientTypeByName`: keyfiber has only normal clients, but accepts every type name. */
-const CLIENT_TYPES = new Set(["normal", "slave", "replica", "pubsub", "master", "primary"])
+/** `getClientTypeByName`: each name and the type it means ("replica" is "slave", "primary" is "master"). */
+const CLIENT_TYPES = new Map([
+  ["normal", "normal"],
+  ["slave", "slave"],
+  ["replica", "slave"],
+  ["pubsub", "pubsub"],
+  ["master", "master"],
+  ["primary", "master"]
+])
 
-/** Valkey's `getClientType`: a client with subscriptions is a pubsub client, the rest normal. */
+/** Valkey's `getClientType`: the primary client, a replica, a client with subscriptions, the rest normal. */
 const clientType = (client: CommandClient): string =>
-  client.subscriptions !== null && client.subscriptions.total > 0 ? "pubsub" : "normal"
+  client.replicationRole === "primary"
+    ? "master"
+    : client.replicationRole === "replica"
+      ? "slave"
+      : client.subscriptions !== null && client.subscriptions.total > 0
+        ? "pubsub"
+        : "normal"
 
 const argvBytes = (argv: ReadonlyArray<string>): number => {
   let n = 0
@@ -85,7 +98,7 @@ const argvBytes = (argv: ReadonlyArray<string>): number => {
  */
 export const clientInfoString = (client: CommandClient, current?: ReadonlyArray<string>): string => {
   const now = client.server.now()
-  let flags = ""
+  let flags = client.replicationRole === "replica" ? "S" : client.replicationRole === "primary" ? "M" : ""
   const subs = client.subscriptions
   if (subs !== null && subs.total > 0) flags += "P"
   if (client.multi !== null) flags += "x"
@@ -133,10 +146,8 @@ const clientList = (client: CommandClient, argv: Array<string>): Reply => {
   let out = ""
   let type: string | undefined
   if (argv.length === 4 && isKeyword(argv[2], "type")) {
-    type = argv[3].toLowerCase()
-    if (!CLIENT_TYPES.has(type)) return new ErrorReply(`ERR Unknown client type '${argv[3]}'`)
-    // Every keyfiber client is a normal or a pubsub one.
-    if (type !== "normal" && type !== "pubsub") return new VerbatimReply("")
+    type = CLIENT_TYPES.get(argv[3].toLowerCase())
+    if (type === undefined) return new ErrorReply(`ERR Unknown client type '${argv[3]}'`)
   } else if (argv.length > 3 && isKeyword(argv[2], "id")) {
     for (let j = 3; j < argv.length; j++) {
       const id = parseInt64(argv[j])
@@ -184,8 +195,8 @@ const clientKill = (client: CommandClient, argv: Array<string>): Reply => {
         if (parsed <= 0) return new ErrorReply("ERR maxage should be greater than 0")
         maxAge = Number(parsed)
       } else if (option === "type") {
-        type = value.toLowerCase()
-        if (!CLIENT_TYPES.has(type)) return new ErrorReply(`ERR Unknown client type '${value}'`)
+        type = CLIENT_TYPES.get(value.toLowerCase())
+        if (type === undefined) return new ErrorReply(`ERR Unknown client type '${value}'`)
       } else if (option === "addr") {
         addr = value
       } else if (option === "laddr") {

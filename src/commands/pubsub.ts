@@ -195,7 +195,11 @@ export const pubsubCommands = [
     summary: "Posts a message to a channel.",
     since: "2.0.0",
     complexity: "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
-    run: (client, argv) => client.server.pubsub.publish(argv[1], argv[2])
+    run: (client, argv) => {
+      // Subscribers of the replicas get the message too (pubsub.c `publishCommand`, outside cluster mode).
+      if (client.server.propagation.enabled) client.server.propagation.force("replicas")
+      return client.server.pubsub.publish(argv[1], argv[2])
+    }
   }),
   defineCommand({
     name: "spublish",

@@ -15,8 +15,11 @@ export interface Propagation {
   also(db: number, argv: Array<string>): void
   /** Do not propagate the command itself (what it passed to `also` still goes). */
   prevent(): void
-  /** Propagate the command even if it changed nothing (FLUSHALL/FLUSHDB of empty databases). */
-  force(): void
+  /**
+   * Propagate the command even if it changed nothing (FLUSHALL/FLUSHDB of empty databases); with
+   * "replicas", to the replication stream only (PUBLISH: Valkey's `forceCommandPropagation(c, PROPAGATE_REPL)`).
+   */
+  force(target?: "replicas"): void
 }
 
 /** A Propagation that never propagates (no server behind it: unit tests of commands). */

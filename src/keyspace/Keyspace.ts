@@ -91,6 +91,11 @@ export class Keyspace implements EvictableKeyspace {
    * DEL or UNLINK (Valkey's `propagateDeletion`). Null while nothing is propagated.
    */
   propagateDeletion: ((db: number, key: string, cause: "expired" | "evicted") => void) | null = null
+  /**
+   * Set while this server is a replica: expired keys are not deleted (no active expiry either).
+   * Returns true while the primary's stream runs, which still sees them.
+   */
+  replicaExpiry: (() => boolean) | null = null
   /** The bytes charged to the data of every database (see `MemoryAccounting.ts`). */
   readonly memory: MemoryCounter = { bytes: 0 }
   /**
@@ -201,6 +206,10 @@ export class Keyspace implements EvictableKeyspace {
     const entry = database.entries.get(key)
     if (entry === undefined) return undefined
     if (entry.expireAt !== 0 && entry.expireAt <= this.now() && !this.loading) {
+      // A replica deletes nothing itself (its primary's DEL will): the key reads as missing,
+      // except to the primary's own stream (db.c `expireIfNeeded`).
+      const replica = this.replicaExpiry
+      if (replica !== null) return replica() ? entry : undefined
       this.expire(database, entry)
       return undefined
     }
@@ -209,10 +218,11 @@ export class Keyspace implements EvictableKeyspace {
 
   /**
    * Whether a command given the absolute time `when` (ms) must delete the key instead of setting
-   * the TTL (expire.c `checkAlreadyExpired`): never while loading.
+   * the TTL (expire.c `checkAlreadyExpired`): never while loading, nor on a replica.
    */
   alreadyExpired(when: number | bigint): boolean {
-    return when <= this.now() && !this.loading
+    // expire.c `checkAlreadyExpired`: nor on a replica, which keeps the TTL for its primary's DEL.
+    return when <= this.now() && !this.loading && this.replicaExpiry === null
   }
 
   /** A read lookup: counts keyspace hits and misses for INFO. */
@@ -352,7 +362,7 @@ export class Keyspace implements EvictableKeyspace {
    * repeating while more than a quarter of a sample was expired, within `maxSamples` per call.
    */
   activeExpireCycle(maxSamples = 2000): number {
-    if (!this.activeExpire) return 0
+    if (!this.activeExpire || this.replicaExpiry !== null) return 0
     const now = this.now()
     let expired = 0
     let budget = maxSamples

@@ -13,6 +13,7 @@ import { ErrorReply, SimpleString } from "../protocol/Reply.js"
 import { setInfoHooks } from "../server/Info.js"
 import type { Server } from "../server/Server.js"
 import { VALKEY_VERSION } from "../server/Version.js"
+import { propagateDeletions } from "./propagateDeletions.js"
 import { registered } from "./registered.js"
 import { ServerCore } from "./ServerCore.js"
 
@@ -79,19 +80,13 @@ export class AppendOnlyFile extends Context.Service<AppendOnlyFile, Aof>()("keyf
       attach: (feed) => {
         propagation.attach(feed)
         unregisterFlush = server.hooks.beforeReplies.fillSlot(flushBeforeReplies)
-        // Keys removed by expiry or eviction are logged as DEL/UNLINK per `lazyfree-lazy-*`
-        // (db.c `propagateDeletion`); outside a command each goes alone.
-        keyspace.propagateDeletion = (db, key, cause) => {
-          const lazy = server.config.get<boolean>(cause === "expired" ? "lazyfree-lazy-expire" : "lazyfree-lazy-eviction")
-          propagation.also(db, [lazy ? "UNLINK" : "DEL", key])
-          if (server.nesting === 0) propagation.flush(null)
-        }
+        propagateDeletions(server)
       },
       detach: () => {
-        propagation.detach()
+        propagation.detach(aof!.feed)
         unregisterFlush?.()
         unregisterFlush = null
-        keyspace.propagateDeletion = null
+        if (!propagation.enabled) keyspace.propagateDeletion = null
       },
       moduleTypes: () => server.moduleTypes ?? undefined,
       otherJobRunning: () => Snapshot.running(keyspace) !== undefined && !aof!.rewriteInProgress,

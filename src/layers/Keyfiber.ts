@@ -15,6 +15,7 @@ import type { ModuleLoadError, ModuleRegistry } from "../modules/Modules.js"
 import { Modules } from "./Modules.js"
 import { AofStartupError, AppendOnlyFile } from "./AppendOnlyFile.js"
 import { persistenceLayer } from "./Persistence.js"
+import { Replicating } from "./Replication.js"
 import type { PersistenceLoadError } from "../persistence/Persistence.js"
 import { ClientClosedError, type CommandArg, InProcessClient } from "../server/InProcessClient.js"
 import type { ListenError } from "../server/Listener.js"
@@ -208,6 +209,7 @@ export class Keyfiber extends Context.Service<Keyfiber, KeyfiberService>()("keyf
         // listener, service.
         return Layer.mergeAll(service, ConfigStore.layer).pipe(
           Layer.provide(listener),
+          Layer.provide(Replicating.layer),
           Layer.provide(AppendOnlyFile.layer),
           Layer.provide(persistenceLayer()),
           Layer.provide(Modules.layer()),

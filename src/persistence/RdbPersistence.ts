@@ -63,7 +63,7 @@ export class RdbPersistence implements PersistenceControl {
   private scheduled = false
   private jobs = 0
   /**
-   * Another background job (an AOF rewrite) holds the one background slot, as Valkey's other child
+   * Another background job (an AOF rewrite, a replica's full sync) holds the one background slot, as Valkey's other child
    * kinds do: BGSAVE waits for it (SCHEDULE) or is refused, and the save points wait. Every such job
    * walks the keyspace's one snapshot, so a snapshot that is not this save's is another job.
    */

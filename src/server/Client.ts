@@ -60,6 +60,8 @@ export class Client implements ReplySink, CommandClient, BlockableClient<Blocked
   dirtyCas = false
   /** WATCHed keys (`commands/WatchedKeys.ts`); the shared empty `NO_WATCHES` until the first WATCH. */
   watched: Array<WatchedKey> = NO_WATCHES
+  /** A replica's connection to this primary (CLIENT LIST flag `S`), or this replica's primary client (`M`). */
+  replicationRole: "" | "replica" | "primary" = ""
   /** Running inside EXEC or a module call: blocking commands act as if they timed out at once. */
   denyBlocking = false
   noEvict = false

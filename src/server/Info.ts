@@ -53,6 +53,8 @@ interface InfoHooks {
   readonly aofInfo?: () => ReadonlyArray<[string, string | number]>
   /** The `aof_*` fields shown after `module_fork_last_cow_size` while `appendonly` is yes. */
   readonly aofInfoEnabled?: () => ReadonlyArray<[string, string | number]>
+  /** The fields of `# Replication` (the replication layer). */
+  readonly replication?: () => ReadonlyArray<readonly [string, string | number]>
 }
 
 interface InfoState {
@@ -399,7 +401,7 @@ const statsSection = (server: InfoSource): string => {
 }
 
 const replicationSection = (state: InfoState): string =>
-  fields("Replication", [
+  fields("Replication", state.hooks.replication?.() ?? [
     ["role", "master"],
     ["connected_slaves", 0],
     ["master_failover_state", "no-failover"],
