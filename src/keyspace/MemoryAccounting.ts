@@ -1,6 +1,7 @@
 import { HashValue } from "./HashValue.js"
 import { ListValue } from "./ListValue.js"
 import { SetValue } from "./SetValue.js"
+import { StreamValue } from "./StreamValue.js"
 import type { Value } from "./Value.js"
 import { ZSetValue } from "./ZSetValue.js"
 
@@ -106,6 +107,35 @@ const membersCost = (value: Sampled, size: number, members: Iterable<string>, pe
   return CONTAINER + size * (perElement + value.sampledElementBytes)
 }
 
+/** Per stream entry: its ID (a bigint), its slots in the node's arrays, its pairs array. */
+const STREAM_ENTRY = 88
+/** Per node, group, consumer and pending entry. */
+const STREAM_NODE = 160
+const STREAM_GROUP = 200
+const STREAM_NACK = 120
+
+const streamCost = (stream: StreamValue): number => {
+  let cost = CONTAINER + stream.nodes.length * STREAM_NODE
+  if (stream.groups !== null) {
+    for (const [name, group] of stream.groups) {
+      cost += STREAM_GROUP + stringCost(name) + group.pel.size * STREAM_NACK
+      for (const consumer of group.consumers.values()) cost += STREAM_GROUP + stringCost(consumer.name) + consumer.pel.size * 40
+    }
+  }
+  const n = stream.length
+  if (n === 0) return cost
+  if (resample(stream)) {
+    let taken = 0
+    let bytes = 0
+    stream.range(0n, (1n << 128n) - 1n, true, (_id, pairs) => {
+      for (const s of pairs) bytes += stringCost(s)
+      return ++taken < SAMPLES
+    })
+    stream.sampledElementBytes = taken === 0 ? 0 : bytes / taken
+  }
+  return cost + n * (STREAM_ENTRY + stream.sampledElementBytes)
+}
+
 /** The estimated heap cost of a value. */
 const valueCost = (value: Value): number => {
   if (typeof value === "string") return stringCost(value)
@@ -113,6 +143,7 @@ const valueCost = (value: Value): number => {
   if (value instanceof HashValue) return hashCost(value)
   if (value instanceof SetValue) return membersCost(value, value.size, value.unorderedMembers, SET_ELEMENT)
   if (value instanceof ZSetValue) return membersCost(value, value.size, value.scores.keys(), ZSET_ELEMENT)
+  if (value instanceof StreamValue) return streamCost(value)
   return MODULE_VALUE
 }
 
