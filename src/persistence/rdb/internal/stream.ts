@@ -29,6 +29,12 @@ const rawId = (b: Uint8Array): StreamId => {
   return v
 }
 
+/** An ID delta as the int64 `lpAppendInteger` stores (a number when small, for the short encodings). */
+const delta = (d: bigint): number | bigint => {
+  const v = BigInt.asIntN(64, d)
+  return v >= -2147483648n && v <= 2147483647n ? Number(v) : v
+}
+
 /** A node as Valkey's listpack (t_stream.c `streamAppendItem`'s layout), tombstones included. */
 const nodeListpack = (node: StreamNode): Uint8Array => {
   const lp = new ListpackBuilder(node.bytes + 16)
@@ -45,13 +51,14 @@ const nodeListpack = (node: StreamNode): Uint8Array => {
     const same = node.sameFields(pairs)
     const numfields = pairs.length / 2
     lp.appendInteger((same ? FLAG_SAMEFIELDS : 0) | (node.deleted[i] ? FLAG_DELETED : 0))
-    lp.appendInteger(BigInt.asIntN(64, idMs(id) - masterMs))
-    lp.appendInteger(BigInt.asIntN(64, idSeq(id) - masterSeq))
-    if (!same) {
-      lp.appendInteger(numfields)
-      for (let j = 0; j < pairs.length; j += 2) lp.append(pairs[j])
+    lp.appendInteger(delta(idMs(id) - masterMs))
+    lp.appendInteger(delta(idSeq(id) - masterSeq))
+    // Field and value interleaved; the field left out when it is the primary entry's.
+    if (!same) lp.appendInteger(numfields)
+    for (let j = 0; j < pairs.length; j += 2) {
+      if (!same) lp.append(pairs[j])
+      lp.append(pairs[j + 1])
     }
-    for (let j = 1; j < pairs.length; j += 2) lp.append(pairs[j])
     lp.appendInteger(numfields + 3 + (same ? 0 : numfields + 1))
   }
   return lp.bytes()
@@ -147,20 +154,22 @@ const readNode = (master: StreamId, lp: Uint8Array): StreamNode | undefined => {
     if (flags === undefined || msDelta === undefined || seqDelta === undefined) return undefined
     let fields = primaryFields
     let extra = 3
-    let names: ReadonlyArray<string> = masterFields
+    let pairs: Array<string>
     if ((flags & FLAG_SAMEFIELDS) === 0) {
+      // num-fields, then field-1 value-1 ... field-N value-N.
       const n = int()
-      if (n === undefined || n < 0 || p + n > items.length) return undefined
+      if (n === undefined || n < 0 || p + n * 2 > items.length) return undefined
       fields = n
-      names = items.slice(p, p + n)
-      p += n
+      pairs = items.slice(p, p + n * 2)
+      p += n * 2
       extra += n + 1
-    }
-    if (p + fields > items.length) return undefined
-    const pairs: Array<string> = new Array(fields * 2)
-    for (let j = 0; j < fields; j++) {
-      pairs[j * 2] = names[j]
-      pairs[j * 2 + 1] = items[p++]
+    } else {
+      if (p + fields > items.length) return undefined
+      pairs = new Array(fields * 2)
+      for (let j = 0; j < fields; j++) {
+        pairs[j * 2] = masterFields[j]
+        pairs[j * 2 + 1] = items[p++]
+      }
     }
     if (int() !== fields + extra) return undefined
     const id = streamId((masterMs + msDelta) & U64_MAX, (masterSeq + seqDelta) & U64_MAX)
