@@ -1292,6 +1292,8 @@ export const streamCommands = [
     name: "xgroup",
     arity: -2,
     group: "stream",
+    // Containers carry no category of their own group, as in Valkey.
+    aclCategories: ["@slow"],
     summary: "A container for consumer groups commands.",
     since: "5.0.0",
     complexity: "Depends on subcommand.",
@@ -1412,6 +1414,8 @@ export const streamCommands = [
     name: "xinfo",
     arity: -2,
     group: "stream",
+    // Containers carry no category of their own group, as in Valkey.
+    aclCategories: ["@slow"],
     summary: "A container for stream introspection commands.",
     since: "5.0.0",
     complexity: "Depends on subcommand.",
