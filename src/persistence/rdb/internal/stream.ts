@@ -173,6 +173,9 @@ const readNode = (master: StreamId, lp: Uint8Array): StreamNode | undefined => {
     }
     if (int() !== fields + extra) return undefined
     const id = streamId((masterMs + msDelta) & U64_MAX, (masterSeq + seqDelta) & U64_MAX)
+    // Entries are found by binary search: they must be in ID order (stricter than Valkey, which
+    // trusts the order and would misbehave later).
+    if (node.size > 0 && id <= node.ids[node.size - 1]) return undefined
     node.push(id, pairs, (flags & FLAG_DELETED) !== 0)
   }
   if (p !== items.length) return undefined
