@@ -219,7 +219,7 @@ describe("stream DUMP/RESTORE", () => {
   it("round-trips every stream exactly (RDB 11 and 10)", () => {
     fc.assert(
       fc.property(stream, fc.constantFrom(10 as const, 11 as const), (s, rdbVersion) => {
-        const restored = restorePayload(dumpPayload(s, { rdbVersion }))
+        const restored = restorePayload(dumpPayload(s, { compression: true, checksum: true, rdbVersion }))
         expect(restored).not.toBeInstanceOf(RestoreFailure)
         const expected = plain(s) as { groups: Array<[string, bigint, number, unknown, Array<[string, number, number, unknown]>]> }
         // RDB 10 has no consumer active-time: it loads as the seen-time.
