@@ -107,8 +107,11 @@ const membersCost = (value: Sampled, size: number, members: Iterable<string>, pe
   return CONTAINER + size * (perElement + value.sampledElementBytes)
 }
 
-/** Per stream entry: its ID (a bigint), its slots in the node's arrays, its pairs array. */
-const STREAM_ENTRY = 88
+/**
+ * Per stream entry: its ID (a bigint), its slots in the node's arrays, its pairs array. Measured
+ * (Node 24): within 10% of the heap for 100,000 entries with 5- and 100-byte values.
+ */
+const STREAM_ENTRY = 110
 /** Per node, group, consumer and pending entry. */
 const STREAM_NODE = 160
 const STREAM_GROUP = 200
