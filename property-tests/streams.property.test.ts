@@ -153,6 +153,82 @@ describe("streams against a model", () => {
   }, 120_000)
 })
 
+describe("blocked group readers", () => {
+  let kf: RunningKeyfiber
+  beforeAll(async () => {
+    kf = await start({ config: "stream-node-max-entries 3\n" })
+  })
+  afterAll(async () => {
+    await kf?.close()
+  })
+
+  it("consumers blocked in XREADGROUP get every entry exactly once, however the adds are batched", async () => {
+    let run = 0
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (consumers, batches, count) => {
+          const key = `b${run++}`
+          await kf.run("XGROUP", "CREATE", key, "g", "$", "MKSTREAM")
+          const total = batches.reduce((a, b) => a + b, 0)
+          const received: Array<string> = []
+          const connections = await Promise.all(Array.from({ length: consumers }, () => kf.connect()))
+          let stopping = false
+          // Each consumer reads, blocking, until stopped by CLIENT UNBLOCK (a null reply).
+          const loops = connections.map(async (c, i) => {
+            for (;;) {
+              const reply = (await c.run("XREADGROUP", "GROUP", "g", `c${i}`, "COUNT", count, "BLOCK", 0, "STREAMS", key, ">")) as
+                | Array<[string, Array<[string, Array<string>]>]>
+                | null
+              if (reply === null) {
+                if (stopping) return
+                continue
+              }
+              for (const [id] of reply[0][1]) {
+                received.push(id)
+                await c.run("XACK", key, "g", id)
+              }
+            }
+          })
+          /** Waits (a bounded number of event-loop turns) until `check` holds. */
+          const until = async (what: string, check: () => boolean | Promise<boolean>) => {
+            for (let turns = 0; turns < 100_000; turns++) {
+              if (await check()) return
+              await new Promise((r) => setImmediate(r))
+            }
+            throw new Error(`never: ${what}`)
+          }
+          const blocked = (n: number) =>
+            until(`${n} blocked clients`, async () => Number(/blocked_clients:(\d+)/.exec((await kf.run("INFO", "clients")) as string)![1]) === n)
+          const producer = await kf.connect()
+          const added: Array<string> = []
+          for (const batch of batches) {
+            await blocked(consumers)
+            // A batch is one transaction: readers are served after EXEC, in the order they blocked.
+            await producer.run("MULTI")
+            for (let i = 0; i < batch; i++) await producer.run("XADD", key, "*", "n", added.length + i)
+            const ids = (await producer.run("EXEC")) as Array<string>
+            added.push(...ids)
+          }
+          await until("every entry received", () => received.length >= total)
+          await blocked(consumers)
+          stopping = true
+          for (const c of connections) await producer.run("CLIENT", "UNBLOCK", c.id)
+          await Promise.all(loops)
+          expect([...received].sort()).toEqual([...added].sort())
+          expect(new Set(received).size).toBe(total)
+          expect(((await kf.run("XPENDING", key, "g")) as Array<unknown>)[0]).toBe(0)
+          for (const c of [...connections, producer]) await c.close()
+          await kf.run("DEL", key)
+        }
+      ),
+      { numRuns: 40 }
+    )
+  }, 120_000)
+})
+
 describe("stream DUMP/RESTORE", () => {
   const field = fc.oneof(fc.constantFrom("f", "g", "1", "-7", ""), fc.string({ maxLength: 6 }), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String))
   const stream = fc
