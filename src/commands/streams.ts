@@ -552,9 +552,10 @@ const xread = (client: CommandClient, argv: Array<string>): Reply | BlockRequest
         serve = true
         gt = group.lastId
       }
+      // The consumer's seen-time changes whatever is served: a running snapshot copies first.
+      stream.prepareWrite()
       let consumer = group.consumers.get(consumerName)
       if (consumer === undefined) {
-        stream.prepareWrite()
         consumer = new StreamConsumer(consumerName, now)
         group.consumers.set(consumerName, consumer)
         dirty(client)
