@@ -4,6 +4,10 @@ import { StreamConsumer, StreamNack } from "../src/keyspace/StreamGroup.js"
 import { formatId, MAX_ID, MIN_ID, type StreamId } from "../src/keyspace/StreamId.js"
 import { StreamValue } from "../src/keyspace/StreamValue.js"
 import { dumpPayload, RestoreFailure, restorePayload } from "../src/persistence/rdb/Dump.js"
+import { ByteReader } from "../src/persistence/rdb/internal/ByteReader.js"
+import { ByteSink } from "../src/persistence/rdb/internal/ByteSink.js"
+import { readStream, writeStream } from "../src/persistence/rdb/internal/stream.js"
+import { TYPE_STREAM_LISTPACKS } from "../src/persistence/rdb/internal/types.js"
 import { type RunningKeyfiber, start } from "../src/start.js"
 
 /**
@@ -303,6 +307,33 @@ describe("stream DUMP/RESTORE", () => {
         expect(plain(restored as StreamValue)).toEqual(expected)
       }),
       { numRuns: 300 }
+    )
+  })
+
+  it("loads Redis 5/6 streams (RDB_TYPE_STREAM_LISTPACKS): counters derived as Valkey does", () => {
+    fc.assert(
+      fc.property(stream, (s) => {
+        const sink = new ByteSink(false, false)
+        writeStream(sink, s, TYPE_STREAM_LISTPACKS)
+        const loaded = readStream(new ByteReader(sink.concat()), TYPE_STREAM_LISTPACKS)
+        const expected = plain(s) as Record<string, unknown> & { groups: Array<Array<unknown>> }
+        // The version 1 format has no first ID, tombstone ID, added count or group read counters:
+        // entries-added is the length, the first ID the first live entry, read counters estimated.
+        expected.entriesAdded = s.length
+        expected.maxDeletedId = 0n
+        // An empty stream's first ID is then the greatest ID (`streamGetEdgeID`), as in Valkey.
+        expected.firstId = s.edgeId(true)
+        const copy = s.clone()
+        copy.entriesAdded = s.length
+        copy.maxDeletedId = 0n
+        copy.firstId = expected.firstId as bigint
+        for (const g of expected.groups) {
+          g[2] = copy.estimateDistance(g[1] as bigint)
+          for (const c of g[4] as Array<Array<unknown>>) c[2] = c[1]
+        }
+        expect(plain(loaded)).toEqual(expected)
+      }),
+      { numRuns: 200 }
     )
   })
 })

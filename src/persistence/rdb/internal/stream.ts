@@ -214,7 +214,8 @@ export const readStream = (r: ByteReader, type: number): StreamValue => {
     stream.entriesAdded = r.len()
   } else {
     stream.entriesAdded = stream.length
-    stream.firstId = stream.length === 0 ? 0n : stream.edgeId(true)
+    // `streamGetEdgeID`: an empty stream's first ID is the greatest ID, as Valkey loads it.
+    stream.firstId = stream.edgeId(true)
   }
   let live = 0
   for (const node of stream.nodes) live += node.live
