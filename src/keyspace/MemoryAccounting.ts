@@ -117,16 +117,12 @@ const STREAM_NODE = 160
 const STREAM_GROUP = 200
 const STREAM_NACK = 120
 
+/**
+ * A stream: its entries as count × (per entry + sampled mean), plus its groups, consumers and
+ * pending entries, counted again only when the entries are sampled (a group walk on every XADD
+ * would cost O(consumers)).
+ */
 const streamCost = (stream: StreamValue): number => {
-  let cost = CONTAINER + stream.nodes.length * STREAM_NODE
-  if (stream.groups !== null) {
-    for (const [name, group] of stream.groups) {
-      cost += STREAM_GROUP + stringCost(name) + group.pel.size * STREAM_NACK
-      for (const consumer of group.consumers.values()) cost += STREAM_GROUP + stringCost(consumer.name) + consumer.pel.size * 40
-    }
-  }
-  const n = stream.length
-  if (n === 0) return cost
   if (resample(stream)) {
     let taken = 0
     let bytes = 0
@@ -135,8 +131,16 @@ const streamCost = (stream: StreamValue): number => {
       return ++taken < SAMPLES
     })
     stream.sampledElementBytes = taken === 0 ? 0 : bytes / taken
+    let groups = 0
+    if (stream.groups !== null) {
+      for (const [name, group] of stream.groups) {
+        groups += STREAM_GROUP + stringCost(name) + group.pel.size * STREAM_NACK
+        for (const consumer of group.consumers.values()) groups += STREAM_GROUP + stringCost(consumer.name) + consumer.pel.size * 40
+      }
+    }
+    stream.sampledGroupBytes = groups
   }
-  return cost + n * (STREAM_ENTRY + stream.sampledElementBytes)
+  return CONTAINER + stream.nodes.length * STREAM_NODE + stream.sampledGroupBytes + stream.length * (STREAM_ENTRY + stream.sampledElementBytes)
 }
 
 /** The estimated heap cost of a value. */

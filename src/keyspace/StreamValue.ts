@@ -44,6 +44,8 @@ export class StreamValue {
   /** Memory accounting's sample of the mean entry size (see `MemoryAccounting.ts`). */
   sampledElementBytes = 0
   writesUntilSample = 0
+  /** Memory accounting's count of the groups' cost, taken with the sample. */
+  sampledGroupBytes = 0
   /** Copy-on-write for a running snapshot (see `CopyOnWrite.ts`). */
   cow: CopyOnWrite | null = null
   home: CopyOnWriteHome | null = null
