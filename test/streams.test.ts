@@ -260,6 +260,25 @@ describe("streams", () => {
       expect(await reader).toEqual([["s", [["1-0", ["a", "b"]]]]])
     })
 
+    it("XREADGROUP re-runs when SWAPDB swaps its key away: NOGROUP, or WRONGTYPE for another type", async () => {
+      const waiter = await connect()
+      for (const [other, error] of [
+        [null, "NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option"],
+        ["list", "WRONGTYPE Operation against a key holding the wrong kind of value"]
+      ] as const) {
+        await r.select(4)
+        await r.flushdb()
+        if (other === "list") await r.lpush("s", "e1")
+        await r.select(0)
+        await r.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        const pending = errorOf(waiter.call("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"))
+        await waitFor("XREADGROUP to block", () => blockedClients() === 1)
+        await r.swapdb(0, 4)
+        expect(await pending).toBe(error)
+        await r.flushall()
+      }
+    })
+
     it("never blocks inside MULTI", async () => {
       const tx = await r.multi().call("XREAD", "BLOCK", "0", "STREAMS", "s", "$").exec()
       expect(tx).toEqual([[null, null]])
