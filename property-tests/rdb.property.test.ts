@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { HashValue } from "../src/keyspace/HashValue.js"
 import { ListValue } from "../src/keyspace/ListValue.js"
 import { SetValue } from "../src/keyspace/SetValue.js"
+import { StreamConsumer, StreamNack } from "../src/keyspace/StreamGroup.js"
+import { StreamValue } from "../src/keyspace/StreamValue.js"
 import type { Value } from "../src/keyspace/Value.js"
 import { DEFAULT_ZSET_LIMITS, ZSetValue } from "../src/keyspace/ZSetValue.js"
 import { Crc64 } from "../src/persistence/rdb/internal/crc64.js"
@@ -66,7 +68,37 @@ const zset = fc.uniqueArray(fc.tuple(bytes, score), { minLength: 1, maxLength: 2
   return z
 })
 
-const value: fc.Arbitrary<Value> = fc.oneof(bytes, list, set, intSet, hash, zset)
+const stream = fc
+  .record({
+    entries: fc.array(fc.tuple(fc.bigInt({ min: 1n, max: 2n ** 70n }), fc.array(fc.tuple(bytes, bytes), { minLength: 1, maxLength: 3 })), { maxLength: 30 }),
+    deletes: fc.array(fc.nat(), { maxLength: 6 }),
+    group: fc.boolean()
+  })
+  .map(({ entries, deletes, group }) => {
+    const s = new StreamValue()
+    let id = 0n
+    for (const [gap, pairs] of entries) {
+      id += gap
+      if (id >= 1n << 128n) break
+      s.append(id, pairs.flat(), 4096, 5)
+    }
+    const ids: Array<bigint> = []
+    s.range(0n, (1n << 128n) - 1n, false, (i) => ids.push(i) > 0)
+    for (const d of deletes) if (ids.length > 0) s.delete(ids[d % ids.length])
+    if (group) {
+      const g = s.createGroup("g", 0n, -1)!
+      const consumer = new StreamConsumer("c", 1)
+      g.consumers.set("c", consumer)
+      for (const i of ids.slice(0, 3)) {
+        const nack = new StreamNack(consumer, 2, 1)
+        g.pel.set(i, nack)
+        consumer.pel.set(i, nack)
+      }
+    }
+    return s
+  })
+
+const value: fc.Arbitrary<Value> = fc.oneof(bytes, list, set, intSet, hash, zset, stream)
 
 /** Type, encoding and contents in order (lists, set/hash iteration order, zset rank order). */
 const describeValue = (v: Value): unknown => {
@@ -78,6 +110,12 @@ const describeValue = (v: Value): unknown => {
     const out: Array<unknown> = []
     for (let n = v.list.first; n !== null; n = n.forward[0]) out.push(n.member, n.score)
     return ["zset", v.encoding, out]
+  }
+  if (v instanceof StreamValue) {
+    const entries: Array<unknown> = []
+    v.range(0n, (1n << 128n) - 1n, false, (id, pairs) => entries.push([id, [...pairs]]) > 0)
+    const groups = v.sortedGroups().map(([name, g]) => [name, g.lastId, [...g.pel.entries()].map(([id, n]) => [id, n.consumer?.name])])
+    return ["stream", entries, v.length, v.lastId, v.entriesAdded, v.nodes.length, groups]
   }
   return ["module"]
 }
@@ -245,7 +283,13 @@ describe("RESTORE of mutated payloads over TCP", () => {
         }
         if (ok) {
           const type = await client.type("fuzz")
-          expect(["string", "list", "set", "hash", "zset"]).toContain(type)
+          expect(["string", "list", "set", "hash", "zset", "stream"]).toContain(type)
+          if (type === "stream") {
+            // Every read of the loaded stream answers.
+            await client.call("XINFO", "STREAM", "fuzz", "FULL")
+            await client.call("XRANGE", "fuzz", "-", "+")
+            await client.call("XREVRANGE", "fuzz", "+", "-")
+          }
           const again = await client.dumpBuffer("fuzz")
           expect(await client.call("RESTORE", "copy", "0", again!, "REPLACE")).toBe("OK")
           expect(await client.call("OBJECT", "ENCODING", "fuzz")).toEqual(expect.any(String))

@@ -5,6 +5,9 @@ import { Keyspace } from "../src/keyspace/Keyspace.js"
 import { ListValue } from "../src/keyspace/ListValue.js"
 import { SetValue } from "../src/keyspace/SetValue.js"
 import { Snapshot } from "../src/keyspace/Snapshot.js"
+import { StreamConsumer, StreamNack } from "../src/keyspace/StreamGroup.js"
+import { formatId, MAX_ID, MIN_ID } from "../src/keyspace/StreamId.js"
+import { StreamValue } from "../src/keyspace/StreamValue.js"
 import { ModuleValue, type Value } from "../src/keyspace/Value.js"
 import { ZSetValue } from "../src/keyspace/ZSetValue.js"
 
@@ -23,6 +26,7 @@ type Op =
   | { readonly op: "hash"; readonly db: number; readonly key: string; readonly how: number; readonly element: string }
   | { readonly op: "set"; readonly db: number; readonly key: string; readonly how: number; readonly element: string }
   | { readonly op: "zset"; readonly db: number; readonly key: string; readonly how: number; readonly element: string; readonly score: number }
+  | { readonly op: "stream"; readonly db: number; readonly key: string; readonly how: number; readonly element: string }
   | { readonly op: "module"; readonly db: number; readonly key: string; readonly text: string }
   | { readonly op: "delete"; readonly db: number; readonly key: string }
   | { readonly op: "expire"; readonly db: number; readonly key: string; readonly inMs: number }
@@ -47,6 +51,7 @@ const write: fc.Arbitrary<Op> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({ op: fc.constant("zset" as const), db, key, how, element, score: fc.integer({ min: -3, max: 3 }) })
   },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant("stream" as const), db, key, how, element }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("module" as const), db, key, text: fc.string({ maxLength: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("delete" as const), db, key }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("expire" as const), db, key, inMs: fc.integer({ min: -5, max: 20 }) }) },
@@ -75,6 +80,21 @@ const plain = (value: Value | unknown): unknown => {
     const members: Array<[string, number]> = []
     for (let n = value.list.first; n !== null; n = n.forward[0]) members.push([n.member, n.score])
     return ["zset", value.encoding, members, [...value.scores].sort()]
+  }
+  if (value instanceof StreamValue) {
+    const entries: Array<unknown> = []
+    value.range(MIN_ID, MAX_ID, false, (id, pairs) => {
+      entries.push([formatId(id), [...pairs]])
+      return true
+    })
+    const groups = value.sortedGroups().map(([name, group]) => [
+      name,
+      formatId(group.lastId),
+      group.entriesRead,
+      [...group.pel.entries()].map(([id, nack]) => [formatId(id), nack.consumer?.name, nack.deliveryTime, nack.deliveryCount]),
+      group.sortedConsumers().map((c) => [c.name, c.seenTime, [...c.pel.entries()].map(([id]) => formatId(id))])
+    ])
+    return ["stream", entries, value.length, formatId(value.lastId), formatId(value.firstId), formatId(value.maxDeletedId), value.entriesAdded, value.nodes.length, groups]
   }
   if (value instanceof ModuleValue) return ["module", (value.data as Box).text]
   // A module value as captured at the start.
@@ -172,6 +192,38 @@ const apply = (keyspace: Keyspace, clock: { now: number }, op: Op): void => {
       else if ([...value.members].every((m) => /^[0-9]$/.test(m))) value.maybeConvertToIntset(SET_LIMITS)
       if (value.size === 0) keyspace.deleteEntry(op.db, entry!)
       else keyspace.touch(op.db, op.key)
+      return
+    }
+    case "stream": {
+      // Small nodes (2 entries), so trims drop whole nodes and deletes leave tombstones.
+      const add = (stream: StreamValue) => stream.append(stream.nextId(clock.now, undefined, true)!, ["f", op.element], 4096, 2)
+      if (!(value instanceof StreamValue)) {
+        const stream = new StreamValue()
+        add(stream)
+        keyspace.set(op.db, op.key, stream)
+        return
+      }
+      const h = op.how
+      if (h <= 1) add(value)
+      else if (h === 2) value.delete(value.edgeId(true))
+      else if (h === 3) value.trim({ strategy: "maxlen", maxlen: 1, minid: MIN_ID, approx: h % 2 === 0, limit: 0 })
+      else if (h === 4) value.createGroup(`g${op.element}`, MIN_ID, -1)
+      else {
+        // A group read: the group's last ID moves, an entry becomes pending for a consumer.
+        const group = value.group("g1") ?? value.createGroup("g1", MIN_ID, 0)!
+        value.prepareWrite()
+        let consumer = group.consumers.get(op.element)
+        if (consumer === undefined) group.consumers.set(op.element, (consumer = new StreamConsumer(op.element, clock.now)))
+        value.range(group.lastId + 1n, MAX_ID, false, (id) => {
+          const nack = new StreamNack(consumer, clock.now, 1)
+          group.pel.set(id, nack)
+          consumer.pel.set(id, nack)
+          group.lastId = id
+          return false
+        })
+        if (h === 7) group.deleteConsumer(consumer)
+      }
+      keyspace.touch(op.db, op.key)
       return
     }
     case "zset": {

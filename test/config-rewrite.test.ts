@@ -40,7 +40,7 @@ describe("CONFIG REWRITE on a real file", () => {
         "",
         "",
         "",
-        "rename-command del xdel",
+        "rename-command del mydel",
         "port 6379",
         "\tport 6379",
         "lua-replicate-commands yes",
@@ -54,7 +54,7 @@ describe("CONFIG REWRITE on a real file", () => {
     expect(await r.call("config", "get", "maxmemory")).toEqual(["maxmemory", "1048576"])
     expect(await r.call("config", "get", "maxmemory-policy")).toEqual(["maxmemory-policy", "allkeys-lru"])
     expect(await errorOf(r.call("del", "k"))).toMatch(/^ERR unknown command 'del'/)
-    expect(await r.call("xdel", "k")).toBe(0)
+    expect(await r.call("mydel", "k")).toBe(0)
     expect(s.config.pendingModuleConfigs.get("mod.setting")).toBe("hello")
 
     // A directive nobody knows, appended while the server runs.
@@ -66,7 +66,7 @@ describe("CONFIG REWRITE on a real file", () => {
       "# an indented comment",
       `include ${include}`,
       "",
-      "rename-command del xdel",
+      "rename-command del mydel",
       "port 6379",
       "",
       "# ??? lua-replicate-commands yes",

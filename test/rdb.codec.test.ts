@@ -116,13 +116,13 @@ describe("readRdb errors use Valkey's texts", () => {
     expect(load(oneKeyFile(false)).keys.get("0/k")).toBe("value")
   })
 
-  it("streams and other types this server lacks fail as unknown types, not as a partial data set", () => {
+  it("types this server lacks fail as unknown types, not as a partial data set", () => {
     const file = oneKeyFile(false)
-    // Retype the key's value byte (just before the key "k") as a stream.
+    // Retype the key's value byte (just before the key "k") as Redis 7.4's hash with field TTLs.
     const at = file.indexOf(Buffer.from([0x00, 0x01, 0x6b]))
-    file[at] = 21
+    file[at] = 22
     const e = rdbError(() => load(file))
-    expect([e.kind, e.message]).toEqual(["unknown-type", "Unknown RDB encoding type 21"])
+    expect([e.kind, e.message]).toEqual(["unknown-type", "Unknown RDB encoding type 22"])
   })
 
   it("a SELECTDB past the configured databases stops the load", () => {

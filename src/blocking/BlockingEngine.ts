@@ -161,7 +161,17 @@ export class BlockingEngine implements Blocker {
   /** A native command returned a `BlockRequest`: park the client; it re-runs when a key is ready. */
   block(client: Client, spec: BlockedCommand, argv: Array<string>, request: BlockRequest): void {
     this.park(
-      new CommandBlockedClient(client, dedupe(request.keys), request.deadline, this.nativeHandler, spec, argv, request.timeoutReply, request.accepts)
+      new CommandBlockedClient(
+        client,
+        dedupe(request.keys),
+        request.deadline,
+        this.nativeHandler,
+        spec,
+        argv,
+        request.timeoutReply,
+        request.accepts,
+        request.unblockOnNoKey
+      )
     )
   }
 

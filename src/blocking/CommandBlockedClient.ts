@@ -20,9 +20,10 @@ export class CommandBlockedClient extends BlockedClient {
     /** The reply when the deadline passes (or CLIENT UNBLOCK TIMEOUT); from the latest run. */
     public timeoutReply: Reply,
     /** Whether a ready key's value can serve the command (`BlockRequest.accepts`); from the latest run. */
-    public accepts: (value: Value) => boolean
+    public accepts: (value: Value) => boolean,
+    unblockOnNoKey = false
   ) {
-    super(client, client.db, keys, deadline, handler, false, undefined)
+    super(client, client.db, keys, deadline, handler, unblockOnNoKey, undefined)
   }
 }
 
@@ -47,7 +48,8 @@ export const commandBlockHandler = (engine: CommandBlockingEngine): BlockHandler
     const record = blocked as CommandBlockedClient
     const host = engine.host
     const value = host.keyspace.lookup(record.db, key)?.value
-    if (value === undefined || !record.accepts(value)) return false
+    // XREADGROUP (`unblockOnNoKey`) re-runs whatever the key holds now, even nothing.
+    if (!record.unblockOnNoKey && (value === undefined || !record.accepts(value))) return false
     const client = record.client
     engine.leaveQueues(record)
     const result = host.rerun(client, record.spec, record.argv)

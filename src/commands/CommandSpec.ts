@@ -139,6 +139,8 @@ export interface CommandClient extends BlockableClient<BlockedClient> {
   dirtyCas: boolean
   watched: Array<WatchedKey>
   denyBlocking: boolean
+  /** The AOF's client (Valkey's `mustObeyClient`); absent on clients that are never that. */
+  readonly mustObey?: boolean
   noEvict: boolean
   noTouch: boolean
   readonly isBlocked: boolean
@@ -249,6 +251,7 @@ const categoryOf = (flags: ReadonlyArray<CommandFlag>, group: string): Array<str
     hash: "@hash",
     set: "@set",
     sorted_set: "@sortedset",
+    stream: "@stream",
     generic: "@keyspace",
     connection: "@connection",
     pubsub: "@pubsub",

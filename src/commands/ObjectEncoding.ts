@@ -2,6 +2,7 @@ import type { Entry } from "../keyspace/Database.js"
 import { HashValue } from "../keyspace/HashValue.js"
 import { ListValue } from "../keyspace/ListValue.js"
 import { SetValue } from "../keyspace/SetValue.js"
+import { StreamValue } from "../keyspace/StreamValue.js"
 import { ZSetValue } from "../keyspace/ZSetValue.js"
 import { parseInt64 } from "./args.js"
 
@@ -106,5 +107,6 @@ export const objectEncoding = (entry: Entry, listMaxListpackSize = DEFAULT_LIST_
   if (typeof value === "string") return stringEncoding(entry, value)
   if (value instanceof ListValue) return listEncoding(value, listMaxListpackSize)
   if (value instanceof HashValue || value instanceof SetValue || value instanceof ZSetValue) return value.encoding
+  if (value instanceof StreamValue) return "stream"
   return "raw"
 }

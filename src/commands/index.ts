@@ -13,6 +13,7 @@ import { serverCommands } from "./server.js"
 import { setCommands } from "./sets.js"
 import { sortedSetCommands } from "./sortedSets.js"
 import { slowlogCommands } from "./slowlog.js"
+import { streamCommands } from "./streams.js"
 import { stringCommands } from "./strings.js"
 import { transactionCommands } from "./transactions.js"
 
@@ -28,6 +29,7 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...hashCommands,
   ...setCommands,
   ...sortedSetCommands,
+  ...streamCommands,
   ...transactionCommands,
   ...serverCommands,
   ...infoCommands,

@@ -4,6 +4,7 @@ import type { Keyspace } from "../keyspace/Keyspace.js"
 import { HashValue } from "../keyspace/HashValue.js"
 import { ListValue } from "../keyspace/ListValue.js"
 import { SetValue } from "../keyspace/SetValue.js"
+import { StreamValue } from "../keyspace/StreamValue.js"
 import { ZSetValue } from "../keyspace/ZSetValue.js"
 import { typeName, type Value } from "../keyspace/Value.js"
 import { ErrorReply, OK, type Reply, SimpleString } from "../protocol/Reply.js"
@@ -54,7 +55,7 @@ const parseDbIndex = (client: CommandClient, arg: string): number | ErrorReply =
 const duplicate = (value: Value): Value | ErrorReply => {
   if (typeof value === "string") return value
   if (value instanceof ListValue) return ListValue.of(value.toArray())
-  if (value instanceof HashValue || value instanceof SetValue || value instanceof ZSetValue) return value.clone()
+  if (value instanceof HashValue || value instanceof SetValue || value instanceof ZSetValue || value instanceof StreamValue) return value.clone()
   return new ErrorReply("ERR not supported for this module key")
 }
 

@@ -18,6 +18,11 @@ export class BlockRequest {
      * Whether a ready key's value can serve this command (Valkey's block type: a list for BLPOP,
      * a sorted set for BZPOPMIN). A key of another type leaves the client blocked in its place.
      */
-    readonly accepts: (value: Value) => boolean = () => true
+    readonly accepts: (value: Value) => boolean = () => true,
+    /**
+     * Re-run also when a waited key is deleted or changes type (Valkey's `unblock_on_nokey`, set by
+     * XREADGROUP: its group is gone then, and the re-run replies the error).
+     */
+    readonly unblockOnNoKey: boolean = false
   ) {}
 }

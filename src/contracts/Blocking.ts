@@ -34,6 +34,11 @@ export interface BlockableClient<Record = unknown> {
 export interface Blocker {
   /** Parks `client` as `request` says; the command will be re-run when a key is ready. */
   block(client: BlockableClient, command: BlockedCommand, argv: Array<string>, request: BlockRequest): void
+  /**
+   * A key changed in a way its waiters may care about (XADD to an existing stream, XGROUP DESTROY):
+   * mark it ready if someone waits on it (Valkey's `signalKeyAsReady`).
+   */
+  signalKeyAsReady(db: number, key: string): void
   /** After the outermost command: serve clients waiting on keys that became ready. */
   serveReadyKeys(): void
   /** The client is going away: drop its blocked state without replying. */

@@ -1,6 +1,7 @@
 import { HashValue } from "./HashValue.js"
 import { ListValue } from "./ListValue.js"
 import { SetValue } from "./SetValue.js"
+import { StreamValue } from "./StreamValue.js"
 import type { Value } from "./Value.js"
 import { ZSetValue } from "./ZSetValue.js"
 
@@ -106,6 +107,42 @@ const membersCost = (value: Sampled, size: number, members: Iterable<string>, pe
   return CONTAINER + size * (perElement + value.sampledElementBytes)
 }
 
+/**
+ * Per stream entry: its ID (a bigint), its slots in the node's arrays, its pairs array. Measured
+ * (Node 24): within 10% of the heap for 100,000 entries with 5- and 100-byte values.
+ */
+const STREAM_ENTRY = 110
+/** Per node, group, consumer and pending entry. */
+const STREAM_NODE = 160
+const STREAM_GROUP = 200
+const STREAM_NACK = 120
+
+/**
+ * A stream: its entries as count × (per entry + sampled mean), plus its groups, consumers and
+ * pending entries, counted again only when the entries are sampled (a group walk on every XADD
+ * would cost O(consumers)).
+ */
+const streamCost = (stream: StreamValue): number => {
+  if (resample(stream)) {
+    let taken = 0
+    let bytes = 0
+    stream.range(0n, (1n << 128n) - 1n, true, (_id, pairs) => {
+      for (const s of pairs) bytes += stringCost(s)
+      return ++taken < SAMPLES
+    })
+    stream.sampledElementBytes = taken === 0 ? 0 : bytes / taken
+    let groups = 0
+    if (stream.groups !== null) {
+      for (const [name, group] of stream.groups) {
+        groups += STREAM_GROUP + stringCost(name) + group.pel.size * STREAM_NACK
+        for (const consumer of group.consumers.values()) groups += STREAM_GROUP + stringCost(consumer.name) + consumer.pel.size * 40
+      }
+    }
+    stream.sampledGroupBytes = groups
+  }
+  return CONTAINER + stream.nodes.length * STREAM_NODE + stream.sampledGroupBytes + stream.length * (STREAM_ENTRY + stream.sampledElementBytes)
+}
+
 /** The estimated heap cost of a value. */
 const valueCost = (value: Value): number => {
   if (typeof value === "string") return stringCost(value)
@@ -113,6 +150,7 @@ const valueCost = (value: Value): number => {
   if (value instanceof HashValue) return hashCost(value)
   if (value instanceof SetValue) return membersCost(value, value.size, value.unorderedMembers, SET_ELEMENT)
   if (value instanceof ZSetValue) return membersCost(value, value.size, value.scores.keys(), ZSET_ELEMENT)
+  if (value instanceof StreamValue) return streamCost(value)
   return MODULE_VALUE
 }
 

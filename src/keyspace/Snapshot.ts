@@ -4,11 +4,12 @@ import type { HashValue } from "./HashValue.js"
 import type { Keyspace } from "./Keyspace.js"
 import { ListValue } from "./ListValue.js"
 import type { SetValue } from "./SetValue.js"
+import type { StreamValue } from "./StreamValue.js"
 import { ModuleValue, type Value } from "./Value.js"
 import type { ZSetValue } from "./ZSetValue.js"
 
 /** A value a snapshot can copy on write. */
-type Collection = ListValue | HashValue | SetValue | ZSetValue
+type Collection = ListValue | HashValue | SetValue | ZSetValue | StreamValue
 
 /** One database's part of a snapshot: `end - start` keys, `expires` of them with a TTL. */
 export interface SnapshotDb {

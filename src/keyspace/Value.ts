@@ -1,13 +1,14 @@
 import { HashValue } from "./HashValue.js"
 import { ListValue } from "./ListValue.js"
 import { SetValue } from "./SetValue.js"
+import { StreamValue } from "./StreamValue.js"
 import { ZSetValue } from "./ZSetValue.js"
 
 /**
  * A stored value. Strings are latin1 byte strings (see `protocol/Reply.ts`); other types are
  * classes so `TYPE` and WRONGTYPE checks are one `instanceof`.
  */
-export type Value = string | ListValue | HashValue | SetValue | ZSetValue | ModuleValue
+export type Value = string | ListValue | HashValue | SetValue | ZSetValue | StreamValue | ModuleValue
 
 /** A value of a module-defined data type. */
 export class ModuleValue {
@@ -35,6 +36,8 @@ export const typeName = (value: Value): string =>
           ? "set"
           : value instanceof ZSetValue
             ? "zset"
-            : value.type.name
+            : value instanceof StreamValue
+              ? "stream"
+              : value.type.name
 
 export const WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"

@@ -27,6 +27,7 @@ export class AofStartupError extends Data.TaggedError("AofStartupError")<{ reado
 const aofReplayer = (server: Server): { readonly replayer: AofReplayer; readonly close: () => void } => {
   const client = server.createClient(null)
   client.denyBlocking = true
+  client.mustObey = true
   const replayer: AofReplayer = {
     run: (argv) => {
       const spec = server.dispatcher.find(argv)

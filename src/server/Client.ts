@@ -64,6 +64,11 @@ export class Client implements ReplySink, CommandClient, BlockableClient<Blocked
   replicationRole: "" | "replica" | "primary" = ""
   /** Running inside EXEC or a module call: blocking commands act as if they timed out at once. */
   denyBlocking = false
+  /**
+   * Commands come from a source that must be obeyed as written, the AOF (Valkey's
+   * `mustObeyClient`): XADD/XTRIM then trim exactly as propagated, whatever their LIMIT.
+   */
+  mustObey = false
   noEvict = false
   noTouch = false
   /** The client of a module's `RM_Call` with `K`: what runs when its block ends (see `BlockableClient`). */

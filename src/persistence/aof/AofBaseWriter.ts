@@ -2,6 +2,8 @@ import { HashValue } from "../../keyspace/HashValue.js"
 import { ListValue } from "../../keyspace/ListValue.js"
 import { SetValue } from "../../keyspace/SetValue.js"
 import type { SnapshotDb } from "../../keyspace/Snapshot.js"
+import { formatId, MAX_ID, MIN_ID } from "../../keyspace/StreamId.js"
+import { StreamValue } from "../../keyspace/StreamValue.js"
 import { ModuleValue, type Value } from "../../keyspace/Value.js"
 import { ZSetValue } from "../../keyspace/ZSetValue.js"
 import { formatDouble } from "../../protocol/RespWriter.js"
@@ -51,6 +53,8 @@ export class AofCommandsWriter implements AofBaseWriter {
       const items: Array<string> = []
       for (const [field, v] of value.fields) items.push(field, v)
       this.batches("HMSET", key, items, 2)
+    } else if (value instanceof StreamValue) {
+      this.stream(key, value)
     } else if (value instanceof ModuleValue || value instanceof CapturedModuleValue) {
       // Valkey asks the module type's aof_rewrite callback; keyfiber's module API has none, so a
       // module value needs the RDB preamble (`aof-use-rdb-preamble yes`).
@@ -78,6 +82,33 @@ export class AofCommandsWriter implements AofBaseWriter {
     if (this.pending.length >= 64 * 1024) {
       this.out.push(this.pending)
       this.pending = ""
+    }
+  }
+
+  /**
+   * aof.c `rewriteStreamObject`: an XADD per entry (or `XADD key MAXLEN 0 0-1 x y` for an empty
+   * stream), XSETID for the counters, then per group XGROUP CREATE, an XCLAIM per pending entry and
+   * XGROUP CREATECONSUMER for consumers with nothing pending.
+   */
+  private stream(key: string, stream: StreamValue): void {
+    if (stream.length > 0) {
+      stream.range(MIN_ID, MAX_ID, false, (id, pairs) => {
+        this.emit(["XADD", key, formatId(id), ...pairs])
+        return true
+      })
+    } else this.emit(["XADD", key, "MAXLEN", "0", "0-1", "x", "y"])
+    this.emit(["XSETID", key, formatId(stream.lastId), "ENTRIESADDED", String(stream.entriesAdded), "MAXDELETEDID", formatId(stream.maxDeletedId)])
+    for (const [name, group] of stream.sortedGroups()) {
+      this.emit(["XGROUP", "CREATE", key, name, formatId(group.lastId), "ENTRIESREAD", String(group.entriesRead)])
+      for (const consumer of group.sortedConsumers()) {
+        if (consumer.pel.size === 0) {
+          this.emit(["XGROUP", "CREATECONSUMER", key, name, consumer.name])
+          continue
+        }
+        for (const [id, nack] of consumer.pel.entries()) {
+          this.emit(["XCLAIM", key, name, consumer.name, "0", formatId(id), "TIME", String(nack.deliveryTime), "RETRYCOUNT", String(nack.deliveryCount), "JUSTID", "FORCE"])
+        }
+      }
     }
   }
 

@@ -23,7 +23,7 @@ export type RdbErrorKind =
   | "checksum"
   /** Not "REDIS" + 4 digits ("Wrong signature trying to load DB from file"), or a version above 12 ("Can't handle RDB format version N"). */
   | "version"
-  /** A value type this server cannot load ("Unknown RDB encoding type N"): streams, Redis 7.4 hash field TTLs. */
+  /** A value type this server cannot load ("Unknown RDB encoding type N"): Redis 7.4 hash field TTLs. */
   | "unknown-type"
   /** Module data whose module type is not loaded, or that its module cannot load. */
   | "module"

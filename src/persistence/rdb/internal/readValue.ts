@@ -9,6 +9,7 @@ import { moduleTypeDecodeId } from "../ModuleTypeCodecs.js"
 import { type ByteReader, Corrupt, LoadFailed } from "./ByteReader.js"
 import { readIntset } from "./intset.js"
 import { readListpack } from "./listpack.js"
+import { readStream } from "./stream.js"
 import { LoadingModuleIO } from "./ModuleIOImpl.js"
 import * as T from "./types.js"
 import { readZiplist } from "./ziplist.js"
@@ -43,7 +44,7 @@ export interface ValueReadOptions {
 /** A value that loaded as empty (rdb.c `RDB_LOAD_ERR_EMPTY_KEY`): skipped in a file, an error in RESTORE. */
 export const EMPTY = Symbol("empty")
 
-/** A type this server cannot load (streams, Redis 7.4 hashes with field TTLs, unknown bytes). */
+/** A type this server cannot load (Redis 7.4 hashes with field TTLs, unknown bytes). */
 export class UnknownType extends Error {
   constructor(readonly type: number) {
     super(`Unknown RDB encoding type ${type}`)
@@ -268,6 +269,10 @@ const readCollection = (
       if (hash === undefined) return corrupt(reason)
       return hash
     }
+    case T.TYPE_STREAM_LISTPACKS:
+    case T.TYPE_STREAM_LISTPACKS_2:
+    case T.TYPE_STREAM_LISTPACKS_3:
+      return readStream(r, type)
     case T.TYPE_MODULE_PRE_GA:
       return corrupt("Pre-release module format not supported")
     case T.TYPE_MODULE_2: {

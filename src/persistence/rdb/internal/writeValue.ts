@@ -1,6 +1,7 @@
 import { HashValue } from "../../../keyspace/HashValue.js"
 import { ListValue } from "../../../keyspace/ListValue.js"
 import { SetValue } from "../../../keyspace/SetValue.js"
+import { StreamValue } from "../../../keyspace/StreamValue.js"
 import { type Value } from "../../../keyspace/Value.js"
 import { ZSetValue } from "../../../keyspace/ZSetValue.js"
 import { formatDouble } from "../../../protocol/RespWriter.js"
@@ -10,6 +11,7 @@ import type { ByteSink } from "./ByteSink.js"
 import { writeIntset } from "./intset.js"
 import { ListpackBuilder, listpackEntrySize } from "./listpack.js"
 import { SavingModuleIO } from "./ModuleIOImpl.js"
+import { writeStream } from "./stream.js"
 import * as T from "./types.js"
 
 export interface ValueWriteOptions {
@@ -157,6 +159,11 @@ export const writeValue = (
         sink.f64le(node.score)
       }
     }
+  } else if (value instanceof StreamValue) {
+    // Redis 7.0 (RDB 10) reads STREAM_LISTPACKS_2; Valkey writes _3 (consumers' active time).
+    const type = (options.rdbVersion ?? T.RDB_VERSION) >= 11 ? T.TYPE_STREAM_LISTPACKS_3 : T.TYPE_STREAM_LISTPACKS_2
+    head(type)
+    writeStream(sink, value, type)
   } else {
     const codec = options.moduleTypes?.byName(value.type.name)
     if (codec === undefined) throw new Error(`no rdb_save for module type '${value.type.name}'`)
