@@ -110,6 +110,8 @@ export class Replicating extends Context.Service<Replicating, Replication>()("ke
         client.authenticated = true
         client.denyBlocking = true
         client.replicationRole = "primary"
+        // Valkey's `mustObeyClient`: the primary's XADD/XTRIM trim exactly as it propagated them.
+        client.mustObey = true
         // A continued stream goes on in the database the lost link was in (Valkey keeps the
         // primary client itself as `cached_primary`); after a full sync it starts with a SELECT.
         client.db = fullSync ? 0 : cachedDb
