@@ -150,6 +150,8 @@ interface BitTarget {
 const bitTarget = (client: CommandClient, key: string, maxBit: number): BitTarget | ErrorReply => {
   const entry = client.server.keyspace.lookup(client.db, key)
   if (entry !== undefined && typeof entry.value !== "string") return WRONG_TYPE
+  // `dbUnshareStringValue`: the value is a raw string from now on, written or not.
+  if (entry !== undefined) setStringHint(entry, "raw")
   const need = Math.floor(maxBit / 8) + 1
   const base = entry === undefined ? "" : (entry.value as string)
   const length = Math.max(base.length, need)
