@@ -40,10 +40,11 @@ const modelBitcount = (bytes: Buffer, range?: { start: number; end: number; bit:
 
 const modelBitpos = (bytes: Buffer, bit: number, range?: { start: number; end?: number; bit: boolean }): number => {
   const unit = range?.bit ? 1 : 8
-  const r = clamp(bytes.length * (range?.bit ? 8 : 1), range?.start ?? 0, range?.end ?? bytes.length - 1)
+  const end = range !== undefined && "end" in range ? range.end : undefined
+  const r = clamp(bytes.length * (range?.bit ? 8 : 1), range?.start ?? 0, end ?? bytes.length - 1)
   if (r === null) return -1
   for (let i = r[0] * unit; i < (r[1] + 1) * unit; i++) if (bitAt(bytes, i) === bit) return i
-  if (bit === 1 || range?.end !== undefined) return -1
+  if (bit === 1 || end !== undefined) return -1
   return (r[1] + 1) * unit
 }
 
@@ -78,7 +79,7 @@ describe("bit commands against a model", () => {
         const countArgs = count === undefined ? [] : [count.start, count.end, count.bit ? "BIT" : "BYTE"]
         expect(await r.call("BITCOUNT", "k", ...countArgs)).toBe(modelBitcount(bytes, count))
         const posArgs =
-          pos === undefined ? [] : pos.end === undefined ? [pos.start] : [pos.start, pos.end, pos.bit ? "BIT" : "BYTE"]
+          pos === undefined ? [] : "end" in pos ? [pos.start, pos.end, pos.bit ? "BIT" : "BYTE"] : [pos.start]
         expect(await r.call("BITPOS", "k", bit, ...posArgs)).toBe(modelBitpos(bytes, bit, pos))
         expect(await r.getbit("k", offset)).toBe(bitAt(bytes, offset))
       }),

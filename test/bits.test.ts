@@ -112,7 +112,7 @@ describe("bit commands", () => {
     expect(await r.object("ENCODING", "d")).toBe("raw")
   })
 
-  it("refuses offsets at or past proto-max-bulk-len, and the largest writes V8 cannot hold", async () => {
+  it("refuses offsets at or past proto-max-bulk-len, and growth past the longest string V8 holds", async () => {
     await r.config("SET", "proto-max-bulk-len", "1mb")
     try {
       expect(await error(r.setbit("k", 8 * 1024 * 1024, 1))).toBe(BAD_OFFSET)
@@ -124,7 +124,9 @@ describe("bit commands", () => {
       await r.config("SET", "proto-max-bulk-len", "512mb")
     }
     // Valkey would allocate 512 MB here; V8's longest string is 2^29 - 24 characters.
-    expect(await error(r.setbit("huge", 4294967295, 1))).toBe(BAD_OFFSET)
+    const tooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+    expect(await error(r.setbit("huge", 4294967295, 1))).toBe(tooLong)
+    expect(await error(r.call("BITFIELD", "huge", "SET", "u8", "#536870911", "1"))).toBe(tooLong)
     expect(await r.exists("huge")).toBe(0)
     expect(await r.getbit("huge", 4294967295)).toBe(0)
   })

@@ -53,10 +53,11 @@ const bitOffset = (client: CommandClient, arg: string, bits = 0): number | Error
 }
 
 /**
- * A write can only grow a string as far as this server can hold one: V8's longest string, a little
- * below the default 512 MB proto-max-bulk-len. Valkey never hits this; here it is the same error
- * as an offset beyond proto-max-bulk-len.
+ * A write can only grow a string as far as this server can hold one: V8's longest string, 24 bytes
+ * below the default 512 MB proto-max-bulk-len. Valkey never hits this; here it is the error SETRANGE
+ * and APPEND give for growth past that length.
  */
+const TOO_LONG = new ErrorReply("ERR string exceeds maximum allowed size (proto-max-bulk-len)")
 const beyondCapacity = (maxBit: number): boolean => Math.floor(maxBit / 8) + 1 > MAX_STRING_BYTES
 
 /** `getLongLongFromObjectOrReply` into a bigint (BITFIELD values, BITCOUNT/BITPOS ranges). */
@@ -186,7 +187,7 @@ const setbit = (client: CommandClient, argv: Array<string>): Reply => {
   if (offset instanceof ErrorReply) return offset
   const on = parseInt64(argv[3])
   if (on === undefined || (on !== 0 && on !== 1)) return BAD_BIT
-  if (beyondCapacity(offset)) return BAD_OFFSET
+  if (beyondCapacity(offset)) return TOO_LONG
   const target = bitTarget(client, argv[1], offset)
   if (target instanceof ErrorReply) return target
   const byte = Math.floor(offset / 8)
@@ -507,7 +508,7 @@ const bitfieldGeneric = (client: CommandClient, argv: Array<string>, readOnly: b
     source = ropeOf(entry) ?? { byte: (i) => (i < s.length ? s.charCodeAt(i) : 0) }
   } else {
     if (readOnly) return BITFIELD_RO_WRITE
-    if (beyondCapacity(highestWriteBit)) return BAD_OFFSET
+    if (beyondCapacity(highestWriteBit)) return TOO_LONG
     const t = bitTarget(client, argv[1], highestWriteBit)
     if (t instanceof ErrorReply) return t
     target = t
