@@ -86,6 +86,22 @@ describe("bit commands against a model", () => {
       { numRuns: 300 }
     )
   })
+
+  it("BITCOUNT agrees with the model on strings long enough to be counted a word at a time", async () => {
+    const wide = fc.integer({ min: -6000, max: 6000 })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1000, maxLength: 5000 }).map((a) => Buffer.from(a)),
+        fc.record({ start: wide, end: wide, bit: fc.boolean() }),
+        async (bytes, range) => {
+          await r.set("k", bytes)
+          expect(await r.call("BITCOUNT", "k")).toBe(modelBitcount(bytes))
+          expect(await r.call("BITCOUNT", "k", range.start, range.end, range.bit ? "BIT" : "BYTE")).toBe(modelBitcount(bytes, range))
+        }
+      ),
+      { numRuns: 100 }
+    )
+  })
 })
 
 describe("BitmapRope", () => {

@@ -32,6 +32,37 @@ const BITOP_NOT_ARGS = new ErrorReply("ERR BITOP NOT must be called with a singl
 const POPCOUNT = new Uint8Array(256)
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1]
 
+/** A reused buffer that long ranges are copied through, to count bits 32 at a time. */
+const SCRATCH_BYTES = 64 * 1024
+let scratch: { bytes: Buffer; words: Uint32Array } | undefined
+
+/** Set bits in `value[start..end]` (Valkey's `serverPopcount`). */
+const popcount = (value: string, start: number, end: number): number => {
+  let count = 0
+  if (end - start < 1024) {
+    for (let i = start; i <= end; i++) count += POPCOUNT[value.charCodeAt(i)]
+    return count
+  }
+  if (scratch === undefined) {
+    const bytes = Buffer.allocUnsafeSlow(SCRATCH_BYTES)
+    scratch = { bytes, words: new Uint32Array(bytes.buffer, bytes.byteOffset, SCRATCH_BYTES / 4) }
+  }
+  const { bytes, words } = scratch
+  for (let from = start; from <= end; from += SCRATCH_BYTES) {
+    const length = Math.min(SCRATCH_BYTES, end + 1 - from)
+    bytes.write(value.slice(from, from + length), 0, length, "latin1")
+    const n = length >>> 2
+    for (let i = 0; i < n; i++) {
+      let v = words[i]
+      v = v - ((v >>> 1) & 0x55555555)
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
+      count += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24
+    }
+    for (let i = n * 4; i < length; i++) count += POPCOUNT[bytes[i]]
+  }
+  return count
+}
+
 /** Leading zero bits of a byte (0-8). */
 const clz8 = (b: number): number => Math.clz32(b) - 24
 
@@ -293,8 +324,7 @@ const bitcount = (client: CommandClient, argv: Array<string>): Reply => {
     r = resolveRange(value.length, range.start, end, range.isBit)
   }
   if (r.start > r.end) return 0
-  let count = 0
-  for (let i = r.start; i <= r.end; i++) count += POPCOUNT[value.charCodeAt(i)]
+  let count = popcount(value, r.start, r.end)
   if (r.firstMask !== 0) count -= POPCOUNT[value.charCodeAt(r.start) & r.firstMask]
   if (r.lastMask !== 0) count -= POPCOUNT[value.charCodeAt(r.end) & r.lastMask]
   return count
