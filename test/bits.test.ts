@@ -160,6 +160,21 @@ describe("bit commands", () => {
     expect(Buffer.compare((await r.getBuffer("big"))!, grown)).toBe(0)
     expect(await r.bitcount("big")).toBe([...grown].reduce((n, b) => n + b.toString(2).split("1").length - 1, 0))
   })
+
+  it("writes more large bitmaps in turn than it keeps ropes for", async () => {
+    const size = 70 * 1024
+    const models = Array.from({ length: 20 }, () => Buffer.alloc(size))
+    for (let round = 0; round < 3; round++) {
+      for (let k = 0; k < models.length; k++) {
+        const bit = (round * 7919 + k * 104729) % (size * 8)
+        await r.setbit(`bm${k}`, size * 8 - 1 - round, 1)
+        models[k][size - 1] |= 1 << round
+        expect(await r.setbit(`bm${k}`, bit, 1)).toBe((models[k][bit >> 3] >> (7 - (bit & 7))) & 1)
+        models[k][bit >> 3] |= 1 << (7 - (bit & 7))
+      }
+    }
+    for (let k = 0; k < models.length; k++) expect(Buffer.compare((await r.getBuffer(`bm${k}`))!, models[k])).toBe(0)
+  })
 })
 
 describe("bit commands in the AOF", () => {

@@ -105,13 +105,46 @@ const int64Reply = (v: bigint): Reply => {
 
 /** Ropes of the large bitmaps being written (see `BitmapRope`), valid while the key holds their root. */
 const ropes = new WeakMap<Entry, BitmapRope>()
+/**
+ * The ropes kept, least recently written first, at most `MAX_ROPES`: once another command replaces
+ * a key's value, its rope would otherwise hold the old leaves for as long as the key lives. A
+ * bitmap whose rope was dropped is split again on its next write (one copy, as without ropes).
+ */
+const ropeOwners = new Map<BitmapRope, WeakRef<Entry>>()
+const MAX_ROPES = 16
 /** Below this a write copies the string (cheaper than a tree of leaves). */
 const ROPE_MIN_BYTES = 64 * 1024
+
+const dropRope = (entry: Entry | undefined, rope: BitmapRope): void => {
+  if (entry !== undefined && ropes.get(entry) === rope) ropes.delete(entry)
+  ropeOwners.delete(rope)
+}
 
 const ropeOf = (entry: Entry | undefined): BitmapRope | undefined => {
   if (entry === undefined) return undefined
   const rope = ropes.get(entry)
-  return rope !== undefined && rope.root === entry.value ? rope : undefined
+  if (rope === undefined) return undefined
+  if (rope.root === entry.value) return rope
+  dropRope(entry, rope)
+  return undefined
+}
+
+const keepRope = (entry: Entry, rope: BitmapRope): void => {
+  const owner = ropeOwners.get(rope)
+  if (owner !== undefined && owner.deref() === entry) {
+    // Most recently written goes last.
+    ropeOwners.delete(rope)
+    ropeOwners.set(rope, owner)
+    return
+  }
+  const previous = ropes.get(entry)
+  if (previous !== undefined) dropRope(entry, previous)
+  ropes.set(entry, rope)
+  ropeOwners.set(rope, new WeakRef(entry))
+  for (const [oldest, ref] of ropeOwners) {
+    if (ropeOwners.size <= MAX_ROPES) break
+    dropRope(ref.deref(), oldest)
+  }
 }
 
 /**
@@ -209,7 +242,7 @@ const storeBitmap = (client: CommandClient, key: string, target: BitTarget): voi
     keyspace.touch(client.db, key)
   }
   setStringHint(entry, "raw")
-  if (rope !== undefined) ropes.set(entry, rope)
+  if (rope !== undefined) keepRope(entry, rope)
 }
 
 /** SETBIT key offset value */
