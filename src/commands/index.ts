@@ -1,3 +1,4 @@
+import { bitCommands } from "./bits.js"
 import type { CommandSpec } from "./CommandSpec.js"
 import { clientCommands } from "./client.js"
 import { commandCommands } from "./command.js"
@@ -21,6 +22,7 @@ import { transactionCommands } from "./transactions.js"
 export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...connectionCommands,
   ...stringCommands,
+  ...bitCommands,
   ...keyCommands,
   ...dumpCommands,
   ...clientCommands,
