@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks"
 import { BlockRequest } from "../blocking/BlockRequest.js"
-import type { CommandClient } from "../commands/CommandSpec.js"
+import type { CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { ErrorReply, RawReply, type Reply } from "../protocol/Reply.js"
 import { Client } from "../server/Client.js"
@@ -10,6 +10,7 @@ import type { CallOptions, CallResult, ModuleContext } from "./api.js"
 import { CallReplyPromise } from "./CallReplyPromise.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { HostedContext } from "./ModuleHost.js"
+import { PendingCallReply } from "./PendingCallReply.js"
 
 /**
  * Valkey's `RM_Call` format modifiers (module.c `moduleCreateArgvFromUserFormat`) as options; the
@@ -76,10 +77,14 @@ export const parseCallFormat = (format: string): CallOptions | undefined => {
  * fake client of its own. The command's error replies are values; errors found before it runs are
  * `undefined` (Valkey's NULL call reply; `null` is a reply, the null bulk) unless `E` asks for them
  * as replies. With `K` a command that blocks leaves its client
- * blocked and the call returns a `CallReplyPromise`.
+ * blocked and the call returns a `CallReplyPromise`; without it, a long (`async`) module command
+ * goes on after the call returned, which then returns a `PendingCallReply`.
  */
 export class ModuleCall {
-  private readonly callClients = new WeakSet<CommandClient>()
+  /** Each call client and the context that called (a long command it runs holds the server for it). */
+  private readonly callers = new WeakMap<CommandClient, HostedContext>()
+  /** The reply to come of a long (`async`) module command a call client runs, set while it runs. */
+  private readonly pending = new WeakMap<CommandClient, Promise<Reply>>()
   private nextCallClientId = 1
 
   constructor(
@@ -90,7 +95,22 @@ export class ModuleCall {
 
   /** The client runs a command for `call`. */
   isCallClient(client: CommandClient): boolean {
-    return this.callClients.has(client)
+    return this.callers.has(client)
+  }
+
+  /** The context whose call runs on `client` (undefined: not a call client). */
+  callerOf(client: CommandClient): HostedContext | undefined {
+    return this.callers.get(client)
+  }
+
+  /**
+   * A long (`async`) module command running on a call client that cannot block (no `K`): its reply
+   * comes later, and the call returns a `PendingCallReply` for it. False for any other client.
+   */
+  pend(client: CommandClient, reply: () => Promise<Reply>): boolean {
+    if (!this.callers.has(client) || !client.denyBlocking || client.multi !== null || client.blocked !== null) return false
+    this.pending.set(client, reply())
+    return true
   }
 
   call(caller: HostedContext, format: CallOptions | string, argv: Array<string>): CallResult {
@@ -115,7 +135,7 @@ export class ModuleCall {
     }
     if (options.dryRun === true) return undefined
     const client = new Client(server, -this.nextCallClientId++, null, "", "")
-    this.callClients.add(client)
+    this.callers.set(client, caller)
     client.db = caller.db
     client.resp = options.resp === 3 ? 3 : options.resp === "auto" ? caller.resp : 2
     const engine = server.blocker as BlockingEngine | null
@@ -156,7 +176,20 @@ export class ModuleCall {
       return promise
     }
     client.onUnblocked = null
-    const reply = result as Reply
+    const pending = this.pending.get(client)
+    if (pending !== undefined) {
+      // A long module command goes on: counted when it ends, with the time it ran.
+      this.pending.delete(client)
+      return new PendingCallReply(
+        pending.then((reply) => this.finish(client, found, argv, reply, Math.round((performance.now() - start) * 1000)))
+      )
+    }
+    return this.finish(client, found, argv, result as Reply, usec)
+  }
+
+  /** The call's command is done: its stats and slow log entry, and the reply the caller gets. */
+  private finish(client: Client, found: CommandSpec, argv: Array<string>, reply: Reply, usec: number): Reply {
+    const server = this.server
     const stat = server.stats.command(found.fullName)
     stat.calls++
     stat.usec += usec

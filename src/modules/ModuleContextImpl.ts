@@ -27,6 +27,7 @@ import {
   type CallOptions,
   type CallReplyPromise as CallReplyPromiseApi,
   type CallResult,
+  type PendingCallReply as PendingCallReplyApi,
   type CommandHandler,
   type ContextKind,
   type CreateCommandOptions,
@@ -42,6 +43,7 @@ import {
   YIELD_FLAGS
 } from "./api.js"
 import { CallReplyPromise } from "./CallReplyPromise.js"
+import { PendingCallReply } from "./PendingCallReply.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
 import { type ConfigCallbacks, CONFIG_NAME, type ConfigKind, ModuleConfig, parseConfigFlags } from "./ModuleConfig.js"
@@ -74,7 +76,8 @@ const REPLIES: ReplyValues = {
   simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? bytesToText(r.value) : undefined),
   text: (r: Reply): ReplyValue => replyToText(r),
   bytes: (r: Reply): BytesReplyValue => replyToBytes(r),
-  isPromise: (r: CallResult): r is CallReplyPromiseApi => r instanceof CallReplyPromise
+  isPromise: (r: CallResult): r is CallReplyPromiseApi => r instanceof CallReplyPromise,
+  isPending: (r: CallResult): r is PendingCallReplyApi => r instanceof PendingCallReply
 }
 
 const MODULE_FLAGS: Record<string, CommandFlag | null> = {
@@ -122,6 +125,8 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   argv: ReadonlyArray<string> = []
   /** When the context was made (`performance.now()`): `yield` counts `busy-reply-threshold` from here. */
   readonly startedAt = performance.now()
+  /** The command is over (its handler returned, or its promise settled): it holds the server no more. */
+  finished = false
 
   constructor(
     readonly host: ModuleHost,
@@ -356,13 +361,20 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     this.host.server.dispatcher.busy.yield(owner, this.startedAt, (flags & YIELD_FLAGS.CLIENTS) !== 0, busyReply ?? null)
   }
 
-  /** Who yields: this command, or this thread-safe context while it holds the lock (null: neither). */
+  /**
+   * Who yields: this command, the command that called it (a long command reached through `callWith`
+   * holds the server for its caller, as Valkey's `RM_Call` runs it inside the caller), or this
+   * thread-safe context while it holds the lock (null: none).
+   */
   yieldOwner(): object | null {
-    // Inside EXEC or RM_Call an `async` command cannot hold its caller: its yields do nothing.
     const client = this.client
-    return this.kind === "command" && client !== null && !client.denyBlocking && client.multi === null && !this.host.isCallClient(client)
-      ? this
-      : null
+    if (this.kind !== "command" || client === null || client.multi !== null || this.finished) return null
+    if (this.host.isCallClient(client)) {
+      // Only a call without `K` runs the command inside its caller (with `K` it is a blocked client).
+      return client.denyBlocking ? (this.host.callerOf(client)?.yieldOwner() ?? null) : null
+    }
+    // Inside EXEC an `async` command cannot hold its caller: its yields do nothing.
+    return client.denyBlocking ? null : this
   }
 
   get YIELD_FLAGS(): typeof YIELD_FLAGS {

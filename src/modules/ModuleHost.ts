@@ -24,6 +24,8 @@ export interface HostedContext {
   /** Set by a block during a command: the dispatcher parks the client. */
   blocked: ModuleBlockedClient | null
   replyWithError(message: string): ModuleStatus
+  /** Who a `yield` of this context (or of a long command it called) makes the server busy for; null: nobody. */
+  yieldOwner(): object | null
 }
 
 /** What a context asks of module blocking (implemented by `ModuleBlocking`). */
@@ -61,6 +63,10 @@ export interface ModuleHost {
   runCommand(module: LoadedModule, handler: CommandHandler, client: CommandClient, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest
   call(caller: HostedContext, options: CallOptions | string, argv: Array<string>): CallResult
   isCallClient(client: CommandClient): boolean
+  /** The context whose `call` runs on `client` (undefined: not a call client). */
+  callerOf(client: CommandClient): HostedContext | undefined
+  /** A long module command on a call client that cannot block: its caller gets `reply` later (false: not such a client). */
+  pendCall(client: CommandClient, reply: () => Promise<Reply>): boolean
   findType(name: string): ModuleValueType | undefined
   createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number
   stopTimer(module: LoadedModule, id: number): { data: unknown } | undefined

@@ -97,6 +97,14 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
     return this.calls.isCallClient(client)
   }
 
+  callerOf(client: CommandClient): HostedContext | undefined {
+    return this.calls.callerOf(client)
+  }
+
+  pendCall(client: CommandClient, reply: () => Promise<Reply>): boolean {
+    return this.calls.pend(client, reply)
+  }
+
   /** `RM_Call`: runs a command through the dispatcher on a fake client (see `ModuleCall`). */
   call(caller: HostedContext, options: CallOptions | string, argv: Array<string>): CallResult {
     return this.calls.call(caller, options, argv)

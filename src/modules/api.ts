@@ -173,10 +173,25 @@ export interface CallReplyPromise {
 export type CallUnblockHandler<P = unknown> = (ctx: ModuleContext<any>, reply: Reply, privdata: P) => void
 
 /**
- * What `ctx.callWith` returns: a reply; a promise when `K` let the command block; `undefined` (Valkey's
- * NULL call reply) on an error before the command ran, without `E`. (`null` is a reply: the null bulk.)
+ * What `ctx.callWith` returns when the called command is a module command that runs long (an
+ * `async` handler, see `ctx.yield`): Valkey runs such a command inside `RM_Call` to its end, holding
+ * the server; here the call hands back its reply to come, a `PromiseLike` the caller returns or
+ * awaits (its own handler becomes `async`). While the caller waits on it, the server stays held
+ * for both of them as for one long command (other clients wait, then get `-BUSY` when the inner
+ * command yields with `CLIENTS` past `busy-reply-threshold`), and the caller's reply comes after
+ * the inner command's. A caller that cannot wait (inside MULTI/EXEC, a call that is not awaited)
+ * gets the reply late and holds nothing. `ctx.replies.isPending(r)` tells it apart from a reply.
  */
-export type CallResult = Reply | CallReplyPromise | undefined
+export interface PendingCallReply extends PromiseLike<Reply> {
+  readonly _tag: "PendingCallReply"
+}
+
+/**
+ * What `ctx.callWith` returns: a reply; a promise when `K` let the command block; a pending reply
+ * when the command is a long (`async`) module command; `undefined` (Valkey's NULL call reply) on an
+ * error before the command ran, without `E`. (`null` is a reply: the null bulk.)
+ */
+export type CallResult = Reply | CallReplyPromise | PendingCallReply | undefined
 
 /** `ctx.yield` flags (Valkey's `VALKEYMODULE_YIELD_FLAG_*`). */
 export const YIELD_FLAGS = {
@@ -230,6 +245,8 @@ export interface ReplyValues {
   bytes(r: Reply): BytesReplyValue
   /** The result of `callWith` with `allowBlocking` is a promise (the command blocked), not a reply. */
   isPromise(r: CallResult): r is CallReplyPromise
+  /** The result of `callWith` is the reply to come of a long (`async`) module command, not a reply. */
+  isPending(r: CallResult): r is PendingCallReply
 }
 
 /**
