@@ -80,11 +80,11 @@ export class AppendOnlyFile extends Context.Service<AppendOnlyFile, Aof>()("keyf
         propagation.attach(feed)
         unregisterFlush = server.hooks.beforeReplies.fillSlot(flushBeforeReplies)
         // Keys removed by expiry or eviction are logged as DEL/UNLINK per `lazyfree-lazy-*`
-        // (db.c `propagateDeletion`); outside a command each goes alone.
+        // (db.c `propagateDeletion`); outside a command each is a unit of its own (the keyspace's
+        // `deletionDone` ends it, after the post-unit jobs).
         keyspace.propagateDeletion = (db, key, cause) => {
           const lazy = server.config.get<boolean>(cause === "expired" ? "lazyfree-lazy-expire" : "lazyfree-lazy-eviction")
           propagation.also(db, [lazy ? "UNLINK" : "DEL", key])
-          if (server.nesting === 0) propagation.flush(null)
         }
       },
       detach: () => {

@@ -160,10 +160,9 @@ export class ModuleCall {
     } finally {
       server.nesting--
     }
-    if (propagating) {
-      propagation.exit(client.db, found.name, argv, found.module === undefined && server.keyspace.dirty !== dirty)
-      if (server.nesting === 0) propagation.flush(null)
-    }
+    if (propagating) propagation.exit(client.db, found.name, argv, found.module === undefined && server.keyspace.dirty !== dirty)
+    // Outside any command (a thread-safe context, a timer) the call is its own execution unit.
+    if (server.nesting === 0) server.endExecutionUnit(null)
     if (result instanceof BlockRequest) {
       // Without K a blocking command never waits: it gets its timeout reply at once.
       if (promise === null) result = result.timeoutReply

@@ -40,7 +40,12 @@ import {
   type ReplyValues,
   type ThreadSafeContext,
   type WorkerLike,
-  YIELD_FLAGS
+  YIELD_FLAGS,
+  KEY_SUBEVENTS,
+  type KeyspaceNotification,
+  MODULE_OPTIONS,
+  NOTIFY,
+  type ServerEvents
 } from "./api.js"
 import { CallReplyPromise } from "./CallReplyPromise.js"
 import { PendingCallReply } from "./PendingCallReply.js"
@@ -316,7 +321,7 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     server.propagation.also(this.db, argv)
     server.keyspace.dirty++
     // Outside any command (a timer, a thread-safe context) the execution unit ends here.
-    if (server.nesting === 0) server.propagation.flush(null)
+    server.endExecutionUnit(null)
   }
 
   openKey(key: ModuleString): ModuleKey {
@@ -379,6 +384,45 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   get YIELD_FLAGS(): typeof YIELD_FLAGS {
     return YIELD_FLAGS
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Keyspace notifications, post-notification jobs, server events, module options
+
+  subscribeToKeyspaceEvents(types: number, callback: KeyspaceNotification): ModuleStatus {
+    this.host.notifications.subscribe(this.module, types, callback)
+    return "OK"
+  }
+
+  get NOTIFY(): typeof NOTIFY {
+    return NOTIFY
+  }
+
+  addPostNotificationJob<P>(job: (ctx: ModuleContext<A>, privdata: P) => void, privdata: P, freePrivdata?: (privdata: P) => void): ModuleStatus {
+    this.host.notifications.addJob(this.module, this.db, job as (ctx: ModuleContext<any>, privdata: P) => void, privdata, freePrivdata)
+    return "OK"
+  }
+
+  subscribeToServerEvent<E extends keyof ServerEvents>(event: E, callback: ServerEvents[E] | null): ModuleStatus {
+    if (event !== "key") return "ERR"
+    this.host.notifications.subscribeKeyEvent(this.module, callback)
+    return "OK"
+  }
+
+  get KEY_SUBEVENTS(): typeof KEY_SUBEVENTS {
+    return KEY_SUBEVENTS
+  }
+
+  setModuleOptions(options: number): void {
+    this.module.options = options
+  }
+
+  getModuleOptionsAll(): number {
+    return MODULE_OPTIONS.ALLOW_NESTED_KEYSPACE_NOTIFICATIONS
+  }
+
+  get MODULE_OPTIONS(): typeof MODULE_OPTIONS {
+    return MODULE_OPTIONS
   }
 
   getClientId(): number {

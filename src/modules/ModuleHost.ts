@@ -8,6 +8,7 @@ import type { BlockCallback, CallOptions, CallResult, CommandHandler, ContextKin
 import type { ArgsState } from "./RuntimeArgs.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
+import type { ModuleNotifications } from "./ModuleNotifications.js"
 import type { ReplyBuilder } from "./ReplyBuilder.js"
 
 /** What the module system reads of a context it is handed (`ModuleContextImpl` has it). */
@@ -60,6 +61,7 @@ export interface HostThreadSafeContext extends ThreadSafeContext<any> {
 export interface ModuleHost {
   readonly server: Server
   readonly blocking: HostBlocking
+  readonly notifications: ModuleNotifications
   runCommand(module: LoadedModule, handler: CommandHandler, client: CommandClient, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest
   call(caller: HostedContext, options: CallOptions | string, argv: Array<string>): CallResult
   isCallClient(client: CommandClient): boolean

@@ -47,6 +47,8 @@ export interface LoadTarget extends ModuleHost {
   find(name: string): LoadedModule | undefined
   /** The module is gone: its config-change listeners go too. */
   forgetConfigListeners(module: LoadedModule): void
+  /** The module is gone: its keyspace and server-event subscriptions go too. */
+  forgetNotifications(module: LoadedModule): void
   moduleFault(module: LoadedModule, what: string, e: unknown): void
 }
 
@@ -229,6 +231,7 @@ export class ModuleLoader {
     module.types.length = 0
     module.configs.length = 0
     this.target.forgetConfigListeners(module)
+    this.target.forgetNotifications(module)
     Effect.runFork(Scope.close(module.scope, Exit.void))
   }
 

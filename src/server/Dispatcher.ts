@@ -38,6 +38,9 @@ export interface DispatcherHost {
   readonly propagation: Propagator
   /** Nesting depth of command execution (EXEC bodies and module calls run at depth > 1). */
   nesting: number
+  /** Jobs for the end of the execution unit (see `Server.endExecutionUnit`). */
+  readonly postUnitJobs: ReadonlyArray<() => void>
+  endExecutionUnit(command: string | null): void
   closeClient(client: Client, afterReply: boolean): void
 }
 
@@ -206,11 +209,9 @@ export class Dispatcher {
     } finally {
       server.nesting--
     }
-    if (propagating) {
-      // A module command propagates only what it replicates (server.c `call`: CMD_MODULE).
-      propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty)
-      if (server.nesting === 0) propagation.flush(spec.name)
-    }
+    // A module command propagates only what it replicates (server.c `call`: CMD_MODULE).
+    if (propagating) propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty)
+    if (server.nesting === 0 && (propagating || server.postUnitJobs.length > 0)) server.endExecutionUnit(spec.name)
     const end = performance.now()
     if (this.clockMark > 0) this.clockMark = end
     // A blocked command (a BlockRequest, or a module that parked the client) is counted when it
