@@ -141,6 +141,8 @@ export class ModuleCall {
     const engine = server.blocker as BlockingEngine | null
     const mayBlock = options.allowBlocking === true && engine !== null
     client.denyBlocking = !mayBlock
+    // Without `!` a blocked command re-run when served is not propagated either.
+    client.preventPropagation = options.replicate !== true
     // Made before the run so a block on this client is known as a call's from the start.
     const promise = mayBlock ? new CallReplyPromise(caller.module, client, engine, this.runHandler) : null
     const start = performance.now()

@@ -210,7 +210,9 @@ export class Dispatcher {
       server.nesting--
     }
     // A module command propagates only what it replicates (server.c `call`: CMD_MODULE).
-    if (propagating) propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty)
+    if (propagating) {
+      propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty && !client.preventPropagation)
+    }
     if (server.nesting === 0 && (propagating || server.postUnitJobs.length > 0)) server.endExecutionUnit(spec.name)
     const end = performance.now()
     if (this.clockMark > 0) this.clockMark = end

@@ -435,6 +435,15 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
 
   // ---- the blocking engine's host (`BlockingHost`) ------------------------------------------
 
+  enterExecutionUnit(): void {
+    this.nesting++
+  }
+
+  exitExecutionUnit(): void {
+    this.nesting--
+    this.endExecutionUnit(null)
+  }
+
   rerun(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
     return this.dispatcher.call(client, spec, argv)
   }

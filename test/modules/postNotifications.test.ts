@@ -179,3 +179,113 @@ describe("post-notification jobs (postnotifications.tcl)", () => {
     expect(await r.get("string_changed{string_y}")).toBe("1")
   })
 })
+
+describe("RM_Call K unblock handlers as one unit (async_rm_call.tcl, with postnotifications)", () => {
+  let kf: RunningKeyfiber
+  let r: Redis
+  let dir: string
+  let mark = 0
+  const stream = (): Array<string> => {
+    const all = lastIncrCommands(path.join(dir, "appendonlydir"))
+    const out = all.slice(mark).map(line)
+    mark = all.length
+    return out
+  }
+  const blocked = () => kf.server.blockedClients
+
+  beforeAll(async () => {
+    dir = tempDir("postnotif-async")
+    kf = await startWith(dir, [modulePath("blockedclient.ts"), modulePath("postnotifications.ts")])
+    r = new Redis({ port: kf.port, host: "127.0.0.1", maxRetriesPerRequest: 0 })
+  }, 30_000)
+  afterAll(async () => {
+    r?.disconnect()
+    await kf?.close()
+  })
+  beforeEach(async () => {
+    await r.flushall()
+    stream()
+  })
+
+  /** `blpop_and_set_multiple_keys l k1 v1 k2 v2` from a client of its own, served by an LPUSH. */
+  const blpopAndSet = async (...pairs: Array<string>): Promise<void> => {
+    const rd = new Redis({ port: kf.port, host: "127.0.0.1", maxRetriesPerRequest: 0 })
+    try {
+      const reply = rd.call("blpop_and_set_multiple_keys", "l", ...pairs)
+      await waitFor("blocked", () => blocked() === 1)
+      await r.lpush("l", "a")
+      expect(await reply).toBe("OK")
+      await waitFor("unblocked", () => blocked() === 0)
+    } finally {
+      rd.disconnect()
+    }
+  }
+
+  it("basic: the served BLPOP propagates as LPOP after the LPUSH", async () => {
+    const rd = new Redis({ port: kf.port, host: "127.0.0.1", maxRetriesPerRequest: 0 })
+    const reply = rd.call("do_rm_call_async", "blpop", "l", "0")
+    await waitFor("blocked", () => blocked() === 1)
+    await r.lpush("l", "a")
+    expect(await reply).toEqual(["l", "a"])
+    rd.disconnect()
+    expect(stream()).toEqual(["lpush l a", "lpop l"])
+  })
+
+  it("the served command and its unblock handler's writes, with their jobs, are one unit", async () => {
+    await blpopAndSet("string_foo", "1", "string_bar", "2")
+    expect(stream()).toEqual([
+      "lpush l a",
+      "multi",
+      "lpop l",
+      "set string_foo 1",
+      "set string_bar 2",
+      "incr string_changed{string_foo}",
+      "incr string_changed{string_bar}",
+      "incr string_total",
+      "incr string_total",
+      "exec"
+    ])
+  })
+
+  it("with lazy expire: the expired key's UNLINK and its job join the unit", async () => {
+    await r.call("debug", "set-active-expire", "0")
+    try {
+      await blpopAndSet("string_foo", "1", "string_bar", "2")
+      stream()
+      await r.pexpire("string_foo", 1)
+      await waitFor("string_foo past its TTL", () => {
+        const entry = kf.server.keyspace.dbs[0].entries.get("string_foo")
+        return entry !== undefined && entry.expireAt !== 0 && entry.expireAt <= kf.server.now()
+      })
+      await blpopAndSet("string_foo", "1", "string_bar", "2")
+      expect(stream()).toEqual([
+        "pexpireat string_foo *",
+        "lpush l a",
+        "multi",
+        "lpop l",
+        "unlink string_foo",
+        "set string_foo 1",
+        "set string_bar 2",
+        "incr expired",
+        "incr string_changed{string_foo}",
+        "incr string_changed{string_bar}",
+        "incr string_total",
+        "incr string_total",
+        "exec"
+      ])
+    } finally {
+      await r.call("debug", "set-active-expire", "1")
+    }
+  })
+
+  it("without ! the served command is not propagated", async () => {
+    const rd = new Redis({ port: kf.port, host: "127.0.0.1", maxRetriesPerRequest: 0 })
+    const reply = rd.call("do_rm_call_async_no_replicate", "blpop", "l", "0")
+    await waitFor("blocked", () => blocked() === 1)
+    await r.lpush("l", "a")
+    expect(await reply).toEqual(["l", "a"])
+    rd.disconnect()
+    await r.set("x", "1")
+    expect(stream()).toEqual(["lpush l a", "set x 1"])
+  })
+})
