@@ -100,6 +100,10 @@ export class Keyspace implements EvictableKeyspace {
    * ends its execution unit (the server's `endExecutionUnit`).
    */
   deletionDone: (() => void) | null = null
+  /** A read lookup missed (Valkey's `keymiss` event, class `m`). */
+  onKeyMiss: ((db: number, key: string) => void) | null = null
+  /** A key was loaded from an RDB file (Valkey's module-only `loaded` event). */
+  onKeyLoaded: ((db: number, key: string) => void) | null = null
   /** Above 0, keys past their TTL are not expired on access (Valkey's `lazy_expire_disabled`). */
   lazyExpireDisabled = 0
   /**
@@ -230,11 +234,17 @@ export class Keyspace implements EvictableKeyspace {
   read(db: number, key: string): Value | undefined {
     const entry = this.lookup(db, key)
     if (entry === undefined) {
-      this.stats.misses++
+      this.miss(db, key)
       return undefined
     }
     this.stats.hits++
     return entry.value
+  }
+
+  /** A read lookup found nothing: counted in `keyspace_misses`, and the `keymiss` event. */
+  miss(db: number, key: string): void {
+    this.stats.misses++
+    this.onKeyMiss?.(db, key)
   }
 
   exists(db: number, key: string): boolean {

@@ -49,6 +49,8 @@ import {
 } from "./api.js"
 import { CallReplyPromise } from "./CallReplyPromise.js"
 import { PendingCallReply } from "./PendingCallReply.js"
+import { serverNotifyType } from "./ModuleNotifications.js"
+import { notifyKeyspaceEvent } from "../commands/PubSubState.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
 import { type ConfigCallbacks, CONFIG_NAME, type ConfigKind, ModuleConfig, parseConfigFlags } from "./ModuleConfig.js"
@@ -394,6 +396,16 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     return "OK"
   }
 
+  getKeyspaceNotificationFlagsAll(): number {
+    // Every class, KEY_MISS, LOADED and NEW included (module.c: `_VALKEYMODULE_NOTIFY_NEXT - 1`).
+    return (1 << 15) - 1
+  }
+
+  notifyKeyspaceEvent(type: number, event: string, key: ModuleString): ModuleStatus {
+    notifyKeyspaceEvent(this.host.server, serverNotifyType(type), event, commandArgBytes(key), this.db)
+    return "OK"
+  }
+
   get NOTIFY(): typeof NOTIFY {
     return NOTIFY
   }
@@ -431,6 +443,14 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   milliseconds(): number {
     return this.host.server.now()
+  }
+
+  microseconds(): number {
+    return Math.floor((performance.timeOrigin + performance.now()) * 1000)
+  }
+
+  cachedMicroseconds(): number {
+    return Math.floor((performance.timeOrigin + this.host.server.unitStartedAt) * 1000)
   }
 
   log(level: LogLevel, message: string): void {

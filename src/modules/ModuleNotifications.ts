@@ -1,7 +1,7 @@
 import type { UnlinkCause } from "../keyspace/Keyspace.js"
 import { bytesToBuffer, bytesToText } from "../protocol/ReplyValue.js"
 import type { Server } from "../server/Server.js"
-import { KEY_SUBEVENTS, type KeyspaceNotification, MODULE_OPTIONS, type ModuleContext, type ServerEvents } from "./api.js"
+import { KEY_SUBEVENTS, type KeyspaceNotification, MODULE_OPTIONS, type ModuleContext, NOTIFY, type ServerEvents } from "./api.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import { ModuleKey } from "./ModuleKey.js"
 
@@ -31,6 +31,9 @@ const UNLINK_SUBEVENT: Record<UnlinkCause, number> = {
  * and `n` sit one and two bits lower than Valkey's (which keeps 1 << 12 for the module-only LOADED).
  */
 const moduleNotifyType = (type: number): number => (type & 0xfff) | ((type & (1 << 12)) << 1) | ((type & (1 << 13)) << 1)
+
+/** Module `NOTIFY` bits as the server's event classes (the module-only LOADED has none). */
+export const serverNotifyType = (type: number): number => (type & 0xfff) | ((type >> 1) & (1 << 12)) | ((type >> 1) & (1 << 13))
 
 /** What running module code here needs of the module system. */
 export interface NotificationHost {
@@ -91,13 +94,15 @@ export class ModuleNotifications {
 
   private install(): void {
     const { pubsub, keyspace } = this.host.server
-    pubsub.moduleNotify = this.subscribers.length > 0 ? (type, event, key, db) => this.notify(type, event, key, db) : null
+    const any = this.subscribers.length > 0
+    pubsub.moduleNotify = any ? (type, event, key, db) => this.notify(moduleNotifyType(type), event, key, db) : null
+    keyspace.onKeyLoaded = any ? (db, key) => this.notify(NOTIFY.LOADED, "loaded", key, db) : null
     keyspace.onUnlink = this.keyListeners.length > 0 ? (db, key, cause) => this.unlink(db, key, cause) : null
   }
 
-  private notify(serverType: number, event: string, key: string, db: number): void {
+  /** `moduleNotifyKeyspaceEvent`: `type` in module `NOTIFY` bits, `key` the server's byte string. */
+  private notify(type: number, event: string, key: string, db: number): void {
     const server = this.host.server
-    const type = moduleNotifyType(serverType)
     // What callbacks write is propagated with the command that fired them (Valkey enters an
     // execution unit here, for notifications outside commands: expiry, eviction).
     server.nesting++

@@ -438,6 +438,10 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
    * again for what it causes, unless the module set `ALLOW_NESTED_KEYSPACE_NOTIFICATIONS`.
    */
   subscribeToKeyspaceEvents(types: number, callback: KeyspaceNotification): ModuleStatus
+  /** `GetKeyspaceNotificationFlagsAll`: the `NOTIFY` bits this server knows (all of them, as Valkey 8). */
+  getKeyspaceNotificationFlagsAll(): number
+  /** `NotifyKeyspaceEvent`: fires `event` of class `type` for `key` in the selected database. */
+  notifyKeyspaceEvent(type: number, event: string, key: ModuleString): ModuleStatus
   readonly NOTIFY: typeof NOTIFY
   /**
    * `AddPostNotificationJob`: `job(ctx, privdata)` runs when the execution unit that fired the
@@ -456,6 +460,10 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   readonly MODULE_OPTIONS: typeof MODULE_OPTIONS
   /** Milliseconds since the epoch from the server clock (Effect's Clock). */
   milliseconds(): number
+  /** `Microseconds`: microseconds since the epoch, now. */
+  microseconds(): number
+  /** `CachedMicroseconds`: microseconds since the epoch when the running execution unit (command) started. */
+  cachedMicroseconds(): number
   log(level: LogLevel, message: string): void
 
   // Timers and background work

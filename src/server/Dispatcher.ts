@@ -38,6 +38,8 @@ export interface DispatcherHost {
   readonly propagation: Propagator
   /** Nesting depth of command execution (EXEC bodies and module calls run at depth > 1). */
   nesting: number
+  /** `performance.now()` when the running execution unit started. */
+  unitStartedAt: number
   /** Jobs for the end of the execution unit (see `Server.endExecutionUnit`). */
   readonly postUnitJobs: ReadonlyArray<() => void>
   endExecutionUnit(command: string | null): void
@@ -198,7 +200,7 @@ export class Dispatcher {
     const propagating = propagation.enabled
     const dirty = propagating ? server.keyspace.dirty : 0
     if (propagating) propagation.enter()
-    server.nesting++
+    if (server.nesting++ === 0) server.unitStartedAt = start
     let result: Reply | BlockRequest
     try {
       result = spec.run(client, argv)

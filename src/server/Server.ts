@@ -111,6 +111,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
    * `modulePostExecUnitJobs`, filled by `AddPostNotificationJob`): FIFO, jobs added by jobs included.
    */
   readonly postUnitJobs: Array<() => void> = []
+  /** `performance.now()` when the running execution unit started (Valkey's cached `server.ustime`). */
+  unitStartedAt = performance.now()
   private nextClientId = 1
   /**
    * Clients with output to write at the end of the tick, each once (`Client.pendingWrite` marks
@@ -436,7 +438,7 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   // ---- the blocking engine's host (`BlockingHost`) ------------------------------------------
 
   enterExecutionUnit(): void {
-    this.nesting++
+    if (this.nesting++ === 0) this.unitStartedAt = performance.now()
   }
 
   exitExecutionUnit(): void {

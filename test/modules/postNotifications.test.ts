@@ -289,3 +289,82 @@ describe("RM_Call K unblock handlers as one unit (async_rm_call.tcl, with postno
     expect(stream()).toEqual(["lpush l a", "set x 1"])
   })
 })
+
+describe("postnotifications with testkeyspace (postnotifications.tcl's second server; keyspace_events.c)", () => {
+  let kf: RunningKeyfiber
+  let r: Redis
+  let dir: string
+  let mark = 0
+  const stream = (): Array<string> => {
+    const all = lastIncrCommands(path.join(dir, "appendonlydir"))
+    const out = all.slice(mark).map(line)
+    mark = all.length
+    return out
+  }
+
+  beforeAll(async () => {
+    dir = tempDir("postnotif-ks")
+    kf = await startWith(dir, [`${modulePath("postnotifications.ts")} with_key_events`, modulePath("keyspace_events.ts")])
+    r = new Redis({ port: kf.port, host: "127.0.0.1", maxRetriesPerRequest: 0 })
+  }, 30_000)
+  afterAll(async () => {
+    r?.disconnect()
+    await kf?.close()
+  })
+  beforeEach(async () => {
+    await r.flushall()
+    stream()
+  })
+
+  it("both modules' jobs for one write run in its unit, in the order they were added", async () => {
+    await r.set("string_x", "1")
+    expect(await r.get("string_changed{string_x}")).toBe("1")
+    expect(await r.get("string_total")).toBe("1")
+    await r.set("string_x", "2")
+    expect(await r.get("string_changed{string_x}")).toBe("2")
+    expect(await r.get("string_total")).toBe("2")
+    await r.set("string1_x", "1")
+    expect(await r.get("string_changed{string1_x}")).toBe("1")
+    expect(await r.get("string_total")).toBe("3")
+    expect(stream()).toEqual([
+      "multi",
+      "set string_x 1",
+      "incr string_changed{string_x}",
+      "incr string_total",
+      "exec",
+      "multi",
+      "set string_x 2",
+      "lpush before_overwritten string_x",
+      "incr string_changed{string_x}",
+      "incr string_total",
+      "exec",
+      "multi",
+      "set string1_x 1",
+      "incr string_changed{string1_x}",
+      "incr string_total",
+      "exec"
+    ])
+  })
+
+  it("testkeyspace: a module's own event (keyspace.notify), key misses, and DEL's copy deleted with the cached time checked", async () => {
+    expect(await r.call("keyspace.notify", "k1")).toBe(null)
+    expect(await r.call("keyspace.is_module_key_notified", "k1")).toEqual([1, "k1"])
+    expect(await r.call("keyspace.is_module_key_notified", "k2")).toEqual([0, null])
+    expect(await r.get("nosuchkey")).toBe(null)
+    expect(await r.get("missed")).toBe("1")
+    await r.set("a", "1")
+    await r.set("a_copy", "1")
+    expect(await r.call("keyspace.del_key_copy", "a")).toBe(1)
+    expect(await r.exists("a", "a_copy")).toBe(0)
+    expect(await r.call("keyspace.incr_case1", "n")).toBe(1)
+    expect(await r.call("keyspace.incr_case2", "n")).toBe(2)
+    expect(await r.call("keyspace.incr_case3", "n")).toBe(3)
+  })
+
+  it("testkeyspace: keys loaded from an RDB file are `loaded` events (DEBUG RELOAD)", async () => {
+    await r.set("loaded_key", "v")
+    expect(await r.call("keyspace.is_key_loaded", "loaded_key")).toEqual([0, null])
+    expect(await r.call("debug", "reload")).toBe("OK")
+    expect(await r.call("keyspace.is_key_loaded", "loaded_key")).toEqual([1, "loaded_key"])
+  })
+})
