@@ -85,6 +85,8 @@ export class ModuleCall {
   private readonly callers = new WeakMap<CommandClient, HostedContext>()
   /** The reply to come of a long (`async`) module command a call client runs, set while it runs. */
   private readonly pending = new WeakMap<CommandClient, Promise<Reply>>()
+  /** Call clients whose caller takes a pending reply (`callWith`; `call` never returns one). */
+  private readonly pendable = new WeakSet<CommandClient>()
   private nextCallClientId = 1
 
   constructor(
@@ -108,12 +110,12 @@ export class ModuleCall {
    * comes later, and the call returns a `PendingCallReply` for it. False for any other client.
    */
   pend(client: CommandClient, reply: () => Promise<Reply>): boolean {
-    if (!this.callers.has(client) || !client.denyBlocking || client.multi !== null || client.blocked !== null) return false
+    if (!this.pendable.has(client) || !client.denyBlocking || client.multi !== null || client.blocked !== null) return false
     this.pending.set(client, reply())
     return true
   }
 
-  call(caller: HostedContext, format: CallOptions | string, argv: Array<string>): CallResult {
+  call(caller: HostedContext, format: CallOptions | string, argv: Array<string>, mayPend = true): CallResult {
     const options = typeof format === "string" ? parseCallFormat(format) : format
     if (options === undefined) return undefined
     const server = this.server
@@ -136,6 +138,7 @@ export class ModuleCall {
     if (options.dryRun === true) return undefined
     const client = new Client(server, -this.nextCallClientId++, null, "", "")
     this.callers.set(client, caller)
+    if (mayPend) this.pendable.add(client)
     client.db = caller.db
     client.resp = options.resp === 3 ? 3 : options.resp === "auto" ? caller.resp : 2
     const engine = server.blocker as BlockingEngine | null

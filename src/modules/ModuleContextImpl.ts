@@ -297,7 +297,7 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   /** `Call(ctx, cmd, "v", ...)`: an error before the command runs is undefined (see `ModuleCall`). */
   call(command: string, ...args: Array<CommandArg>): Reply | undefined {
-    return this.host.call(this, NO_OPTIONS, callArgv(command, args)) as Reply | undefined
+    return this.host.call(this, NO_OPTIONS, callArgv(command, args), false) as Reply | undefined
   }
 
   callWith(options: CallOptions | string, command: string, ...args: Array<CommandArg>): CallResult {

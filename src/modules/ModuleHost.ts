@@ -63,7 +63,8 @@ export interface ModuleHost {
   readonly blocking: HostBlocking
   readonly notifications: ModuleNotifications
   runCommand(module: LoadedModule, handler: CommandHandler, client: CommandClient, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest
-  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>): CallResult
+  /** `mayPend` false: a long module command gives no `PendingCallReply` (`ctx.call`). */
+  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>, mayPend?: boolean): CallResult
   isCallClient(client: CommandClient): boolean
   /** The context whose `call` runs on `client` (undefined: not a call client). */
   callerOf(client: CommandClient): HostedContext | undefined

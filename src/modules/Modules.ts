@@ -114,8 +114,8 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
   }
 
   /** `RM_Call`: runs a command through the dispatcher on a fake client (see `ModuleCall`). */
-  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>): CallResult {
-    return this.calls.call(caller, options, argv)
+  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>, mayPend?: boolean): CallResult {
+    return this.calls.call(caller, options, argv, mayPend)
   }
 
   createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number {
