@@ -131,7 +131,8 @@ export class ModuleLoader {
       return Result.fail(`Module ${request.path} does not export a module definition (default export with name and onLoad)`)
     }
     if (target.find(definition.name) !== undefined) {
-      return Result.fail(`Module ${definition.name} initialization failed. Module name is busy.`)
+      // module.c `moduleLoad` names the module by its path in these two lines.
+      return Result.fail(`Module ${request.path} initialization failed. Module name is busy.`)
     }
     const args = RuntimeArgs.make(definition.name, definition.argsSchema, request.args)
     if (Result.isFailure(args)) {
@@ -161,7 +162,7 @@ export class ModuleLoader {
     }
     if (status === "ERR") {
       this.rollback(module)
-      return Result.fail(`Module ${definition.name} initialization failed. Module not loaded`)
+      return Result.fail(`Module ${request.path} initialization failed. Module not loaded.`)
     }
     if (module.configs.length > 0 && !module.configsLoaded) {
       this.runUnload(module)
