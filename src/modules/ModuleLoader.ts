@@ -71,6 +71,8 @@ const importModuleFile = async (file: string): Promise<any> => {
  */
 export class ModuleLoader {
   private loadChain: Promise<unknown> = Promise.resolve()
+  /** A failure `tryLoad` logged itself, in Valkey's order (not logged again by `loadNow`). */
+  private loggedFailure: string | null = null
 
   constructor(
     private readonly target: LoadTarget,
@@ -102,7 +104,8 @@ export class ModuleLoader {
         Result.match({
           onSuccess: (module) => Effect.succeed(module),
           onFailure: (reason) => {
-            server.log("warning", reason)
+            if (reason !== this.loggedFailure) server.log("warning", reason)
+            this.loggedFailure = null
             if (request.loadex) pendingConfigs.clear()
             return Effect.fail(new ConfigSetError({ reply: reason, rollbackFailures: [] }))
           }
@@ -164,15 +167,22 @@ export class ModuleLoader {
       this.rollback(module)
       return Result.fail(`Module ${request.path} initialization failed. Module not loaded.`)
     }
-    if (module.configs.length > 0 && !module.configsLoaded) {
+    // module.c `moduleLoad`: these two checks come after the module is counted as loaded, so it is
+    // logged as loaded, then unloaded.
+    const postLoadError =
+      module.configs.length > 0 && !module.configsLoaded
+        ? "Module Configurations were not set, likely a missing LoadConfigs call. Unloading the module."
+        : request.loadex && target.pendingConfigs.size > 0
+          ? "Loadex configurations were not applied, likely due to invalid arguments. Unloading the module."
+          : undefined
+    if (postLoadError !== undefined) {
+      server.log("notice", `Module '${module.name}' loaded from ${request.path}`)
+      server.log("warning", postLoadError)
       this.runUnload(module)
       this.rollback(module)
-      return Result.fail("Module Configurations were not set, likely a missing LoadConfigs call. Unloading the module.")
-    }
-    if (request.loadex && target.pendingConfigs.size > 0) {
-      this.runUnload(module)
-      this.rollback(module)
-      return Result.fail("Loadex configurations were not applied, likely due to invalid arguments. Unloading the module.")
+      server.log("notice", `Module ${module.name} unloaded`)
+      this.loggedFailure = postLoadError
+      return Result.fail(postLoadError)
     }
     for (const spec of module.commands) {
       if (server.commands.has(spec.name)) {
