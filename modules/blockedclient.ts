@@ -6,7 +6,8 @@
  * acquire_gil                  blocks; a fiber takes the lock, checks that a second "thread" cannot
  *                              (TryLock fails), releases it, replies OK thread-safe and unblocks.
  * do_rm_call cmd args          RM_Call "Ev": relays the reply ("NULL reply returned" on NULL,
- *                              which is `undefined` here: `null` is the null-bulk reply).
+ *                              which is `undefined` here: `null` is the null-bulk reply); a long
+ *                              module command (slow_fg_command) gives a pending reply, awaited.
  * do_rm_call_async cmd args    RM_Call "K" (when blocking is allowed) "Ev!": a reply is relayed; a
  *                              promise blocks the client until the unblock handler relays the reply.
  *                              `_script_mode` adds "S", `_no_replicate` drops "!".
@@ -60,13 +61,8 @@ const refuseBlocking = (ctx: ModuleContext): boolean => {
 // Used to test processing events during a slow background operation.
 let slowBgOperation = false
 let inSlowBgOperation = false
-/**
- * The running slow_fg_command loops, each with its abort flag. Valkey's one global flag ends the one
- * loop that can run there; here a slow_fg_command reached through do_rm_call cannot hold its caller
- * (an `async` handler under RM_Call replies an error and runs on), so stop_slow_fg_command ends every
- * loop, and none outlives the test that started it.
- */
-const slowFgLoops = new Set<{ abort: boolean }>()
+// Set by stop_slow_fg_command: slow_fg_command ends its loop and clears it.
+let abortFlag = false
 
 const acquireGil: Handler = (ctx) => {
   if (refuseBlocking(ctx)) return
@@ -95,7 +91,10 @@ const relay = (ctx: ModuleContext, reply: CallResult): void => {
 
 const doRmCall: Handler = (ctx, argv) => {
   if (argv.length < 2) return ctx.wrongArity()
-  relay(ctx, ctx.callWith("Ev", argv[1], ...argv.slice(2)))
+  const rep = ctx.callWith("Ev", argv[1], ...argv.slice(2))
+  // A long module command (slow_fg_command): wait for its reply, holding the server as it does.
+  if (ctx.replies.isPending(rep)) return rep.then((reply) => relay(ctx, reply))
+  relay(ctx, rep)
 }
 
 /** The blocked command's reply arrived: relay it to the client blocked on `bc` and unblock it. */
@@ -238,22 +237,17 @@ const slowFgCommand: Handler = async (ctx, argv) => {
   const start = performance.now()
   // When not blocking indefinitely, other clients' commands are not processed.
   const flags = blockTime !== 0 ? ctx.YIELD_FLAGS.NONE : ctx.YIELD_FLAGS.CLIENTS
-  const loop = { abort: false }
-  slowFgLoops.add(loop)
-  try {
-    while (!loop.abort) {
-      ctx.yield(flags, "Slow module operation")
-      await new Promise<void>((resolve) => setTimeout(resolve, 1))
-      if (blockTime !== 0 && (performance.now() - start) * 1000 > blockTime) break
-    }
-  } finally {
-    slowFgLoops.delete(loop)
+  while (!abortFlag) {
+    ctx.yield(flags, "Slow module operation")
+    await new Promise<void>((resolve) => setTimeout(resolve, 1))
+    if (blockTime !== 0 && (performance.now() - start) * 1000 > blockTime) break
   }
+  abortFlag = false
   ctx.replyWithLongLong(1)
 }
 
 const stopSlowFgCommand: Handler = (ctx) => {
-  for (const loop of slowFgLoops) loop.abort = true
+  abortFlag = true
   ctx.replyWithLongLong(1)
 }
 

@@ -140,7 +140,10 @@ const main = untilShutdown.pipe(
     })
   ),
   // A bad RDB file: its lines are logged; Valkey's `loadDataFromDisk` exits with status 1.
-  Effect.catchTag("PersistenceLoadError", () => Effect.sync(() => process.exit(1)))
+  Effect.catchTag("PersistenceLoadError", () => Effect.sync(() => process.exit(1))),
+  // A module that does not load at startup (or a module config without its module): the reason
+  // and "server aborting" are logged; Valkey's `moduleLoadFromQueue` exits with status 1, no trace.
+  Effect.catchTag("ModuleLoadError", () => Effect.sync(() => process.exit(1)))
 )
 
 NodeRuntime.runMain(main, {

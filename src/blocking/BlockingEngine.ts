@@ -287,7 +287,13 @@ export class BlockingEngine implements Blocker {
   private serveWaiter(record: BlockedClient, key: string): void {
     const keyReady = record.handler.keyReady
     if (record.isDone || keyReady === undefined) return
-    if (keyReady(record, key)) this.complete(record, BlockOutcome.Served)
+    const host = this.host
+    host.enterExecutionUnit()
+    try {
+      if (keyReady(record, key)) this.complete(record, BlockOutcome.Served)
+    } finally {
+      host.exitExecutionUnit()
+    }
   }
 
   // ---- timeouts -----------------------------------------------------------------------------

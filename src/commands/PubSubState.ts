@@ -80,6 +80,11 @@ export class PubSub {
   clientCount = 0
   /** `notify-keyspace-events` as flags (the config keeps it current). */
   notifyFlags = 0
+  /**
+   * Modules' keyspace subscribers (module.c `moduleNotifyKeyspaceEvent`), told of every event
+   * whatever `notify-keyspace-events` says; null while no module subscribes.
+   */
+  moduleNotify: ((type: number, event: string, key: string, db: number) => void) | null = null
 
   subscribe(client: Subscriber, kind: Kind, name: string): void {
     let subs = client.subscriptions
@@ -179,12 +184,14 @@ export const NOTIFY = KEYSPACE_EVENT_FLAGS
 
 /**
  * Valkey's `notifyKeyspaceEvent`: publish `event` for `key` on `__keyspace@<db>__:<key>` and
- * `__keyevent@<db>__:<event>` as `notify-keyspace-events` asks. One flag check when it is off.
+ * `__keyevent@<db>__:<event>` as `notify-keyspace-events` asks, after telling modules' subscribers.
+ * Two checks when both are off.
  */
 export const notifyKeyspaceEvent = (server: { readonly pubsub: PubSub }, type: number, event: string, key: string, db: number): void => {
-  const flags = server.pubsub.notifyFlags
-  if ((flags & type) === 0) return
   const pubsub = server.pubsub
+  if (pubsub.moduleNotify !== null) pubsub.moduleNotify(type, event, key, db)
+  const flags = pubsub.notifyFlags
+  if ((flags & type) === 0) return
   if (flags & NOTIFY.K) pubsub.publish(`__keyspace@${db}__:${key}`, event)
   if (flags & NOTIFY.E) pubsub.publish(`__keyevent@${db}__:${event}`, key)
 }

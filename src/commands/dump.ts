@@ -135,7 +135,7 @@ export const dumpCommands = [
       const keyspace = client.server.keyspace
       const entry = keyspace.lookup(client.db, argv[1])
       if (entry === undefined) {
-        keyspace.stats.misses++
+        keyspace.miss(client.db, argv[1])
         return null
       }
       keyspace.stats.hits++

@@ -27,7 +27,7 @@ const INT64_MAX = 9223372036854775807n
 /** A read lookup that returns the entry and counts keyspace hits and misses (`lookupKeyRead`). */
 const readEntry = (keyspace: Keyspace, db: number, key: string): Entry | undefined => {
   const entry = keyspace.lookup(db, key)
-  if (entry === undefined) keyspace.stats.misses++
+  if (entry === undefined) keyspace.miss(db, key)
   else keyspace.stats.hits++
   return entry
 }
@@ -35,7 +35,7 @@ const readEntry = (keyspace: Keyspace, db: number, key: string): Entry | undefin
 /** OBJECT's lookup (Valkey's LOOKUP_NOTOUCH): it does not count as an access for LRU/LFU. */
 const objectEntry = (keyspace: Keyspace, db: number, key: string): Entry | undefined => {
   const entry = keyspace.peek(db, key)
-  if (entry === undefined) keyspace.stats.misses++
+  if (entry === undefined) keyspace.miss(db, key)
   else keyspace.stats.hits++
   return entry
 }

@@ -31,9 +31,11 @@ const setString = (
   key: string,
   value: string,
   keepTtl = false,
-  hint?: StringHint
+  hint?: StringHint,
+  /** False for a new value of the same key (INCR, INCRBYFLOAT: Valkey's `dbReplaceValue`), no overwrite. */
+  overwrite = true
 ): Entry => {
-  const entry = keyspace.set(db, key, value, keepTtl)
+  const entry = keyspace.set(db, key, value, keepTtl, overwrite)
   setStringHint(entry, hint)
   return entry
 }
@@ -213,14 +215,14 @@ const incrDecr = (client: CommandClient, key: string, increment: number | bigint
   if (typeof current === "number" && typeof increment === "number") {
     const sum = current + increment
     if (Number.isSafeInteger(sum)) {
-      setString(client.server.keyspace, client.db, key, String(sum), true)
+      setString(client.server.keyspace, client.db, key, String(sum), true, undefined, false)
       notifyKeyspaceEvent(client.server, NOTIFY.$, "incrby", key, client.db)
       return sum
     }
   }
   const result = BigInt(current) + BigInt(increment)
   if (result > INT64_MAX || result < INT64_MIN) return new ErrorReply("ERR increment or decrement would overflow")
-  setString(client.server.keyspace, client.db, key, result.toString(), true)
+  setString(client.server.keyspace, client.db, key, result.toString(), true, undefined, false)
   notifyKeyspaceEvent(client.server, NOTIFY.$, "incrby", key, client.db)
   const n = Number(result)
   return Number.isSafeInteger(n) ? n : result
@@ -477,7 +479,7 @@ export const stringCommands = [
       const keyspace = client.server.keyspace
       const entry = keyspace.lookup(client.db, argv[1])
       if (entry === undefined) {
-        keyspace.stats.misses++
+        keyspace.miss(client.db, argv[1])
         return null
       }
       keyspace.stats.hits++
@@ -656,7 +658,7 @@ export const stringCommands = [
       const sum = addLongDouble(current, increment)
       if (sum === undefined || typeof sum === "string") return new ErrorReply("ERR increment would produce NaN or Infinity")
       const text = formatLongDoubleHuman(sum)
-      setString(client.server.keyspace, client.db, argv[1], text, true, "noint")
+      setString(client.server.keyspace, client.db, argv[1], text, true, "noint", false)
       notifyKeyspaceEvent(client.server, NOTIFY.$, "incrbyfloat", argv[1], client.db)
       // Propagated as SET key result KEEPTTL, so float formatting cannot drift on reload.
       if (client.server.propagation.enabled) client.server.propagation.rewrite(["SET", argv[1], text, "KEEPTTL"])

@@ -81,4 +81,12 @@ export interface BlockingHost<Record = unknown> {
   endOfTick(): void
   /** Runs `f` now, or after a module's thread-safe context lets go of the GIL. */
   whenExecutorFree(f: () => void): void
+  /**
+   * Enter and exit an execution unit (server.c `enterExecutionUnit`/`exitExecutionUnit` +
+   * `afterCommand`): a served waiter's re-run and what its unblocking runs, such as an RM_Call
+   * unblock handler (blocked.c `unblockClientOnKey`), propagate together, after the unit's
+   * post-notification jobs.
+   */
+  enterExecutionUnit(): void
+  exitExecutionUnit(): void
 }

@@ -17,6 +17,8 @@ export interface EvictableKeyspace {
   readonly usedBytes: number
   lfu: boolean
   evict(database: Database, entry: Entry): void
+  /** After an eviction and its notification: its propagation and the end of its execution unit. */
+  evictionDone(db: number, key: string): void
   lfuCounter(entry: Entry): number
   idleTime(entry: Entry): number
 }
@@ -142,7 +144,9 @@ export class Eviction {
       const before = keyspace.usedBytes
       keyspace.evict(database, entry)
       freed += before - keyspace.usedBytes
+      // As evict.c: the notification and what the unit's jobs write come after the freed memory is counted.
       this.onEvicted?.(database.id, entry.key)
+      keyspace.evictionDone(database.id, entry.key)
       evicted++
       if (evicted % 16 === 0 && performance.now() - start > limitMs) {
         this.scheduleContinuation()

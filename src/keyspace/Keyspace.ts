@@ -48,6 +48,9 @@ const composeEvents = (first: KeyspaceEvents, second: Partial<KeyspaceEvents>, i
   return out as unknown as KeyspaceEvents
 }
 
+/** Why a key's value is unlinked (Valkey's `VALKEYMODULE_SUBEVENT_KEY_*`). */
+export type UnlinkCause = "deleted" | "expired" | "evicted" | "overwritten"
+
 const noEvents: KeyspaceEvents = {
   keyModified: noop,
   keyCreated: noop,
@@ -86,6 +89,23 @@ export class Keyspace implements EvictableKeyspace {
   dirty = 0
   /** Called after a key expired (lazy or active): the `expired` keyspace notification. */
   onExpired: ((db: number, key: string) => void) | null = null
+  /**
+   * Called before a key's value goes away, while it still holds it (module.c
+   * `moduleNotifyKeyUnlink`, the modules' key event): deleted, expired, evicted or overwritten by
+   * `set`. Null when nobody listens.
+   */
+  onUnlink: ((db: number, key: string, cause: UnlinkCause) => void) | null = null
+  /**
+   * After a key removed by expiry or eviction was notified and propagated: outside a command that
+   * ends its execution unit (the server's `endExecutionUnit`).
+   */
+  deletionDone: (() => void) | null = null
+  /** A read lookup missed (Valkey's `keymiss` event, class `m`). */
+  onKeyMiss: ((db: number, key: string) => void) | null = null
+  /** A key was loaded from an RDB file (Valkey's module-only `loaded` event). */
+  onKeyLoaded: ((db: number, key: string) => void) | null = null
+  /** Above 0, keys past their TTL are not expired on access (Valkey's `lazy_expire_disabled`). */
+  lazyExpireDisabled = 0
   /**
    * Called for a key removed by expiry or eviction rather than by a command, so the AOF logs it as
    * DEL or UNLINK (Valkey's `propagateDeletion`). Null while nothing is propagated.
@@ -205,7 +225,7 @@ export class Keyspace implements EvictableKeyspace {
     const database = this.dbs[db]
     const entry = database.entries.get(key)
     if (entry === undefined) return undefined
-    if (entry.expireAt !== 0 && entry.expireAt <= this.now() && !this.loading) {
+    if (entry.expireAt !== 0 && entry.expireAt <= this.now() && !this.loading && this.lazyExpireDisabled === 0) {
       // A replica deletes nothing itself (its primary's DEL will): the key reads as missing,
       // except to the primary's own stream (db.c `expireIfNeeded`).
       const replica = this.replicaExpiry
@@ -225,15 +245,31 @@ export class Keyspace implements EvictableKeyspace {
     return when <= this.now() && !this.loading && this.replicaExpiry === null
   }
 
+  /** Tells `onUnlink` that `key`'s value is about to go (lazy expiry stays off meanwhile, as in Valkey). */
+  private unlinking(db: number, key: string, cause: UnlinkCause): void {
+    this.lazyExpireDisabled++
+    try {
+      this.onUnlink!(db, key, cause)
+    } finally {
+      this.lazyExpireDisabled--
+    }
+  }
+
   /** A read lookup: counts keyspace hits and misses for INFO. */
   read(db: number, key: string): Value | undefined {
     const entry = this.lookup(db, key)
     if (entry === undefined) {
-      this.stats.misses++
+      this.miss(db, key)
       return undefined
     }
     this.stats.hits++
     return entry.value
+  }
+
+  /** A read lookup found nothing: counted in `keyspace_misses`, and the `keymiss` event. */
+  miss(db: number, key: string): void {
+    this.stats.misses++
+    this.onKeyMiss?.(db, key)
   }
 
   exists(db: number, key: string): boolean {
@@ -251,11 +287,13 @@ export class Keyspace implements EvictableKeyspace {
 
   /**
    * Sets a key whatever it held (Valkey's `setKey`): the TTL is cleared unless `keepTtl`.
-   * Overwriting with another type counts as a deletion for UNBLOCK_DELETED waiters.
+   * Overwriting with another type counts as a deletion for UNBLOCK_DELETED waiters. `overwrite`
+   * false is a new value for the same key (Valkey's `dbReplaceValue`: INCR), not an overwrite.
    */
-  set(db: number, key: string, value: Value, keepTtl = false): Entry {
+  set(db: number, key: string, value: Value, keepTtl = false, overwrite = true): Entry {
     const entry = this.lookup(db, key)
     if (entry === undefined) return this.add(db, key, value)
+    if (overwrite && this.onUnlink !== null) this.unlinking(db, key, "overwritten")
     this.dirty++
     const typeChanged = typeof entry.value !== typeof value || (typeof value !== "string" && entry.value.constructor !== value.constructor)
     this.dbs[db].assign(entry, value)
@@ -278,6 +316,7 @@ export class Keyspace implements EvictableKeyspace {
   delete(db: number, key: string): boolean {
     const entry = this.lookup(db, key)
     if (entry === undefined) return false
+    if (this.onUnlink !== null) this.unlinking(db, key, "deleted")
     this.dirty++
     this.dbs[db].remove(entry)
     this.events.keyDeleted(db, key)
@@ -287,6 +326,7 @@ export class Keyspace implements EvictableKeyspace {
 
   /** Deletes an entry already looked up (for example a list emptied by a pop). */
   deleteEntry(db: number, entry: Entry): void {
+    if (this.onUnlink !== null) this.unlinking(db, entry.key, "deleted")
     this.dirty++
     this.dbs[db].remove(entry)
     this.events.keyDeleted(db, entry.key)
@@ -340,21 +380,29 @@ export class Keyspace implements EvictableKeyspace {
    * DB_FLAG_KEY_EVICTED): watchers and module waiters hear of it like any deletion.
    */
   evict(database: Database, entry: Entry): void {
+    if (this.onUnlink !== null) this.unlinking(database.id, entry.key, "evicted")
     database.remove(entry)
     this.stats.evictedKeys++
     this.events.keyDeleted(database.id, entry.key)
     this.events.keyModified(database.id, entry.key)
-    this.propagateDeletion?.(database.id, entry.key, "evicted")
   }
 
-  /** Removes an expired entry (lazy or active expiry). */
+  /** After `evict` and its `evicted` notification (evict.c: propagate, then `postExecutionUnitOperations`). */
+  evictionDone(db: number, key: string): void {
+    this.propagateDeletion?.(db, key, "evicted")
+    this.deletionDone?.()
+  }
+
+  /** Removes an expired entry (lazy or active expiry; db.c `deleteExpiredKeyAndPropagate`). */
   private expire(database: Database, entry: Entry): void {
+    if (this.onUnlink !== null) this.unlinking(database.id, entry.key, "expired")
     database.remove(entry)
     this.stats.expiredKeys++
     this.events.keyDeleted(database.id, entry.key)
     this.events.keyModified(database.id, entry.key)
     this.onExpired?.(database.id, entry.key)
     this.propagateDeletion?.(database.id, entry.key, "expired")
+    this.deletionDone?.()
   }
 
   /**

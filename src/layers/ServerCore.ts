@@ -71,9 +71,14 @@ export const registerServerHooks = (
 ): (() => void) => {
   const { hooks, keyspace } = server
   keyspace.onExpired = (db, key) => notifyKeyspaceEvent(server, NOTIFY.x, "expired", key, db)
+  // An expiry or eviction outside a command is an execution unit of its own.
+  keyspace.deletionDone = () => server.endExecutionUnit(null)
+  keyspace.onKeyMiss = (db, key) => notifyKeyspaceEvent(server, NOTIFY.m, "keymiss", key, db)
   const unregister = [
     () => {
       keyspace.onExpired = null
+      keyspace.deletionDone = null
+      keyspace.onKeyMiss = null
     },
     // Valkey's dbAdd: the `new` event (class `n`, not part of `A`).
     keyspace.listen({ keyCreated: (db, key) => notifyKeyspaceEvent(server, NOTIFY.n, "new", key, db) }),

@@ -38,6 +38,8 @@ export class LoadedModule {
   configJournal: ConfigJournal | null = null
   /** Workers adopted with `ctx.adoptWorker`: terminated on unload. */
   readonly workers = new Set<WorkerLike>()
+  /** `SetModuleOptions` bits (`MODULE_OPTIONS`). */
+  options = 0
   /** Rolled back or unloaded: late code (an onLoad that settled too late) can register nothing. */
   unloaded = false
   /** Runs an Effect in the background, in this module's scope (interrupted on unload). */

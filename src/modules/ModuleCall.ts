@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks"
 import { BlockRequest } from "../blocking/BlockRequest.js"
-import type { CommandClient } from "../commands/CommandSpec.js"
+import type { CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import type { BlockingEngine } from "../blocking/BlockingEngine.js"
 import { ErrorReply, RawReply, type Reply } from "../protocol/Reply.js"
 import { Client } from "../server/Client.js"
@@ -10,6 +10,7 @@ import type { CallOptions, CallResult, ModuleContext } from "./api.js"
 import { CallReplyPromise } from "./CallReplyPromise.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { HostedContext } from "./ModuleHost.js"
+import { PendingCallReply } from "./PendingCallReply.js"
 
 /**
  * Valkey's `RM_Call` format modifiers (module.c `moduleCreateArgvFromUserFormat`) as options; the
@@ -76,10 +77,16 @@ export const parseCallFormat = (format: string): CallOptions | undefined => {
  * fake client of its own. The command's error replies are values; errors found before it runs are
  * `undefined` (Valkey's NULL call reply; `null` is a reply, the null bulk) unless `E` asks for them
  * as replies. With `K` a command that blocks leaves its client
- * blocked and the call returns a `CallReplyPromise`.
+ * blocked and the call returns a `CallReplyPromise`; without it, a long (`async`) module command
+ * goes on after the call returned, which then returns a `PendingCallReply`.
  */
 export class ModuleCall {
-  private readonly callClients = new WeakSet<CommandClient>()
+  /** Each call client and the context that called (a long command it runs holds the server for it). */
+  private readonly callers = new WeakMap<CommandClient, HostedContext>()
+  /** The reply to come of a long (`async`) module command a call client runs, set while it runs. */
+  private readonly pending = new WeakMap<CommandClient, Promise<Reply>>()
+  /** Call clients whose caller takes a pending reply (`callWith`; `call` never returns one). */
+  private readonly pendable = new WeakSet<CommandClient>()
   private nextCallClientId = 1
 
   constructor(
@@ -90,10 +97,25 @@ export class ModuleCall {
 
   /** The client runs a command for `call`. */
   isCallClient(client: CommandClient): boolean {
-    return this.callClients.has(client)
+    return this.callers.has(client)
   }
 
-  call(caller: HostedContext, format: CallOptions | string, argv: Array<string>): CallResult {
+  /** The context whose call runs on `client` (undefined: not a call client). */
+  callerOf(client: CommandClient): HostedContext | undefined {
+    return this.callers.get(client)
+  }
+
+  /**
+   * A long (`async`) module command running on a call client that cannot block (no `K`): its reply
+   * comes later, and the call returns a `PendingCallReply` for it. False for any other client.
+   */
+  pend(client: CommandClient, reply: () => Promise<Reply>): boolean {
+    if (!this.pendable.has(client) || !client.denyBlocking || client.multi !== null || client.blocked !== null) return false
+    this.pending.set(client, reply())
+    return true
+  }
+
+  call(caller: HostedContext, format: CallOptions | string, argv: Array<string>, mayPend = true): CallResult {
     const options = typeof format === "string" ? parseCallFormat(format) : format
     if (options === undefined) return undefined
     const server = this.server
@@ -115,12 +137,15 @@ export class ModuleCall {
     }
     if (options.dryRun === true) return undefined
     const client = new Client(server, -this.nextCallClientId++, null, "", "")
-    this.callClients.add(client)
+    this.callers.set(client, caller)
+    if (mayPend) this.pendable.add(client)
     client.db = caller.db
     client.resp = options.resp === 3 ? 3 : options.resp === "auto" ? caller.resp : 2
     const engine = server.blocker as BlockingEngine | null
     const mayBlock = options.allowBlocking === true && engine !== null
     client.denyBlocking = !mayBlock
+    // Without `!` a blocked command re-run when served is not propagated either.
+    client.preventPropagation = options.replicate !== true
     // Made before the run so a block on this client is known as a call's from the start.
     const promise = mayBlock ? new CallReplyPromise(caller.module, client, engine, this.runHandler) : null
     const start = performance.now()
@@ -140,10 +165,9 @@ export class ModuleCall {
     } finally {
       server.nesting--
     }
-    if (propagating) {
-      propagation.exit(client.db, found.name, argv, found.module === undefined && server.keyspace.dirty !== dirty)
-      if (server.nesting === 0) propagation.flush(null)
-    }
+    if (propagating) propagation.exit(client.db, found.name, argv, found.module === undefined && server.keyspace.dirty !== dirty)
+    // Outside any command (a thread-safe context, a timer) the call is its own execution unit.
+    if (server.nesting === 0) server.endExecutionUnit(null)
     if (result instanceof BlockRequest) {
       // Without K a blocking command never waits: it gets its timeout reply at once.
       if (promise === null) result = result.timeoutReply
@@ -156,7 +180,20 @@ export class ModuleCall {
       return promise
     }
     client.onUnblocked = null
-    const reply = result as Reply
+    const pending = this.pending.get(client)
+    if (pending !== undefined) {
+      // A long module command goes on: counted when it ends, with the time it ran.
+      this.pending.delete(client)
+      return new PendingCallReply(
+        pending.then((reply) => this.finish(client, found, argv, reply, Math.round((performance.now() - start) * 1000)))
+      )
+    }
+    return this.finish(client, found, argv, result as Reply, usec)
+  }
+
+  /** The call's command is done: its stats and slow log entry, and the reply the caller gets. */
+  private finish(client: Client, found: CommandSpec, argv: Array<string>, reply: Reply, usec: number): Reply {
+    const server = this.server
     const stat = server.stats.command(found.fullName)
     stat.calls++
     stat.usec += usec

@@ -27,6 +27,7 @@ import {
   type CallOptions,
   type CallReplyPromise as CallReplyPromiseApi,
   type CallResult,
+  type PendingCallReply as PendingCallReplyApi,
   type CommandHandler,
   type ContextKind,
   type CreateCommandOptions,
@@ -39,9 +40,17 @@ import {
   type ReplyValues,
   type ThreadSafeContext,
   type WorkerLike,
-  YIELD_FLAGS
+  YIELD_FLAGS,
+  KEY_SUBEVENTS,
+  type KeyspaceNotification,
+  MODULE_OPTIONS,
+  NOTIFY,
+  type ServerEvents
 } from "./api.js"
 import { CallReplyPromise } from "./CallReplyPromise.js"
+import { PendingCallReply } from "./PendingCallReply.js"
+import { serverNotifyType } from "./ModuleNotifications.js"
+import { notifyKeyspaceEvent } from "../commands/PubSubState.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
 import { type ConfigCallbacks, CONFIG_NAME, type ConfigKind, ModuleConfig, parseConfigFlags } from "./ModuleConfig.js"
@@ -74,7 +83,8 @@ const REPLIES: ReplyValues = {
   simpleText: (r: Reply): string | undefined => (r instanceof SimpleString ? bytesToText(r.value) : undefined),
   text: (r: Reply): ReplyValue => replyToText(r),
   bytes: (r: Reply): BytesReplyValue => replyToBytes(r),
-  isPromise: (r: CallResult): r is CallReplyPromiseApi => r instanceof CallReplyPromise
+  isPromise: (r: CallResult): r is CallReplyPromiseApi => r instanceof CallReplyPromise,
+  isPending: (r: CallResult): r is PendingCallReplyApi => r instanceof PendingCallReply
 }
 
 const MODULE_FLAGS: Record<string, CommandFlag | null> = {
@@ -122,6 +132,8 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   argv: ReadonlyArray<string> = []
   /** When the context was made (`performance.now()`): `yield` counts `busy-reply-threshold` from here. */
   readonly startedAt = performance.now()
+  /** The command is over (its handler returned, or its promise settled): it holds the server no more. */
+  finished = false
 
   constructor(
     readonly host: ModuleHost,
@@ -285,7 +297,7 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   /** `Call(ctx, cmd, "v", ...)`: an error before the command runs is undefined (see `ModuleCall`). */
   call(command: string, ...args: Array<CommandArg>): Reply | undefined {
-    return this.host.call(this, NO_OPTIONS, callArgv(command, args)) as Reply | undefined
+    return this.host.call(this, NO_OPTIONS, callArgv(command, args), false) as Reply | undefined
   }
 
   callWith(options: CallOptions | string, command: string, ...args: Array<CommandArg>): CallResult {
@@ -311,7 +323,7 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     server.propagation.also(this.db, argv)
     server.keyspace.dirty++
     // Outside any command (a timer, a thread-safe context) the execution unit ends here.
-    if (server.nesting === 0) server.propagation.flush(null)
+    server.endExecutionUnit(null)
   }
 
   openKey(key: ModuleString): ModuleKey {
@@ -356,17 +368,73 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
     this.host.server.dispatcher.busy.yield(owner, this.startedAt, (flags & YIELD_FLAGS.CLIENTS) !== 0, busyReply ?? null)
   }
 
-  /** Who yields: this command, or this thread-safe context while it holds the lock (null: neither). */
+  /**
+   * Who yields: this command, the command that called it (a long command reached through `callWith`
+   * holds the server for its caller, as Valkey's `RM_Call` runs it inside the caller), or this
+   * thread-safe context while it holds the lock (null: none).
+   */
   yieldOwner(): object | null {
-    // Inside EXEC or RM_Call an `async` command cannot hold its caller: its yields do nothing.
     const client = this.client
-    return this.kind === "command" && client !== null && !client.denyBlocking && client.multi === null && !this.host.isCallClient(client)
-      ? this
-      : null
+    if (this.kind !== "command" || client === null || client.multi !== null || this.finished) return null
+    if (this.host.isCallClient(client)) {
+      // Only a call without `K` runs the command inside its caller (with `K` it is a blocked client).
+      return client.denyBlocking ? (this.host.callerOf(client)?.yieldOwner() ?? null) : null
+    }
+    // Inside EXEC an `async` command cannot hold its caller: its yields do nothing.
+    return client.denyBlocking ? null : this
   }
 
   get YIELD_FLAGS(): typeof YIELD_FLAGS {
     return YIELD_FLAGS
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Keyspace notifications, post-notification jobs, server events, module options
+
+  subscribeToKeyspaceEvents(types: number, callback: KeyspaceNotification): ModuleStatus {
+    this.host.notifications.subscribe(this.module, types, callback)
+    return "OK"
+  }
+
+  getKeyspaceNotificationFlagsAll(): number {
+    // Every class, KEY_MISS, LOADED and NEW included (module.c: `_VALKEYMODULE_NOTIFY_NEXT - 1`).
+    return (1 << 15) - 1
+  }
+
+  notifyKeyspaceEvent(type: number, event: string, key: ModuleString): ModuleStatus {
+    notifyKeyspaceEvent(this.host.server, serverNotifyType(type), event, commandArgBytes(key), this.db)
+    return "OK"
+  }
+
+  get NOTIFY(): typeof NOTIFY {
+    return NOTIFY
+  }
+
+  addPostNotificationJob<P>(job: (ctx: ModuleContext<A>, privdata: P) => void, privdata: P, freePrivdata?: (privdata: P) => void): ModuleStatus {
+    this.host.notifications.addJob(this.module, this.db, job as (ctx: ModuleContext<any>, privdata: P) => void, privdata, freePrivdata)
+    return "OK"
+  }
+
+  subscribeToServerEvent<E extends keyof ServerEvents>(event: E, callback: ServerEvents[E] | null): ModuleStatus {
+    if (event !== "key") return "ERR"
+    this.host.notifications.subscribeKeyEvent(this.module, callback)
+    return "OK"
+  }
+
+  get KEY_SUBEVENTS(): typeof KEY_SUBEVENTS {
+    return KEY_SUBEVENTS
+  }
+
+  setModuleOptions(options: number): void {
+    this.module.options = options
+  }
+
+  getModuleOptionsAll(): number {
+    return MODULE_OPTIONS.ALLOW_NESTED_KEYSPACE_NOTIFICATIONS
+  }
+
+  get MODULE_OPTIONS(): typeof MODULE_OPTIONS {
+    return MODULE_OPTIONS
   }
 
   getClientId(): number {
@@ -375,6 +443,14 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   milliseconds(): number {
     return this.host.server.now()
+  }
+
+  microseconds(): number {
+    return Math.floor((performance.timeOrigin + performance.now()) * 1000)
+  }
+
+  cachedMicroseconds(): number {
+    return Math.floor((performance.timeOrigin + this.host.server.unitStartedAt) * 1000)
   }
 
   log(level: LogLevel, message: string): void {

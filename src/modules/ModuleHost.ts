@@ -8,6 +8,7 @@ import type { BlockCallback, CallOptions, CallResult, CommandHandler, ContextKin
 import type { ArgsState } from "./RuntimeArgs.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
+import type { ModuleNotifications } from "./ModuleNotifications.js"
 import type { ReplyBuilder } from "./ReplyBuilder.js"
 
 /** What the module system reads of a context it is handed (`ModuleContextImpl` has it). */
@@ -24,6 +25,8 @@ export interface HostedContext {
   /** Set by a block during a command: the dispatcher parks the client. */
   blocked: ModuleBlockedClient | null
   replyWithError(message: string): ModuleStatus
+  /** Who a `yield` of this context (or of a long command it called) makes the server busy for; null: nobody. */
+  yieldOwner(): object | null
 }
 
 /** What a context asks of module blocking (implemented by `ModuleBlocking`). */
@@ -58,9 +61,15 @@ export interface HostThreadSafeContext extends ThreadSafeContext<any> {
 export interface ModuleHost {
   readonly server: Server
   readonly blocking: HostBlocking
+  readonly notifications: ModuleNotifications
   runCommand(module: LoadedModule, handler: CommandHandler, client: CommandClient, argv: Array<string>, spec?: CommandSpec): Reply | BlockRequest
-  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>): CallResult
+  /** `mayPend` false: a long module command gives no `PendingCallReply` (`ctx.call`). */
+  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>, mayPend?: boolean): CallResult
   isCallClient(client: CommandClient): boolean
+  /** The context whose `call` runs on `client` (undefined: not a call client). */
+  callerOf(client: CommandClient): HostedContext | undefined
+  /** A long module command on a call client that cannot block: its caller gets `reply` later (false: not such a client). */
+  pendCall(client: CommandClient, reply: () => Promise<Reply>): boolean
   findType(name: string): ModuleValueType | undefined
   createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number
   stopTimer(module: LoadedModule, id: number): { data: unknown } | undefined

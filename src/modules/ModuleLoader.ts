@@ -47,6 +47,8 @@ export interface LoadTarget extends ModuleHost {
   find(name: string): LoadedModule | undefined
   /** The module is gone: its config-change listeners go too. */
   forgetConfigListeners(module: LoadedModule): void
+  /** The module is gone: its keyspace and server-event subscriptions go too. */
+  forgetNotifications(module: LoadedModule): void
   moduleFault(module: LoadedModule, what: string, e: unknown): void
 }
 
@@ -69,6 +71,8 @@ const importModuleFile = async (file: string): Promise<any> => {
  */
 export class ModuleLoader {
   private loadChain: Promise<unknown> = Promise.resolve()
+  /** A failure `tryLoad` logged itself, in Valkey's order (not logged again by `loadNow`). */
+  private loggedFailure: string | null = null
 
   constructor(
     private readonly target: LoadTarget,
@@ -100,7 +104,8 @@ export class ModuleLoader {
         Result.match({
           onSuccess: (module) => Effect.succeed(module),
           onFailure: (reason) => {
-            server.log("warning", reason)
+            if (reason !== this.loggedFailure) server.log("warning", reason)
+            this.loggedFailure = null
             if (request.loadex) pendingConfigs.clear()
             return Effect.fail(new ConfigSetError({ reply: reason, rollbackFailures: [] }))
           }
@@ -129,7 +134,8 @@ export class ModuleLoader {
       return Result.fail(`Module ${request.path} does not export a module definition (default export with name and onLoad)`)
     }
     if (target.find(definition.name) !== undefined) {
-      return Result.fail(`Module ${definition.name} initialization failed. Module name is busy.`)
+      // module.c `moduleLoad` names the module by its path in these two lines.
+      return Result.fail(`Module ${request.path} initialization failed. Module name is busy.`)
     }
     const args = RuntimeArgs.make(definition.name, definition.argsSchema, request.args)
     if (Result.isFailure(args)) {
@@ -159,17 +165,24 @@ export class ModuleLoader {
     }
     if (status === "ERR") {
       this.rollback(module)
-      return Result.fail(`Module ${definition.name} initialization failed. Module not loaded`)
+      return Result.fail(`Module ${request.path} initialization failed. Module not loaded.`)
     }
-    if (module.configs.length > 0 && !module.configsLoaded) {
+    // module.c `moduleLoad`: these two checks come after the module is counted as loaded, so it is
+    // logged as loaded, then unloaded.
+    const postLoadError =
+      module.configs.length > 0 && !module.configsLoaded
+        ? "Module Configurations were not set, likely a missing LoadConfigs call. Unloading the module."
+        : request.loadex && target.pendingConfigs.size > 0
+          ? "Loadex configurations were not applied, likely due to invalid arguments. Unloading the module."
+          : undefined
+    if (postLoadError !== undefined) {
+      server.log("notice", `Module '${module.name}' loaded from ${request.path}`)
+      server.log("warning", postLoadError)
       this.runUnload(module)
       this.rollback(module)
-      return Result.fail("Module Configurations were not set, likely a missing LoadConfigs call. Unloading the module.")
-    }
-    if (request.loadex && target.pendingConfigs.size > 0) {
-      this.runUnload(module)
-      this.rollback(module)
-      return Result.fail("Loadex configurations were not applied, likely due to invalid arguments. Unloading the module.")
+      server.log("notice", `Module ${module.name} unloaded`)
+      this.loggedFailure = postLoadError
+      return Result.fail(postLoadError)
     }
     for (const spec of module.commands) {
       if (server.commands.has(spec.name)) {
@@ -229,6 +242,7 @@ export class ModuleLoader {
     module.types.length = 0
     module.configs.length = 0
     this.target.forgetConfigListeners(module)
+    this.target.forgetNotifications(module)
     Effect.runFork(Scope.close(module.scope, Exit.void))
   }
 

@@ -15,6 +15,7 @@ import type { LoadedModule } from "./LoadedModule.js"
 import { ModuleBlocking } from "./ModuleBlocking.js"
 import { ModuleCall } from "./ModuleCall.js"
 import { ModuleContextImpl } from "./ModuleContextImpl.js"
+import { ModuleNotifications } from "./ModuleNotifications.js"
 import { describeFault, isThenable } from "./ModuleFault.js"
 import type { HostedContext } from "./ModuleHost.js"
 import { DEFAULT_ONLOAD_TIMEOUT_MS, type LoadRequest, type LoadTarget, ModuleLoader } from "./ModuleLoader.js"
@@ -47,6 +48,8 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
   private readonly loader: ModuleLoader
   private readonly calls: ModuleCall
   private readonly timers: ModuleTimers
+  /** Keyspace notifications, post-notification jobs and the key event (see `ModuleNotifications`). */
+  readonly notifications: ModuleNotifications
   private readonly configListeners = new Map<LoadedModule, Set<(names: ReadonlyArray<string>) => void>>()
 
   constructor(
@@ -60,6 +63,11 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
     this.loader = new ModuleLoader(this, context, onLoadTimeoutMs)
     this.calls = new ModuleCall(server, (module, db, f) => f(new ModuleContextImpl(this, module, "detached", null, null, db)))
     this.timers = new ModuleTimers(this)
+    this.notifications = new ModuleNotifications({
+      server,
+      context: (module, db) => new ModuleContextImpl(this, module, "detached", null, null, db),
+      moduleFault: (module, what, e) => this.moduleFault(module, what, e)
+    })
   }
 
   find(name: string): LoadedModule | undefined {
@@ -97,9 +105,17 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
     return this.calls.isCallClient(client)
   }
 
+  callerOf(client: CommandClient): HostedContext | undefined {
+    return this.calls.callerOf(client)
+  }
+
+  pendCall(client: CommandClient, reply: () => Promise<Reply>): boolean {
+    return this.calls.pend(client, reply)
+  }
+
   /** `RM_Call`: runs a command through the dispatcher on a fake client (see `ModuleCall`). */
-  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>): CallResult {
-    return this.calls.call(caller, options, argv)
+  call(caller: HostedContext, options: CallOptions | string, argv: Array<string>, mayPend?: boolean): CallResult {
+    return this.calls.call(caller, options, argv, mayPend)
   }
 
   createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number {
@@ -153,6 +169,10 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
 
   forgetConfigListeners(module: LoadedModule): void {
     this.configListeners.delete(module)
+  }
+
+  forgetNotifications(module: LoadedModule): void {
+    this.notifications.forget(module)
   }
 
   /** After a CONFIG SET: tells each module which of its configs changed. */

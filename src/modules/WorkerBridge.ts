@@ -4,6 +4,7 @@ import { replyToBytes, replyToText } from "../protocol/ReplyValue.js"
 import type { LoadedModule } from "./LoadedModule.js"
 import type { ModuleBlockedClient } from "./ModuleBlockedClient.js"
 import type { HostBlocking, HostThreadSafeContext } from "./ModuleHost.js"
+import { PendingCallReply } from "./PendingCallReply.js"
 import { WORKER_REPLY_METHODS, type WorkerHandle, type WorkerRequest, type WorkerResponse } from "./workerProtocol.js"
 
 const REPLY_METHODS = new Set<string>(WORKER_REPLY_METHODS)
@@ -66,8 +67,11 @@ export const openWorkerHandle = (
         if (!ctx.holdsLock()) return answer(r.seq, { error: "ERR a worker's thread-safe context must hold the GIL (lock) to call" })
         const [command, ...args] = r.argv
         // Errors before the run (unknown command, arity) come back as error replies too (`E`).
-        const reply = ctx.callWith({ errorsAsReplies: true }, String(command), ...args) as Reply
-        return answer(r.seq, { value: r.bytes ? replyToBytes(reply) : replyToText(reply) })
+        const reply = ctx.callWith({ errorsAsReplies: true }, String(command), ...args)
+        const value = (reply: Reply) => (r.bytes ? replyToBytes(reply) : replyToText(reply))
+        // A long module command: the answer comes when it ends.
+        if (reply instanceof PendingCallReply) return void reply.then((done) => answer(r.seq, { value: value(done) }))
+        return answer(r.seq, { value: value(reply as Reply) })
       }
       case "reply": {
         if (!REPLY_METHODS.has(r.method)) return answer(r.seq, { error: `ERR unknown reply method '${String(r.method)}'` })

@@ -173,10 +173,25 @@ export interface CallReplyPromise {
 export type CallUnblockHandler<P = unknown> = (ctx: ModuleContext<any>, reply: Reply, privdata: P) => void
 
 /**
- * What `ctx.callWith` returns: a reply; a promise when `K` let the command block; `undefined` (Valkey's
- * NULL call reply) on an error before the command ran, without `E`. (`null` is a reply: the null bulk.)
+ * What `ctx.callWith` returns when the called command is a module command that runs long (an
+ * `async` handler, see `ctx.yield`): Valkey runs such a command inside `RM_Call` to its end, holding
+ * the server; here the call hands back its reply to come, a `PromiseLike` the caller returns or
+ * awaits (its own handler becomes `async`). While the caller waits on it, the server stays held
+ * for both of them as for one long command (other clients wait, then get `-BUSY` when the inner
+ * command yields with `CLIENTS` past `busy-reply-threshold`), and the caller's reply comes after
+ * the inner command's. A caller that cannot wait (inside MULTI/EXEC, a call that is not awaited)
+ * gets the reply late and holds nothing. `ctx.replies.isPending(r)` tells it apart from a reply.
  */
-export type CallResult = Reply | CallReplyPromise | undefined
+export interface PendingCallReply extends PromiseLike<Reply> {
+  readonly _tag: "PendingCallReply"
+}
+
+/**
+ * What `ctx.callWith` returns: a reply; a promise when `K` let the command block; a pending reply
+ * when the command is a long (`async`) module command; `undefined` (Valkey's NULL call reply) on an
+ * error before the command ran, without `E`. (`null` is a reply: the null bulk.)
+ */
+export type CallResult = Reply | CallReplyPromise | PendingCallReply | undefined
 
 /** `ctx.yield` flags (Valkey's `VALKEYMODULE_YIELD_FLAG_*`). */
 export const YIELD_FLAGS = {
@@ -185,6 +200,79 @@ export const YIELD_FLAGS = {
   /** Also clients: other clients' commands get `-BUSY <reply>` (unless flagged `allow-busy`). */
   CLIENTS: 1 << 1
 } as const
+
+/**
+ * Keyspace event classes a module subscribes to (Valkey's `VALKEYMODULE_NOTIFY_*`, the same bits):
+ * `ALL` is Valkey's `A` (without `KEY_MISS`, `NEW` and `LOADED`).
+ */
+export const NOTIFY = {
+  GENERIC: 1 << 2,
+  STRING: 1 << 3,
+  LIST: 1 << 4,
+  SET: 1 << 5,
+  HASH: 1 << 6,
+  ZSET: 1 << 7,
+  EXPIRED: 1 << 8,
+  EVICTED: 1 << 9,
+  STREAM: 1 << 10,
+  KEY_MISS: 1 << 11,
+  LOADED: 1 << 12,
+  MODULE: 1 << 13,
+  NEW: 1 << 14,
+  ALL: (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 13)
+} as const
+
+/**
+ * A keyspace notification to a module (Valkey's `ValkeyModuleNotificationFunc`): `type` is the
+ * event's class (a `NOTIFY` bit), `event` its name ("set", "expired", ...), `key` the key as text
+ * (`keyBytes()`: its exact bytes). It runs inside the command (or expiry, eviction) that fired it:
+ * it may read, but should not write (use `addPostNotificationJob`); keys past their TTL are not
+ * expired meanwhile.
+ */
+export type KeyspaceNotification = (
+  ctx: ModuleContext<any>,
+  type: number,
+  event: string,
+  key: string,
+  keyBytes: () => Buffer
+) => void
+
+/** `setModuleOptions` bits (Valkey's `VALKEYMODULE_OPTIONS_*`). */
+export const MODULE_OPTIONS = {
+  HANDLE_IO_ERRORS: 1 << 0,
+  NO_IMPLICIT_SIGNAL_MODIFIED: 1 << 1,
+  HANDLE_REPL_ASYNC_LOAD: 1 << 2,
+  /**
+   * The module's keyspace notification callbacks are called again for events fired by their own
+   * work (by default a callback that is running is not notified of what it causes).
+   */
+  ALLOW_NESTED_KEYSPACE_NOTIFICATIONS: 1 << 3
+} as const
+
+/** The `key` server event's subevents (Valkey's `VALKEYMODULE_SUBEVENT_KEY_*`). */
+export const KEY_SUBEVENTS = {
+  DELETED: 0,
+  EXPIRED: 1,
+  EVICTED: 2,
+  OVERWRITTEN: 3
+} as const
+
+/**
+ * The `key` server event's data (Valkey's `ValkeyModuleKeyInfo`): the key, opened for reading
+ * while it still holds the value that is going away.
+ */
+export interface KeyInfo {
+  readonly key: ModuleKey
+}
+
+/**
+ * Server events a module can subscribe to (Valkey's `ValkeyModuleEvent_*`); keyfiber fires `key`
+ * (`ValkeyModuleEvent_Key`): a key's value is about to go, `subevent` says why (`KEY_SUBEVENTS`:
+ * DEL and the like, expiry, eviction, an overwrite by SET and the like).
+ */
+export interface ServerEvents {
+  readonly key: (ctx: ModuleContext<any>, subevent: number, info: KeyInfo) => void
+}
 
 /**
  * A reply, timeout or disconnect callback: `(ctx, argv)`, argv as text (`ctx.argvBytes()`: as bytes). For a key-blocked client's reply callback,
@@ -230,6 +318,8 @@ export interface ReplyValues {
   bytes(r: Reply): BytesReplyValue
   /** The result of `callWith` with `allowBlocking` is a promise (the command blocked), not a reply. */
   isPromise(r: CallResult): r is CallReplyPromise
+  /** The result of `callWith` is the reply to come of a long (`async`) module command, not a reply. */
+  isPending(r: CallResult): r is PendingCallReply
 }
 
 /**
@@ -339,8 +429,41 @@ export interface ModuleContext<A = ReadonlyArray<string>> {
   yield(flags: number, busyReply?: string): void
   readonly YIELD_FLAGS: typeof YIELD_FLAGS
   getClientId(): number
+
+  // Keyspace notifications, post-notification jobs, server events, module options
+
+  /**
+   * `SubscribeToKeyspaceEvents`: `callback` hears every keyspace event of the classes in `types`
+   * (`NOTIFY` bits), whatever `notify-keyspace-events` says. While a callback runs it is not called
+   * again for what it causes, unless the module set `ALLOW_NESTED_KEYSPACE_NOTIFICATIONS`.
+   */
+  subscribeToKeyspaceEvents(types: number, callback: KeyspaceNotification): ModuleStatus
+  /** `GetKeyspaceNotificationFlagsAll`: the `NOTIFY` bits this server knows (all of them, as Valkey 8). */
+  getKeyspaceNotificationFlagsAll(): number
+  /** `NotifyKeyspaceEvent`: fires `event` of class `type` for `key` in the selected database. */
+  notifyKeyspaceEvent(type: number, event: string, key: ModuleString): ModuleStatus
+  readonly NOTIFY: typeof NOTIFY
+  /**
+   * `AddPostNotificationJob`: `job(ctx, privdata)` runs when the execution unit that fired the
+   * notification ends (after the command, the expiry or the eviction, before the reply), inside it:
+   * what it writes (called with `replicate`) is propagated with it, MULTI/EXEC-wrapped. Jobs added
+   * by jobs run too, in order. `freePrivdata` runs after the job. "ERR" while loading data.
+   */
+  addPostNotificationJob<P>(job: (ctx: ModuleContext<A>, privdata: P) => void, privdata: P, freePrivdata?: (privdata: P) => void): ModuleStatus
+  /** `SubscribeToServerEvent`: `callback` for `event` (null: unsubscribes). */
+  subscribeToServerEvent<E extends keyof ServerEvents>(event: E, callback: ServerEvents[E] | null): ModuleStatus
+  readonly KEY_SUBEVENTS: typeof KEY_SUBEVENTS
+  /** `SetModuleOptions`: this module's `MODULE_OPTIONS` bits. */
+  setModuleOptions(options: number): void
+  /** `GetModuleOptionsAll`: the `MODULE_OPTIONS` bits this server honours (`ALLOW_NESTED_KEYSPACE_NOTIFICATIONS`). */
+  getModuleOptionsAll(): number
+  readonly MODULE_OPTIONS: typeof MODULE_OPTIONS
   /** Milliseconds since the epoch from the server clock (Effect's Clock). */
   milliseconds(): number
+  /** `Microseconds`: microseconds since the epoch, now. */
+  microseconds(): number
+  /** `CachedMicroseconds`: microseconds since the epoch when the running execution unit (command) started. */
+  cachedMicroseconds(): number
   log(level: LogLevel, message: string): void
 
   // Timers and background work

@@ -44,6 +44,7 @@ export const runModuleCommand = (
     result = handler(ctx, argv.map(bytesToText))
   } catch (e) {
     server.log("warning", `<${module.name}> command ${argv[0]} failed: ${describeFault(e)}`)
+    ctx.finished = true
     server.dispatcher.busy.release(ctx)
     if (ctx.blocked !== null) host.blocking.abortBlock(ctx.blocked)
     return faultReply(e)
@@ -51,10 +52,14 @@ export const runModuleCommand = (
   // A command that yielded keeps the server busy until it ends (see `BusyModule`).
   const busy = server.dispatcher.busy
   if (isThenable(result)) {
-    const release = () => busy.release(ctx)
+    const release = () => {
+      ctx.finished = true
+      busy.release(ctx)
+    }
     result.then(release, release)
     return awaitCommand(host, module, ctx, client, argv, result)
   }
+  ctx.finished = true
   if (busy.active) busy.release(ctx)
   const out = ctx.builder!.take(client.resp)
   return out === undefined ? NO_REPLY : out
@@ -87,6 +92,16 @@ const awaitCommand = (
     const out = ctx.builder!.take(client.resp)
     return out === undefined ? NO_REPLY : out
   }
+  const reply = (): Promise<Reply> =>
+    Promise.resolve(result).then(
+      () => ctx.builder!.take(client.resp) ?? NO_REPLY,
+      (e) => {
+        ctx.builder!.take(client.resp)
+        return failed(e) as Reply
+      }
+    )
+  // Through `callWith` (no `K`): the caller gets a pending reply and may wait for it.
+  if (host.pendCall(client, reply)) return NO_REPLY
   const spec = ctx.command
   if (spec === null || client.denyBlocking || client.multi !== null || client.blocked !== null) {
     // Nothing can wait here (a transaction, a module call): what it replied before its first
@@ -97,12 +112,5 @@ const awaitCommand = (
     server.log("warning", `<${module.name}> command ${argv[0]} cannot wait here (a transaction or a module call)`)
     return new ErrorReply(ASYNC_CANNOT_WAIT)
   }
-  const work = Promise.resolve(result).then(
-    () => ctx.builder!.take(client.resp) ?? NO_REPLY,
-    (e) => {
-      ctx.builder!.take(client.resp)
-      return failed(e) as Reply
-    }
-  )
-  return suspendClient(server, host.engine, client, spec, argv, work)
+  return suspendClient(server, host.engine, client, spec, argv, reply())
 }

@@ -425,7 +425,8 @@ export class RdbPersistence implements PersistenceControl {
    * What adds the keys a file holds (rdb.c `rdbLoadRioWithLoadingCtx`): keys already past their
    * TTL are skipped on a primary; `merge` (DEBUG RELOAD MERGE) replaces a key that exists, otherwise
    * a duplicate is an error. Keys go straight into the databases: loading is no command, so no
-   * notifications, no wake-ups and no change counted. `installed` logs the counts.
+   * notifications (only modules hear `loaded`, as in Valkey), no wake-ups and no change counted.
+   * `installed` logs the counts.
    */
   private installer(merge: boolean): (db: number, key: string, value: Value, expireAt: number) => void {
     const keyspace = this.host.keyspace
@@ -447,6 +448,7 @@ export class RdbPersistence implements PersistenceControl {
         database.remove(existing)
       }
       database.insert(key, value, expireAt, lru)
+      keyspace.onKeyLoaded?.(db, key)
       this.lastLoadLoaded++
     }
   }

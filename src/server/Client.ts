@@ -71,6 +71,11 @@ export class Client implements ReplySink, CommandClient, BlockableClient<Blocked
   mustObey = false
   noEvict = false
   noTouch = false
+  /**
+   * The client of a module's `RM_Call` without `!`: its commands are not propagated themselves, also
+   * when a blocked one is re-run (Valkey's CLIENT_MODULE_PREVENT_AOF_PROP / _REPL_PROP).
+   */
+  preventPropagation = false
   /** The client of a module's `RM_Call` with `K`: what runs when its block ends (see `BlockableClient`). */
   onUnblocked: (() => void) | null = null
   /** The blocking engine's record while this client is blocked (see `blocking/`). */

@@ -38,6 +38,11 @@ export interface DispatcherHost {
   readonly propagation: Propagator
   /** Nesting depth of command execution (EXEC bodies and module calls run at depth > 1). */
   nesting: number
+  /** `performance.now()` when the running execution unit started. */
+  unitStartedAt: number
+  /** Jobs for the end of the execution unit (see `Server.endExecutionUnit`). */
+  readonly postUnitJobs: ReadonlyArray<() => void>
+  endExecutionUnit(command: string | null): void
   closeClient(client: Client, afterReply: boolean): void
 }
 
@@ -195,7 +200,7 @@ export class Dispatcher {
     const propagating = propagation.enabled
     const dirty = propagating ? server.keyspace.dirty : 0
     if (propagating) propagation.enter()
-    server.nesting++
+    if (server.nesting++ === 0) server.unitStartedAt = start
     let result: Reply | BlockRequest
     try {
       result = spec.run(client, argv)
@@ -206,11 +211,11 @@ export class Dispatcher {
     } finally {
       server.nesting--
     }
+    // A module command propagates only what it replicates (server.c `call`: CMD_MODULE).
     if (propagating) {
-      // A module command propagates only what it replicates (server.c `call`: CMD_MODULE).
-      propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty)
-      if (server.nesting === 0) propagation.flush(spec.name)
+      propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty && !client.preventPropagation)
     }
+    if (server.nesting === 0 && (propagating || server.postUnitJobs.length > 0)) server.endExecutionUnit(spec.name)
     const end = performance.now()
     if (this.clockMark > 0) this.clockMark = end
     // A blocked command (a BlockRequest, or a module that parked the client) is counted when it

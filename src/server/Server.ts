@@ -109,6 +109,13 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   requirepass = ""
   /** Nesting depth of command execution: EXEC bodies and module calls run at depth > 1. */
   nesting = 0
+  /**
+   * Work for the end of the execution unit, before its propagation (module.c
+   * `modulePostExecUnitJobs`, filled by `AddPostNotificationJob`): FIFO, jobs added by jobs included.
+   */
+  readonly postUnitJobs: Array<() => void> = []
+  /** `performance.now()` when the running execution unit started (Valkey's cached `server.ustime`). */
+  unitStartedAt = performance.now()
   private nextClientId = 1
   /**
    * Clients with output to write at the end of the tick, each once (`Client.pendingWrite` marks
@@ -249,6 +256,27 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
    * The end of a tick (Valkey's beforeSleep): run the queued work (module unblocks, resumed
    * clients), then write each touched client's output once.
    */
+  /**
+   * The execution unit ended (server.c `postExecutionUnitOperations`, a no-op inside one): the
+   * post-unit jobs run inside it, so what they propagate goes out with it, then the unit's commands
+   * are propagated (MULTI/EXEC-wrapped when more than one). `command` is the unit's command, null
+   * outside commands (expiry, eviction, a thread-safe context's call).
+   */
+  endExecutionUnit(command: string | null): void {
+    if (this.nesting !== 0) return
+    const jobs = this.postUnitJobs
+    if (jobs.length > 0) {
+      this.nesting++
+      try {
+        // A job that throws is the module's fault (its runner logs it); the rest still run.
+        for (let job = jobs.shift(); job !== undefined; job = jobs.shift()) job()
+      } finally {
+        this.nesting--
+      }
+    }
+    if (this.propagation.enabled) this.propagation.flush(command)
+  }
+
   endOfTick(): void {
     // Nothing runs while a module's thread-safe context holds the GIL: the tick ends after it.
     // (Unless it yields: then replies such as -BUSY go out, as Valkey's processEventsWhileBlocked.)
@@ -261,6 +289,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     }
     const hooks = this.hooks.endOfTick.list
     for (let i = 0; i < hooks.length; i++) hooks[i]()
+    // Jobs left by work that ended no unit of its own (a module reading an expired key from a timer).
+    if (this.postUnitJobs.length > 0) this.endExecutionUnit(null)
     this.hooks.beforeReplies.current?.()
     // Clients marked while flushing (an in-process client's callback running commands, a nested
     // end of tick) go to a fresh list and are flushed in the next round, so no output is left
@@ -409,6 +439,15 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   }
 
   // ---- the blocking engine's host (`BlockingHost`) ------------------------------------------
+
+  enterExecutionUnit(): void {
+    if (this.nesting++ === 0) this.unitStartedAt = performance.now()
+  }
+
+  exitExecutionUnit(): void {
+    this.nesting--
+    this.endExecutionUnit(null)
+  }
 
   rerun(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
     return this.dispatcher.call(client, spec, argv)

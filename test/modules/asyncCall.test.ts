@@ -173,6 +173,58 @@ describe("RM_Call flags: K promises, NULL on error, busy module commands (async_
     }
   })
 
+  it("nested: a long module command through RM_Call holds the server for its caller; -BUSY after the threshold, the caller replies after it", async () => {
+    await r.config("SET", "busy-reply-threshold", "50")
+    const c = await RawClient.connect(s.port)
+    const other = connect(s.port)
+    try {
+      c.write(cmd("do_rm_call", "slow_fg_command", 0) + cmd("PING"))
+      await waitFor("-BUSY for another client", () =>
+        other.ping().then(
+          () => false,
+          (e: Error) => e.message === "BUSY Slow module operation"
+        )
+      )
+      // Nothing of the caller's pipeline ran while the inner command runs.
+      expect(await c.until(() => true)).toBe("")
+      expect(await other.call("stop_slow_fg_command")).toBe(1)
+      expect(await c.until((t) => t.includes("PONG"))).toBe(":1\r\n+PONG\r\n")
+      expect(await other.ping()).toBe("PONG")
+      // Counted once each, the inner command as a call of its own.
+      expect((await commandStat(r, "slow_fg_command")).calls).toBeGreaterThanOrEqual(1)
+    } finally {
+      other.disconnect()
+      c.close()
+      await r.config("SET", "busy-reply-threshold", "5000")
+    }
+  })
+
+  it("nested without CLIENTS: other clients wait until the inner command and its caller have replied", async () => {
+    const c = await RawClient.connect(s.port)
+    const other = connect(s.port)
+    try {
+      await other.ping()
+      c.write(cmd("do_rm_call", "do_rm_call", "slow_fg_command", 100000))
+      await waitFor("the slow command runs", () => blocked() === 1)
+      const slow = c.until((t) => t.endsWith("\r\n"))
+      const ping = other.ping().then(async (p) => {
+        const busy = s.server.dispatcher.busy.active
+        return { p, busy, replied: await c.until(() => true) }
+      })
+      expect(await ping).toEqual({ p: "PONG", busy: false, replied: ":1\r\n" })
+      expect(await slow).toBe(":1\r\n")
+    } finally {
+      other.disconnect()
+      c.close()
+    }
+  })
+
+  it("a long module command called where nothing can wait (MULTI) replies what it had replied, else an error", async () => {
+    const tx = await r.multi().call("do_rm_call", "slow_fg_command", 100000).exec()
+    expect(String(tx![0][0])).toMatch(/cannot wait inside a transaction or a module call/)
+    await waitFor("the detached slow command ends", () => !s.server.dispatcher.busy.active)
+  })
+
   it("a thread-safe context that yields holding the lock: -BUSY until it unlocks", async () => {
     await r.config("SET", "busy-reply-threshold", "50")
     const c = await RawClient.connect(s.port)
