@@ -85,7 +85,7 @@ const argvBytes = (argv: ReadonlyArray<string>): number => {
  */
 export const clientInfoString = (client: CommandClient, current?: ReadonlyArray<string>): string => {
   const now = client.server.now()
-  let flags = ""
+  let flags = client.monitor ? "O" : ""
   const subs = client.subscriptions
   if (subs !== null && subs.total > 0) flags += "P"
   if (client.multi !== null) flags += "x"

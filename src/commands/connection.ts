@@ -30,11 +30,13 @@ export const isValidClientAttr = (value: string): boolean => {
 export const INVALID_CLIENT_NAME = "ERR Client names cannot contain spaces, newlines or special characters."
 
 /**
- * Valkey's `clearClientConnectionState` (RESET): leave MULTI and unwatch, back to db 0, RESP2, no
- * name, the default user's authentication, and no NO-EVICT/NO-TOUCH. A blocked client cannot send
- * RESET, so nothing is unblocked. `lib-name`/`lib-ver` stay: they describe the library.
+ * Valkey's `clearClientConnectionState` (RESET): leave monitor mode, MULTI (and unwatch) and every
+ * subscription, back to db 0, RESP2, no name, the default user's authentication, and no
+ * NO-EVICT/NO-TOUCH. A blocked client cannot send RESET, so nothing is unblocked.
+ * `lib-name`/`lib-ver` stay: they describe the library. (No client tracking here to turn off.)
  */
 const resetClient = (client: CommandClient): void => {
+  client.server.monitors.remove(client)
   discardTransaction(client)
   client.server.pubsub.clear(client)
   client.db = 0
@@ -199,6 +201,8 @@ export const connectionCommands = [
     since: "6.2.0",
     complexity: "O(1)",
     run: (client) => {
+      // networking.c `resetCommand`: a monitor may reset, a module's RM_Call client may not.
+      if (client.moduleCaller) return new ErrorReply("ERR can only reset normal client connections")
       resetClient(client)
       return RESET
     }

@@ -1,0 +1,74 @@
+import { RawReply } from "../protocol/Reply.js"
+import { quoteArg } from "../protocol/splitArgs.js"
+import type { CommandClient, CommandSpec } from "./CommandSpec.js"
+import { redactArgv } from "./redactArgv.js"
+
+/**
+ * The clients in MONITOR mode (Valkey's `server.monitors`) and the feed of every command to them
+ * (replication.c `replicationFeedMonitors`). The dispatcher asks `size` before anything else, so a
+ * server without monitors pays one length check per command.
+ */
+export class Monitors {
+  private readonly clients: Array<CommandClient> = []
+
+  constructor(
+    /** Wall-clock microseconds since the epoch, for the line's `<sec>.<usec>` (Valkey's gettimeofday). */
+    private readonly nowMicros: () => number,
+    private readonly isSensitive: (name: string) => boolean
+  ) {}
+
+  get size(): number {
+    return this.clients.length
+  }
+
+  /** MONITOR: the client receives every command from now on. */
+  add(client: CommandClient): void {
+    if (client.monitor) return
+    client.monitor = true
+    this.clients.push(client)
+  }
+
+  /** The client leaves monitor mode (RESET, disconnect). */
+  remove(client: CommandClient): void {
+    if (!client.monitor) return
+    client.monitor = false
+    const index = this.clients.indexOf(client)
+    if (index !== -1) this.clients.splice(index, 1)
+  }
+
+  /**
+   * Feeds a command that ran to every monitor, after it ran (server.c `call`): its `db` is the
+   * client's database once the command is done (`SELECT 3` shows `[3 ...]`). Administrative
+   * commands (`admin`) and those that feed themselves (`skip_monitor`) are never shown, as in
+   * Valkey; passwords are redacted.
+   */
+  feed(client: CommandClient, spec: CommandSpec, argv: ReadonlyArray<string>): void {
+    if (this.clients.length === 0) return
+    const flags = spec.flags
+    if (flags.includes("admin") || flags.includes("skip_monitor")) return
+    this.feedLine(client.db, client.addr, argv)
+  }
+
+  /**
+   * `+<sec>.<usec> [<db> <peer>] "arg" ...` with each argument in `sdscatrepr` form. The peer is the
+   * client's `ip:port` (empty for a module's RM_Call client, as Valkey's fake clients); Valkey's
+   * `lua` and `unix:<path>` forms belong to scripts and Unix sockets, which keyfiber has not.
+   */
+  feedLine(db: number, peer: string, argv: ReadonlyArray<string>): void {
+    const micros = this.nowMicros()
+    const seconds = Math.floor(micros / 1_000_000)
+    const usec = String(micros - seconds * 1_000_000).padStart(6, "0")
+    let line = `+${seconds}.${usec} [${db} ${peer}]`
+    const shown = redactArgv(argv, this.isSensitive)
+    for (let i = 0; i < shown.length; i++) line += " " + quoteArg(shown[i])
+    const reply = new RawReply(line + "\r\n")
+    // A monitor over its output buffer limit is only flagged here (closed at the end of the tick),
+    // so the list does not change while it is walked. A client without a connection (in-process)
+    // gets nothing, as Valkey's fake clients get no output.
+    const clients = this.clients
+    for (let i = 0; i < clients.length; i++) {
+      const monitor = clients[i]
+      if (!monitor.closed && monitor.socket !== null) monitor.reply(reply)
+    }
+  }
+}
