@@ -1,7 +1,17 @@
-import { RawReply } from "../protocol/Reply.js"
+import { RawReply, type Reply } from "../protocol/Reply.js"
 import { quoteArg } from "../protocol/splitArgs.js"
-import type { CommandClient, CommandSpec } from "./CommandSpec.js"
 import { redactArgv } from "./redactArgv.js"
+
+/** A client as the monitors see it (the command's client, or a monitor). */
+interface MonitorClient {
+  monitor: boolean
+  readonly db: number
+  readonly addr: string
+  readonly closed: boolean
+  /** Null for a client without a connection. */
+  readonly socket: object | null
+  reply(reply: Reply): void
+}
 
 /**
  * The clients in MONITOR mode (Valkey's `server.monitors`) and the feed of every command to them
@@ -9,7 +19,7 @@ import { redactArgv } from "./redactArgv.js"
  * server without monitors pays one length check per command.
  */
 export class Monitors {
-  private readonly clients: Array<CommandClient> = []
+  private readonly clients: Array<MonitorClient> = []
 
   constructor(
     /** Wall-clock microseconds since the epoch, for the line's `<sec>.<usec>` (Valkey's gettimeofday). */
@@ -22,14 +32,14 @@ export class Monitors {
   }
 
   /** MONITOR: the client receives every command from now on. */
-  add(client: CommandClient): void {
+  add(client: MonitorClient): void {
     if (client.monitor) return
     client.monitor = true
     this.clients.push(client)
   }
 
   /** The client leaves monitor mode (RESET, disconnect). */
-  remove(client: CommandClient): void {
+  remove(client: MonitorClient): void {
     if (!client.monitor) return
     client.monitor = false
     const index = this.clients.indexOf(client)
@@ -42,7 +52,7 @@ export class Monitors {
    * commands (`admin`) and those that feed themselves (`skip_monitor`) are never shown, as in
    * Valkey; passwords are redacted.
    */
-  feed(client: CommandClient, spec: CommandSpec, argv: ReadonlyArray<string>): void {
+  feed(client: MonitorClient, spec: { readonly flags: ReadonlyArray<string> }, argv: ReadonlyArray<string>): void {
     if (this.clients.length === 0) return
     const flags = spec.flags
     if (flags.includes("admin") || flags.includes("skip_monitor")) return

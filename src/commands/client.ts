@@ -1,9 +1,9 @@
 import { ErrorReply, OK, type Reply, VerbatimReply } from "../protocol/Reply.js"
 import type { CommandClient } from "./CommandSpec.js"
-import { isKeyword, parseInt64, SYNTAX } from "./args.js"
+import { isKeyword, isValidClientAttr, parseInt64, SYNTAX } from "./args.js"
 import { type CommandDefinition, defineCommand } from "./CommandSpec.js"
 import { clientUnblockSubcommand } from "./clientUnblock.js"
-import { INVALID_CLIENT_NAME, isValidClientAttr } from "./connection.js"
+import { INVALID_CLIENT_NAME } from "./connection.js"
 import { helpReply } from "./help.js"
 
 /** Valkey's `clientCommand` help text (networking.c). */

@@ -1,7 +1,7 @@
 import { ErrorReply, MapReply, OK, PONG, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { CommandClient } from "./CommandSpec.js"
 import { SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
-import { parseInt64, parseInteger, SYNTAX } from "./args.js"
+import { isValidClientAttr, parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { discardTransaction } from "./transactions.js"
 
@@ -15,15 +15,6 @@ const authenticate = (client: CommandClient, username: string, password: string)
   const required = client.server.requirepass
   if (username !== "default" || (required !== "" && password !== required)) return false
   client.authenticated = true
-  return true
-}
-
-/** Valkey's `validateClientAttr`: printable ASCII without spaces (`!` to `~`). */
-export const isValidClientAttr = (value: string): boolean => {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if (c < 33 || c > 126) return false
-  }
   return true
 }
 

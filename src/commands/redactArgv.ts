@@ -1,5 +1,4 @@
-import { parseInt64 } from "./args.js"
-import { isValidClientAttr } from "./connection.js"
+import { isValidClientAttr, parseInt64 } from "./args.js"
 
 const REDACTED = "(redacted)"
 
