@@ -1,6 +1,6 @@
 import { ErrorReply, MapReply, OK, PONG, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { CommandClient } from "./CommandSpec.js"
-import { SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
+import { REDIS_VERSION, SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
 import { isValidClientAttr, parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { discardTransaction } from "./transactions.js"
@@ -38,13 +38,17 @@ const resetClient = (client: CommandClient): void => {
   client.noTouch = false
 }
 
-/** HELLO's reply map (`helloCommand`): seven fields outside sentinel mode. */
-const helloReply = (client: CommandClient): Reply =>
-  new MapReply([
+/**
+ * HELLO's reply map (`helloCommand`): seven fields outside sentinel mode. With
+ * `extended-redis-compatibility yes` the server calls itself redis 7.2.4, as Valkey 8 does.
+ */
+const helloReply = (client: CommandClient): Reply => {
+  const redis = client.server.config.get<boolean>("extended-redis-compatibility")
+  return new MapReply([
     "server",
-    SERVER_NAME,
+    redis ? "redis" : SERVER_NAME,
     "version",
-    VALKEY_VERSION,
+    redis ? REDIS_VERSION : VALKEY_VERSION,
     "proto",
     client.resp,
     "id",
@@ -56,6 +60,7 @@ const helloReply = (client: CommandClient): Reply =>
     "modules",
     client.server.moduleList()
   ])
+}
 
 /** Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET. */
 export const connectionCommands = [
