@@ -1,3 +1,4 @@
+import { bitopsCommands } from "./bitops.js"
 import type { CommandSpec } from "./CommandSpec.js"
 import { clientCommands } from "./client.js"
 import { commandCommands } from "./command.js"
@@ -20,6 +21,7 @@ import { transactionCommands } from "./transactions.js"
 export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...connectionCommands,
   ...stringCommands,
+  ...bitopsCommands,
   ...keyCommands,
   ...dumpCommands,
   ...clientCommands,

@@ -376,6 +376,7 @@ export const serverCommands = [
     flags: ["admin", "noscript", "loading", "stale"],
     group: "server",
     summary: "Listens for all requests received by the server in real-time.",
+    aclCategories: ["@admin", "@slow", "@dangerous"],
     run: monitor
   }),
   defineCommand({
