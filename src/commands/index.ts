@@ -14,6 +14,7 @@ import { serverCommands } from "./server.js"
 import { setCommands } from "./sets.js"
 import { sortedSetCommands } from "./sortedSets.js"
 import { slowlogCommands } from "./slowlog.js"
+import { sortCommands } from "./sort.js"
 import { stringCommands } from "./strings.js"
 import { transactionCommands } from "./transactions.js"
 
@@ -27,6 +28,7 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...clientCommands,
   ...commandCommands,
   ...listCommands,
+  ...sortCommands,
   ...hashCommands,
   ...setCommands,
   ...sortedSetCommands,
