@@ -110,7 +110,8 @@ describe("MONITOR compared with redis-server 7.0.15", () => {
   it("a monitor's own session: kept off the keyspace, its own commands shown after their replies, RESET ends it", async () => {
     const session = async (port: number) => {
       const monitor = await openMonitor(port)
-      monitor.write([["GET", "x"], ["SET", "x", "1"], ["PING"], ["MONITOR"], ["MULTI"], ["GET", "x"], ["EXEC"], ["RESET"], ["GET", "x"], ["ECHO", "done"]].map((a) => cmd(...a)).join(""))
+      const session = [["GET", "x"], ["SET", "x", "1"], ["PING"], ["MONITOR"], ["MULTI"], ["GET", "x"], ["EXEC"], ["MULTI"], ["PING"], ["ECHO", "y"], ["EXEC"], ["RESET"], ["GET", "x"], ["ECHO", "done"]]
+      monitor.write(session.map((a) => cmd(...a)).join(""))
       const text = await monitor.until((t) => t.endsWith("$4\r\ndone\r\n"))
       monitor.close()
       return text.replace(/^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\]/gm, "+T [0 M]")
@@ -124,6 +125,8 @@ describe("MONITOR compared with redis-server 7.0.15", () => {
         '+OK\r\n+T [0 M] "MULTI"\r\n' +
         "-ERR Replica can't interact with the keyspace\r\n" +
         '-EXECABORT Transaction discarded because of previous errors.\r\n+T [0 M] "EXEC"\r\n' +
+        // Its own transaction: each line right after its reply, inside the EXEC array.
+        '+OK\r\n+T [0 M] "MULTI"\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+PONG\r\n+T [0 M] "PING"\r\n$1\r\ny\r\n+T [0 M] "ECHO" "y"\r\n+T [0 M] "EXEC"\r\n' +
         "+RESET\r\n$-1\r\n$4\r\ndone\r\n"
     )
   })

@@ -20,6 +20,8 @@ interface MonitorClient {
  */
 export class Monitors {
   private readonly clients: Array<MonitorClient> = []
+  /** A monitor whose own lines wait for its reply (see `hold`), and those lines. */
+  private held: { readonly client: MonitorClient; readonly lines: Array<Reply> } | null = null
 
   constructor(
     /** Wall-clock microseconds since the epoch, for the line's `<sec>.<usec>` (Valkey's gettimeofday). */
@@ -44,6 +46,20 @@ export class Monitors {
     client.monitor = false
     const index = this.clients.indexOf(client)
     if (index !== -1) this.clients.splice(index, 1)
+  }
+
+  /**
+   * Lines for `client` wait until `release`: a monitor running EXEC sees each command's line right
+   * after that command's reply, inside the EXEC array, as Valkey writes EXEC's replies as they come.
+   */
+  hold(client: MonitorClient): void {
+    this.held = { client, lines: [] }
+  }
+
+  release(): void {
+    const held = this.held
+    this.held = null
+    if (held !== null) for (const line of held.lines) held.client.reply(line)
   }
 
   /**
@@ -78,7 +94,9 @@ export class Monitors {
     const clients = this.clients
     for (let i = 0; i < clients.length; i++) {
       const monitor = clients[i]
-      if (!monitor.closed && monitor.socket !== null) monitor.reply(reply)
+      if (monitor.closed || monitor.socket === null) continue
+      if (this.held !== null && this.held.client === monitor) this.held.lines.push(reply)
+      else monitor.reply(reply)
     }
   }
 }
