@@ -33,6 +33,17 @@ describe("HELLO, AUTH and RESET without a password", () => {
     c.close()
   })
 
+  it("HELLO calls the server redis 7.2.4 under extended-redis-compatibility (Valkey 8)", async () => {
+    const c = await RawClient.connect(s.port)
+    const id = await clientId(c)
+    const redis = hello(2, id).replace("$6\r\nvalkey\r\n", "$5\r\nredis\r\n").replace("$5\r\n8.1.0\r\n", "$5\r\n7.2.4\r\n")
+    expect(await c.request(cmd("CONFIG", "SET", "extended-redis-compatibility", "yes"), "+OK\r\n")).toBe("+OK\r\n")
+    expect(await c.request(cmd("HELLO", "2"), redis)).toBe(redis)
+    expect(await c.request(cmd("CONFIG", "SET", "extended-redis-compatibility", "no"), "+OK\r\n")).toBe("+OK\r\n")
+    expect(await c.request(cmd("HELLO", "2"), hello(2, id))).toBe(hello(2, id))
+    c.close()
+  })
+
   it("HELLO rejects bad versions and options with Valkey's errors", async () => {
     const c = await RawClient.connect(s.port)
     const cases: Array<[Array<string>, string]> = [

@@ -9,6 +9,7 @@ import * as path from "node:path"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startServerProcess, type ServerProcess } from "./support/childServer.js"
+import { waitFor } from "./support/waitFor.js"
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kf-unix-"))
 const socketPath = path.join(dir, "keyfiber.sock")
@@ -39,6 +40,25 @@ describe("unixsocket", () => {
       expect(/ flags=(\S+)/.exec(info)?.[1]).toBe("U")
     } finally {
       client.disconnect()
+    }
+  })
+
+  it("MONITOR shows a Unix socket client as unix:<path>", async () => {
+    const monitor = new Redis({ port: server.port, host: "127.0.0.1", lazyConnect: true })
+    await monitor.connect()
+    const client = new Redis({ path: socketPath, lazyConnect: true })
+    await client.connect()
+    try {
+      const feed = await monitor.monitor()
+      const lines: Array<string> = []
+      feed.on("monitor", (_time: string, args: Array<string>, source: string, database: string) => lines.push(`${database} ${source} ${args.join(" ")}`))
+      await client.set("watched", "1")
+      await waitFor("the MONITOR line", () => lines.length > 0)
+      expect(lines[0]).toBe(`0 unix:${socketPath} set watched 1`)
+      feed.disconnect()
+    } finally {
+      client.disconnect()
+      monitor.disconnect()
     }
   })
 

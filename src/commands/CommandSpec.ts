@@ -12,6 +12,7 @@ import type { Reply } from "../protocol/Reply.js"
 import type { RespParser } from "../protocol/RespParser.js"
 import type { RespVersion } from "../protocol/RespWriter.js"
 import type { LatencyHistogram } from "./LatencyHistogram.js"
+import type { Monitors } from "./Monitors.js"
 import type { ClientSubscriptions, PubSub } from "./PubSubState.js"
 import type { SlowLog } from "./SlowLogState.js"
 import type { WatchedKey, WatchedKeys } from "./WatchedKeys.js"
@@ -143,6 +144,10 @@ export interface CommandClient extends BlockableClient<BlockedClient> {
   readonly mustObey?: boolean
   noEvict: boolean
   noTouch: boolean
+  /** In MONITOR mode (set by `Monitors`): shown as `O` and kept away from the keyspace. */
+  monitor: boolean
+  /** The client of a module's RM_Call (Valkey's CLIENT_MODULE): RESET refuses it. */
+  readonly moduleCaller: boolean
   readonly isBlocked: boolean
   /** A replica's connection (`S`) or a replica's primary client (`M`); absent or "" otherwise. */
   readonly replicationRole?: "" | "replica" | "primary"
@@ -178,6 +183,8 @@ export interface CommandHost extends ConfigTarget {
   }
   readonly clients: ReadonlyMap<number, CommandClient>
   readonly pubsub: PubSub
+  /** The clients in MONITOR mode and the feed to them. */
+  readonly monitors: Monitors
   readonly watchedKeys: WatchedKeys
   readonly slowLog: SlowLog
   readonly blocker: Blocker | null

@@ -1,10 +1,10 @@
 import type { Config } from "../config/Config.js"
 import type { ConfigParam } from "../config/ConfigParam.js"
+import { redactArgv } from "./redactArgv.js"
 
 /** Valkey's SLOWLOG_ENTRY_MAX_ARGC and SLOWLOG_ENTRY_MAX_STRING. */
 const MAX_ARGC = 32
 const MAX_STRING = 128
-const REDACTED = "(redacted)"
 
 /** One slow log entry, as SLOWLOG GET replies it. */
 interface SlowLogEntry {
@@ -31,7 +31,11 @@ export class SlowLog {
   private readonly slowerThan: ConfigParam | undefined
   private readonly maxLen: ConfigParam | undefined
 
-  constructor(private readonly config: Config) {
+  /** Passwords never reach the log (see `redactArgv`). */
+  private readonly isSensitive: (name: string) => boolean
+
+  constructor(config: Config) {
+    this.isSensitive = (name) => config.isSensitive(name)
     this.slowerThan = config.lookup("slowlog-log-slower-than")
     this.maxLen = config.lookup("slowlog-max-len")
   }
@@ -50,34 +54,8 @@ export class SlowLog {
   push(argv: ReadonlyArray<string>, durationUs: number, addr: string, name: string, nowMs: number): void {
     if (!this.accepts(durationUs)) return
     const maxLen = (this.maxLen?.value as number | undefined) ?? 128
-    this.entries.push({ id: this.nextId++, time: Math.floor(nowMs / 1000), duration: durationUs, argv: entryArgv(this.redact(argv)), addr, name })
+    this.entries.push({ id: this.nextId++, time: Math.floor(nowMs / 1000), duration: durationUs, argv: entryArgv(redactArgv(argv, this.isSensitive)), addr, name })
     if (this.entries.length > maxLen) this.entries.splice(0, this.entries.length - maxLen)
-  }
-
-  /**
-   * Passwords never reach the log (Valkey's `redactClientCommandArgument`): AUTH's arguments,
-   * HELLO's AUTH username and password, and CONFIG SET values of sensitive parameters.
-   */
-  private redact(argv: ReadonlyArray<string>): ReadonlyArray<string> {
-    const name = argv[0].toLowerCase()
-    if (name === "auth") return argv.map((a, i) => (i === 0 ? a : REDACTED))
-    if (name === "hello") {
-      const out = argv.slice()
-      for (let i = 2; i < out.length; i++) {
-        if (out[i].toLowerCase() === "auth" && i + 2 < out.length) {
-          out[i + 1] = REDACTED
-          out[i + 2] = REDACTED
-          i += 2
-        } else if (out[i].toLowerCase() === "setname") i++
-      }
-      return out
-    }
-    if (name === "config" && argv.length > 3 && argv[1].toLowerCase() === "set") {
-      const out = argv.slice()
-      for (let i = 2; i + 1 < out.length; i += 2) if (this.config.isSensitive(out[i])) out[i + 1] = REDACTED
-      return out
-    }
-    return argv
   }
 
   /** The newest `count` entries, newest first (count < 0: all). */

@@ -51,3 +51,12 @@ const parseHexFloat = (s: string): number => {
 /** Case-insensitive comparison of an argument with a keyword. */
 export const isKeyword = (arg: string, keyword: string): boolean =>
   arg.length === keyword.length && arg.toLowerCase() === keyword
+
+/** Valkey's `validateClientAttr`: printable ASCII without spaces (`!` to `~`). */
+export const isValidClientAttr = (value: string): boolean => {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 33 || c > 126) return false
+  }
+  return true
+}

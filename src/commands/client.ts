@@ -1,9 +1,9 @@
 import { ErrorReply, OK, type Reply, VerbatimReply } from "../protocol/Reply.js"
 import type { CommandClient } from "./CommandSpec.js"
-import { isKeyword, parseInt64, SYNTAX } from "./args.js"
+import { isKeyword, isValidClientAttr, parseInt64, SYNTAX } from "./args.js"
 import { type CommandDefinition, defineCommand } from "./CommandSpec.js"
 import { clientUnblockSubcommand } from "./clientUnblock.js"
-import { INVALID_CLIENT_NAME, isValidClientAttr } from "./connection.js"
+import { INVALID_CLIENT_NAME } from "./connection.js"
 import { helpReply } from "./help.js"
 
 /** Valkey's `clientCommand` help text (networking.c). */
@@ -98,7 +98,7 @@ const argvBytes = (argv: ReadonlyArray<string>): number => {
  */
 export const clientInfoString = (client: CommandClient, current?: ReadonlyArray<string>): string => {
   const now = client.server.now()
-  let flags = client.replicationRole === "replica" ? "S" : client.replicationRole === "primary" ? "M" : ""
+  let flags = client.monitor ? "O" : client.replicationRole === "replica" ? "S" : client.replicationRole === "primary" ? "M" : ""
   const subs = client.subscriptions
   if (subs !== null && subs.total > 0) flags += "P"
   if (client.multi !== null) flags += "x"

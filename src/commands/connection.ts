@@ -1,7 +1,7 @@
 import { ErrorReply, MapReply, OK, PONG, type Reply, SimpleString } from "../protocol/Reply.js"
 import type { CommandClient } from "./CommandSpec.js"
-import { SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
-import { parseInt64, parseInteger, SYNTAX } from "./args.js"
+import { REDIS_VERSION, SERVER_NAME, VALKEY_VERSION } from "../contracts/Version.js"
+import { isValidClientAttr, parseInt64, parseInteger, SYNTAX } from "./args.js"
 import { defineCommand } from "./CommandSpec.js"
 import { discardTransaction } from "./transactions.js"
 
@@ -18,23 +18,16 @@ const authenticate = (client: CommandClient, username: string, password: string)
   return true
 }
 
-/** Valkey's `validateClientAttr`: printable ASCII without spaces (`!` to `~`). */
-export const isValidClientAttr = (value: string): boolean => {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if (c < 33 || c > 126) return false
-  }
-  return true
-}
-
 export const INVALID_CLIENT_NAME = "ERR Client names cannot contain spaces, newlines or special characters."
 
 /**
- * Valkey's `clearClientConnectionState` (RESET): leave MULTI and unwatch, back to db 0, RESP2, no
- * name, the default user's authentication, and no NO-EVICT/NO-TOUCH. A blocked client cannot send
- * RESET, so nothing is unblocked. `lib-name`/`lib-ver` stay: they describe the library.
+ * Valkey's `clearClientConnectionState` (RESET): leave monitor mode, MULTI (and unwatch) and every
+ * subscription, back to db 0, RESP2, no name, the default user's authentication, and no
+ * NO-EVICT/NO-TOUCH. A blocked client cannot send RESET, so nothing is unblocked.
+ * `lib-name`/`lib-ver` stay: they describe the library. (No client tracking here to turn off.)
  */
 const resetClient = (client: CommandClient): void => {
+  client.server.monitors.remove(client)
   discardTransaction(client)
   client.server.pubsub.clear(client)
   client.db = 0
@@ -45,13 +38,17 @@ const resetClient = (client: CommandClient): void => {
   client.noTouch = false
 }
 
-/** HELLO's reply map (`helloCommand`): seven fields outside sentinel mode. */
-const helloReply = (client: CommandClient): Reply =>
-  new MapReply([
+/**
+ * HELLO's reply map (`helloCommand`): seven fields outside sentinel mode. With
+ * `extended-redis-compatibility yes` the server calls itself redis 7.2.4, as Valkey 8 does.
+ */
+const helloReply = (client: CommandClient): Reply => {
+  const redis = client.server.config.get<boolean>("extended-redis-compatibility")
+  return new MapReply([
     "server",
-    SERVER_NAME,
+    redis ? "redis" : SERVER_NAME,
     "version",
-    VALKEY_VERSION,
+    redis ? REDIS_VERSION : VALKEY_VERSION,
     "proto",
     client.resp,
     "id",
@@ -63,6 +60,7 @@ const helloReply = (client: CommandClient): Reply =>
     "modules",
     client.server.moduleList()
   ])
+}
 
 /** Connection commands: PING, ECHO, SELECT, QUIT, HELLO, AUTH, RESET. */
 export const connectionCommands = [
@@ -199,6 +197,8 @@ export const connectionCommands = [
     since: "6.2.0",
     complexity: "O(1)",
     run: (client) => {
+      // networking.c `resetCommand`: a monitor may reset, a module's RM_Call client may not.
+      if (client.moduleCaller) return new ErrorReply("ERR can only reset normal client connections")
       resetClient(client)
       return RESET
     }

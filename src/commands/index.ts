@@ -15,6 +15,7 @@ import { setCommands } from "./sets.js"
 import { sortedSetCommands } from "./sortedSets.js"
 import { slowlogCommands } from "./slowlog.js"
 import { streamCommands } from "./streams.js"
+import { sortCommands } from "./sort.js"
 import { stringCommands } from "./strings.js"
 import { transactionCommands } from "./transactions.js"
 
@@ -28,6 +29,7 @@ export const builtinCommands: ReadonlyArray<CommandSpec> = [
   ...clientCommands,
   ...commandCommands,
   ...listCommands,
+  ...sortCommands,
   ...hashCommands,
   ...setCommands,
   ...sortedSetCommands,

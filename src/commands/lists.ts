@@ -51,31 +51,40 @@ const readList = (client: CommandClient, key: string): ListValue | undefined | E
   return value instanceof ListValue ? value : wrongType
 }
 
-/** After removing elements: delete an emptied list, else signal the change. */
-const afterRemove = (client: CommandClient, entry: Entry): void => {
+/**
+ * After removing `removed` elements: delete an emptied list, else signal the change. The change
+ * counts once per element removed (t_list.c `listElementsRemoved`: `server.dirty += count`).
+ */
+const afterRemove = (client: CommandClient, entry: Entry, removed: number): void => {
   const keyspace = client.server.keyspace
+  const dirty = keyspace.dirty
   if ((entry.value as ListValue).length === 0) {
     keyspace.deleteEntry(client.db, entry)
     notifyKeyspaceEvent(client.server, NOTIFY.g, "del", entry.key, client.db)
   } else keyspace.touch(client.db, entry.key)
+  keyspace.dirty = dirty + removed
 }
 
 const push = (client: CommandClient, argv: Array<string>, left: boolean, onlyExisting: boolean): Reply => {
   const keyspace = client.server.keyspace
   const entry = writeEntry(client, argv[1])
   if (entry instanceof ErrorReply) return entry
+  // One change per element pushed (t_list.c `pushGenericCommand`).
+  const dirty = keyspace.dirty + argv.length - 2
   if (entry === undefined) {
     if (onlyExisting) return 0
     const list = new ListValue()
     for (let i = 2; i < argv.length; i++) left ? list.pushLeft(argv[i]) : list.pushRight(argv[i])
     // `dbAdd` marks the key ready for blocked clients; they are served after this command.
     keyspace.add(client.db, argv[1], list)
+    keyspace.dirty = dirty
     notifyKeyspaceEvent(client.server, NOTIFY.l, left ? "lpush" : "rpush", argv[1], client.db)
     return list.length
   }
   const list = entry.value as ListValue
   for (let i = 2; i < argv.length; i++) left ? list.pushLeft(argv[i]) : list.pushRight(argv[i])
   keyspace.touch(client.db, argv[1])
+  keyspace.dirty = dirty
   notifyKeyspaceEvent(client.server, NOTIFY.l, left ? "lpush" : "rpush", argv[1], client.db)
   return list.length
 }
@@ -102,9 +111,10 @@ const pop = (client: CommandClient, argv: Array<string>, left: boolean): Reply =
   if (entry === undefined) return hasCount ? NULL_ARRAY : null
   if (hasCount && count === 0) return EMPTY
   const list = entry.value as ListValue
+  const length = list.length
   const reply: Reply = hasCount ? popRange(list, left, count) : (left ? list.popLeft() : list.popRight())!
   notifyKeyspaceEvent(client.server, NOTIFY.l, left ? "lpop" : "rpop", argv[1], client.db)
-  afterRemove(client, entry)
+  afterRemove(client, entry, length - list.length)
   return reply
 }
 
@@ -120,6 +130,8 @@ const move = (client: CommandClient, srcKey: string, dstKey: string, fromLeft: b
   if (dst instanceof ErrorReply) return dst
   const srcList = src.value as ListValue
   const value = (fromLeft ? srcList.popLeft() : srcList.popRight())!
+  // Only the pop counts as a change (`lmoveHandlePush` adds none).
+  const dirty = keyspace.dirty
   if (dst === undefined) {
     const list = new ListValue()
     list.pushLeft(value)
@@ -129,9 +141,10 @@ const move = (client: CommandClient, srcKey: string, dstKey: string, fromLeft: b
     toLeft ? dstList.pushLeft(value) : dstList.pushRight(value)
     keyspace.touch(client.db, dstKey)
   }
+  keyspace.dirty = dirty
   notifyKeyspaceEvent(client.server, NOTIFY.l, toLeft ? "lpush" : "rpush", dstKey, client.db)
   notifyKeyspaceEvent(client.server, NOTIFY.l, fromLeft ? "lpop" : "rpop", srcKey, client.db)
-  afterRemove(client, src)
+  afterRemove(client, src, 1)
   return value
 }
 
@@ -178,7 +191,7 @@ const popFirst = (client: CommandClient, keys: ReadonlyArray<string>, left: bool
     const reply: Reply =
       count === -1 ? [key, (left ? list.popLeft() : list.popRight())!] : [key, popRange(list, left, count)]
     notifyKeyspaceEvent(client.server, NOTIFY.l, left ? "lpop" : "rpop", key, client.db)
-    afterRemove(client, entry)
+    afterRemove(client, entry, length - list.length)
     // Propagated as LPOP/RPOP key [count] (t_list.c `blockingPopGenericCommand`, `mpopGenericCommand`).
     const propagation = client.server.propagation
     if (propagation.enabled) {
@@ -390,7 +403,7 @@ export const listCommands = [
         if (removed > 0) list.replaceAll(kept.reverse())
       }
       if (removed > 0) notifyKeyspaceEvent(client.server, NOTIFY.l, "lrem", argv[1], client.db)
-      if (removed > 0) afterRemove(client, entry)
+      if (removed > 0) afterRemove(client, entry, removed)
       return removed
     }
   }),
@@ -409,11 +422,12 @@ export const listCommands = [
       if (entry === undefined) return OK
       if (entry instanceof ErrorReply) return entry
       const list = entry.value as ListValue
-      const range = clampRange(start, end, list.length)
+      const length = list.length
+      const range = clampRange(start, end, length)
       if (range === undefined) list.replaceAll([])
       else if (range[0] !== 0 || range[1] !== list.length - 1) list.replaceAll(list.range(range[0], range[1]))
       notifyKeyspaceEvent(client.server, NOTIFY.l, "ltrim", argv[1], client.db)
-      afterRemove(client, entry)
+      afterRemove(client, entry, length - list.length)
       return OK
     }
   }),

@@ -6,6 +6,7 @@ import {
   MapReply,
   OK,
   PushReply,
+  RawReply,
   type Reply,
   SetReply,
   SimpleString,
@@ -25,6 +26,7 @@ import { defineCommand } from "./CommandSpec.js"
 import { serializedLength } from "../persistence/rdb/Dump.js"
 import { objectEncoding } from "./ObjectEncoding.js"
 import { rdbWriteOptions } from "./dump.js"
+import { datasetDigest, valueDigest } from "./datasetDigest.js"
 
 /** FLUSHDB/FLUSHALL's optional ASYNC|SYNC (`getFlushCommandFlags`); both flush at once here. */
 const flushModeError = (argv: Array<string>): Reply | undefined => {
@@ -55,6 +57,10 @@ const DEBUG_HELP = [
   "CHANGE-REPL-ID",
   "    Change the replication IDs of the instance.",
   "    Dangerous: should be used only for testing the replication subsystem.",
+  "DIGEST",
+  "    Output a hex signature representing the current DB content.",
+  "DIGEST-VALUE <key> [<key> ...]",
+  "    Output a hex signature of the values of all the specified keys.",
   "ERROR <string>",
   "    Return a Valkey protocol error with <string> as message. Useful for clients",
   "    unit tests to simulate Valkey errors.",
@@ -177,6 +183,12 @@ const debug = (client: CommandClient, argv: Array<string>): Reply => {
     const failed = load()
     return failed === null ? OK : error(failed)
   }
+  if (sub === "digest" && n === 2) return new SimpleString(datasetDigest(client.server.keyspace))
+  if (sub === "digest-value") {
+    const out: Array<Reply> = []
+    for (let j = 2; j < n; j++) out.push(new SimpleString(valueDigest(client.server.keyspace, client.db, argv[j])))
+    return out
+  }
   if (sub === "change-repl-id" && n === 2) return OK
   return subcommandSyntaxError("DEBUG", argv[1])
 }
@@ -274,7 +286,22 @@ const bgsave = (client: CommandClient, argv: Array<string>): Reply => {
 
 const outcome = (result: PersistenceOutcome): Reply => ("status" in result ? new SimpleString(result.status) : error(result.error))
 
-/** Server commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, SAVE, BGSAVE, DEBUG, SHUTDOWN. */
+/** A reply that sends nothing (a second MONITOR). */
+const NO_REPLY = new RawReply("")
+
+/**
+ * MONITOR (server.c `monitorCommand`): the client receives every command the server runs from now
+ * on (see `Monitors`). A client that expects one reply per command (inside EXEC, a module's
+ * RM_Call) is refused; a client already in monitor mode gets no reply at all.
+ */
+const monitor = (client: CommandClient): Reply => {
+  if (client.denyBlocking) return err("MONITOR isn't allowed for DENY BLOCKING client")
+  if (client.monitor) return NO_REPLY
+  client.server.monitors.add(client)
+  return OK
+}
+
+/** Server commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, LASTSAVE, SAVE, BGSAVE, DEBUG, MONITOR, SHUTDOWN. */
 export const serverCommands = [
   defineCommand({
     name: "dbsize",
@@ -400,6 +427,15 @@ export const serverCommands = [
     summary: "A container for debugging commands.",
     complexity: "Depends on subcommand.",
     run: debug
+  }),
+  defineCommand({
+    name: "monitor",
+    arity: 1,
+    flags: ["admin", "noscript", "loading", "stale"],
+    group: "server",
+    summary: "Listens for all requests received by the server in real-time.",
+    aclCategories: ["@admin", "@slow", "@dangerous"],
+    run: monitor
   }),
   defineCommand({
     name: "shutdown",

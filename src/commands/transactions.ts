@@ -1,9 +1,12 @@
 import { BlockRequest } from "../blocking/BlockRequest.js"
-import { err, error, NULL_ARRAY, OK, type Reply } from "../protocol/Reply.js"
+import { err, error, NULL_ARRAY, OK, RawReply, type Reply } from "../protocol/Reply.js"
 import type { CommandClient } from "./CommandSpec.js"
 import { defineCommand } from "./CommandSpec.js"
 
 const EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+
+/** EXEC's reply when it was written as it came (a monitor's transaction). */
+const WRITTEN = new RawReply("")
 
 /**
  * Leaves MULTI state: drops the queue, clears the dirty flag and unwatches every key (Valkey's
@@ -35,9 +38,14 @@ const exec = (client: CommandClient): Reply => {
   client.denyBlocking = true
   const queue = multi.queue
   const replies: Array<Reply> = new Array(queue.length)
+  // A monitor sees its own commands' lines among its replies: they are written as they come, as
+  // Valkey does (only a monitor can tell).
+  const streaming = client.monitor && client.socket !== null
+  if (streaming) client.reply(new RawReply(`*${queue.length}\r\n`))
   try {
     for (let i = 0; i < queue.length; i++) {
       const { argv, spec } = queue[i]
+      if (streaming) server.monitors.hold(client)
       const result = server.dispatcher.call(client, spec, argv)
       if (result instanceof BlockRequest) {
         // Commands check `denyBlocking` themselves; this only guards a command that did not.
@@ -46,12 +54,17 @@ const exec = (client: CommandClient): Reply => {
       } else {
         replies[i] = result
       }
+      if (streaming) {
+        client.reply(replies[i])
+        server.monitors.release()
+      }
     }
   } finally {
+    if (streaming) server.monitors.release()
     client.denyBlocking = denied
     discardTransaction(client)
   }
-  return replies
+  return streaming ? WRITTEN : replies
 }
 
 /** Transaction commands: MULTI, EXEC, DISCARD, WATCH, UNWATCH (Valkey's multi.c). */

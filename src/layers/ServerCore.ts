@@ -45,13 +45,15 @@ const filterByLogLevel =
 
 /**
  * `timeout` (clientsCronHandleTimeout): closes clients idle longer than `timeout` seconds. Blocked
- * clients are left to their own deadlines, as in Valkey.
+ * clients are left to their own deadlines, and monitors and Pub/Sub subscribers are never idle, as
+ * in Valkey.
  */
 const closeIdleClients = (server: Server, now: number): void => {
   const timeout = server.config.get<number>("timeout")
   if (timeout === 0) return
   for (const client of Array.from(server.clients.values())) {
-    if (client.socket === null || client.isBlocked || client.closed) continue
+    if (client.socket === null || client.isBlocked || client.closed || client.monitor) continue
+    if (client.subscriptions !== null && client.subscriptions.total > 0) continue
     if (now - client.lastInteraction > timeout * 1000) {
       server.log("verbose", "Closing idle client")
       server.closeClient(client, false)
@@ -113,6 +115,7 @@ export class ServerCore extends Context.Service<ServerCore, Server>()("keyfiber/
       const server = new Server({
         databases: config.get<number>("databases"),
         now: () => clock.currentTimeMillisUnsafe(),
+        nowMicros: () => Number(clock.currentTimeNanosUnsafe() / 1000n),
         config,
         log: options.log === undefined ? undefined : filterByLogLevel(config, options.log)
       })

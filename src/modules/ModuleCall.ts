@@ -139,6 +139,7 @@ export class ModuleCall {
     const client = new Client(server, -this.nextCallClientId++, null, "", "")
     this.callers.set(client, caller)
     if (mayPend) this.pendable.add(client)
+    client.moduleCaller = true
     client.db = caller.db
     client.resp = options.resp === 3 ? 3 : options.resp === "auto" ? caller.resp : 2
     const engine = server.blocker as BlockingEngine | null
@@ -165,6 +166,10 @@ export class ModuleCall {
     } finally {
       server.nesting--
     }
+    // Monitors see the call, before the command that made it (server.c `call`); its client has no
+    // address (`[0 ]`). A call client cannot stay a monitor: nothing ever reads its output.
+    if (server.monitors.size !== 0) server.monitors.feed(client, found, argv)
+    if (client.monitor) server.monitors.remove(client)
     if (propagating) propagation.exit(client.db, found.name, argv, found.module === undefined && server.keyspace.dirty !== dirty)
     // Outside any command (a thread-safe context, a timer) the call is its own execution unit.
     if (server.nesting === 0) server.endExecutionUnit(null)

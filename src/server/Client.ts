@@ -76,6 +76,10 @@ export class Client implements ReplySink, CommandClient, BlockableClient<Blocked
    * when a blocked one is re-run (Valkey's CLIENT_MODULE_PREVENT_AOF_PROP / _REPL_PROP).
    */
   preventPropagation = false
+  /** In MONITOR mode (see `commands/Monitors.ts`). */
+  monitor = false
+  /** Runs a module's RM_Call (set by the module system when it makes the client). */
+  moduleCaller = false
   /** The client of a module's `RM_Call` with `K`: what runs when its block ends (see `BlockableClient`). */
   onUnblocked: (() => void) | null = null
   /** The blocking engine's record while this client is blocked (see `blocking/`). */

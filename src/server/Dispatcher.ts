@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks"
 import { BlockRequest } from "../contracts/BlockRequest.js"
 import type { Admission, CommandClient, CommandSpec } from "../commands/CommandSpec.js"
 import type { CommandTable } from "../commands/CommandTable.js"
+import type { Monitors } from "../commands/Monitors.js"
 import type { SlowLog } from "../commands/SlowLogState.js"
 import { discardTransaction } from "../commands/transactions.js"
 import { ProtocolError } from "../protocol/RespParser.js"
@@ -20,6 +21,10 @@ const MULTI_CONTROL = new Set(["exec", "discard", "multi", "watch", "quit", "res
 
 const NOAUTH = "NOAUTH Authentication required."
 
+/** Valkey's `is_read_command || is_write_command || is_may_replicate_command`. */
+const touchesKeyspace = (spec: CommandSpec): boolean =>
+  spec.flags.includes("readonly") || spec.flags.includes("write") || spec.flags.includes("may_replicate")
+
 /** What the dispatcher needs of the server (the server implements it). */
 export interface DispatcherHost {
   readonly commands: CommandTable
@@ -36,6 +41,8 @@ export interface DispatcherHost {
   /** Valkey's `server.dirty`: a command that moved it changed the data set and is propagated. */
   readonly keyspace: { readonly dirty: number }
   readonly propagation: Propagator
+  /** MONITOR clients, fed each command after it runs. */
+  readonly monitors: Monitors
   /** Nesting depth of command execution (EXEC bodies and module calls run at depth > 1). */
   nesting: number
   /** `performance.now()` when the running execution unit started. */
@@ -159,40 +166,50 @@ export class Dispatcher {
     const spec = found
     const arityError = this.checkArity(spec, argv)
     // Valkey counts an arity error as a rejected call of the command.
-    if (arityError !== undefined) return this.reject(client, arityError, spec)
+    if (arityError !== undefined) return this.reject(client, arityError, spec, argv)
     client.lastCommand = spec.fullName
     // Valkey's processCommand: unknown-command and arity errors first, then authentication.
-    if (!client.authenticated && !spec.flags.includes("no_auth")) return this.reject(client, NOAUTH, spec)
+    if (!client.authenticated && !spec.flags.includes("no_auth")) return this.reject(client, NOAUTH, spec, argv)
     const admissions = this.admissions.list
     for (let i = 0; i < admissions.length; i++) {
       const denied = admissions[i](client, spec, argv)
-      if (denied !== undefined) return this.reject(client, denied, spec)
+      if (denied !== undefined) return this.reject(client, denied, spec, argv)
     }
     // After the Pub/Sub subset check, as in Valkey's processCommand.
     if (this.busy.active) {
       const busy = this.busy.rejection(spec.flags.includes("allow_busy"))
-      if (busy !== undefined) return this.reject(client, busy, spec)
+      if (busy !== undefined) return this.reject(client, busy, spec, argv)
     }
+    // A monitor (Valkey marks it a replica) may not touch the keyspace (server.c processCommand).
+    if (client.monitor && touchesKeyspace(spec)) return this.reject(client, "ERR Replica can't interact with the keyspace", spec, argv)
     if (client.multi !== null) {
       // Valkey 8 flags MULTI and WATCH no_multi too, so nesting them aborts the transaction.
-      if (spec.flags.includes("no_multi")) return this.reject(client, "ERR Command not allowed inside a transaction", spec)
+      if (spec.flags.includes("no_multi")) return this.reject(client, "ERR Command not allowed inside a transaction", spec, argv)
     }
     if (client.multi !== null && !MULTI_CONTROL.has(spec.name)) {
       client.multi.queue.push({ spec, argv })
       client.reply(QUEUED)
       return
     }
-    const result = this.call(client, spec, argv)
+    const result = this.execute(client, spec, argv, false)
     if (result instanceof BlockRequest) this.block(client, spec, argv, result)
     else client.reply(result)
+    // After the reply: a monitor that runs a command sees its reply before the command's line.
+    if (server.monitors.size !== 0) server.monitors.feed(client, spec, argv)
     server.blocker?.serveReadyKeys()
   }
 
   /**
    * Runs a command and counts it (Valkey's `call`). Used for top-level commands, EXEC bodies and
-   * re-runs of blocked commands. A blocked command is counted when it completes, not here.
+   * re-runs of blocked commands (`reprocessing`). A blocked command is counted when it completes,
+   * not here; monitors see it once, when it first runs.
    */
-  call(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
+  call(client: Client, spec: CommandSpec, argv: Array<string>, reprocessing = false): Reply | BlockRequest {
+    return this.execute(client, spec, argv, !reprocessing)
+  }
+
+  /** `call`, feeding monitors when `feed` (a top-level command is fed after its reply instead). */
+  private execute(client: Client, spec: CommandSpec, argv: Array<string>, feed: boolean): Reply | BlockRequest {
     const server = this.server
     const start = this.clockMark > 0 ? this.clockMark : performance.now()
     // Propagation (AOF) costs this test alone while it is off.
@@ -211,6 +228,7 @@ export class Dispatcher {
     } finally {
       server.nesting--
     }
+    if (feed && server.monitors.size !== 0) server.monitors.feed(client, spec, argv)
     // A module command propagates only what it replicates (server.c `call`: CMD_MODULE).
     if (propagating) {
       propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty && !client.preventPropagation)
@@ -319,12 +337,15 @@ export class Dispatcher {
    * Valkey's `rejectCommand`: the error reply, and inside MULTI the transaction is aborted; a
    * rejected EXEC discards the transaction with EXECABORT (`execCommandAbort`).
    */
-  private reject(client: Client, message: string, spec: CommandSpec | undefined): void {
+  private reject(client: Client, message: string, spec: CommandSpec | undefined, argv?: ReadonlyArray<string>): void {
     if (client.multi !== null) client.multi.aborted = true
     if (spec !== undefined) this.server.stats.commandStat(spec).rejectedCalls++
-    if (spec?.name === "exec" && client.multi !== null) {
+    if (spec?.name === "exec") {
+      // multi.c `execCommandAbort`, also without MULTI; the error's own `ERR` is not repeated.
       discardTransaction(client)
-      message = "EXECABORT Transaction discarded because of: " + message
+      message = "EXECABORT Transaction discarded because of: " + (message.startsWith("ERR ") ? message.slice(4) : message)
+      // Monitors saw MULTI, so they see the transaction end.
+      if (argv !== undefined) this.server.monitors.feed(client, spec, argv)
     }
     const reply = new ErrorReply(message)
     this.server.stats.errorReply(reply.code)

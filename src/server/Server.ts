@@ -16,6 +16,7 @@ import type { Connection } from "./Connection.js"
 import { Dispatcher, type DispatcherHost } from "./Dispatcher.js"
 import { genInfoString, type InfoSource } from "./Info.js"
 import { InstantaneousMetrics } from "./InstantaneousMetrics.js"
+import { Monitors } from "../commands/Monitors.js"
 import { OutputQueue } from "./OutputQueue.js"
 import { Propagator } from "./Propagator.js"
 import { PubSub } from "../commands/PubSubState.js"
@@ -47,6 +48,8 @@ interface ServerOptions {
   readonly databases: number
   /** Milliseconds since the epoch, from Effect's `Clock` (so `TestClock` drives TTLs and timeouts). */
   readonly now: () => number
+  /** Wall-clock microseconds since the epoch (MONITOR's timestamps); `now` × 1000 when omitted. */
+  readonly nowMicros?: () => number
   readonly limits?: Partial<ServerLimits>
   readonly log?: Log
   /** The config table (from the config file and command line); a default one when omitted. */
@@ -81,6 +84,8 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   readonly metrics = new InstantaneousMetrics()
   /** Pub/Sub channels and patterns, and keyspace notifications. */
   readonly pubsub: PubSub
+  /** MONITOR clients; the dispatcher feeds them every command while there is one. */
+  readonly monitors: Monitors
   /** The blocking engine (`blocking/BlockingEngine.ts`), installed by ServerCore. */
   blocker: Blocker | null = null
   /** End of tick, disconnect, shutdown, admissions, module list: registered by the layers. */
@@ -150,6 +155,9 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     this.dispatcher = new Dispatcher(this, this.hooks.admissions)
     this.watchedKeys = new WatchedKeys(this.keyspace)
     this.pubsub = new PubSub()
+    const now = options.now
+    const config = this.config
+    this.monitors = new Monitors(options.nowMicros ?? (() => now() * 1000), (name) => config.isSensitive(name))
   }
 
   /**
@@ -185,6 +193,7 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
     const hooks = this.hooks.disconnect.list
     for (let i = 0; i < hooks.length; i++) hooks[i](client)
     if (client.isBlocked) this.blocker?.disconnect(client)
+    if (client.monitor) this.monitors.remove(client)
     this.clients.delete(client.id)
   }
 
@@ -450,7 +459,7 @@ export class Server implements ClientHost, DispatcherHost, InfoSource, BlockingH
   }
 
   rerun(client: Client, spec: CommandSpec, argv: Array<string>): Reply | BlockRequest {
-    return this.dispatcher.call(client, spec, argv)
+    return this.dispatcher.call(client, spec, argv, true)
   }
 
   countCompleted(spec: CommandSpec, reply: Reply, client: Client, argv: ReadonlyArray<string>): void {
