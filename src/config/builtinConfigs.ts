@@ -320,7 +320,7 @@ export const builtinConfigs = (): Array<AnyDef> => {
     int("min-replicas-max-lag", 10, 0, INT_MAX, { aliases: ["min-slaves-max-lag"] }),
     nullable("replica-announce-ip", { aliases: ["slave-announce-ip"] }),
     int("replica-announce-port", 0, 0, 65535, { aliases: ["slave-announce-port"] }),
-    bool("replica-lazy-flush", false, { aliases: ["slave-lazy-flush"] }),
+    bool("replica-lazy-flush", true, { aliases: ["slave-lazy-flush"] }),
     bool("replica-ignore-maxmemory", true, { aliases: ["slave-ignore-maxmemory"] }),
     bool("replica-ignore-disk-write-errors", false),
     oneOf("propagation-error-behavior", ["ignore", "panic", "panic-on-replicas"], "ignore"),
@@ -351,12 +351,13 @@ export const builtinConfigs = (): Array<AnyDef> => {
       rewriteAs: "memory"
     } satisfies ConfigDefinition<number>,
 
-    // Lazy freeing
-    bool("lazyfree-lazy-eviction", false),
-    bool("lazyfree-lazy-expire", false),
-    bool("lazyfree-lazy-server-del", false),
-    bool("lazyfree-lazy-user-del", false),
-    bool("lazyfree-lazy-user-flush", false),
+    // Lazy freeing: on by default since Valkey 8.0 (Redis 7 had them off). keyfiber frees in place
+    // either way; they decide what is propagated (an expired or evicted key as UNLINK or DEL).
+    bool("lazyfree-lazy-eviction", true),
+    bool("lazyfree-lazy-expire", true),
+    bool("lazyfree-lazy-server-del", true),
+    bool("lazyfree-lazy-user-del", true),
+    bool("lazyfree-lazy-user-flush", true),
 
     // Threads, kernel
     int("io-threads", 1, 1, 256),

@@ -11,6 +11,7 @@ import { waitFor } from "../support/waitFor.js"
 import * as path from "node:path"
 
 const AOF_CONFIG = ["appendonly yes", "appendfsync always", "aof-use-rdb-preamble no"]
+const REDIS7_LAZYFREE = ["eviction", "expire", "server-del", "user-del", "user-flush"].map((name) => `lazyfree-lazy-${name} no`)
 
 /** Absolute times differ between the two servers: any 10+ digit number becomes `*`. */
 const normalize = (commands: Array<Array<string>>): Array<string> =>
@@ -28,7 +29,9 @@ describe("AOF propagation", () => {
   beforeAll(async () => {
     kfDir = tempDir("aof-prop")
     redisDir = tempDir("aof-prop-redis")
-    keyfiber = await startKeyfiber(kfDir)
+    // Compared line for line with redis-server 7.0, whose lazyfree defaults were "no" (Valkey 8's are
+    // "yes": expired keys are then logged as UNLINK, as a test below shows).
+    keyfiber = await startKeyfiber(kfDir, REDIS7_LAZYFREE)
     redis = await startRedisServer(["--appendonly", "yes", "--appendfsync", "always", "--aof-use-rdb-preamble", "no", "--dir", redisDir])
   }, 30_000)
 
@@ -287,7 +290,7 @@ describe("AOF propagation", () => {
     }
   })
 
-  it("logs keys removed by expiry (lazy and active) as DEL, or UNLINK with lazyfree-lazy-expire", async () => {
+  it("logs keys removed by expiry (lazy and active) as DEL with lazyfree-lazy-expire no, UNLINK with yes (Valkey 8's default)", async () => {
     const dir = path.join(kfDir, "appendonlydir")
     const client = new Redis({ port: keyfiber.port, host: "127.0.0.1" })
     try {
@@ -305,6 +308,22 @@ describe("AOF propagation", () => {
     } finally {
       await client.config("SET", "lazyfree-lazy-expire", "no")
       client.disconnect()
+    }
+  })
+
+  it("defaults to Valkey 8's lazyfree settings: an expired key is logged as UNLINK", async () => {
+    const dir = tempDir("lazyfree")
+    const kf = await startKeyfiber(dir)
+    const client = new Redis({ port: kf.port, host: "127.0.0.1" })
+    try {
+      const names = ["lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush", "replica-lazy-flush"]
+      for (const name of names) expect(await client.config("GET", name)).toEqual([name, "yes"])
+      await client.set("gone", "v", "PX", 1)
+      await waitFor("the key to expire", async () => (await client.call("pttl", "gone")) === -2)
+      expect(normalize(lastIncrCommands(path.join(dir, "appendonlydir"))).slice(-2)).toEqual(["SET gone v PXAT *", "UNLINK gone"])
+    } finally {
+      client.disconnect()
+      await kf.close()
     }
   })
 
