@@ -411,6 +411,8 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
   }
 
   addPostNotificationJob<P>(job: (ctx: ModuleContext<A>, privdata: P) => void, privdata: P, freePrivdata?: (privdata: P) => void): ModuleStatus {
+    // module.c VM_AddPostNotificationJob: refused while a file loads (no jobs may write then).
+    if (this.host.server.keyspace.loading) return "ERR"
     this.host.notifications.addJob(this.module, this.db, job as (ctx: ModuleContext<any>, privdata: P) => void, privdata, freePrivdata)
     return "OK"
   }

@@ -339,6 +339,8 @@ export class RdbPersistence implements PersistenceControl {
       return "ERR Error trying to load the RDB dump, check server logs."
     }
     if (options.flush) keyspace.flushAll()
+    // The keys go in as a load (Valkey's rdbLoad under `server.loading`): nothing expires meanwhile.
+    keyspace.loading = true
     try {
       const install = this.installer(options.merge)
       for (let i = 0; i < entries.length; i++) install(entries.dbs[i], entries.keys[i], entries.values[i], entries.expireAts[i])
@@ -347,6 +349,7 @@ export class RdbPersistence implements PersistenceControl {
       logFailure(this.host.log, e)
       return "ERR Error trying to load the RDB dump, check server logs."
     } finally {
+      keyspace.loading = false
       // Neither the flush nor the load is a change to save (Valkey's emptyData and rdbLoad leave
       // `server.dirty` alone; the save zeroed it).
       this.dirtyMark = options.save ? keyspace.dirty : marked + (keyspace.dirty - dirtyBefore)

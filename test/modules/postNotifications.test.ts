@@ -22,7 +22,7 @@ const startWith = async (dir: string, loadmodules: ReadonlyArray<string>): Promi
         "aof-use-rdb-preamble no",
         "enable-debug-command yes",
         "enable-module-command yes",
-        // Valkey 8.1's defaults (keyfiber's are Redis 7's no): expiry and eviction propagate UNLINK.
+        // Valkey 8's defaults (keyfiber's too), kept explicit: expiry and eviction propagate UNLINK.
         "lazyfree-lazy-expire yes",
         "lazyfree-lazy-eviction yes",
         `dir ${dir}`,
@@ -366,5 +366,23 @@ describe("postnotifications with testkeyspace (postnotifications.tcl's second se
     expect(await r.call("keyspace.is_key_loaded", "loaded_key")).toEqual([0, null])
     expect(await r.call("debug", "reload")).toBe("OK")
     expect(await r.call("keyspace.is_key_loaded", "loaded_key")).toEqual([1, "loaded_key"])
+  })
+})
+
+describe("post-notification jobs while a file loads", () => {
+  it("are refused (ERR) from a `loaded` event, and accepted from a command's event", async () => {
+    const dir = tempDir("loadedjob")
+    const kf = await start({
+      config: ["enable-debug-command yes", "save ''", `dir ${dir}`, `loadmodule ${path.resolve(import.meta.dirname, "fixtures", "loadedjob.ts")}`].join("\n") + "\n"
+    })
+    const r = new Redis({ port: kf.port, host: "127.0.0.1" })
+    try {
+      await r.set("k", "v")
+      expect(await r.call("DEBUG", "RELOAD")).toBe("OK")
+      expect(await r.call("loadedjob.answers")).toEqual(["set:OK", "loaded:ERR"])
+    } finally {
+      r.disconnect()
+      await kf.close()
+    }
   })
 })
