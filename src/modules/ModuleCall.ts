@@ -170,7 +170,7 @@ export class ModuleCall {
     // address (`[0 ]`). A call client cannot stay a monitor: nothing ever reads its output.
     if (server.monitors.size !== 0) server.monitors.feed(client, found, argv)
     if (client.monitor) server.monitors.remove(client)
-    if (propagating) propagation.exit(client.db, found.name, argv, found.module === undefined && server.keyspace.dirty !== dirty)
+    if (propagating) propagation.exit(client.db, found.name, argv, found.module === undefined && server.keyspace.dirty > dirty)
     // Outside any command (a thread-safe context, a timer) the call is its own execution unit.
     if (server.nesting === 0) server.endExecutionUnit(null)
     if (result instanceof BlockRequest) {

@@ -231,7 +231,7 @@ export class Dispatcher {
     if (feed && server.monitors.size !== 0) server.monitors.feed(client, spec, argv)
     // A module command propagates only what it replicates (server.c `call`: CMD_MODULE).
     if (propagating) {
-      propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty !== dirty && !client.preventPropagation)
+      propagation.exit(client.db, spec.name, argv, spec.module === undefined && server.keyspace.dirty > dirty && !client.preventPropagation)
     }
     if (server.nesting === 0 && (propagating || server.postUnitJobs.length > 0)) server.endExecutionUnit(spec.name)
     const end = performance.now()

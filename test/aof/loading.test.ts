@@ -107,6 +107,12 @@ describe("AOF loading", () => {
       expect(server.output()).toContain("Append Only File loaded by DEBUG LOADAOF")
       // The load is no change to save.
       expect(/rdb_changes_since_last_save:(\d+)/.exec(await client.info("persistence"))![1]).toBe("0")
+      // It zeroes the change counter: not a change, so DEBUG LOADAOF is not logged itself.
+      await client.set("after", "1")
+      const logged = fs.readdirSync(path.join(dir, "appendonlydir")).filter((f) => f.endsWith(".incr.aof"))
+      const text = logged.map((f) => fs.readFileSync(path.join(dir, "appendonlydir", f), "latin1")).join("")
+      expect(text).not.toMatch(/LOADAOF/i)
+      expect(text).toContain("after")
     } finally {
       client.disconnect()
       await server.kill()
