@@ -59,6 +59,7 @@ const fslPush = (ctx: ModuleContext, argv: Array<string>) => {
   }
   fsl.list.push(ele)
   ctx.signalKeyAsReady(argv[1])
+  ctx.replicateVerbatim()
   ctx.replyWithOK()
 }
 
@@ -76,6 +77,7 @@ const fslPushTimer = (ctx: ModuleContext, argv: Array<string>) => {
       if (fsl === false || fsl === null) return
       fsl.list.push(ele)
       tctx.signalKeyAsReady(key)
+      tctx.replicate("FSL.PUSH", key, ele)
     },
     null
   )
@@ -86,6 +88,7 @@ const bpopReply: BlockCallback = (ctx) => {
   const fsl = getFsl(ctx, ctx.getBlockedClientReadyKey()!, true, false, false)
   if (fsl === false || fsl === null || fsl.list.length === 0) return "ERR"
   ctx.replyWithLongLong(fsl.list.pop()!)
+  ctx.replicateVerbatim()
   return "OK"
 }
 
@@ -108,6 +111,7 @@ const fslBpop = (ctx: ModuleContext, argv: Array<string>) => {
     ctx.blockClientOnKeys(bpopReply, toCb ? requestTimedOut : null, null, timeout, [argv[1]], null)
   } else {
     ctx.replyWithLongLong(fsl.list.pop()!)
+    ctx.replicateVerbatim()
   }
 }
 
@@ -120,6 +124,7 @@ const bpopgtReply: BlockCallback = (ctx) => {
   }
   if (fsl.list.length === 0 || fsl.list[fsl.list.length - 1] <= gt.gt) return "ERR"
   ctx.replyWithLongLong(fsl.list.pop()!)
+  ctx.replicateVerbatim()
   return "OK"
 }
 
@@ -140,6 +145,7 @@ const fslBpopgt = (ctx: ModuleContext, argv: Array<string>) => {
     ctx.blockClientOnKeys(bpopgtReply, requestTimedOut, () => void liveGtPrivdata--, timeout, [argv[1]], { gt }, { unblockDeleted: true })
   } else {
     ctx.replyWithLongLong(fsl.list.pop()!)
+    ctx.replicateVerbatim()
   }
 }
 
@@ -153,6 +159,7 @@ const bpoppushReply: BlockCallback = (ctx) => {
   dst.list.push(ele)
   ctx.signalKeyAsReady(dstName)
   ctx.replyWithLongLong(ele)
+  ctx.replicateVerbatim()
   return "OK"
 }
 
@@ -172,6 +179,7 @@ const fslBpoppush = (ctx: ModuleContext, argv: Array<string>) => {
   dst.list.push(ele)
   ctx.signalKeyAsReady(argv[2])
   ctx.replyWithLongLong(ele)
+  ctx.replicateVerbatim()
 }
 
 const fslGetall = (ctx: ModuleContext, argv: Array<string>) => {
@@ -193,6 +201,7 @@ const popallReply: BlockCallback = (ctx) => {
       ctx.replyWithString(elem)
     }
     ctx.replySetArrayLength(len)
+    ctx.replicateVerbatim()
   } else {
     ctx.replyWithError("ERR Not a list")
   }
@@ -212,6 +221,7 @@ const lpush = (signal: boolean) => (ctx: ModuleContext, argv: Array<string>) => 
   if (type !== "empty" && type !== "list") return ctx.replyWithError(WRONGTYPE)
   for (const v of argv.slice(2)) if (!key.listPush("head", v)) return ctx.replyWithError("ERR Push failed")
   if (signal) ctx.signalKeyAsReady(argv[1])
+  ctx.replicateVerbatim()
   ctx.replyWithOK()
 }
 

@@ -16,6 +16,8 @@ export interface ModuleTimer {
   readonly dueAt: number
   /** Its callback, called with a timer context and `data`. */
   readonly callback: (ctx: never, data: unknown) => void
+  /** The database its context selects: the creator's (module.c `timer->dbid`). */
+  readonly db: number
   readonly fiber: Fiber.Fiber<void, never>
 }
 

@@ -464,7 +464,8 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   createTimer<D>(periodMs: number, callback: (ctx: ModuleContext<A>, data: D) => void, data: D): number {
     if (this.module.unloaded) return 0
-    return this.host.createTimer(this.module, periodMs, callback as any, data)
+    // module.c VM_CreateTimer: the timer's context selects the creator's database.
+    return this.host.createTimer(this.module, periodMs, callback as any, data, this.db)
   }
 
   stopTimer(id: number): { data: unknown } | undefined {

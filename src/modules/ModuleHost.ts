@@ -71,7 +71,7 @@ export interface ModuleHost {
   /** A long module command on a call client that cannot block: its caller gets `reply` later (false: not such a client). */
   pendCall(client: CommandClient, reply: () => Promise<Reply>): boolean
   findType(name: string): ModuleValueType | undefined
-  createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number
+  createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown, db: number): number
   stopTimer(module: LoadedModule, id: number): { data: unknown } | undefined
   runDetached(module: LoadedModule, f: (ctx: ModuleContext<any>) => void): void
   subscribeArgs(module: LoadedModule, f: (args: ArgsState<any>) => void): () => void

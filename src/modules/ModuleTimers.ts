@@ -24,19 +24,19 @@ export class ModuleTimers {
 
   constructor(private readonly host: TimerHost) {}
 
-  createTimer(module: LoadedModule, periodMs: number, callback: TimerCallback, data: unknown): number {
+  createTimer(module: LoadedModule, periodMs: number, callback: TimerCallback, data: unknown, db: number): number {
     const id = this.nextTimerId++
     const delay = Math.max(0, periodMs)
-    const fire = Effect.sync(() => this.fireTimer(module, id, callback, data))
+    const fire = Effect.sync(() => this.fireTimer(module, id, callback, data, db))
     const fiber = module.runFork(Effect.sleep(Duration.millis(delay)).pipe(Effect.andThen(fire)))
-    module.timers.set(id, { id, data, dueAt: this.host.server.now() + delay, fiber: fiber as any, callback })
+    module.timers.set(id, { id, data, dueAt: this.host.server.now() + delay, fiber: fiber as any, callback, db })
     return id
   }
 
   /** Runs a timer's callback once: from its own fiber, or earlier from `fireDueTimers`. */
-  private fireTimer(module: LoadedModule, id: number, callback: TimerCallback, data: unknown): void {
+  private fireTimer(module: LoadedModule, id: number, callback: TimerCallback, data: unknown, db: number): void {
     if (!module.timers.delete(id)) return
-    const ctx = new ModuleContextImpl(this.host, module, "timer", null, null)
+    const ctx = new ModuleContextImpl(this.host, module, "timer", null, null, db)
     this.host.runInExecutor(module, "timer", () => callback(ctx, data))
   }
 
@@ -51,7 +51,7 @@ export class ModuleTimers {
     due.sort((a, b) => a[1].dueAt - b[1].dueAt || a[1].id - b[1].id)
     for (const [module, timer] of due) {
       timer.fiber.interruptUnsafe()
-      this.fireTimer(module, timer.id, timer.callback as TimerCallback, timer.data)
+      this.fireTimer(module, timer.id, timer.callback as TimerCallback, timer.data, timer.db)
     }
   }
 

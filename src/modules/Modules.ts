@@ -118,8 +118,8 @@ export class ModuleRegistry implements LoadTarget, TimerHost, CommandHost {
     return this.calls.call(caller, options, argv, mayPend)
   }
 
-  createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown): number {
-    return this.timers.createTimer(module, periodMs, callback, data)
+  createTimer(module: LoadedModule, periodMs: number, callback: (ctx: ModuleContext<any>, data: unknown) => void, data: unknown, db: number): number {
+    return this.timers.createTimer(module, periodMs, callback, data, db)
   }
 
   stopTimer(module: LoadedModule, id: number): { data: unknown } | undefined {

@@ -42,6 +42,25 @@ describe("module blocking on keys: blockonkeys.tcl", () => {
     c.close()
   })
 
+  it("FSL.PUSHTIMER from database 9 pushes in database 9 and serves a waiter there (a timer selects its creator's database)", async () => {
+    const c = await RawClient.connect(s.port)
+    await c.request(cmd("SELECT", "9"), "+OK\r\n")
+    const before = blocked()
+    c.write(cmd("fsl.bpoppush", "src", "dst", 0))
+    await waitFor("the waiter blocked", () => blocked() === before + 1)
+    const other = new Redis(s.port, "127.0.0.1", { db: 9, maxRetriesPerRequest: 0 })
+    try {
+      expect(typeof (await other.call("fsl.pushtimer", "src", "9000", "10"))).toBe("number")
+      expect(await reply(c)).toBe(":9000\r\n")
+      expect(await other.call("fsl.getall", "dst")).toEqual([9000])
+      expect(await r.call("fsl.getall", "src")).toEqual([])
+      expect(await r.call("dbsize")).toBe(0)
+    } finally {
+      other.disconnect()
+      c.close()
+    }
+  })
+
   it("FSL.BPOPGT: only a greater element serves it; DEL and FLUSHALL unblock it with an error", async () => {
     await r.call("fsl.push", "k", "34")
     expect(await r.call("fsl.bpopgt", "k", "30", "0")).toBe(34)
