@@ -418,10 +418,11 @@ export class Replication {
     for (const replica of this.replicas.values()) {
       if (replica.state === "wait_bgsave_start" || replica.state === "wait_bgsave_end") replica.connection.write("\n")
     }
-    // Replicas that stopped acknowledging for `repl-timeout` seconds are dropped.
+    // Replicas that stopped acknowledging for `repl-timeout` seconds are dropped; a pre-PSYNC one
+    // (SYNC) never acknowledges, so it is never timed out (replication.c `replicationCron`).
     const timeout = config.get<number>("repl-timeout") * 1000
     for (const replica of Array.from(this.replicas.values())) {
-      if (replica.state === "online" && replica.ackTime !== 0 && now - replica.ackTime > timeout) {
+      if (replica.state === "online" && !replica.prePsync && replica.ackTime !== 0 && now - replica.ackTime > timeout) {
         this.host.log("warning", `Disconnecting timedout replica (streaming sync): ${this.replicaName(replica)}`)
         replica.connection.close()
       }
