@@ -142,6 +142,8 @@ export class ModuleBlocking implements HostBlocking {
     if (bc.unblocked || bc.reply === null || bc.client === null) return false
     const ctx = new ModuleContextImpl(this.host(), bc.module, "reply", bc.client, undefined, bc.db)
     ctx.bc = bc
+    // The blocked command's arguments: ReplicateVerbatim in the callback replicates that command.
+    ctx.argv = bc.rawArgv
     ctx.readyKey = key
     const replyStart = performance.now()
     const reply = bc.reply
@@ -180,6 +182,7 @@ export class ModuleBlocking implements HostBlocking {
         if (bc.timeout !== null && client !== null) {
           const ctx = new ModuleContextImpl(this.host(), bc.module, "timeout", client, undefined, bc.db)
           ctx.bc = bc
+          ctx.argv = bc.rawArgv
           const timeout = bc.timeout
           out = this.runCallback(bc, "timeout callback", ctx, () => timeout(ctx, bc.argv)).out
           if (out !== undefined) client.reply(out)
@@ -306,6 +309,7 @@ export class ModuleBlocking implements HostBlocking {
     if (client !== null && bc.reply !== null && !bc.onKeys) {
       const ctx = new ModuleContextImpl(this.host(), bc.module, "reply", client, undefined, bc.db)
       ctx.bc = bc
+      ctx.argv = bc.rawArgv
       const reply = bc.reply
       replied = this.runCallback(bc, "reply callback", ctx, () => reply(ctx, bc.argv)).out
       if (replied !== undefined) client.reply(replied)

@@ -314,6 +314,9 @@ export class ModuleContextImpl<A = ReadonlyArray<string>> implements ModuleConte
 
   /** module.c `VM_ReplicateVerbatim`. */
   replicateVerbatim(): ModuleStatus {
+    // A context without a command (a timer, a thread-safe context) has nothing to replicate: an
+    // empty command would be an unloadable `*0` in the AOF.
+    if (this.argv.length === 0) return "OK"
     this.propagate(Array.from(this.argv))
     return "OK"
   }

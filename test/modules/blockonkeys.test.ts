@@ -4,6 +4,9 @@ import { RawClient } from "../support/raw.js"
 import { cmd } from "../support/resp.js"
 import { modulePath, type RunningModuleServer, serverClient, startModuleServer } from "../support/moduleServer.js"
 import { waitFor } from "../support/waitFor.js"
+import * as path from "node:path"
+import { start } from "../../src/start.js"
+import { lastIncrCommands, tempDir } from "../support/aofFiles.js"
 
 describe("module blocking on keys: blockonkeys.tcl", () => {
   let s: RunningModuleServer
@@ -200,5 +203,31 @@ describe("module blocking on keys: blockonkeys.tcl", () => {
     await waitFor("no blocked clients", () => blocked() === 0)
     await waitFor("the module to free every privdata", async () => (await r.call("blockonkeys.live_privdata")) === 0)
     expect(s.modules.find("blockonkeys")!.blockedClients).toBe(0)
+  })
+})
+
+describe("blockonkeys propagation (the needs:repl cases of blockonkeys.tcl, read from the AOF)", () => {
+  it("a timer's push and the waiter it serves are logged: FSL.PUSH, then the served FSL.BPOPPUSH verbatim", async () => {
+    const dir = tempDir("blockonkeys-aof")
+    const kf = await start({
+      config: ["appendonly yes", "appendfsync always", "aof-use-rdb-preamble no", `dir ${dir}`, `loadmodule ${modulePath("blockonkeys.ts")}`].join("\n") + "\n"
+    })
+    const c = await RawClient.connect(kf.port)
+    const r = new Redis(kf.port, "127.0.0.1", { maxRetriesPerRequest: 0 })
+    try {
+      c.write(cmd("fsl.bpoppush", "src", "dst", 0))
+      await waitFor("the waiter blocked", () => kf.server.blockedClients === 1)
+      const before = lastIncrCommands(path.join(dir, "appendonlydir")).length
+      await r.call("fsl.pushtimer", "src", "9000", "10")
+      await c.until((t) => t.endsWith("\r\n"))
+      expect(c.take()).toBe(":9000\r\n")
+      await waitFor("both logged", () => lastIncrCommands(path.join(dir, "appendonlydir")).length >= before + 3)
+      const logged = lastIncrCommands(path.join(dir, "appendonlydir")).slice(before).map((argv) => argv.join(" "))
+      expect(logged).toEqual(["SELECT 0", "FSL.PUSH src 9000", "fsl.bpoppush src dst 0"])
+    } finally {
+      c.close()
+      r.disconnect()
+      await kf.close()
+    }
   })
 })
