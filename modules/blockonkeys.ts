@@ -269,7 +269,22 @@ export default defineModule({
   name: "blockonkeys",
   version: 1,
   onLoad: (ctx) => {
-    const type = ctx.createDataType("fsltype_t")
+    // blockonkeys.c's rdb_load/rdb_save: the length, then each element (a replica's full sync
+    // and SAVE need them).
+    const type = ctx.createDataType("fsltype_t", 0, {
+      rdbSave: (io, value) => {
+        const fsl = value as Fsl
+        io.saveUnsigned(fsl.list.length)
+        for (const n of fsl.list) io.saveSigned(n)
+      },
+      rdbLoad: (io, encver) => {
+        if (encver !== 0) return undefined
+        const length = Number(io.loadUnsigned())
+        const list: Array<number> = []
+        for (let i = 0; i < length; i++) list.push(Number(io.loadSigned()))
+        return { list } satisfies Fsl
+      }
+    })
     if (type === undefined) return "ERR"
     fsltype = type
     const commands: Array<[string, (ctx: ModuleContext, argv: Array<string>) => void, string]> = [

@@ -231,3 +231,19 @@ describe("blockonkeys propagation (the needs:repl cases of blockonkeys.tcl, read
     }
   })
 })
+
+describe("blockonkeys' data type in RDB files", () => {
+  it("an fsltype_t value survives DEBUG RELOAD (rdbSave/rdbLoad as blockonkeys.c)", async () => {
+    const dir = tempDir("blockonkeys-rdb")
+    const kf = await start({ config: ["enable-debug-command yes", `dir ${dir}`, `loadmodule ${modulePath("blockonkeys.ts")}`].join("\n") + "\n" })
+    const r = new Redis(kf.port, "127.0.0.1", { maxRetriesPerRequest: 0 })
+    try {
+      for (const n of ["5", "7"]) await r.call("fsl.push", "k", n)
+      expect(await r.call("DEBUG", "RELOAD")).toBe("OK")
+      expect(await r.call("fsl.getall", "k")).toEqual([5, 7])
+    } finally {
+      r.disconnect()
+      await kf.close()
+    }
+  })
+})
