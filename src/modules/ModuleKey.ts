@@ -3,13 +3,14 @@ import type { Keyspace } from "../keyspace/Keyspace.js"
 import { HashValue } from "../keyspace/HashValue.js"
 import { ListValue } from "../keyspace/ListValue.js"
 import { SetValue } from "../keyspace/SetValue.js"
+import { StreamValue } from "../keyspace/StreamValue.js"
 import { ZSetValue } from "../keyspace/ZSetValue.js"
 import { ModuleValue, type ModuleValueType } from "../keyspace/Value.js"
 import { commandArgBytes } from "../protocol/CommandArg.js"
 import { bytesToBuffer, bytesToText } from "../protocol/ReplyValue.js"
 
 /** Valkey's `VALKEYMODULE_KEYTYPE_*`, as names. */
-export type ModuleKeyType = "empty" | "string" | "list" | "hash" | "set" | "zset" | "module" | "other"
+export type ModuleKeyType = "empty" | "string" | "list" | "hash" | "set" | "zset" | "stream" | "module" | "other"
 
 /**
  * A key opened by a module (Valkey's `OpenKey`): reads and writes go through the keyspace, so
@@ -49,6 +50,7 @@ export class ModuleKey {
     if (v instanceof HashValue) return "hash"
     if (v instanceof SetValue) return "set"
     if (v instanceof ZSetValue) return "zset"
+    if (v instanceof StreamValue) return "stream"
     if (v instanceof ModuleValue) return "module"
     return "other"
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Redis } from "ioredis"
 import { keyPositions } from "../../src/commands/CommandSpec.js"
 import { RawClient } from "../support/raw.js"
 import { cmd } from "../support/resp.js"
@@ -19,6 +20,23 @@ describe("module context: reply kinds, command specs", () => {
   const RESP3 =
     "*13\r\n:42\r\n+simple\r\n$4\r\nbulk\r\n_\r\n_\r\n*0\r\n#t\r\n,1.5\r\n(12345678901234567890\r\n=9\r\ntxt:hello\r\n" +
     "%1\r\n$1\r\nk\r\n*2\r\n:1\r\n:2\r\n~1\r\n$6\r\nmember\r\n-ERR inner error\r\n"
+
+  it("a key's type as RM_KeyType names it, streams included", async () => {
+    const r = new Redis(s.port, "127.0.0.1", { maxRetriesPerRequest: 0 })
+    try {
+      await r.set("t:s", "v")
+      await r.rpush("t:l", "a")
+      await r.hset("t:h", "f", "v")
+      await r.sadd("t:set", "m")
+      await r.zadd("t:z", 1, "m")
+      await r.xadd("t:x", "*", "f", "v")
+      const types: Array<unknown> = []
+      for (const key of ["t:none", "t:s", "t:l", "t:h", "t:set", "t:z", "t:x"]) types.push(await r.call("replykinds.keytype", key))
+      expect(types).toEqual(["empty", "string", "list", "hash", "set", "zset", "stream"])
+    } finally {
+      r.disconnect()
+    }
+  })
 
   it("writes every reply kind in RESP2 and RESP3, postponed lengths included", async () => {
     const c = await RawClient.connect(s.port)
